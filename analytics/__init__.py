@@ -1,0 +1,1 @@
+"""Spendkollen's pure core: DuckDB store, ingest and analytics. Never imports streamlit."""

@@ -1,0 +1,298 @@
+"""Load semantics: plan an upload (read, map, parse; nothing written), then commit it in one
+transaction, or not at all.
+
+- The same file again (same sha256 as a loaded batch) is refused.
+- Months already loaded: the caller chooses to replace those months or add to them.
+- A failure anywhere inside commit rolls back: the store is exactly as before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+
+import duckdb
+
+from ..store import audit, current_user
+from .columns import FIELDS, Mapping, auto_map
+from .errors import IngestError
+from .parse import ParsedFile, parse_file
+from .periods import PeriodError, parse_period
+from .readers import RawTable, read_file
+
+LINE_COLUMNS = [
+    "source_row", "booking_date", "period_month", "period_grain", "supplier_name", "supplier_name_norm",
+    "supplier_key", "org_no_raw", "org_no", "org_no_status", "legal_form", "account", "account_text",
+    "org_unit", "buyer", "invoice_no", "voucher_no", "description", "cpv", "amount",
+]
+
+
+@dataclass
+class PlannedFile:
+    raw: RawTable
+    mapping: Mapping
+    parsed: ParsedFile
+    sha256: str
+
+
+@dataclass
+class UploadPlan:
+    """What an upload would do; nothing is written until commit_upload."""
+    files: list[PlannedFile]
+    currency: str
+    profile: str | None
+    overlap: list[dict] = field(default_factory=list)   # loaded batches sharing months with this upload
+
+    @property
+    def lines(self) -> int:
+        return sum(f.parsed.lines for f in self.files)
+
+    @property
+    def total(self) -> float:
+        return round(sum(f.parsed.total for f in self.files), 2)
+
+    @property
+    def months(self) -> list[dt.date]:
+        return sorted({m for f in self.files for m in f.parsed.months})
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def mapping_from_headers(headers: list[str], chosen: dict[str, str | None]) -> Mapping:
+    """A Mapping from field -> header name (as a person or a profile chose it)."""
+    cols, scores = {}, {}
+    lowered = [h.strip().lower() for h in headers]
+    for f, h in chosen.items():
+        if f not in FIELDS or not h:
+            continue
+        key = h.strip().lower()
+        if key in lowered:
+            cols[f] = lowered.index(key)
+            scores[f] = 1.0
+    return Mapping(cols, scores)
+
+
+def map_columns(raw: RawTable, override: dict[str, str | None] | None = None,
+                profile_mapping: dict[str, str] | None = None) -> Mapping:
+    """Auto-detected mapping, then a profile's choices where its headers exist, then the
+    person's explicit choices (None unmaps a field)."""
+    mapping = auto_map(raw.headers, raw.sample(200))
+    for chosen in (profile_mapping, override):
+        if not chosen:
+            continue
+        explicit = mapping_from_headers(raw.headers, chosen)
+        for f, h in chosen.items():
+            if f in FIELDS and h is None and f in mapping.columns:
+                del mapping.columns[f]
+                mapping.scores.pop(f, None)
+        for f, i in explicit.columns.items():
+            for other, j in list(mapping.columns.items()):
+                if j == i and other != f:
+                    del mapping.columns[other]
+            mapping.columns[f] = i
+            mapping.scores[f] = 1.0
+    return mapping
+
+
+def plan_upload(cur: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], *,
+                period: str | None = None, currency: str = "SEK", profile: str | None = None,
+                overrides: dict[str, dict[str, str | None]] | None = None,
+                date_order: str | None = None, sheet: str | None = None,
+                progress=None) -> UploadPlan:
+    """Read, map and parse every file; check duplicates and overlapping periods. Writes nothing
+    to the store's tables (only temp tables on ``cur``). Raises IngestError for the first file
+    that cannot be loaded, naming it."""
+    if not files:
+        raise IngestError("no_files", "no file was given.")
+    user_period = None
+    if period:
+        try:
+            user_period = parse_period(period)
+        except PeriodError as exc:
+            raise IngestError("bad_period", str(exc) + ".", period=period) from None
+    profile_mapping = load_profile(cur, profile)["mapping"] if profile else None
+    seen: dict[str, str] = {}
+    planned: list[PlannedFile] = []
+    for n, (name, data) in enumerate(files):
+        if progress:
+            progress(n / len(files), name)
+        digest = file_sha256(data)
+        if digest in seen:
+            raise IngestError("duplicate_in_upload", f"the same content as '{seen[digest]}' in this upload.",
+                              file=name, other=seen[digest])
+        seen[digest] = name
+        loaded = cur.execute(
+            "SELECT file_name, uploaded_at FROM batches WHERE sha256 = ? AND status = 'loaded' LIMIT 1", [digest]
+        ).fetchone()
+        if loaded:
+            raise IngestError("already_loaded", f"this file was already loaded on {loaded[1]:%Y-%m-%d %H:%M} "
+                              f"as '{loaded[0]}'. Nothing was loaded again. To load it anew, delete that "
+                              "upload first.", file=name, other=loaded[0], at=f"{loaded[1]:%Y-%m-%d %H:%M}")
+        raw = read_file(name, data, sheet=sheet)
+        mapping = map_columns(raw, (overrides or {}).get(name), profile_mapping)
+        parsed = parse_file(cur, raw, mapping, period=user_period, date_order=date_order)
+        planned.append(PlannedFile(raw, mapping, parsed, digest))
+    if progress:
+        progress(1.0, "")
+    plan = UploadPlan(planned, currency, profile)
+    plan.overlap = overlapping_batches(cur, plan.months)
+    return plan
+
+
+def overlapping_batches(cur, months: list[dt.date]) -> list[dict]:
+    """Loaded batches with lines in any of ``months``: what a replace would touch."""
+    if not months:
+        return []
+    rows = cur.execute("""
+        SELECT b.batch_id, b.file_name, b.is_demo, count(*) AS lines, sum(l.amount) AS total,
+               min(l.period_month), max(l.period_month)
+        FROM ledger_lines l JOIN batches b USING (batch_id)
+        WHERE b.status = 'loaded' AND l.period_month IN (SELECT unnest(?::DATE[]))
+        GROUP BY ALL ORDER BY b.batch_id""", [months]).fetchall()
+    return [{"batch_id": r[0], "file_name": r[1], "is_demo": r[2], "lines": r[3], "total": float(r[4] or 0),
+             "from": r[5], "to": r[6]} for r in rows]
+
+
+def commit_upload(cur: duckdb.DuckDBPyConnection, plan: UploadPlan, *, replace_period: bool = False,
+                  user: str | None = None, is_demo: bool = False) -> list[int]:
+    """Write the planned files as batches in one transaction; return the new batch ids.
+
+    ``replace_period`` first removes the lines of loaded batches in the months this upload
+    covers. Any failure rolls everything back."""
+    user = user or current_user()
+    upload_id = uuid.uuid4().hex[:12]
+    batch_ids: list[int] = []
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        replaced = []
+        if replace_period and plan.months:
+            replaced = _remove_months(cur, plan.months, user)
+        for f in plan.files:
+            p = f.parsed
+            # re-check inside the transaction: another session may have loaded the file meanwhile
+            if cur.execute("SELECT count(*) FROM batches WHERE sha256 = ? AND status = 'loaded'",
+                           [f.sha256]).fetchone()[0]:
+                raise IngestError("already_loaded", "this file was loaded by someone else a moment ago.",
+                                  file=p.file_name, other=p.file_name, at="")
+            batch_id = cur.execute("""
+                INSERT INTO batches (upload_id, file_name, sha256, uploaded_at, uploaded_by, period_from,
+                    period_to, rows, total, currency, profile, status, is_demo, excluded_rows, report)
+                VALUES (?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?)
+                RETURNING batch_id""",
+                [upload_id, p.file_name, f.sha256, user, p.period_from, p.period_to, p.lines, p.total,
+                 plan.currency, plan.profile, is_demo, p.report["excluded_rows"],
+                 json.dumps(p.report, ensure_ascii=False, default=str)]).fetchone()[0]
+            cols = ", ".join(LINE_COLUMNS)
+            cur.execute(f"INSERT INTO ledger_lines (batch_id, {cols}) "
+                        f"SELECT ?, {cols} FROM {p.table} WHERE kind = 'line' ORDER BY source_row", [batch_id])
+            batch_ids.append(batch_id)
+        refresh_suppliers(cur)
+        audit(cur, "upload", "batches", {"upload_id": upload_id, "batches": batch_ids,
+                                         "files": [f.parsed.file_name for f in plan.files],
+                                         "lines": plan.lines, "total": plan.total,
+                                         "replaced": replaced, "demo": is_demo}, actor=user)
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        for f in plan.files:
+            cur.execute(f"DROP TABLE IF EXISTS {f.parsed.table}")
+    return batch_ids
+
+
+def _remove_months(cur, months: list[dt.date], user: str) -> list[dict]:
+    touched = overlapping_batches(cur, months)
+    cur.execute("DELETE FROM ledger_lines WHERE period_month IN (SELECT unnest(?::DATE[])) "
+                "AND batch_id IN (SELECT batch_id FROM batches WHERE status = 'loaded')", [months])
+    _recount_batches(cur, [t["batch_id"] for t in touched], emptied_status="replaced")
+    return [{"batch_id": t["batch_id"], "file_name": t["file_name"], "lines": t["lines"]} for t in touched]
+
+
+def _recount_batches(cur, batch_ids: list[int], emptied_status: str) -> None:
+    for bid in batch_ids:
+        n, total, lo, hi = cur.execute(
+            "SELECT count(*), coalesce(sum(amount), 0), min(period_month), max(period_month) "
+            "FROM ledger_lines WHERE batch_id = ?", [bid]).fetchone()
+        cur.execute("UPDATE batches SET rows = ?, total = ?, period_from = ?, period_to = ?, "
+                    "status = CASE WHEN ? = 0 THEN ? ELSE status END WHERE batch_id = ?",
+                    [n, total, lo, hi, n, emptied_status, bid])
+
+
+def delete_batches(cur: duckdb.DuckDBPyConnection, batch_ids: list[int], user: str | None = None) -> int:
+    """Undo uploads: remove the batches' lines (one transaction); the batches stay listed as
+    deleted in the history. Returns the number of lines removed."""
+    user = user or current_user()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        removed = cur.execute("SELECT count(*) FROM ledger_lines WHERE batch_id IN (SELECT unnest(?::INTEGER[]))",
+                              [batch_ids]).fetchone()[0]
+        files = [r[0] for r in cur.execute("SELECT file_name FROM batches WHERE batch_id IN (SELECT unnest(?::INTEGER[]))",
+                                           [batch_ids]).fetchall()]
+        cur.execute("DELETE FROM ledger_lines WHERE batch_id IN (SELECT unnest(?::INTEGER[]))", [batch_ids])
+        cur.execute("UPDATE batches SET status = 'deleted', rows = 0, total = 0 "
+                    "WHERE batch_id IN (SELECT unnest(?::INTEGER[]))", [batch_ids])
+        refresh_suppliers(cur)
+        audit(cur, "delete_upload", "batches", {"batches": batch_ids, "files": files, "lines": removed}, actor=user)
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    return removed
+
+
+def refresh_suppliers(cur: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the supplier register from the ledger: one supplier per valid organisation number
+    (or personnummer, masked), else per normalised name; every spelling kept in name_variants and
+    the name with the most spend shown."""
+    cur.execute("DELETE FROM suppliers")
+    cur.execute("""
+        INSERT INTO suppliers
+        WITH names AS (
+            SELECT supplier_key, supplier_name, sum(amount) AS spend
+            FROM ledger_lines WHERE supplier_name IS NOT NULL GROUP BY ALL
+        ), variants AS (
+            SELECT supplier_key, arg_max(supplier_name, spend) AS top_name,
+                   list(supplier_name ORDER BY spend DESC) AS variants
+            FROM names GROUP BY supplier_key
+        ), per AS (
+            SELECT supplier_key,
+                   arg_max(org_no, amount) AS org_no, arg_max(org_no_status, amount) AS org_no_status,
+                   arg_max(legal_form, amount) AS legal_form, count(*) AS lines, sum(amount) AS total,
+                   min(period_month) AS first_period, max(period_month) AS last_period
+            FROM ledger_lines GROUP BY supplier_key
+        )
+        SELECT p.supplier_key, coalesce(v.top_name, p.org_no, p.supplier_key), p.org_no, p.org_no_status,
+               p.legal_form, coalesce(v.variants, []::VARCHAR[]), p.lines, p.total, p.first_period, p.last_period
+        FROM per p LEFT JOIN variants v USING (supplier_key)""")
+
+
+# ---------------------------------------------------------------- import profiles
+
+def save_profile(cur, name: str, mapping: dict[str, str], options: dict | None = None, user: str | None = None) -> None:
+    """Save (or overwrite) a named import profile: field -> header name, plus options."""
+    name = (name or "").strip()
+    if not name:
+        raise IngestError("profile_name", "give the import profile a name.")
+    clean = {f: h for f, h in mapping.items() if f in FIELDS and h}
+    cur.execute("""INSERT INTO import_profiles VALUES (?, ?, ?, now()::TIMESTAMP, now()::TIMESTAMP)
+                   ON CONFLICT (name) DO UPDATE SET mapping = excluded.mapping, options = excluded.options,
+                   updated_at = excluded.updated_at""",
+                [name, json.dumps(clean, ensure_ascii=False), json.dumps(options or {}, ensure_ascii=False)])
+    audit(cur, "save_profile", "import_profiles", {"name": name, "mapping": clean}, actor=user)
+
+
+def load_profile(cur, name: str) -> dict:
+    row = cur.execute("SELECT mapping, options FROM import_profiles WHERE name = ?", [name]).fetchone()
+    if not row:
+        raise IngestError("no_profile", f"there is no import profile called '{name}'.", profile=name)
+    return {"name": name, "mapping": json.loads(row[0]), "options": json.loads(row[1])}
+
+
+def list_profiles(cur) -> list[str]:
+    return [r[0] for r in cur.execute("SELECT name FROM import_profiles ORDER BY updated_at DESC").fetchall()]

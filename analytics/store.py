@@ -1,0 +1,191 @@
+"""DuckDB store: where the database lives, its schema and the ordered migrations.
+
+The file is data/spendkollen.duckdb by default; the environment variable SPENDKOLLEN_DB names
+another. Every schema change is a new entry at the end of MIGRATIONS: an older file is upgraded
+in place, in order, each step in its own transaction, and schema_version records what ran.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import getpass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = ROOT / "data" / "spendkollen.duckdb"
+
+# Each migration is a list of statements. Never edit a released one: append a new step.
+MIGRATIONS: list[list[str]] = [
+    # 1: batches, ledger lines, suppliers, audit log.
+    [
+        "CREATE SEQUENCE batch_seq START 1",
+        """CREATE TABLE batches (
+            batch_id      INTEGER PRIMARY KEY DEFAULT nextval('batch_seq'),
+            upload_id     VARCHAR NOT NULL,
+            file_name     VARCHAR NOT NULL,
+            sha256        VARCHAR NOT NULL,
+            uploaded_at   TIMESTAMP NOT NULL,
+            uploaded_by   VARCHAR NOT NULL,
+            period_from   DATE,
+            period_to     DATE,
+            rows          BIGINT NOT NULL,
+            total         DECIMAL(38, 2) NOT NULL,
+            currency      VARCHAR NOT NULL,
+            profile       VARCHAR,
+            status        VARCHAR NOT NULL,
+            is_demo       BOOLEAN NOT NULL DEFAULT false,
+            excluded_rows BIGINT NOT NULL DEFAULT 0,
+            report        JSON
+        )""",
+        """CREATE TABLE ledger_lines (
+            batch_id           INTEGER NOT NULL,
+            source_row         BIGINT NOT NULL,
+            booking_date       DATE,
+            period_month       DATE NOT NULL,
+            period_grain       VARCHAR NOT NULL,
+            supplier_name      VARCHAR,
+            supplier_name_norm VARCHAR,
+            supplier_key       VARCHAR NOT NULL,
+            org_no_raw         VARCHAR,
+            org_no             VARCHAR,
+            org_no_status      VARCHAR NOT NULL,
+            legal_form         VARCHAR,
+            account            VARCHAR,
+            account_text       VARCHAR,
+            org_unit           VARCHAR,
+            buyer              VARCHAR,
+            invoice_no         VARCHAR,
+            voucher_no         VARCHAR,
+            description        VARCHAR,
+            cpv                VARCHAR,
+            amount             DECIMAL(18, 2) NOT NULL
+        )""",
+        """CREATE TABLE suppliers (
+            supplier_key   VARCHAR PRIMARY KEY,
+            name           VARCHAR NOT NULL,
+            org_no         VARCHAR,
+            org_no_status  VARCHAR NOT NULL,
+            legal_form     VARCHAR,
+            name_variants  VARCHAR[] NOT NULL,
+            lines          BIGINT NOT NULL,
+            total          DECIMAL(38, 2) NOT NULL,
+            first_period   DATE,
+            last_period    DATE
+        )""",
+        "CREATE SEQUENCE audit_seq START 1",
+        """CREATE TABLE audit_log (
+            audit_id  BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
+            logged_at TIMESTAMP NOT NULL,
+            actor     VARCHAR NOT NULL,
+            action    VARCHAR NOT NULL,
+            entity    VARCHAR NOT NULL,
+            detail    JSON
+        )""",
+    ],
+    # 2: named import profiles (column mapping and options kept for next quarter).
+    [
+        """CREATE TABLE import_profiles (
+            name        VARCHAR PRIMARY KEY,
+            mapping     JSON NOT NULL,
+            options     JSON NOT NULL,
+            created_at  TIMESTAMP NOT NULL,
+            updated_at  TIMESTAMP NOT NULL
+        )""",
+    ],
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def db_path(path: str | os.PathLike | None = None) -> Path:
+    """The database file to use: ``path``, else $SPENDKOLLEN_DB, else data/spendkollen.duckdb."""
+    if path:
+        return Path(path)
+    env = os.environ.get("SPENDKOLLEN_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+def connect(path: str | os.PathLike | None = None, *, upto: int | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (creating when missing) the store and bring its schema up to date.
+
+    ``upto`` stops the migrations at that version; tests use it to build an old file.
+    ``":memory:"`` gives a private in-memory store.
+    """
+    target = str(path) if path == ":memory:" else str(db_path(path))
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(target)
+    migrate(con, upto=upto)
+    return con
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest migration applied to this database, 0 for a new file."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection, *, upto: int | None = None) -> int:
+    """Apply the missing migrations in order, each in one transaction; return the new version."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+    )
+    current = schema_version(con)
+    last = SCHEMA_VERSION if upto is None else upto
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"The database was written by a newer Spendkollen (schema {current}, this version knows "
+            f"{SCHEMA_VERSION}). Upgrade Spendkollen or point SPENDKOLLEN_DB at another file."
+        )
+    for version in range(current + 1, last + 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for statement in MIGRATIONS[version - 1]:
+                con.execute(statement)
+            con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [version])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return max(current, last)
+
+
+def current_user() -> str:
+    """Who is acting: $SPENDKOLLEN_USER, else the operating-system user."""
+    user = os.environ.get("SPENDKOLLEN_USER")
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "okänd"
+
+
+def audit(con: duckdb.DuckDBPyConnection, action: str, entity: str, detail: dict[str, Any] | None = None,
+          actor: str | None = None) -> None:
+    """Append one row to the audit log (never updated or deleted). Runs inside the caller's
+    transaction when there is one."""
+    con.execute(
+        "INSERT INTO audit_log (logged_at, actor, action, entity, detail) VALUES (now()::TIMESTAMP, ?, ?, ?, ?)",
+        [actor or current_user(), action, entity, json.dumps(detail or {}, ensure_ascii=False, default=str)],
+    )
+
+
+def audit_entries(con: duckdb.DuckDBPyConnection, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest audit entries first, as dicts."""
+    rows = con.execute(
+        "SELECT audit_id, logged_at, actor, action, entity, detail FROM audit_log ORDER BY audit_id DESC LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [
+        {"id": r[0], "at": r[1], "actor": r[2], "action": r[3], "entity": r[4], "detail": json.loads(r[5] or "{}")}
+        for r in rows
+    ]
