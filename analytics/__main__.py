@@ -1,0 +1,137 @@
+"""Command line: python -m analytics import|summary|demo|delete-demo ...
+
+Exit codes: 0 done, 2 refused (a clear message on stderr, nothing written)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .ingest import IngestError, load_files
+from .ingest.periods import format_period
+from .store import connect
+
+
+def _cmd_import(args) -> int:
+    files = []
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            print(f"spendkollen: '{name}' does not exist or is not a file.", file=sys.stderr)
+            return 2
+        files.append((path.name, path.read_bytes()))
+    con = connect(args.db)
+    cur = con.cursor()
+    try:
+        plan = load_files(cur, files, period=args.period, currency=args.currency, profile=args.profile,
+                          replace_period=args.replace_period, date_order=args.date_order, sheet=args.sheet)
+    except IngestError as exc:
+        print(f"spendkollen: refused, nothing was loaded. {exc}", file=sys.stderr)
+        return 2
+    if plan.overlap and not args.replace_period:
+        names = ", ".join(sorted({o["file_name"] for o in plan.overlap}))
+        print(f"spendkollen: note: months of this upload were already loaded ({names}); the lines were "
+              "added. Use --replace-period to replace those months instead.", file=sys.stderr)
+    for f in plan.files:
+        for w in f.parsed.report["warnings"]:
+            print(f"spendkollen: warning: {f.parsed.file_name}: {_warning_text(w)}", file=sys.stderr)
+    months = plan.months
+    span = f"{format_period(months[0], 'month')}..{format_period(months[-1], 'month')}" if months else "-"
+    excluded = sum(f.parsed.report["excluded_rows"] for f in plan.files)
+    print(f"loaded {len(plan.files)} file(s): {plan.lines} lines, total {plan.total:.2f} {plan.currency}, "
+          f"periods {span}, {excluded} rows excluded")
+    return 0
+
+
+def _warning_text(w: dict) -> str:
+    code = w["code"]
+    if code == "blank_rows":
+        return f"{w['count']} blank row(s) left out"
+    if code == "total_row":
+        return f"row {w['row']} is a total row ({w['file_total']:.2f}) and was left out; it matches the lines"
+    if code == "total_row_mismatch":
+        return (f"row {w['row']} is a total row ({w['file_total']:.2f}) and was left out; it differs from the "
+                f"sum of the lines ({w['line_sum']:.2f}) by {w['difference']:.2f}")
+    if code == "empty_amounts":
+        return f"{w['count']} row(s) have an empty amount in column '{w['column']}' and count as 0"
+    if code == "junk_rows":
+        return f"{w['count']} row(s) could not be read and were left out (rows {', '.join(map(str, w['rows']))})"
+    if code in ("period_from_name", "period_from_user"):
+        return f"no date column; every line is booked to the period {w['period']}"
+    if code == "dates_time_only":
+        return f"column '{w['column']}' holds only times, no dates; the period {w['period']} was used"
+    return json.dumps(w, ensure_ascii=False)
+
+
+def _cmd_summary(args) -> int:
+    from .ledger import summary
+    con = connect(args.db)
+    s = summary(con.cursor())
+    if args.json:
+        print(json.dumps(s, ensure_ascii=False))
+    else:
+        for k, v in s.items():
+            print(f"{k}: {v}")
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from .demo import load_demo
+    con = connect(args.db)
+    try:
+        n = load_demo(con.cursor())
+    except IngestError as exc:
+        print(f"spendkollen: refused. {exc}", file=sys.stderr)
+        return 2
+    print(f"loaded demo data: {n} lines (Demokommun)")
+    return 0
+
+
+def _cmd_delete_demo(args) -> int:
+    from .demo import remove_demo
+    con = connect(args.db)
+    n = remove_demo(con.cursor())
+    print(f"removed demo data: {n} lines")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analytics", description="Spendkollen command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("import", help="load supplier-ledger files (CSV, TXT, XLSX, XLS, Parquet)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--db", help="database file (default: $SPENDKOLLEN_DB or data/spendkollen.duckdb)")
+    p.add_argument("--period", help="period for rows without dates: YYYY-MM or YYYY-Qn")
+    p.add_argument("--currency", default="SEK")
+    p.add_argument("--profile", help="named import profile (column mapping) to apply")
+    p.add_argument("--replace-period", action="store_true", help="replace the months this upload covers")
+    p.add_argument("--date-order", choices=["dmy", "mdy"], help="order of day and month in slash dates")
+    p.add_argument("--sheet", help="workbook sheet to read")
+    p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("summary", help="what is loaded")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser("demo", help="load the Demokommun demo ledger")
+    p.add_argument("--db")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("delete-demo", help="remove the demo ledger")
+    p.add_argument("--db")
+    p.set_defaults(func=_cmd_delete_demo)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except RuntimeError as exc:   # e.g. a database from a newer version
+        print(f"spendkollen: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
