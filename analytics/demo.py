@@ -164,7 +164,7 @@ def load_demo(cur, lines: int = LINES) -> int:
     digest = f"demo-{SEED}-{lines}"
     plan = UploadPlan([PlannedFile(raw, mapping, parsed, digest)], "SEK", None)
     plan.overlap = overlapping_batches(cur, plan.months)
-    exists = cur.execute("SELECT count(*) FROM batches WHERE sha256 = ? AND status = 'loaded'", [digest]).fetchone()[0]
+    exists = cur.execute("SELECT count(*) FROM batches WHERE sha256 = ? AND status = 'loaded'", [digest]).fetchall()[0][0]
     if exists:
         from .ingest.errors import IngestError
         cur.execute(f"DROP TABLE IF EXISTS {parsed.table}")
@@ -182,7 +182,7 @@ def remove_demo(cur) -> int:
 def ensure_demo_on_first_start(cur) -> bool:
     """Load the demo ledger into a brand-new, empty store (never after the user has uploaded or
     removed anything). Returns True when it loaded."""
-    ever = cur.execute("SELECT count(*) FROM batches").fetchone()[0]
+    ever = cur.execute("SELECT count(*) FROM batches").fetchall()[0][0]
     if ever:
         return False
     load_demo(cur)

@@ -14,12 +14,12 @@ def summary(cur: duckdb.DuckDBPyConnection) -> dict:
     lines, total, org_units, accounts, first, last = cur.execute("""
         SELECT count(*), coalesce(sum(amount), 0), count(DISTINCT org_unit), count(DISTINCT account),
                min(booking_date), max(booking_date)
-        FROM ledger_lines""").fetchone()
-    suppliers = cur.execute("SELECT count(*) FROM suppliers").fetchone()[0]
+        FROM ledger_lines""").fetchall()[0]
+    suppliers = cur.execute("SELECT count(*) FROM suppliers").fetchall()[0][0]
     periods = [r[0] for r in cur.execute(
         "SELECT DISTINCT strftime(period_month, '%Y-%m') FROM ledger_lines ORDER BY 1").fetchall()]
     batches, excluded = cur.execute(
-        "SELECT count(*), coalesce(sum(excluded_rows), 0) FROM batches WHERE status = 'loaded'").fetchone()
+        "SELECT count(*), coalesce(sum(excluded_rows), 0) FROM batches WHERE status = 'loaded'").fetchall()[0]
     return {
         "lines": int(lines), "total": round(float(total), 2), "suppliers": int(suppliers),
         "org_units": int(org_units), "accounts": int(accounts),
@@ -30,12 +30,12 @@ def summary(cur: duckdb.DuckDBPyConnection) -> dict:
 
 def has_data(cur: duckdb.DuckDBPyConnection) -> bool:
     """True when any ledger line is loaded."""
-    return cur.execute("SELECT EXISTS (SELECT 1 FROM ledger_lines)").fetchone()[0]
+    return cur.execute("SELECT EXISTS (SELECT 1 FROM ledger_lines)").fetchall()[0][0]
 
 
 def has_demo(cur: duckdb.DuckDBPyConnection) -> bool:
     """True when the demo ledger is loaded."""
-    return cur.execute("SELECT EXISTS (SELECT 1 FROM batches WHERE is_demo AND status = 'loaded')").fetchone()[0]
+    return cur.execute("SELECT EXISTS (SELECT 1 FROM batches WHERE is_demo AND status = 'loaded')").fetchall()[0][0]
 
 
 def upload_history(cur: duckdb.DuckDBPyConnection, limit: int = 500) -> list[dict]:
@@ -66,3 +66,28 @@ def quarters(cur: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in cur.execute("""
         SELECT DISTINCT strftime(period_month, '%Y') || ' Q' || quarter(period_month) AS q
         FROM ledger_lines ORDER BY 1""").fetchall()]
+
+
+def overview(cur: duckdb.DuckDBPyConnection, filters=None, top: int = 10) -> dict:
+    """Key figures of the filtered lines: kpis (spend, lines, suppliers, org_units, credit_notes,
+    valid_org_share: share 0-1 of spend with a valid organisation number), spend per quarter
+    (DataFrame quarter, spend) and the top suppliers by spend (DataFrame)."""
+    from .filters import Filters
+    cond, params = (filters or Filters()).where("l")
+    k = cur.execute(f"""
+        SELECT coalesce(sum(amount), 0), count(*), count(DISTINCT supplier_key), count(DISTINCT org_unit),
+               count(*) FILTER (WHERE amount < 0),
+               sum(amount) FILTER (WHERE org_no_status = 'valid') / nullif(sum(amount), 0)
+        FROM ledger_lines l WHERE {cond}""", params).fetchall()[0]
+    by_quarter = cur.execute(f"""
+        SELECT strftime(period_month, '%Y') || ' Q' || quarter(period_month) AS quarter, sum(amount)::DOUBLE AS spend
+        FROM ledger_lines l WHERE {cond} GROUP BY 1 ORDER BY 1""", params).df()
+    top_sup = cur.execute(f"""
+        SELECT s.name AS supplier, s.org_no, sum(l.amount)::DOUBLE AS spend, count(*) AS lines
+        FROM ledger_lines l JOIN suppliers s USING (supplier_key)
+        WHERE {cond} GROUP BY ALL ORDER BY spend DESC LIMIT ?""", params + [top]).df()
+    return {
+        "kpis": {"spend": float(k[0]), "lines": int(k[1]), "suppliers": int(k[2]), "org_units": int(k[3]),
+                 "credit_notes": int(k[4]), "valid_org_share": float(k[5]) if k[5] is not None else None},
+        "by_quarter": by_quarter, "top_suppliers": top_sup,
+    }

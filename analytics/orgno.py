@@ -113,7 +113,7 @@ def classify(value: str | None) -> dict:
     legal_form, org_digits."""
     con = duckdb.connect(":memory:")
     try:
-        row = con.execute(f"SELECT {classify_sql('v')} AS r FROM (SELECT CAST(? AS VARCHAR) AS v)", [value]).fetchone()
+        row = con.execute(f"SELECT {classify_sql('v')} AS r FROM (SELECT CAST(? AS VARCHAR) AS v)", [value]).fetchall()[0]
     finally:
         con.close()
     return dict(row[0])

@@ -103,10 +103,10 @@ def plan_upload(cur: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], 
                 period: str | None = None, currency: str = "SEK", profile: str | None = None,
                 overrides: dict[str, dict[str, str | None]] | None = None,
                 date_order: str | None = None, sheet: str | None = None,
-                progress=None) -> UploadPlan:
+                progress=None, raws: dict[str, RawTable] | None = None) -> UploadPlan:
     """Read, map and parse every file; check duplicates and overlapping periods. Writes nothing
     to the store's tables (only temp tables on ``cur``). Raises IngestError for the first file
-    that cannot be loaded, naming it."""
+    that cannot be loaded, naming it. ``raws`` may hold files already read (by name)."""
     if not files:
         raise IngestError("no_files", "no file was given.")
     user_period = None
@@ -128,12 +128,13 @@ def plan_upload(cur: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], 
         seen[digest] = name
         loaded = cur.execute(
             "SELECT file_name, uploaded_at FROM batches WHERE sha256 = ? AND status = 'loaded' LIMIT 1", [digest]
-        ).fetchone()
+        ).fetchall()
+        loaded = loaded[0] if loaded else None
         if loaded:
             raise IngestError("already_loaded", f"this file was already loaded on {loaded[1]:%Y-%m-%d %H:%M} "
                               f"as '{loaded[0]}'. Nothing was loaded again. To load it anew, delete that "
                               "upload first.", file=name, other=loaded[0], at=f"{loaded[1]:%Y-%m-%d %H:%M}")
-        raw = read_file(name, data, sheet=sheet)
+        raw = (raws or {}).get(name) or read_file(name, data, sheet=sheet)
         mapping = map_columns(raw, (overrides or {}).get(name), profile_mapping)
         parsed = parse_file(cur, raw, mapping, period=user_period, date_order=date_order)
         planned.append(PlannedFile(raw, mapping, parsed, digest))
@@ -176,7 +177,7 @@ def commit_upload(cur: duckdb.DuckDBPyConnection, plan: UploadPlan, *, replace_p
             p = f.parsed
             # re-check inside the transaction: another session may have loaded the file meanwhile
             if cur.execute("SELECT count(*) FROM batches WHERE sha256 = ? AND status = 'loaded'",
-                           [f.sha256]).fetchone()[0]:
+                           [f.sha256]).fetchall()[0][0]:
                 raise IngestError("already_loaded", "this file was loaded by someone else a moment ago.",
                                   file=p.file_name, other=p.file_name, at="")
             batch_id = cur.execute("""
@@ -186,7 +187,7 @@ def commit_upload(cur: duckdb.DuckDBPyConnection, plan: UploadPlan, *, replace_p
                 RETURNING batch_id""",
                 [upload_id, p.file_name, f.sha256, user, p.period_from, p.period_to, p.lines, p.total,
                  plan.currency, plan.profile, is_demo, p.report["excluded_rows"],
-                 json.dumps(p.report, ensure_ascii=False, default=str)]).fetchone()[0]
+                 json.dumps(p.report, ensure_ascii=False, default=str)]).fetchall()[0][0]
             cols = ", ".join(LINE_COLUMNS)
             cur.execute(f"INSERT INTO ledger_lines (batch_id, {cols}) "
                         f"SELECT ?, {cols} FROM {p.table} WHERE kind = 'line' ORDER BY source_row", [batch_id])
@@ -218,7 +219,7 @@ def _recount_batches(cur, batch_ids: list[int], emptied_status: str) -> None:
     for bid in batch_ids:
         n, total, lo, hi = cur.execute(
             "SELECT count(*), coalesce(sum(amount), 0), min(period_month), max(period_month) "
-            "FROM ledger_lines WHERE batch_id = ?", [bid]).fetchone()
+            "FROM ledger_lines WHERE batch_id = ?", [bid]).fetchall()[0]
         cur.execute("UPDATE batches SET rows = ?, total = ?, period_from = ?, period_to = ?, "
                     "status = CASE WHEN ? = 0 THEN ? ELSE status END WHERE batch_id = ?",
                     [n, total, lo, hi, n, emptied_status, bid])
@@ -231,7 +232,7 @@ def delete_batches(cur: duckdb.DuckDBPyConnection, batch_ids: list[int], user: s
     cur.execute("BEGIN TRANSACTION")
     try:
         removed = cur.execute("SELECT count(*) FROM ledger_lines WHERE batch_id IN (SELECT unnest(?::INTEGER[]))",
-                              [batch_ids]).fetchone()[0]
+                              [batch_ids]).fetchall()[0][0]
         files = [r[0] for r in cur.execute("SELECT file_name FROM batches WHERE batch_id IN (SELECT unnest(?::INTEGER[]))",
                                            [batch_ids]).fetchall()]
         cur.execute("DELETE FROM ledger_lines WHERE batch_id IN (SELECT unnest(?::INTEGER[]))", [batch_ids])
@@ -288,7 +289,8 @@ def save_profile(cur, name: str, mapping: dict[str, str], options: dict | None =
 
 
 def load_profile(cur, name: str) -> dict:
-    row = cur.execute("SELECT mapping, options FROM import_profiles WHERE name = ?", [name]).fetchone()
+    rows = cur.execute("SELECT mapping, options FROM import_profiles WHERE name = ?", [name]).fetchall()
+    row = rows[0] if rows else None
     if not row:
         raise IngestError("no_profile", f"there is no import profile called '{name}'.", profile=name)
     return {"name": name, "mapping": json.loads(row[0]), "options": json.loads(row[1])}
@@ -296,3 +298,18 @@ def load_profile(cur, name: str) -> dict:
 
 def list_profiles(cur) -> list[str]:
     return [r[0] for r in cur.execute("SELECT name FROM import_profiles ORDER BY updated_at DESC").fetchall()]
+
+
+def preview_lines(cur, plan: UploadPlan, index: int, n: int = 15):
+    """The first ``n`` parsed lines of file ``index`` of a pending plan, as a DataFrame."""
+    table = plan.files[index].parsed.table
+    return cur.execute(f"""
+        SELECT source_row, booking_date, strftime(period_month, '%Y-%m') AS period, supplier_name, org_no,
+               org_no_status, account, account_text, org_unit, amount::DOUBLE AS amount
+        FROM {table} WHERE kind = 'line' ORDER BY source_row LIMIT ?""", [n]).df()
+
+
+def discard_plan(cur, plan: UploadPlan) -> None:
+    """Drop a plan's temp tables without loading it."""
+    for f in plan.files:
+        cur.execute(f"DROP TABLE IF EXISTS {f.parsed.table}")

@@ -144,7 +144,7 @@ def _file_stats(cur, view: str, mapping: Mapping) -> dict:
           count(*) FILTER (WHERE regexp_matches({d}, {_TIME})) AS time_only,
           count(*) FILTER (WHERE {sid} <> '' AND {org_status} IN ('valid', 'personal')) AS sid_orgno,
           count(*) FILTER (WHERE {sid} <> '') AS sid_filled
-        FROM {view}""").fetchone()
+        FROM {view}""").fetchall()[0]
     cols = [c[0] for c in cur.description]
     return dict(zip(cols, row))
 
@@ -335,7 +335,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int,
     totals = cur.execute(f"SELECT source_row, amount FROM {table} WHERE kind = 'total' ORDER BY source_row").fetchall()
     agg = cur.execute(f"""SELECT sum(amount), min(period_month), max(period_month),
                                  count(*) FILTER (WHERE amount_text = ''), count(*) FILTER (WHERE amount < 0)
-                          FROM {table} WHERE kind = 'line'""").fetchone()
+                          FROM {table} WHERE kind = 'line'""").fetchall()[0]
     line_sum = agg[0] or 0
     if counts.get("blank"):
         warnings.append({"code": "blank_rows", "count": counts["blank"]})

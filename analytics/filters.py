@@ -1,0 +1,42 @@
+"""The global filters (period range by quarter, organisation units) as a parameterised WHERE."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+def quarter_start(label: str) -> dt.date:
+    """'2021 Q2' -> 2021-04-01."""
+    year, q = label.split(" Q")
+    return dt.date(int(year), 3 * int(q) - 2, 1)
+
+
+def quarter_end(label: str) -> dt.date:
+    """'2021 Q2' -> 2021-06-01 (the first day of the quarter's last month)."""
+    start = quarter_start(label)
+    return dt.date(start.year, start.month + 2, 1)
+
+
+@dataclass
+class Filters:
+    """Lines whose period month lies in [period_from, period_to] and, when given, whose
+    organisation unit is one of ``units``."""
+    period_from: dt.date | None = None
+    period_to: dt.date | None = None
+    units: list[str] = field(default_factory=list)
+
+    def where(self, alias: str = "") -> tuple[str, list]:
+        """SQL condition (no leading WHERE) and its parameters."""
+        p = f"{alias}." if alias else ""
+        parts, params = ["true"], []
+        if self.period_from:
+            parts.append(f"{p}period_month >= ?")
+            params.append(self.period_from)
+        if self.period_to:
+            parts.append(f"{p}period_month <= ?")
+            params.append(self.period_to)
+        if self.units:
+            parts.append(f"{p}org_unit IN (SELECT unnest(?::VARCHAR[]))")
+            params.append(list(self.units))
+        return " AND ".join(parts), params

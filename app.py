@@ -1,0 +1,31 @@
+"""Spendkollen: the router. Page config, language, global sidebar filters, navigation."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.db import cursor
+from ui.i18n import t
+from ui.sidebar import global_filters, language_switch
+
+st.set_page_config(page_title="Spendkollen", page_icon=":material/insights:", layout="wide")
+
+language_switch()
+cur = cursor()
+
+PAGES = {
+    "upload": st.Page("pages/upload.py", title=t("nav.upload"), icon=":material/upload:", url_path="upload"),
+    "overview": st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/insights:",
+                        url_path="oversikt", default=True),
+    "log": st.Page("pages/log.py", title=t("nav.log"), icon=":material/history:", url_path="logg"),
+}
+st.session_state["_pages"] = PAGES
+
+nav = st.navigation({
+    t("nav.section_data"): [PAGES["upload"]],
+    t("nav.section_analysis"): [PAGES["overview"]],
+    t("nav.section_governance"): [PAGES["log"]],
+})
+st.session_state["_filters"] = global_filters(cur)
+st.sidebar.caption(t("sidebar.footer"))
+nav.run()

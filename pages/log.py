@@ -1,0 +1,20 @@
+"""Ändringslogg: the append-only audit log (who did what, when)."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from analytics.store import audit_entries
+from ui.db import cursor
+from ui.i18n import t
+
+st.title(t("log.title"))
+st.caption(t("log.caption"))
+entries = audit_entries(cursor(), limit=500)
+if not entries:
+    st.info(t("log.empty"))
+    st.stop()
+frame = pd.DataFrame([{t("log.at"): e["at"], t("log.actor"): e["actor"], t("log.action"): t(f"action.{e['action']}"),
+                       t("log.detail"): json.dumps(e["detail"], ensure_ascii=False)[:300]} for e in entries])
+st.dataframe(frame, hide_index=True, width="stretch")

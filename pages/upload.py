@@ -1,0 +1,193 @@
+"""Ladda upp: files -> column mapping -> preview and validation report -> commit; history and undo."""
+
+import hashlib
+import json
+
+import pandas as pd
+import streamlit as st
+
+from analytics.demo import remove_demo
+from analytics.ingest import (FIELDS, IngestError, commit_upload, delete_batches, discard_plan, list_profiles,
+                              load_profile, map_columns, plan_upload, preview_lines, read_file, save_profile)
+from analytics.ingest.periods import format_period
+from analytics.ledger import has_demo, upload_history
+from ui import format as fmt
+from ui import state
+from ui.db import cursor
+from ui.i18n import current_lang, error_text, t, warning_text
+
+FILE_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "ods", "parquet"]
+lang = current_lang()
+cur = cursor()
+
+st.title(t("upload.title"))
+st.caption(t("upload.intro"))
+done = st.session_state.pop(state.LAST_RESULT, None)
+if done:
+    st.success(done, icon=":material/check_circle:")
+
+nonce = st.session_state.get(state.UPLOAD_NONCE, 0)
+uploaded = st.file_uploader(t("upload.files"), type=FILE_TYPES, accept_multiple_files=True,
+                            key=f"uploader_{nonce}", help=t("upload.files_help"))
+
+c1, c2, c3, c4 = st.columns(4)
+profiles = list_profiles(cur)
+profile = c1.selectbox(t("upload.profile"), [""] + profiles, key="up_profile",
+                       format_func=lambda p: p or t("upload.profile_none"))
+period = c2.text_input(t("upload.period"), key="up_period", help=t("upload.period_help"),
+                       placeholder="2016-03 / 2016-Q1").strip() or None
+currency = c3.selectbox(t("upload.currency"), ["SEK", "EUR", "NOK", "DKK", "GBP", "USD"], key="up_currency")
+order = c4.selectbox(t("upload.date_order"), ["auto", "dmy", "mdy"], key="up_date_order",
+                     format_func=lambda o: t(f"upload.date_order_{o}"))
+
+
+def _drop_pending():
+    pending = st.session_state.pop(state.PENDING_UPLOAD, None)
+    if pending:
+        discard_plan(pending["cursor"], pending["plan"])
+
+
+if not uploaded:
+    _drop_pending()
+else:
+    files = [(f.name, f.getvalue()) for f in uploaded]
+    shas = {name: hashlib.sha256(data).hexdigest() for name, data in files}
+    read_cache = st.session_state.setdefault("_raw_cache", {})
+    for key in list(read_cache):
+        if key not in shas.values():
+            del read_cache[key]
+    profile_mapping = load_profile(cur, profile)["mapping"] if profile else None
+    overrides, raws, failed = {}, {}, False
+    for name, data in files:
+        sha = shas[name]
+        if sha not in read_cache:
+            try:
+                read_cache[sha] = read_file(name, data)
+            except IngestError as exc:
+                st.error(error_text(exc), icon=":material/error:")
+                failed = True
+                continue
+        raw = read_cache[sha]
+        raws[name] = raw
+        auto = map_columns(raw, None, profile_mapping)
+        with st.expander(t("upload.mapping_for", file=name), expanded=len(files) == 1):
+            st.caption(t("upload.mapping_help"))
+            options = [""] + [h for h in raw.headers if h]
+            cols = st.columns(4)
+            chosen = {}
+            for i, field in enumerate(FIELDS):
+                current = auto.header_of(field, raw.headers)
+                chosen[field] = cols[i % 4].selectbox(
+                    t(f"field.{field}"), options, index=options.index(current) if current in options else 0,
+                    key=f"map_{sha[:16]}_{field}", format_func=lambda h: h or t("upload.unmapped")) or None
+        overrides[name] = chosen
+    if failed:
+        _drop_pending()
+        st.stop()
+
+    plan_key = json.dumps([sorted(shas.values()), overrides, period, currency, profile, order], sort_keys=True)
+    pending = st.session_state.get(state.PENDING_UPLOAD)
+    if not pending or pending["key"] != plan_key:
+        _drop_pending()
+        work = cursor()
+        bar = st.progress(0.0, text=t("upload.reading"))
+        try:
+            plan = plan_upload(work, files, period=period, currency=currency, overrides=overrides, raws=raws,
+                               date_order=None if order == "auto" else order,
+                               progress=lambda share, name: bar.progress(min(share, 1.0), text=t("upload.reading_file", file=name) if name else t("upload.reading")))
+        except IngestError as exc:
+            bar.empty()
+            st.error(error_text(exc), icon=":material/error:")
+            st.stop()
+        bar.empty()
+        pending = {"key": plan_key, "cursor": work, "plan": plan}
+        st.session_state[state.PENDING_UPLOAD] = pending
+    plan, work = pending["plan"], pending["cursor"]
+
+    st.subheader(t("upload.report"))
+    kpis = st.columns(4)
+    kpis[0].metric(t("upload.files_n"), fmt.number(len(plan.files), lang))
+    kpis[1].metric(t("kpi.lines"), fmt.number(plan.lines, lang))
+    kpis[2].metric(t("upload.total"), fmt.money(plan.total, lang, currency))
+    months = plan.months
+    kpis[3].metric(t("upload.periods"), f"{format_period(months[0], 'month')} – {format_period(months[-1], 'month')}" if months else "–")
+    for i, f in enumerate(plan.files):
+        rep = f.parsed.report
+        counts = rep["counts"]
+        with st.container(border=True):
+            st.markdown(f"**{f.parsed.file_name}** · " + t("upload.file_summary", lines=fmt.number(f.parsed.lines, lang),
+                        total=fmt.money(f.parsed.total, lang, currency), excluded=fmt.number(rep["excluded_rows"], lang),
+                        credits=fmt.number(rep["credit_notes"], lang)))
+            for w in rep["warnings"]:
+                st.warning(warning_text(w), icon=":material/warning:")
+            org = rep["org_no"]
+            if org:
+                st.caption(t("upload.org_stats") + " " + ", ".join(
+                    f"{t('orgstatus.' + k)}: {fmt.number(v, lang)}" for k, v in sorted(org.items())))
+            if rep["samples"]:
+                st.markdown(t("upload.rejected_rows"))
+                st.dataframe(pd.DataFrame([{t("col.row"): s.get("row"), t("col.problem"): t("kind." + s["kind"]),
+                                            t("col.amount"): s.get("amount", ""), t("col.date"): s.get("date", ""),
+                                            t("col.supplier"): s.get("supplier", s.get("text", ""))} for s in rep["samples"]]),
+                             hide_index=True, width="stretch")
+            st.markdown(t("upload.preview"))
+            st.dataframe(preview_lines(work, plan, i).rename(columns=lambda c: t(f"col.{c}")), hide_index=True,
+                         width="stretch")
+
+    choice = "add"
+    if plan.overlap:
+        st.warning(t("upload.overlap", files=", ".join(sorted({o["file_name"] for o in plan.overlap})),
+                     lines=fmt.number(sum(o["lines"] for o in plan.overlap), lang)), icon=":material/event_repeat:")
+        choice = st.radio(t("upload.overlap_question"), ["replace", "add"], index=None, key="up_overlap",
+                          format_func=lambda c: t(f"upload.overlap_{c}"))
+    demo_present = has_demo(cur)
+    drop_demo = demo_present and st.checkbox(t("upload.remove_demo"), value=True, key="up_drop_demo")
+    save_as = st.text_input(t("upload.save_profile"), key="up_save_profile", placeholder=t("upload.save_profile_ph"))
+    if st.button(t("upload.commit"), type="primary", disabled=choice is None, icon=":material/database_upload:"):
+        try:
+            if drop_demo:
+                remove_demo(work)
+            commit_upload(work, plan, replace_period=choice == "replace")
+            if save_as.strip():
+                save_profile(work, save_as, overrides[plan.files[0].parsed.file_name], {"currency": currency})
+        except IngestError as exc:
+            st.session_state.pop(state.PENDING_UPLOAD, None)
+            st.error(error_text(exc), icon=":material/error:")
+            st.stop()
+        st.session_state.pop(state.PENDING_UPLOAD, None)
+        st.session_state[state.UPLOAD_NONCE] = nonce + 1
+        st.session_state[state.LAST_RESULT] = t("upload.done", files=len(plan.files), lines=fmt.number(plan.lines, lang),
+                                                total=fmt.money(plan.total, lang, currency))
+        st.rerun()
+
+st.divider()
+st.subheader(t("upload.history"))
+history = upload_history(cur)
+if not history:
+    st.caption(t("upload.history_empty"))
+else:
+    frame = pd.DataFrame([{
+        t("col.file"): h["file_name"] + (f" ({t('upload.demo')})" if h["is_demo"] else ""),
+        t("col.uploaded_at"): fmt.date(h["uploaded_at"], lang), t("col.uploaded_by"): h["uploaded_by"],
+        t("col.period"): (f"{format_period(h['period_from'], 'month')} – {format_period(h['period_to'], 'month')}"
+                          if h["period_from"] else "–"),
+        t("col.lines"): h["rows"], t("col.total"): fmt.money(h["total"], lang, h["currency"]),
+        t("col.status"): t(f"status.{h['status']}"), t("col.excluded"): h["excluded_rows"],
+    } for h in history])
+    st.dataframe(frame, hide_index=True, width="stretch")
+    loaded = [h for h in history if h["status"] == "loaded"]
+    if loaded:
+        with st.expander(t("upload.undo")):
+            target = st.selectbox(t("upload.undo_pick"), [h["batch_id"] for h in loaded], key="undo_batch",
+                                  format_func=lambda b: next(f"{h['file_name']} · {fmt.number(h['rows'], lang)} {t('col.lines').lower()}"
+                                                             for h in loaded if h["batch_id"] == b))
+            sure = st.checkbox(t("upload.undo_confirm"), key="undo_sure")
+            if st.button(t("upload.undo_button"), disabled=not sure, key="undo_go", icon=":material/delete:"):
+                removed = delete_batches(cursor(), [target])
+                st.session_state[state.LAST_RESULT] = t("upload.undone", lines=fmt.number(removed, lang))
+                st.session_state.pop("undo_sure", None)
+                st.rerun()
+    if has_demo(cur) and st.button(t("upload.remove_demo_now"), key="drop_demo_now", icon=":material/science:"):
+        removed = remove_demo(cursor())
+        st.session_state[state.LAST_RESULT] = t("upload.undone", lines=fmt.number(removed, lang))
+        st.rerun()

@@ -1,0 +1,1 @@
+"""Pure chart builders: DataFrame -> plotly Figure. No streamlit import."""

@@ -1,0 +1,72 @@
+"""Text catalogs: every user-visible string comes from ui/locales/<lang>.json.
+
+``translate`` is pure; ``t`` reads the language from the session."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+LANGS = ("sv", "en")
+DEFAULT_LANG = "sv"
+_DIR = Path(__file__).resolve().parent / "locales"
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    with open(_DIR / f"{lang}.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def translate(lang: str, key: str, **params) -> str:
+    """The text for ``key`` in ``lang`` with ``params`` filled in; the key itself when missing
+    (a test keeps the catalogs complete)."""
+    text = catalog(lang if lang in LANGS else DEFAULT_LANG).get(key)
+    if text is None:
+        return key
+    try:
+        return text.format(**params) if params else text
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def current_lang() -> str:
+    import streamlit as st
+    return st.session_state.get("lang", DEFAULT_LANG)
+
+
+def t(key: str, **params) -> str:
+    """Translate in the session's language."""
+    return translate(current_lang(), key, **params)
+
+
+def error_text(exc, lang: str | None = None) -> str:
+    """An IngestError as a sentence in the user's language, naming file, row and column."""
+    lang = lang or current_lang()
+    where = []
+    if exc.file:
+        where.append(translate(lang, "where.file", file=exc.file))
+    if exc.row is not None:
+        where.append(translate(lang, "where.row", row=exc.row))
+    if exc.column:
+        where.append(translate(lang, "where.column", column=exc.column))
+    key = f"err.{exc.code}"
+    body = translate(lang, key, **exc.params)
+    if body == key:
+        body = str(exc)
+        where = []
+    return (", ".join(where) + ": " if where else "") + body
+
+
+def warning_text(w: dict, lang: str | None = None) -> str:
+    """A validation-report warning as a sentence in the user's language."""
+    from . import format as fmt
+    lang = lang or current_lang()
+    params = dict(w)
+    for k in ("file_total", "line_sum", "difference"):
+        if k in params:
+            params[k] = fmt.number(params[k], lang, 2)
+    if "rows" in params:
+        params["rows"] = ", ".join(str(r) for r in params["rows"])
+    return translate(lang, f"warn.{w['code']}", **params)

@@ -1,0 +1,42 @@
+"""The sidebar shared by every page: language, global filters (period by quarter, organisation
+units), the demo-data badge. Called from app.py, so widget values survive page switches."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics.filters import Filters, quarter_end, quarter_start
+from analytics.ledger import has_demo, org_units, quarters
+
+from . import state
+from .i18n import LANGS, t
+
+
+def language_switch() -> None:
+    if state.LANG not in st.session_state:
+        st.session_state[state.LANG] = "sv"
+    st.sidebar.radio(t("sidebar.language"), LANGS, key=state.LANG, horizontal=True,
+                     format_func=lambda code: {"sv": "Svenska", "en": "English"}[code])
+
+
+def global_filters(cur) -> Filters:
+    """Draw the filters and return them for the pages."""
+    qs = quarters(cur)
+    if has_demo(cur):
+        st.sidebar.info(t("sidebar.demo_badge"), icon=":material/science:")
+    if not qs:
+        return Filters()
+    st.sidebar.markdown(f"**{t('sidebar.filters')}**")
+    current = st.session_state.get(state.PERIOD)
+    if not current or current[0] not in qs or current[1] not in qs:
+        st.session_state[state.PERIOD] = (qs[0], qs[-1])
+    if len(qs) > 1:
+        lo, hi = st.sidebar.select_slider(t("sidebar.period"), options=qs, key=state.PERIOD)
+    else:
+        lo = hi = qs[0]
+        st.sidebar.caption(f"{t('sidebar.period')}: {qs[0]}")
+    units = org_units(cur)
+    chosen = [u for u in st.session_state.get(state.UNITS, []) if u in units]
+    st.session_state[state.UNITS] = chosen
+    st.sidebar.multiselect(t("sidebar.units"), units, key=state.UNITS, placeholder=t("sidebar.units_all"))
+    return Filters(quarter_start(lo), quarter_end(hi), list(st.session_state[state.UNITS]))
