@@ -67,7 +67,8 @@ def header_score(header: str) -> dict[str, float]:
 
 _NUMBER = re.compile(r"^[\s(+\-−]*[£$€]?\s*\d[\d\s\u00a0.,']*(?:[eE][+-]?\d+)?\s*(kr|sek|gbp|usd|eur)?[)\-−]?\s*$", re.I)
 _DATEISH = re.compile(r"^\s*(\d{4}-\d{1,2}(-\d{1,2})?|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{6}|\d{8}|\d{5}(\.0)?)([ T].*)?\s*$")
-_ORGISH = re.compile(r"^\s*((SE)?\d{6}[-\s]?\d{4}(01)?|\d{12}|saknas|[A-Z]{2}[0-9A-Z]{6,14})?\s*$", re.I)
+_ORGID = r"((SE)?\d{6}[-\s]?\d{4}(01)?|\d{12})"
+_ORGISH = re.compile(rf"^\s*({_ORGID}((\s*[,/;&+]\s*|\s+(och|and)\s+){_ORGID})*|saknas|[A-Z]{{2}}[0-9A-Z]{{6,14}})?\s*$", re.I)
 
 
 def content_factor(field: str, values: list[str]) -> float:
@@ -109,6 +110,10 @@ def auto_map(headers: list[str], samples: list[list[str]] | None = None) -> Mapp
         column_values = [row[i] if i < len(row) else "" for row in samples]
         for field, score in header_score(header).items():
             factor = content_factor(field, column_values) if samples else 1.0
+            if score >= 0.95:
+                # an exact header name keeps its column even when the values are bad, so the bad
+                # rows are reported by number instead of the column silently going unmapped
+                factor = max(factor, 0.8)
             candidates.append((score * factor, i, field))
     candidates.sort(key=lambda c: (-c[0], c[1]))
     columns: dict[str, int] = {}

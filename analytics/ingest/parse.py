@@ -143,7 +143,8 @@ def _file_stats(cur, view: str, mapping: Mapping) -> dict:
           count(*) FILTER (WHERE {d} <> '' AND NOT regexp_matches({d}, {_TIME})) AS usable_dates,
           count(*) FILTER (WHERE regexp_matches({d}, {_TIME})) AS time_only,
           count(*) FILTER (WHERE {sid} <> '' AND {org_status} IN ('valid', 'personal')) AS sid_orgno,
-          count(*) FILTER (WHERE {sid} <> '') AS sid_filled
+          count(*) FILTER (WHERE {sid} <> '') AS sid_filled,
+          count(*) FILTER (WHERE {a} <> '') AS amount_filled
         FROM {view}""").fetchall()[0]
     cols = [c[0] for c in cur.description]
     return dict(zip(cols, row))
@@ -196,6 +197,13 @@ def parse_file(cur: duckdb.DuckDBPyConnection, raw: RawTable, mapping: Mapping, 
                           "it is unclear which one to use. Rename one of them and upload again.",
                           file=name, column=dupes[0])
 
+    if raw.num_rows == 0 and not raw.bad_rows:
+        raise IngestError("no_data_rows", "the file has a header row but no data rows. Export the ledger "
+                          "again with its rows.", file=name)
+    if raw.num_rows == 0:
+        detail = "; ".join(f"row {n}: wrong number of cells ('{txt[:40]}')" for n, txt in raw.bad_rows[:3])
+        raise IngestError("no_valid_rows", f"no row could be read as a ledger line ({detail}). Check the "
+                          "delimiter and quoting of the export.", file=name, detail=detail)
     k = next(_counter)
     view = f"raw_in_{k}"
     arrow = raw.table.append_column("_row", pa.array(raw.source_rows, type=pa.int64()))
@@ -211,6 +219,12 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int,
     name = raw.file_name
     stats = _file_stats(cur, view, mapping)
     warnings: list[dict] = []
+    if stats["amount_filled"] == 0:
+        column = mapping.header_of("amount", raw.headers)
+        raise IngestError("amount_column_empty", "the amount column is empty in every row. If the amounts are "
+                          "Excel formulas, the workbook was saved without their results: open it in Excel, "
+                          "save it again (or paste the amounts as values) and upload again.",
+                          file=name, column=column)
     decimal = "," if stats["comma_dec"] > stats["point_dec"] else "."
     has_date = "date" in mapping.columns
     order = decide_date_order(stats, date_order, name, mapping.header_of("date", raw.headers))
@@ -240,6 +254,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int,
     acct_split = "'^(\\d{3,6})[\\s:–-]+(\\S.*)$'"
     table = f"stage_{k}"
     supplier_clean = mask_embedded_sql("regexp_replace(supplier_text, '\\s+', ' ', 'g')")
+    name_norm = _name_norm_sql(supplier_clean)
 
     cur.execute(f"""
     CREATE OR REPLACE TEMP TABLE {table} AS
@@ -296,11 +311,11 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int,
       CAST(coalesce(date_trunc('month', booking_date), text_month, {fb_month}) AS DATE) AS period_month,
       CASE WHEN booking_date IS NOT NULL THEN 'day' WHEN text_month IS NOT NULL THEN 'month' ELSE {fb_grain} END AS period_grain,
       nullif({supplier_clean}, '') AS supplier_name,
-      {_name_norm_sql('supplier_text')} AS supplier_name_norm,
+      {name_norm} AS supplier_name_norm,
       CASE
         WHEN org.org_no_status = 'valid' THEN 'org:' || org.org_digits
         WHEN org.org_no_status = 'personal' THEN 'pnr:' || substr(sha256(org.org_digits), 1, 16)
-        WHEN {_name_norm_sql('supplier_text')} IS NOT NULL THEN 'name:' || {_name_norm_sql('supplier_text')}
+        WHEN {name_norm} IS NOT NULL THEN 'name:' || {name_norm}
         WHEN supplier_id <> '' THEN 'id:' || {mask_embedded_sql('supplier_id')}
         WHEN org.org_no IS NOT NULL THEN 'raw:' || org.org_no
         ELSE 'unknown'

@@ -32,6 +32,7 @@ TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".dat", ".skv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 DELIMITERS = [";", ",", "\t", "|"]
+csv.field_size_limit(1 << 30)   # header sniffing must not choke on a (broken) huge cell
 
 
 @dataclass
