@@ -1,0 +1,174 @@
+"""Store migrations, load semantics (replace/add, undo), command line, formatting, catalogs, purity."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics.ingest import delete_batches, load_files, plan_upload, commit_upload
+from analytics.ledger import summary
+from analytics.sql import quote_ident
+from analytics.store import SCHEMA_VERSION, connect, schema_version
+from ui import format as fmt
+from ui.i18n import catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+Q1 = "Leverantör;Belopp;Datum\nA AB;100,00;2024-01-10\nB AB;50,00;2024-02-10\n".encode()
+Q1_AGAIN = "Leverantör;Belopp;Datum\nC AB;7,00;2024-02-11\n".encode()
+
+
+def test_old_database_upgrades_in_place(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = connect(path, upto=1)
+    cur = con.cursor()
+    assert schema_version(cur) == 1
+    assert not cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'import_profiles'").fetchall()[0][0]
+    load_files(cur, [("q1.csv", Q1)])
+    con.close()
+    con = connect(path)
+    cur = con.cursor()
+    assert schema_version(cur) == SCHEMA_VERSION == 2
+    assert summary(cur)["lines"] == 2 and summary(cur)["total"] == 150.0
+    assert cur.execute("SELECT count(*) FROM import_profiles").fetchall()[0][0] == 0
+    assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == [1, 2]
+
+
+def test_newer_database_is_refused(tmp_path):
+    con = connect(tmp_path / "new.duckdb")
+    con.execute("INSERT INTO schema_version VALUES (99, now()::TIMESTAMP)")
+    con.close()
+    with pytest.raises(RuntimeError, match="newer Spendkollen"):
+        connect(tmp_path / "new.duckdb")
+
+
+def test_overlapping_period_add_or_replace(store):
+    load_files(store, [("q1.csv", Q1)])
+    plan = plan_upload(store, [("feb.csv", Q1_AGAIN)])
+    assert [o["file_name"] for o in plan.overlap] == ["q1.csv"]
+    commit_upload(store, plan)                      # add
+    assert summary(store)["total"] == 157.0
+    load_files(store, [("feb-fixed.csv", "Leverantör;Belopp;Datum\nD AB;1,00;2024-02-20\n".encode())], replace_period=True)
+    s = summary(store)
+    assert s["total"] == 101.0 and s["lines"] == 2   # January kept, February replaced
+    statuses = dict(store.execute("SELECT file_name, status FROM batches").fetchall())
+    assert statuses == {"q1.csv": "loaded", "feb.csv": "replaced", "feb-fixed.csv": "loaded"}
+
+
+def test_undo_upload_and_audit_log(store):
+    plan = load_files(store, [("q1.csv", Q1)], user="anna")
+    removed = delete_batches(store, plan.batch_ids, user="erik")
+    assert removed == 2 and summary(store)["lines"] == 0 and summary(store)["suppliers"] == 0
+    log = store.execute("SELECT actor, action FROM audit_log ORDER BY audit_id").fetchall()
+    assert log == [("anna", "upload"), ("erik", "delete_upload")]
+    load_files(store, [("q1.csv", Q1)])             # loadable again after undo
+    assert summary(store)["lines"] == 2
+
+
+def test_import_profile_applies_next_quarter(store):
+    from analytics.ingest import save_profile
+    save_profile(store, "Raindance", {"supplier_name": "Motpart X", "amount": "Summa kr", "date": "Dag"})
+    text = "Motpart X;Summa kr;Dag;Belopp\nA AB;10;2024-01-01;999\n".encode()
+    load_files(store, [("q.csv", text)], profile="Raindance")
+    assert summary(store)["total"] == 10.0
+
+
+def run_cli(*args, db):
+    return subprocess.run([sys.executable, "-m", "analytics", *args, "--db", str(db)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_import_summary_and_refusal(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    f = tmp_path / "lev-2024-01.csv"
+    f.write_bytes("Leverantör;Organisationsnummer;Konto;Belopp;Förvaltning\nA AB;556036-0793;64110 Bygg;1 000,50;Skola\n"
+                  "B AB;SAKNAS;64210;-0,50;Vård\n".encode("cp1252"))
+    r = run_cli("import", str(f), db=db)
+    assert r.returncode == 0, r.stderr
+    assert "2 lines" in r.stdout and "1000.00" in r.stdout
+    s = json.loads(run_cli("summary", "--json", db=db).stdout)
+    assert s == {"lines": 2, "total": 1000.0, "suppliers": 2, "org_units": 2, "accounts": 2, "first_date": None,
+                 "last_date": None, "periods": ["2024-01"], "batches": 1, "excluded_rows": 0}
+    again = run_cli("import", str(f), db=db)
+    assert again.returncode == 2 and "already loaded" in again.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"")
+    r = run_cli("import", str(bad), db=db)
+    assert r.returncode == 2 and "bad.csv" in r.stderr and "Traceback" not in r.stderr
+    assert json.loads(run_cli("summary", "--json", db=db).stdout) == s
+
+
+def test_cli_period_and_replace(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    f = tmp_path / "export.csv"
+    f.write_text("Leverantör;Belopp\nA AB;5\n", encoding="utf-8")
+    assert run_cli("import", str(f), db=db).returncode == 2
+    assert run_cli("import", str(f), "--period", "2023-Q4", db=db).returncode == 0
+    g = tmp_path / "export2.csv"
+    g.write_text("Leverantör;Belopp\nB AB;7\n", encoding="utf-8")
+    assert run_cli("import", str(g), "--period", "2023-Q4", "--replace-period", db=db).returncode == 0
+    s = json.loads(run_cli("summary", "--json", db=db).stdout)
+    assert (s["lines"], s["total"], s["periods"]) == (1, 7.0, ["2023-10"])
+
+
+def test_demo_data(tmp_path):
+    from analytics.demo import demo_table, load_demo, remove_demo
+    a, b = demo_table(2000), demo_table(2000)
+    assert a.table.equals(b.table)                  # deterministic
+    con = connect(tmp_path / "demo.duckdb")
+    cur = con.cursor()
+    n = load_demo(cur)
+    s = summary(cur)
+    assert n == s["lines"] == 300_000
+    assert len(s["periods"]) == 36 and 15 <= s["org_units"] <= 30 and 2000 <= s["suppliers"] <= 5000
+    forms = dict(cur.execute("SELECT legal_form, count(DISTINCT supplier_key) FROM ledger_lines GROUP BY 1").fetchall())
+    assert forms["sole_trader"] >= 3 and forms["public"] >= 3
+    assert cur.execute("SELECT count(*) FROM ledger_lines WHERE amount < 0").fetchall()[0][0] > 1000
+    assert cur.execute("SELECT count(*) FROM ledger_lines WHERE org_no_status NOT IN ('valid', 'personal')").fetchall()[0][0] == 0
+    assert remove_demo(cur) == 300_000 and summary(cur)["lines"] == 0
+
+
+@pytest.mark.parametrize("name,expected", [("a", '"a"'), ('we"ird', '"we""ird"'), ("Konto; DROP", '"Konto; DROP"')])
+def test_quote_ident(name, expected):
+    assert quote_ident(name) == expected
+    con = duckdb.connect()
+    assert con.execute(f"SELECT 1 AS {quote_ident(name)}").description[0][0] == name
+
+
+def test_quote_ident_rejects_empty_and_nul():
+    for bad in ("", "a\x00b"):
+        with pytest.raises(ValueError):
+            quote_ident(bad)
+
+
+def test_swedish_and_english_formats():
+    nb = "\u00a0"
+    assert fmt.money(1234567) == f"1{nb}234{nb}567 kr"
+    assert fmt.msek(114.9e6) == "114,9 MSEK"
+    assert fmt.percent(7.4 / 114.9) == "6,4 %"
+    assert fmt.quarter("2021-04-01") == "2021 Q2"
+    assert fmt.money(1234567, "en") == "SEK 1,234,567"
+    assert fmt.percent(7.4 / 114.9, "en") == "6.4%"
+
+
+def test_catalogs_have_the_same_keys_and_placeholders():
+    sv, en = catalog("sv"), catalog("en")
+    assert set(sv) == set(en)
+    for key in sv:
+        assert set(re.findall(r"{(\w+)}", sv[key])) == set(re.findall(r"{(\w+)}", en[key])), key
+
+
+def test_every_used_key_is_in_the_catalog():
+    used = set()
+    for path in [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]:
+        used |= set(re.findall(r'\bt\("([a-z_]+\.[a-z_.]+)"', path.read_text(encoding="utf-8")))
+    assert used and used <= set(catalog("sv"))
+
+
+def test_core_never_imports_streamlit():
+    for path in [*ROOT.glob("analytics/**/*.py"), *ROOT.glob("ui/charts/*.py"), ROOT / "ui" / "format.py"]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(import streamlit|from streamlit)", text, re.M), path
