@@ -13,7 +13,13 @@ import numpy as np
 import pyarrow as pa
 
 from .ingest.columns import Mapping
-from .ingest.load import UploadPlan, PlannedFile, commit_upload, delete_batches, overlapping_batches
+from .ingest.load import (
+    PlannedFile,
+    UploadPlan,
+    commit_upload,
+    delete_batches,
+    overlapping_batches,
+)
 from .ingest.parse import parse_file
 from .ingest.readers import RawTable
 

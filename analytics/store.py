@@ -7,9 +7,9 @@ in place, in order, each step in its own transaction, and schema_version records
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
-import getpass
 from pathlib import Path
 from typing import Any
 

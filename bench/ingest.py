@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from analytics.ingest import load_files  # noqa: E402
-from analytics.store import connect  # noqa: E402
+from analytics.ingest import load_files
+from analytics.store import connect
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 

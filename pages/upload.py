@@ -7,8 +7,20 @@ import pandas as pd
 import streamlit as st
 
 from analytics.demo import remove_demo
-from analytics.ingest import (FIELDS, IngestError, commit_upload, delete_batches, discard_plan, list_profiles,
-                              load_profile, map_columns, plan_upload, preview_lines, read_file, save_profile)
+from analytics.ingest import (
+    FIELDS,
+    IngestError,
+    commit_upload,
+    delete_batches,
+    discard_plan,
+    list_profiles,
+    load_profile,
+    map_columns,
+    plan_upload,
+    preview_lines,
+    read_file,
+    save_profile,
+)
 from analytics.ingest.periods import format_period
 from analytics.ledger import has_demo, upload_history
 from ui import format as fmt

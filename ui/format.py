@@ -16,7 +16,7 @@ def _loc(lang: str) -> str:
     return LOCALES.get(lang, "sv_SE")
 
 
-def number(value: float | int | None, lang: str = "sv", decimals: int = 0) -> str:
+def number(value: float | None, lang: str = "sv", decimals: int = 0) -> str:
     """A plain number with the locale's grouping: 1 234 567 (sv), 1,234,567 (en)."""
     if value is None:
         return "–"

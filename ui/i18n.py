@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 LANGS = ("sv", "en")
@@ -13,7 +13,7 @@ DEFAULT_LANG = "sv"
 _DIR = Path(__file__).resolve().parent / "locales"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     with open(_DIR / f"{lang}.json", encoding="utf-8") as fh:
         return json.load(fh)

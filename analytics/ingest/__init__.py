@@ -10,17 +10,42 @@ from __future__ import annotations
 
 from .columns import FIELDS, auto_map, normalise_header
 from .errors import IngestError
-from .load import (UploadPlan, commit_upload, delete_batches, discard_plan, list_profiles, load_profile,
-                   map_columns, preview_lines,
-                   plan_upload, refresh_suppliers, save_profile)
+from .load import (
+    UploadPlan,
+    commit_upload,
+    delete_batches,
+    discard_plan,
+    list_profiles,
+    load_profile,
+    map_columns,
+    plan_upload,
+    preview_lines,
+    refresh_suppliers,
+    save_profile,
+)
 from .periods import parse_period, period_from_filename
 from .readers import read_file
 
 __all__ = [
-    "FIELDS", "IngestError", "UploadPlan", "auto_map", "commit_upload", "delete_batches", "discard_plan",
-    "list_profiles", "preview_lines",
-    "load_files", "load_profile", "map_columns", "normalise_header", "parse_period", "period_from_filename",
-    "plan_upload", "read_file", "refresh_suppliers", "save_profile",
+    "FIELDS",
+    "IngestError",
+    "UploadPlan",
+    "auto_map",
+    "commit_upload",
+    "delete_batches",
+    "discard_plan",
+    "list_profiles",
+    "load_files",
+    "load_profile",
+    "map_columns",
+    "normalise_header",
+    "parse_period",
+    "period_from_filename",
+    "plan_upload",
+    "preview_lines",
+    "read_file",
+    "refresh_suppliers",
+    "save_profile",
 ]
 
 

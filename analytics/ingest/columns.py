@@ -65,10 +65,10 @@ def header_score(header: str) -> dict[str, float]:
     return best
 
 
-_NUMBER = re.compile(r"^[\s(+\-−]*[£$€]?\s*\d[\d\s\u00a0.,']*(?:[eE][+-]?\d+)?\s*(kr|sek|gbp|usd|eur)?[)\-−]?\s*$", re.I)
+_NUMBER = re.compile(r"^[\s(+\-−]*[£$€]?\s*\d[\d\s\u00a0.,']*(?:[eE][+-]?\d+)?\s*(kr|sek|gbp|usd|eur)?[)\-−]?\s*$", re.IGNORECASE)
 _DATEISH = re.compile(r"^\s*(\d{4}-\d{1,2}(-\d{1,2})?|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{6}|\d{8}|\d{5}(\.0)?)([ T].*)?\s*$")
 _ORGID = r"((SE)?\d{6}[-\s]?\d{4}(01)?|\d{12})"
-_ORGISH = re.compile(rf"^\s*({_ORGID}((\s*[,/;&+]\s*|\s+(och|and)\s+){_ORGID})*|saknas|[A-Z]{{2}}[0-9A-Z]{{6,14}})?\s*$", re.I)
+_ORGISH = re.compile(rf"^\s*({_ORGID}((\s*[,/;&+]\s*|\s+(och|and)\s+){_ORGID})*|saknas|[A-Z]{{2}}[0-9A-Z]{{6,14}})?\s*$", re.IGNORECASE)
 
 
 def content_factor(field: str, values: list[str]) -> float:

@@ -45,6 +45,7 @@ class UploadPlan:
     currency: str
     profile: str | None
     overlap: list[dict] = field(default_factory=list)   # loaded batches sharing months with this upload
+    batch_ids: list[int] = field(default_factory=list)  # filled in by load_files after the commit
 
     @property
     def lines(self) -> int:

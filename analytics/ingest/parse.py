@@ -250,7 +250,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int,
     all_cells = " || ".join(f"c{i}" for i in range(len(raw.headers))) or "''"
     long_cell = " OR ".join(f"length(c{i}) > {MAX_CELL_CHARS}" for i in range(len(raw.headers))) or "false"
     longest = "greatest(" + ", ".join(f"length(c{i})" for i in range(len(raw.headers))) + ")" \
-        if len(raw.headers) > 1 else (f"length(c0)" if raw.headers else "0")
+        if len(raw.headers) > 1 else ("length(c0)" if raw.headers else "0")
     acct_split = "'^(\\d{3,6})[\\s:–-]+(\\S.*)$'"
     table = f"stage_{k}"
     supplier_clean = mask_embedded_sql("regexp_replace(supplier_text, '\\s+', ' ', 'g')")

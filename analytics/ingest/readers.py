@@ -69,9 +69,7 @@ def read_file(name: str, data: bytes, *, sheet: str | None = None) -> RawTable:
     suffix = Path(name).suffix.lower()
     if data[:4] == b"PAR1":
         return read_parquet(name, data)
-    if data[:4] == b"PK\x03\x04":
-        if suffix == ".ods":
-            return read_excel(name, data, sheet=sheet)
+    if data[:4] == b"PK\x03\x04":            # XLSX, XLSM and ODS are all zip packages
         return read_excel(name, data, sheet=sheet, check_zip=True)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data:

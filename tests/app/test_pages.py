@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.store import connect
 from analytics.ledger import summary
+from analytics.store import connect
 
 TIMEOUT = 180
 ROOT = Path(__file__).resolve().parents[2]

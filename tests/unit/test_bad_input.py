@@ -6,8 +6,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from analytics.ingest import IngestError, load_files
-from analytics.ingest import readers
+from analytics.ingest import IngestError, load_files, readers
 from tests.conftest import snapshot
 
 GOOD = "Leverantör;Belopp;Datum\nA AB;100,00;2024-01-01\n".encode()
@@ -46,9 +45,9 @@ BAD = [
     ("whitespace", "blank.csv", b"\r\n\r\n  \r\n", "empty_file", None),
     ("header_only", "header.csv", "Leverantör;Belopp;Datum\n".encode(), "no_data_rows", None),
     ("binary", "garbage.csv", bytes(range(256)) * 64, "binary", None),
-    ("no_header", "noheader.csv", "a;b;c\n1;2;3\n".encode(), "no_header", None),
+    ("no_header", "noheader.csv", b"a;b;c\n1;2;3\n", "no_header", None),
     ("no_amount_column", "noamount.csv", "Leverantör;Datum;Konto\nA AB;2024-01-01;64110\n".encode(), "no_amount_column", None),
-    ("no_supplier_column", "nosupplier.csv", "Belopp;Datum;Konto\n1;2024-01-01;64110\n".encode(), "no_supplier_column", None),
+    ("no_supplier_column", "nosupplier.csv", b"Belopp;Datum;Konto\n1;2024-01-01;64110\n", "no_supplier_column", None),
     ("text_in_amounts", "text.csv", ("Leverantör;Belopp;Datum\n" + "A AB;hundra;2024-01-01\n" * 4 + "C AB;5;2024-01-03\n").encode(), "too_many_junk_rows", "hundra"),
     ("all_text_amounts", "text2.csv", "Leverantör;Belopp;Datum\nA AB;hundra;2024-01-01\n".encode(), "no_valid_rows", "hundra"),
     ("duplicate_headers", "dupe.csv", "Leverantör;Belopp;Belopp;Datum\nA AB;1;2;2024-01-01\n".encode(), "duplicate_headers", "Belopp"),

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analytics.ingest import delete_batches, load_files, plan_upload, commit_upload
+from analytics.ingest import commit_upload, delete_batches, load_files, plan_upload
 from analytics.ledger import summary
 from analytics.sql import quote_ident
 from analytics.store import SCHEMA_VERSION, connect, schema_version
@@ -71,7 +71,7 @@ def test_undo_upload_and_audit_log(store):
 def test_import_profile_applies_next_quarter(store):
     from analytics.ingest import save_profile
     save_profile(store, "Raindance", {"supplier_name": "Motpart X", "amount": "Summa kr", "date": "Dag"})
-    text = "Motpart X;Summa kr;Dag;Belopp\nA AB;10;2024-01-01;999\n".encode()
+    text = b"Motpart X;Summa kr;Dag;Belopp\nA AB;10;2024-01-01;999\n"
     load_files(store, [("q.csv", text)], profile="Raindance")
     assert summary(store)["total"] == 10.0
 
@@ -171,4 +171,4 @@ def test_every_used_key_is_in_the_catalog():
 def test_core_never_imports_streamlit():
     for path in [*ROOT.glob("analytics/**/*.py"), *ROOT.glob("ui/charts/*.py"), ROOT / "ui" / "format.py"]:
         text = path.read_text(encoding="utf-8")
-        assert not re.search(r"^\s*(import streamlit|from streamlit)", text, re.M), path
+        assert not re.search(r"^\s*(import streamlit|from streamlit)", text, re.MULTILINE), path
