@@ -254,8 +254,10 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int,
     acct_split = "'^(\\d{3,6})[\\s:–-]+(\\S.*)$'"
     table = f"stage_{k}"
     supplier_clean = mask_embedded_sql("regexp_replace(supplier_text, '\\s+', ' ', 'g')")
-    name_norm = _name_norm_sql(supplier_clean)
 
+    # Supplier names, organisation numbers and dates repeat across a ledger (thousands of distinct
+    # values in a million lines), so their regex-heavy parsing runs once per distinct value and is
+    # joined back; amounts are nearly all distinct and are parsed in line.
     cur.execute(f"""
     CREATE OR REPLACE TEMP TABLE {table} AS
     WITH src AS (
@@ -270,19 +272,32 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int,
         trim({all_cells}) = '' AS is_blank,
         {long_cell} AS too_long, {longest} AS longest
       FROM {view}
-    ), parsed AS (
-      SELECT *,
-        {_amount_sql('amount_text', decimal)} AS amount,
+    ), supplier_lookup AS (
+      SELECT supplier_text, nullif(supplier_clean, '') AS supplier_name, {_name_norm_sql('supplier_clean')} AS name_norm,
+        regexp_matches(lower(supplier_text), '{TOTAL_WORDS}') AS supplier_total_label
+      FROM (SELECT supplier_text, {supplier_clean} AS supplier_clean FROM (SELECT DISTINCT supplier_text FROM src))
+    ), org_lookup AS (
+      SELECT org_text, {classify_sql('org_text')} AS org FROM (SELECT DISTINCT org_text FROM src)
+    ), date_lookup AS (
+      SELECT date_text,
         CASE WHEN date_text = '' OR regexp_matches(date_text, {_TIME}) THEN NULL ELSE {_date_sql('date_text', order)} END AS booking_date,
         {_month_sql('date_text')} AS text_month,
         date_text <> '' AND NOT regexp_matches(date_text, {_TIME}) AS has_date_text,
-        {classify_sql('org_text')} AS org,
-        (supplier_text = '' AND supplier_id = '' AND coalesce(org_text, '') = '') AS no_supplier,
-        (regexp_matches(lower(supplier_text), '{TOTAL_WORDS}') OR regexp_matches(lower(org_unit), '{TOTAL_WORDS}')
+        regexp_matches(lower(date_text), '{TOTAL_WORDS}') AS date_total_label
+      FROM (SELECT DISTINCT date_text FROM src)
+    ), parsed AS (
+      SELECT src.*, s.supplier_name, s.name_norm, d.booking_date, d.text_month, d.has_date_text, o.org,
+        {_amount_sql('amount_text', decimal)} AS amount,
+        (supplier_text = '' AND supplier_id = '' AND coalesce(src.org_text, '') = '') AS no_supplier,
+        (s.supplier_total_label OR d.date_total_label OR regexp_matches(lower(org_unit), '{TOTAL_WORDS}')
           OR regexp_matches(lower(account_name_raw), '{TOTAL_WORDS}') OR regexp_matches(lower(account_text_raw), '{TOTAL_WORDS}')
-          OR regexp_matches(lower(description), '{TOTAL_WORDS}') OR regexp_matches(lower(date_text), '{TOTAL_WORDS}')
-          OR regexp_matches(lower(buyer), '{TOTAL_WORDS}')) AS total_label
+          OR regexp_matches(lower(description), '{TOTAL_WORDS}')
+          OR regexp_matches(lower(buyer), '{TOTAL_WORDS}')) AS total_label,
+        s.supplier_total_label
       FROM src
+      JOIN supplier_lookup s USING (supplier_text)
+      JOIN date_lookup d USING (date_text)
+      JOIN org_lookup o ON o.org_text IS NOT DISTINCT FROM src.org_text
     ), framed AS (
       SELECT *,
         max(CASE WHEN NOT no_supplier THEN _row END) OVER () AS last_line_row,
@@ -295,7 +310,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int,
           WHEN too_long THEN 'junk_too_long'
           WHEN amount_text <> '' AND amount IS NULL THEN 'junk_amount'
           WHEN amount IS NOT NULL AND (
-                 (total_label AND (no_supplier OR regexp_matches(lower(supplier_text), '{TOTAL_WORDS}')))
+                 (total_label AND (no_supplier OR supplier_total_label))
               OR (no_supplier AND NOT has_date_text AND _row > coalesce(last_line_row, 0)
                   AND abs(amount - coalesce(lines_sum, 0)) <= 0.02 * abs(coalesce(lines_sum, 0)) + 0.01))
             THEN 'total'
@@ -310,12 +325,12 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int,
       booking_date,
       CAST(coalesce(date_trunc('month', booking_date), text_month, {fb_month}) AS DATE) AS period_month,
       CASE WHEN booking_date IS NOT NULL THEN 'day' WHEN text_month IS NOT NULL THEN 'month' ELSE {fb_grain} END AS period_grain,
-      nullif({supplier_clean}, '') AS supplier_name,
-      {name_norm} AS supplier_name_norm,
+      supplier_name,
+      name_norm AS supplier_name_norm,
       CASE
         WHEN org.org_no_status = 'valid' THEN 'org:' || org.org_digits
         WHEN org.org_no_status = 'personal' THEN 'pnr:' || substr(sha256(org.org_digits), 1, 16)
-        WHEN {name_norm} IS NOT NULL THEN 'name:' || {name_norm}
+        WHEN name_norm IS NOT NULL THEN 'name:' || name_norm
         WHEN supplier_id <> '' THEN 'id:' || {mask_embedded_sql('supplier_id')}
         WHEN org.org_no IS NOT NULL THEN 'raw:' || org.org_no
         ELSE 'unknown'
