@@ -1,4 +1,4 @@
-"""Command line: python -m analytics import|summary|demo|delete-demo ...
+"""Command line: python -m analytics import|summary|cube|demo|delete-demo ...
 
 Exit codes: 0 done, 2 refused (a clear message on stderr, nothing written)."""
 
@@ -97,6 +97,45 @@ def _cmd_delete_demo(args) -> int:
     return 0
 
 
+def _month_arg(text: str | None, end: bool = False):
+    """'2024-03' -> date(2024, 3, 1); None stays None. Raises ValueError with a clear text."""
+    import datetime as dt
+    import re
+    if text is None:
+        return None
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ValueError(f"'{text}' is not a month; write YYYY-MM, such as 2024-03.")
+    return dt.date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def _cmd_cube(args) -> int:
+    from .cube import DIMENSIONS, View, spend_by
+    dims = [d.strip() for d in args.by.split(",") if d.strip()]
+    unknown = [d for d in dims if d not in DIMENSIONS]
+    if not dims or unknown:
+        print(f"spendkollen: unknown dimension {', '.join(unknown) or '(none)'}; choose from "
+              f"{', '.join(DIMENSIONS)}.", file=sys.stderr)
+        return 2
+    try:
+        lo, hi = _month_arg(args.date_from), _month_arg(args.date_to)
+    except ValueError as exc:
+        print(f"spendkollen: {exc}", file=sys.stderr)
+        return 2
+    if lo and hi and lo > hi:
+        print("spendkollen: --from is after --to.", file=sys.stderr)
+        return 2
+    con = connect(args.db)
+    rows = spend_by(con.cursor(), dims, View(period_from=lo, period_to=hi))
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, default=str))
+    else:
+        for r in rows:
+            keys = " | ".join(str(r[d]) for d in dims)
+            print(f"{keys}\t{r['spend']:.2f}\t{r['lines']}\t{r['suppliers']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description="Spendkollen command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("delete-demo", help="remove the demo ledger")
     p.add_argument("--db")
     p.set_defaults(func=_cmd_delete_demo)
+
+    p = sub.add_parser("cube", help="spend, lines and suppliers by one or more dimensions")
+    p.add_argument("--by", required=True, help="DIM[,DIM]: category_l1, category_l2, category_l3, supplier, "
+                   "org_unit, account, year, quarter, month, legal_form")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_cube)
 
     args = parser.parse_args(argv)
     try:

@@ -11,15 +11,29 @@ import getpass
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "spendkollen.duckdb"
 
-# Each migration is a list of statements. Never edit a released one: append a new step.
-MIGRATIONS: list[list[str]] = [
+def _seed_categories(con: duckdb.DuckDBPyConnection) -> None:
+    from .classify import seed_default_categories
+    seed_default_categories(con)
+
+
+def _classify_and_build_cube(con: duckdb.DuckDBPyConnection) -> None:
+    from .classify import assign_categories
+    from .cube import refresh_cube
+    if con.execute("SELECT count(*) FROM ledger_lines").fetchall()[0][0]:
+        assign_categories(con)
+        refresh_cube(con)
+
+
+# Each migration is a list of statements (SQL text, or a function of the connection for seeding
+# and backfilling). Never edit a released one: append a new step.
+MIGRATIONS: list[list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = [
     # 1: batches, ledger lines, suppliers, audit log.
     [
         "CREATE SEQUENCE batch_seq START 1",
@@ -96,6 +110,52 @@ MIGRATIONS: list[list[str]] = [
             updated_at  TIMESTAMP NOT NULL
         )""",
     ],
+    # 3: category tree, the default account -> category mapping, each line's category, and the
+    #    spend cube's precomputed aggregate (rebuilt after every change of lines or categories).
+    [
+        "CREATE SEQUENCE category_seq START 1",
+        """CREATE TABLE categories (
+            category_id INTEGER PRIMARY KEY DEFAULT nextval('category_seq'),
+            parent_id   INTEGER,
+            level       SMALLINT NOT NULL,
+            name        VARCHAR NOT NULL,
+            created_at  TIMESTAMP NOT NULL DEFAULT now()::TIMESTAMP
+        )""",
+        """CREATE VIEW category_paths AS
+            SELECT c.category_id, c.level,
+                   CASE c.level WHEN 1 THEN c.category_id WHEN 2 THEN p.category_id ELSE gp.category_id END AS l1_id,
+                   CASE c.level WHEN 2 THEN c.category_id WHEN 3 THEN p.category_id END AS l2_id,
+                   CASE c.level WHEN 3 THEN c.category_id END AS l3_id
+            FROM categories c
+            LEFT JOIN categories p ON p.category_id = c.parent_id
+            LEFT JOIN categories gp ON gp.category_id = p.parent_id""",
+        """CREATE TABLE account_category_map (
+            account_prefix VARCHAR PRIMARY KEY,
+            category_id    INTEGER NOT NULL
+        )""",
+        "ALTER TABLE ledger_lines ADD COLUMN category_id INTEGER",
+        "ALTER TABLE suppliers ADD COLUMN supplier_no INTEGER",
+        """CREATE TABLE cube_facts (
+            period_month DATE NOT NULL,
+            org_unit     VARCHAR,
+            supplier_no  INTEGER NOT NULL,
+            account      VARCHAR,
+            cat_l1       INTEGER,
+            cat_l2       INTEGER,
+            cat_l3       INTEGER,
+            legal_form   VARCHAR,
+            valid_org    BOOLEAN NOT NULL,
+            credit       BOOLEAN NOT NULL,
+            spend        DECIMAL(38, 2) NOT NULL,
+            lines        BIGINT NOT NULL
+        )""",
+        """CREATE TABLE cube_accounts (
+            account      VARCHAR PRIMARY KEY,
+            account_text VARCHAR
+        )""",
+        _seed_categories,
+        _classify_and_build_cube,
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -149,7 +209,10 @@ def migrate(con: duckdb.DuckDBPyConnection, *, upto: int | None = None) -> int:
         con.execute("BEGIN TRANSACTION")
         try:
             for statement in MIGRATIONS[version - 1]:
-                con.execute(statement)
+                if callable(statement):
+                    statement(con)
+                else:
+                    con.execute(statement)
             con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [version])
             con.execute("COMMIT")
         except Exception:

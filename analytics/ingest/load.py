@@ -193,7 +193,7 @@ def commit_upload(cur: duckdb.DuckDBPyConnection, plan: UploadPlan, *, replace_p
             cur.execute(f"INSERT INTO ledger_lines (batch_id, {cols}) "
                         f"SELECT ?, {cols} FROM {p.table} WHERE kind = 'line' ORDER BY source_row", [batch_id])
             batch_ids.append(batch_id)
-        refresh_suppliers(cur)
+        refresh_derived(cur, batch_ids)
         audit(cur, "upload", "batches", {"upload_id": upload_id, "batches": batch_ids,
                                          "files": [f.parsed.file_name for f in plan.files],
                                          "lines": plan.lines, "total": plan.total,
@@ -239,7 +239,7 @@ def delete_batches(cur: duckdb.DuckDBPyConnection, batch_ids: list[int], user: s
         cur.execute("DELETE FROM ledger_lines WHERE batch_id IN (SELECT unnest(?::INTEGER[]))", [batch_ids])
         cur.execute("UPDATE batches SET status = 'deleted', rows = 0, total = 0 "
                     "WHERE batch_id IN (SELECT unnest(?::INTEGER[]))", [batch_ids])
-        refresh_suppliers(cur)
+        refresh_derived(cur)
         audit(cur, "delete_upload", "batches", {"batches": batch_ids, "files": files, "lines": removed}, actor=user)
         cur.execute("COMMIT")
     except BaseException:
@@ -254,7 +254,8 @@ def refresh_suppliers(cur: duckdb.DuckDBPyConnection) -> None:
     the name with the most spend shown."""
     cur.execute("DELETE FROM suppliers")
     cur.execute("""
-        INSERT INTO suppliers
+        INSERT INTO suppliers (supplier_key, name, org_no, org_no_status, legal_form, name_variants, lines, total,
+                               first_period, last_period, supplier_no)
         WITH names AS (
             SELECT supplier_key, supplier_name, sum(amount) AS spend
             FROM ledger_lines WHERE supplier_name IS NOT NULL GROUP BY ALL
@@ -270,8 +271,20 @@ def refresh_suppliers(cur: duckdb.DuckDBPyConnection) -> None:
             FROM ledger_lines GROUP BY supplier_key
         )
         SELECT p.supplier_key, coalesce(v.top_name, p.org_no, p.supplier_key), p.org_no, p.org_no_status,
-               p.legal_form, coalesce(v.variants, []::VARCHAR[]), p.lines, p.total, p.first_period, p.last_period
+               p.legal_form, coalesce(v.variants, []::VARCHAR[]), p.lines, p.total, p.first_period, p.last_period,
+               row_number() OVER (ORDER BY p.supplier_key)
         FROM per p LEFT JOIN variants v USING (supplier_key)""")
+
+
+def refresh_derived(cur: duckdb.DuckDBPyConnection, new_batches: list[int] | None = None) -> None:
+    """After lines were added or removed: categorise the new batches' lines, then rebuild the
+    supplier register and the spend cube's aggregate (inside the caller's transaction)."""
+    from ..classify import assign_categories
+    from ..cube import refresh_cube
+    if new_batches:
+        assign_categories(cur, new_batches)
+    refresh_suppliers(cur)
+    refresh_cube(cur)
 
 
 # ---------------------------------------------------------------- import profiles

@@ -1,0 +1,584 @@
+"""The spend cube: spend, lines and suppliers by any two dimensions, fast at 10 million lines.
+
+At every load ``refresh_cube`` folds the ledger into ``cube_facts``: one row per month,
+organisation unit, supplier, account, category path, legal form and sign (credit note or not),
+with the spend (SEK, 2 decimals) and the number of lines. Every question of the cube page is a
+GROUP BY over that table (a tenth or less of the lines). Only a filter on single-line amounts
+cannot be answered from the aggregate; then the same SQL runs over the lines themselves
+(``LINE_SOURCE`` has the same columns as ``cube_facts``).
+
+Dimension keys are stable across reloads: category node ids, supplier keys, account codes,
+unit names, 2024, '2024 Q1', '2024-01', legal-form codes. Unclassified spend has the key None
+in the category dimensions. Spend is net: credit notes (negative lines) are netted in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+DIMENSIONS = ("category_l1", "category_l2", "category_l3", "supplier", "org_unit", "account",
+              "year", "quarter", "month", "legal_form")
+MEASURES = ("spend", "lines", "suppliers", "share")
+CREDIT_CHOICES = ("all", "without", "only")
+# Drill-down: the dimension shown after choosing one value of a dimension; "lines" ends it.
+DRILL_NEXT = {"category_l1": "category_l2", "category_l2": "category_l3", "category_l3": "supplier",
+              "supplier": "lines", "org_unit": "supplier", "account": "supplier", "year": "quarter",
+              "quarter": "month", "month": "supplier", "legal_form": "supplier"}
+SOLE_TRADER_PREFIX = "Enskild firma "
+
+_GROUP = {
+    "category_l1": "f.cat_l1", "category_l2": "f.cat_l2", "category_l3": "f.cat_l3",
+    "supplier": "f.supplier_no", "org_unit": "f.org_unit", "account": "f.account",
+    "year": "year(f.period_month)", "quarter": "date_trunc('quarter', f.period_month)::DATE",
+    "month": "f.period_month", "legal_form": "f.legal_form",
+}
+
+# The ledger lines with the columns of cube_facts (plus line detail), for amount filters and
+# the lines view.
+LINE_SOURCE = """(
+    SELECT l.period_month, l.booking_date, l.org_unit, s.supplier_no, l.supplier_key, l.account,
+           l.account_text, cp.l1_id AS cat_l1, cp.l2_id AS cat_l2, cp.l3_id AS cat_l3, s.legal_form,
+           s.org_no_status = 'valid' AS valid_org, l.amount < 0 AS credit, l.amount AS spend,
+           1::BIGINT AS lines, CASE WHEN s.legal_form = 'sole_trader' THEN 'Enskild firma ' || s.org_no
+                                    ELSE l.supplier_name END AS supplier_name,
+           s.org_no, l.invoice_no, l.voucher_no, l.description, l.buyer, l.batch_id, l.source_row, l.amount
+    FROM ledger_lines l
+    JOIN suppliers s USING (supplier_key)
+    LEFT JOIN category_paths cp USING (category_id))"""
+
+
+@dataclass(frozen=True)
+class View:
+    """What the cube looks at: the sidebar's period and units plus the page's own filters.
+
+    categories: tree node ids at any level (0 = unclassified spend); suppliers: supplier keys;
+    amount_min/amount_max: bounds on single lines (SEK); credit: 'all', 'without' (no credit
+    notes) or 'only'; drill: (dimension, key) pairs chosen by drilling down."""
+    period_from: dt.date | None = None
+    period_to: dt.date | None = None
+    units: tuple[str, ...] = ()
+    categories: tuple[int, ...] = ()
+    suppliers: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    amount_min: float | None = None
+    amount_max: float | None = None
+    credit: str = "all"
+    drill: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def needs_lines(self) -> bool:
+        """True when a filter applies to single lines, so the aggregate cannot answer."""
+        return self.amount_min is not None or self.amount_max is not None
+
+    def replace(self, **changes) -> View:
+        return dataclasses.replace(self, **changes)
+
+    def year_earlier(self) -> View:
+        """The same view one year back (period bounds shifted by twelve months)."""
+        return self.replace(period_from=_shift_year(self.period_from, -1), period_to=_shift_year(self.period_to, -1))
+
+
+def _shift_year(d: dt.date | None, years: int) -> dt.date | None:
+    return d.replace(year=d.year + years) if d else None
+
+
+def view_from_filters(filters, **changes) -> View:
+    """A View from the sidebar's analytics.filters.Filters plus page filters."""
+    base = View(filters.period_from, filters.period_to, tuple(filters.units)) if filters else View()
+    return base.replace(**changes) if changes else base
+
+
+# ---------------------------------------------------------------- keys and conditions
+
+def quarter_bounds(label: str) -> tuple[dt.date, dt.date]:
+    """'2024 Q2' -> (2024-04-01, 2024-06-01): first and last month."""
+    year, q = label.split(" Q")
+    start = dt.date(int(year), 3 * int(q) - 2, 1)
+    return start, dt.date(start.year, start.month + 2, 1)
+
+
+def _key_condition(dim: str, key: Any) -> tuple[str, list]:
+    """SQL over source alias f selecting the rows whose ``dim`` has the value ``key``."""
+    if dim not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dim!r}; choose one of {', '.join(DIMENSIONS)}")
+    if dim == "supplier":
+        return ("f.supplier_no IN (SELECT supplier_no FROM suppliers WHERE supplier_key = ?)", [str(key)])
+    if dim == "year":
+        y = int(key)
+        return "f.period_month BETWEEN ? AND ?", [dt.date(y, 1, 1), dt.date(y, 12, 1)]
+    if dim == "quarter":
+        lo, hi = quarter_bounds(str(key))
+        return "f.period_month BETWEEN ? AND ?", [lo, hi]
+    if dim == "month":
+        y, m = str(key).split("-")
+        return "f.period_month = ?", [dt.date(int(y), int(m), 1)]
+    col = _GROUP[dim]
+    if key is None:
+        return f"{col} IS NULL", []
+    if dim.startswith("category_"):
+        return f"{col} = ?", [int(key)]
+    return f"{col} = ?", [str(key)]
+
+
+def where(view: View) -> tuple[str, list]:
+    """SQL condition over a source aliased f (cube_facts or LINE_SOURCE) and its parameters."""
+    parts, params = ["true"], []
+    if view.period_from:
+        parts.append("f.period_month >= ?")
+        params.append(view.period_from)
+    if view.period_to:
+        parts.append("f.period_month <= ?")
+        params.append(view.period_to)
+    if view.units:
+        parts.append("f.org_unit IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(view.units))
+    if view.categories:
+        ids = [int(c) for c in view.categories if int(c) != 0]
+        alts = []
+        if ids:
+            alts.append("f.cat_l1 IN (SELECT unnest(?::INTEGER[])) OR f.cat_l2 IN (SELECT unnest(?::INTEGER[])) "
+                        "OR f.cat_l3 IN (SELECT unnest(?::INTEGER[]))")
+            params += [ids, ids, ids]
+        if 0 in [int(c) for c in view.categories]:
+            alts.append("f.cat_l1 IS NULL")
+        parts.append("(" + " OR ".join(alts) + ")")
+    if view.suppliers:
+        parts.append("f.supplier_no IN (SELECT supplier_no FROM suppliers WHERE supplier_key IN (SELECT unnest(?::VARCHAR[])))")
+        params.append(list(view.suppliers))
+    if view.accounts:
+        parts.append("f.account IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(view.accounts))
+    if view.amount_min is not None:
+        parts.append("f.spend >= ?")
+        params.append(view.amount_min)
+    if view.amount_max is not None:
+        parts.append("f.spend <= ?")
+        params.append(view.amount_max)
+    if view.credit == "without":
+        parts.append("NOT f.credit")
+    elif view.credit == "only":
+        parts.append("f.credit")
+    elif view.credit != "all":
+        raise ValueError(f"credit must be one of {CREDIT_CHOICES}")
+    for dim, key in view.drill:
+        sql, p = _key_condition(dim, key)
+        parts.append(sql)
+        params += p
+    return " AND ".join(parts), params
+
+
+def source(view: View) -> str:
+    """The relation to aggregate: the precomputed facts, or the lines for line-level filters."""
+    return LINE_SOURCE if view.needs_lines else "cube_facts"
+
+
+# ---------------------------------------------------------------- refresh
+
+def refresh_cube(cur: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild cube_facts and cube_accounts from ledger_lines, suppliers and the category tree
+    (inside the caller's transaction). Sorted by month so period filters skip whole blocks."""
+    cur.execute("DELETE FROM cube_facts")
+    cur.execute("""
+        INSERT INTO cube_facts
+        SELECT l.period_month, l.org_unit, s.supplier_no, l.account, cp.l1_id, cp.l2_id, cp.l3_id,
+               s.legal_form, s.org_no_status = 'valid', l.amount < 0, sum(l.amount), count(*)
+        FROM ledger_lines l
+        JOIN suppliers s USING (supplier_key)
+        LEFT JOIN category_paths cp USING (category_id)
+        GROUP BY ALL
+        ORDER BY 1, 2, 3""")
+    cur.execute("DELETE FROM cube_accounts")
+    cur.execute("""
+        INSERT INTO cube_accounts
+        SELECT account, mode(account_text) FROM ledger_lines WHERE account IS NOT NULL GROUP BY account""")
+
+
+def data_version(cur: duckdb.DuckDBPyConnection) -> int:
+    """A number that changes whenever stored data changes (every change is audited): a cache key."""
+    return cur.execute("SELECT coalesce(max(audit_id), 0) FROM audit_log").fetchall()[0][0]
+
+
+# ---------------------------------------------------------------- labels
+
+def labels(cur: duckdb.DuckDBPyConnection, dim: str, raw: list) -> dict:
+    """Raw group values of ``dim`` -> (key, label). Category: node id -> name; supplier:
+    supplier_no -> (supplier key, name; sole traders shown as 'Enskild firma YYMMDD-****');
+    account: code -> 'code text'; quarter/month: dates -> '2024 Q1' / '2024-01'."""
+    out: dict = {}
+    values = [v for v in raw if not _missing(v)]
+    if dim.startswith("category_"):
+        names = dict(cur.execute("SELECT category_id, name FROM categories WHERE category_id IN (SELECT unnest(?::INTEGER[]))",
+                                 [[int(v) for v in values]]).fetchall()) if values else {}
+        out = {v: (int(v), names.get(v, str(v))) for v in values}
+    elif dim == "supplier":
+        rows = cur.execute(f"""SELECT supplier_no, supplier_key,
+                                  CASE WHEN legal_form = 'sole_trader' THEN '{SOLE_TRADER_PREFIX}' || org_no ELSE name END
+                               FROM suppliers WHERE supplier_no IN (SELECT unnest(?::INTEGER[]))""",
+                           [[int(v) for v in values]]).fetchall() if values else []
+        out = {r[0]: (r[1], r[2]) for r in rows}
+    elif dim == "account":
+        texts = dict(cur.execute("SELECT account, account_text FROM cube_accounts WHERE account IN (SELECT unnest(?::VARCHAR[]))",
+                                 [[str(v) for v in values]]).fetchall()) if values else {}
+        out = {v: (v, f"{v} {texts[v]}" if texts.get(v) else v) for v in values}
+    elif dim == "quarter":
+        out = {v: (f"{v.year} Q{(v.month - 1) // 3 + 1}",) * 2 for v in values}
+    elif dim == "month":
+        out = {v: (f"{v.year}-{v.month:02d}",) * 2 for v in values}
+    elif dim == "year":
+        out = {v: (int(v), str(v)) for v in values}
+    else:
+        out = {v: (v, str(v)) for v in values}
+    return out
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and v != v)
+
+
+def _apply_labels(cur, df: pd.DataFrame, dim: str, raw_col: str, key_col: str, label_col: str) -> pd.DataFrame:
+    lab = labels(cur, dim, list(df[raw_col].unique()))
+    df[key_col] = pd.Series([None if _missing(v) else lab.get(v, (v, v))[0] for v in df[raw_col]],
+                            index=df.index, dtype=object)
+    df[label_col] = pd.Series([None if _missing(v) else lab.get(v, (v, v))[1] for v in df[raw_col]],
+                              index=df.index, dtype=object)
+    return df
+
+
+# ---------------------------------------------------------------- queries
+
+def kpis(cur: duckdb.DuckDBPyConnection, view: View) -> dict:
+    """Key figures of the view: spend (SEK, net), lines, suppliers, org_units, credit_notes
+    (lines), classified_share and valid_org_share (shares 0-1 of spend; None when spend is 0),
+    prev_spend and change (share, against the same months a year earlier; None when those months
+    are not all loaded), prev_complete."""
+    cond, params = where(view)
+    row = cur.execute(f"""
+        SELECT coalesce(sum(spend), 0), coalesce(sum(lines), 0), count(DISTINCT supplier_no),
+               count(DISTINCT org_unit), coalesce(sum(lines) FILTER (WHERE credit), 0),
+               sum(spend) FILTER (WHERE cat_l1 IS NOT NULL), sum(spend) FILTER (WHERE valid_org)
+        FROM {source(view)} f WHERE {cond}""", params).fetchall()[0]
+    spend = float(row[0])
+    out = {"spend": spend, "lines": int(row[1]), "suppliers": int(row[2]), "org_units": int(row[3]),
+           "credit_notes": int(row[4]),
+           "classified_share": float(row[5] or 0) / spend if spend else None,
+           "valid_org_share": float(row[6] or 0) / spend if spend else None,
+           "prev_spend": None, "change": None, "prev_complete": False}
+    lo, hi = view.period_from, view.period_to
+    if lo is None or hi is None:
+        first, last = cur.execute("SELECT min(period_month), max(period_month) FROM cube_facts").fetchall()[0]
+        lo, hi = lo or first, hi or last
+    if lo is None or hi is None or lo > hi:
+        return out
+    prev = view.replace(period_from=_shift_year(lo, -1), period_to=_shift_year(hi, -1))
+    months_wanted = (hi.year - lo.year) * 12 + hi.month - lo.month + 1
+    loaded = cur.execute("SELECT count(DISTINCT period_month) FROM cube_facts WHERE period_month BETWEEN ? AND ?",
+                         [prev.period_from, prev.period_to]).fetchall()[0][0]
+    out["prev_complete"] = loaded == months_wanted
+    if out["prev_complete"]:
+        pcond, pparams = where(prev)
+        prev_spend = float(cur.execute(f"SELECT coalesce(sum(spend), 0) FROM {source(prev)} f WHERE {pcond}",
+                                       pparams).fetchall()[0][0])
+        out["prev_spend"] = prev_spend
+        out["change"] = (spend - prev_spend) / abs(prev_spend) if prev_spend else None
+    return out
+
+
+def pivot_sql(view: View, rows: str, cols: str | None = None, top: int = 25, top_cols: int = 12) -> tuple[str, list]:
+    """SQL and parameters of a pivot: cells, row totals, column totals and the grand total in one
+    GROUPING SETS query. Rows beyond the ``top`` largest by spend fold into one 'others' row
+    (r_other), columns beyond ``top_cols`` into one 'others' column, with exact distinct supplier
+    counts."""
+    for d in (rows, cols):
+        if d is not None and d not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {d!r}; choose one of {', '.join(DIMENSIONS)}")
+    if cols == rows:
+        cols = None
+    cond, params = where(view)
+    src = source(view)
+    rg = _GROUP[rows]
+    if cols is None:
+        sql = f"""
+        WITH src AS (SELECT {rg} AS r, f.supplier_no, f.spend, f.lines FROM {src} f WHERE {cond}),
+        rr AS (SELECT r, row_number() OVER (ORDER BY sum(spend) DESC, r NULLS LAST) AS rn FROM src GROUP BY r),
+        tagged AS (SELECT CASE WHEN rr.rn <= {int(top)} THEN src.r END AS r, rr.rn > {int(top)} AS r_other,
+                          src.supplier_no, src.spend, src.lines
+                   FROM src JOIN rr ON src.r IS NOT DISTINCT FROM rr.r)
+        SELECT r, r_other, NULL AS c, NULL::BOOLEAN AS c_other, grouping(r, r_other) AS g_r, 1 AS g_c,
+               sum(spend) AS spend, sum(lines) AS lines, count(DISTINCT supplier_no) AS suppliers
+        FROM tagged GROUP BY GROUPING SETS ((r, r_other), ())"""
+        return sql, params
+    cg = _GROUP[cols]
+    sql = f"""
+    WITH src AS (SELECT {rg} AS r, {cg} AS c, f.supplier_no, f.spend, f.lines FROM {src} f WHERE {cond}),
+    rr AS (SELECT r, row_number() OVER (ORDER BY sum(spend) DESC, r NULLS LAST) AS rn FROM src GROUP BY r),
+    cc AS (SELECT c, row_number() OVER (ORDER BY sum(spend) DESC, c NULLS LAST) AS cn FROM src GROUP BY c),
+    tagged AS (SELECT CASE WHEN rr.rn <= {int(top)} THEN src.r END AS r, rr.rn > {int(top)} AS r_other,
+                      CASE WHEN cc.cn <= {int(top_cols)} THEN src.c END AS c, cc.cn > {int(top_cols)} AS c_other,
+                      src.supplier_no, src.spend, src.lines
+               FROM src JOIN rr ON src.r IS NOT DISTINCT FROM rr.r JOIN cc ON src.c IS NOT DISTINCT FROM cc.c)
+    SELECT r, r_other, c, c_other, grouping(r, r_other) AS g_r, grouping(c, c_other) AS g_c,
+           sum(spend) AS spend, sum(lines) AS lines, count(DISTINCT supplier_no) AS suppliers
+    FROM tagged GROUP BY GROUPING SETS ((r, r_other, c, c_other), (r, r_other), (c, c_other), ())"""
+    return sql, params
+
+
+@dataclass
+class Pivot:
+    """A pivot in long form: one row per cell, row total (c_total), column total (r_total) and
+    the grand total, with keys, labels, spend (SEK), lines, suppliers and share (of the grand
+    total spend, 0-1)."""
+    rows: str
+    cols: str | None
+    data: pd.DataFrame
+    total: dict
+
+    def body(self) -> pd.DataFrame:
+        """Row totals (one row per row key, 'others' last), sorted by spend descending."""
+        d = self.data[(self.data.kind == "row")].copy()
+        return d.sort_values(["r_other", "spend"], ascending=[True, False]).reset_index(drop=True)
+
+
+def pivot(cur: duckdb.DuckDBPyConnection, view: View, rows: str, cols: str | None = None,
+          top: int = 25, top_cols: int = 12) -> Pivot:
+    """Spend, lines, suppliers and share by ``rows`` (and ``cols``) for the view; see pivot_sql."""
+    sql, params = pivot_sql(view, rows, cols, top, top_cols)
+    raw = cur.execute(sql, params).fetchall()
+    df = pd.DataFrame(raw, columns=["r", "r_other", "c", "c_other", "g_r", "g_c", "spend", "lines", "suppliers"],
+                      dtype=object)
+    df["spend"] = df["spend"].astype(float)
+    df["lines"] = df["lines"].astype("int64")
+    df["suppliers"] = df["suppliers"].astype("int64")
+    cols = cols if cols != rows else None
+    kinds = []
+    for gr, gc in zip(df.g_r, df.g_c):
+        if gr and gc:
+            kinds.append("total")
+        elif gr:
+            kinds.append("col")          # a column's total over all rows
+        elif gc:
+            kinds.append("row")          # a row's total over all columns
+        else:
+            kinds.append("cell")
+    df["kind"] = kinds
+    df["r_other"] = df["r_other"].fillna(False).astype(bool)
+    df["c_other"] = df["c_other"].fillna(False).astype(bool)
+    grand = df[df.kind == "total"]
+    total = {"spend": float(grand.spend.iloc[0]) if len(grand) else 0.0,
+             "lines": int(grand.lines.iloc[0]) if len(grand) else 0,
+             "suppliers": int(grand.suppliers.iloc[0]) if len(grand) else 0}
+    if not len(grand):
+        total = {"spend": 0.0, "lines": 0, "suppliers": 0}
+    df["share"] = df["spend"] / total["spend"] if total["spend"] else None
+    df = _apply_labels(cur, df, rows, "r", "r_key", "r_label")
+    if cols:
+        df = _apply_labels(cur, df, cols, "c", "c_key", "c_label")
+    else:
+        df["c_key"] = None
+        df["c_label"] = None
+    df = df[df.kind != "total"].drop(columns=["r", "c", "g_r", "g_c"]).reset_index(drop=True)
+    return Pivot(rows, cols, df, total)
+
+
+def wide(p: Pivot, measure: str = "spend", sort_by: str = "spend", ascending: bool = False,
+         unclassified: str = "Ej klassificerat", others: str = "Övriga", total: str = "Totalt",
+         blank: str = "(tomt)") -> pd.DataFrame:
+    """The pivot as a table for display and export: first column the row labels; with a column
+    dimension one column per column value plus a total column, else the columns spend, lines,
+    suppliers, share. Rows sorted by ``sort_by`` ('label' or a measure), the 'others' row and the
+    total row last."""
+    def label(key_is_cat: bool, lab, other: bool):
+        if other:
+            return others
+        if lab is None:
+            return unclassified if key_is_cat else blank
+        return lab
+    rcat = p.rows.startswith("category_")
+    body = p.data[p.data.kind == "row"].copy()
+    body["label"] = [label(rcat, lab, o) for lab, o in zip(body.r_label, body.r_other)]
+    if sort_by == "label":
+        body = body.assign(_s=body.label.str.lower()).sort_values(["r_other", "_s"], ascending=[True, not ascending])
+    else:
+        body = body.sort_values(["r_other", sort_by if sort_by in body else "spend"], ascending=[True, ascending])
+    first = p.rows
+    if p.cols is None:
+        out = body[["label", "spend", "lines", "suppliers", "share"]].rename(columns={"label": first})
+        tot = pd.DataFrame([{first: total, **p.total, "share": 1.0 if p.total["spend"] else None}])
+        return pd.concat([out, tot], ignore_index=True)
+    ccat = p.cols.startswith("category_")
+    cells = p.data[p.data.kind == "cell"].copy()
+    colt = p.data[p.data.kind == "col"].copy()
+    for d in (cells, colt):
+        d["clabel"] = [label(ccat, lab, o) for lab, o in zip(d.c_label, d.c_other)]
+    order = colt.sort_values(["c_other", "spend"], ascending=[True, False]).clabel.tolist()
+    cells["rlabel"] = [label(rcat, lab, o) for lab, o in zip(cells.r_label, cells.r_other)]
+    grid = cells.pivot_table(index="rlabel", columns="clabel", values=measure, aggfunc="sum")
+    grid = grid.reindex(index=body.label.tolist(), columns=order)
+    grid[total] = body.set_index("label")[measure].reindex(grid.index).values
+    grid.index.name = first
+    out = grid.reset_index()
+    last = {first: total, **{c: v for c, v in zip(colt.clabel, colt[measure])}, total: p.total.get(measure, 1.0)}
+    return pd.concat([out, pd.DataFrame([last])], ignore_index=True)
+
+
+def spend_by(cur: duckdb.DuckDBPyConnection, dims: list[str], view: View | None = None) -> list[dict]:
+    """Spend (SEK), lines and suppliers per combination of ``dims`` for the view, sorted by spend
+    descending: a list of dicts with the dimension values under their names (category names,
+    supplier names, account codes, 2024, '2024 Q1', '2024-01', legal-form codes)."""
+    view = view or View()
+    if not dims:
+        raise ValueError("give at least one dimension")
+    for d in dims:
+        if d not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {d!r}; choose one of {', '.join(DIMENSIONS)}")
+    cond, params = where(view)
+    groups = ", ".join(f"{_GROUP[d]} AS d{i}" for i, d in enumerate(dims))
+    keys = ", ".join(f"d{i}" for i in range(len(dims)))
+    rows = cur.execute(f"""
+        SELECT {keys}, sum(spend) AS spend, sum(lines) AS lines, count(DISTINCT supplier_no) AS suppliers
+        FROM (SELECT {groups}, f.spend, f.lines, f.supplier_no FROM {source(view)} f WHERE {cond})
+        GROUP BY ALL ORDER BY spend DESC, {keys}""", params).fetchall()
+    maps = [labels(cur, d, list({r[i] for r in rows})) for i, d in enumerate(dims)]
+    out = []
+    for r in rows:
+        item = {}
+        for i, d in enumerate(dims):
+            key, lab = maps[i].get(r[i], (r[i], r[i]))
+            if d in ("category_l1", "category_l2", "category_l3", "supplier", "account"):
+                item[d] = lab
+            else:
+                item[d] = key
+        item.update({"spend": round(float(r[-3]), 2), "lines": int(r[-2]), "suppliers": int(r[-1])})
+        out.append(item)
+    return out
+
+
+def trend(cur: duckdb.DuckDBPyConnection, view: View, by: str | None = None, top: int = 8) -> Pivot:
+    """Spend per quarter, split by ``by`` (its ``top`` values and others), for a stacked chart."""
+    return pivot(cur, view, "quarter", by, top=400, top_cols=top)
+
+
+def year_over_year(cur: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
+    """Spend per year and quarter number (1-4) over the view's period and the year before it:
+    columns year, q, spend (SEK)."""
+    lo = _shift_year(view.period_from, -1) if view.period_from else None
+    cond, params = where(view.replace(period_from=lo))
+    rows = cur.execute(f"""SELECT year(f.period_month) AS year, quarter(f.period_month) AS q, sum(f.spend) AS spend
+                           FROM {source(view)} f WHERE {cond} GROUP BY ALL ORDER BY 1, 2""", params).fetchall()
+    return pd.DataFrame([(int(y), int(q), float(s)) for y, q, s in rows], columns=["year", "q", "spend"])
+
+
+def pareto(cur: duckdb.DuckDBPyConnection, view: View, tail_threshold: float = 100_000.0) -> dict:
+    """Concentration of spend over suppliers.
+
+    Suppliers are ranked by net spend in the view. Class A: the suppliers needed to reach 80 %
+    of the positive spend (the one crossing 80 % included); B: up to 95 %; C: the rest and every
+    supplier with zero or negative net spend. Returns suppliers (count), n80/n95 (suppliers
+    carrying 80/95 %), share80/share95 (those as shares 0-1 of all suppliers), abc (DataFrame:
+    class, suppliers, spend), tail (suppliers with net spend below ``tail_threshold`` SEK:
+    suppliers, spend, supplier_share, spend_share), curve (DataFrame rank_share, cum_share, at
+    most 400 points) and table (DataFrame: rank, supplier key/label, spend, lines, cum_share, abc)."""
+    cond, params = where(view)
+    rows = cur.execute(f"""
+        WITH s AS (SELECT supplier_no, sum(spend) AS spend, sum(lines)::BIGINT AS lines
+                   FROM {source(view)} f WHERE {cond} GROUP BY supplier_no),
+        o AS (SELECT *, row_number() OVER w AS rank,
+                     sum(greatest(spend, 0)) OVER w AS cum,
+                     sum(greatest(spend, 0)) OVER () AS pos_total
+              FROM s WINDOW w AS (ORDER BY spend DESC, supplier_no ROWS UNBOUNDED PRECEDING))
+        SELECT rank, supplier_no, spend, lines, cum / nullif(pos_total, 0) AS cum_share,
+               CASE WHEN spend <= 0 OR pos_total IS NULL OR pos_total = 0 THEN 'C'
+                    WHEN (cum - spend) / pos_total < 0.8 THEN 'A'
+                    WHEN (cum - spend) / pos_total < 0.95 THEN 'B' ELSE 'C' END AS abc
+        FROM o ORDER BY rank""", params).fetchall()
+    table = pd.DataFrame(rows, columns=["rank", "supplier_no", "spend", "lines", "cum_share", "abc"])
+    table["spend"] = table["spend"].astype(float)
+    table["cum_share"] = table["cum_share"].astype(float)
+    n = len(table)
+    total = float(table.spend.sum()) if n else 0.0
+    abc = (table.groupby("abc").agg(suppliers=("supplier_no", "size"), spend=("spend", "sum"))
+           .reindex(["A", "B", "C"], fill_value=0).reset_index())
+    abc["spend"] = abc["spend"].astype(float)
+    n80 = int((table.abc == "A").sum())
+    n95 = n80 + int((table.abc == "B").sum())
+    tail = table[table.spend < tail_threshold]
+    step = max(1, n // 400)
+    curve = table.iloc[::step][["rank", "cum_share"]].copy() if n else pd.DataFrame(columns=["rank", "cum_share"])
+    if n and curve["rank"].iloc[-1] != n:
+        curve = pd.concat([curve, table.iloc[[-1]][["rank", "cum_share"]]])
+    curve["rank_share"] = curve["rank"] / n if n else []
+    table = _apply_labels(cur, table, "supplier", "supplier_no", "supplier_key", "supplier")
+    return {
+        "suppliers": n, "n80": n80, "n95": n95,
+        "share80": n80 / n if n else None, "share95": n95 / n if n else None,
+        "abc": abc,
+        "tail": {"threshold": tail_threshold, "suppliers": len(tail), "spend": float(tail.spend.sum()),
+                 "supplier_share": len(tail) / n if n else None,
+                 "spend_share": float(tail.spend.sum()) / total if total else None},
+        "curve": curve.reset_index(drop=True),
+        "table": table[["rank", "supplier_key", "supplier", "spend", "lines", "cum_share", "abc"]],
+    }
+
+
+def fragmentation(cur: duckdb.DuckDBPyConnection, view: View, level: int = 2,
+                  tail_threshold: float = 100_000.0) -> pd.DataFrame:
+    """Supplier fragmentation per category at ``level`` (1-3): columns key, category, spend (SEK),
+    suppliers, spend_per_supplier (SEK), top_share (the largest supplier's share 0-1 of the
+    category), tail_suppliers (suppliers under ``tail_threshold`` SEK there). Most suppliers first."""
+    dim = f"category_l{int(level)}"
+    cond, params = where(view)
+    rows = cur.execute(f"""
+        WITH cs AS (SELECT {_GROUP[dim]} AS k, f.supplier_no, sum(f.spend) AS spend
+                    FROM {source(view)} f WHERE {cond} GROUP BY ALL)
+        SELECT k, sum(spend) AS spend, count(*) AS suppliers, sum(spend) / count(*) AS per_supplier,
+               max(spend) / nullif(sum(spend), 0) AS top_share, count(*) FILTER (WHERE spend < ?) AS tail
+        FROM cs GROUP BY k ORDER BY suppliers DESC, spend DESC""", params + [tail_threshold]).fetchall()
+    df = pd.DataFrame(rows, columns=["k", "spend", "suppliers", "spend_per_supplier", "top_share", "tail_suppliers"])
+    for c in ("spend", "spend_per_supplier", "top_share"):
+        df[c] = df[c].astype(float)
+    df = _apply_labels(cur, df, dim, "k", "key", "category")
+    return df[["key", "category", "spend", "suppliers", "spend_per_supplier", "top_share", "tail_suppliers"]]
+
+
+LINE_COLUMNS = ["booking_date", "period_month", "supplier_name", "org_no", "account", "account_text", "org_unit",
+                "invoice_no", "voucher_no", "description", "buyer", "amount", "file_name", "source_row"]
+
+
+def lines(cur: duckdb.DuckDBPyConnection, view: View, page: int = 0, page_size: int = 50,
+          order: str = "amount_desc") -> tuple[pd.DataFrame, int, float]:
+    """One page of the invoice lines behind the view (add cell keys to view.drill first), with
+    the count and sum of all of them. Organisation numbers of sole traders are masked and their
+    names replaced, as everywhere. ``order``: amount_desc, amount_asc, date_desc, date_asc."""
+    orders = {"amount_desc": "f.amount DESC, f.batch_id, f.source_row", "amount_asc": "f.amount ASC, f.batch_id, f.source_row",
+              "date_desc": "f.period_month DESC, f.booking_date DESC NULLS LAST, f.batch_id, f.source_row",
+              "date_asc": "f.period_month, f.booking_date NULLS LAST, f.batch_id, f.source_row"}
+    cond, params = where(view)
+    n, total = cur.execute(f"SELECT count(*), coalesce(sum(f.amount), 0) FROM {LINE_SOURCE} f WHERE {cond}",
+                           params).fetchall()[0]
+    rows = cur.execute(f"""
+        SELECT f.booking_date, f.period_month, f.supplier_name, f.org_no, f.account, f.account_text, f.org_unit,
+               f.invoice_no, f.voucher_no, f.description, f.buyer, f.amount::DOUBLE, b.file_name, f.source_row
+        FROM {LINE_SOURCE} f JOIN batches b USING (batch_id)
+        WHERE {cond} ORDER BY {orders[order]} LIMIT ? OFFSET ?""",
+                       params + [int(page_size), int(page) * int(page_size)]).fetchall()
+    return pd.DataFrame(rows, columns=LINE_COLUMNS), int(n), float(total)
+
+
+def filter_options(cur: duckdb.DuckDBPyConnection) -> dict:
+    """Choices for the page's filters: categories [(id, path label)], accounts [(code, label)],
+    suppliers [(key, label)] (the 5,000 largest by spend)."""
+    from .classify import category_names
+    cats = category_names(cur)
+    categories = sorted(((cid, " › ".join(n["path"])) for cid, n in cats.items()), key=lambda x: x[1])
+    accounts = [(r[0], f"{r[0]} {r[1]}" if r[1] else r[0]) for r in cur.execute(
+        "SELECT account, account_text FROM cube_accounts ORDER BY account").fetchall()]
+    suppliers = [(r[0], r[1]) for r in cur.execute(f"""
+        SELECT supplier_key, CASE WHEN legal_form = 'sole_trader' THEN '{SOLE_TRADER_PREFIX}' || org_no
+                                  ELSE name || coalesce(' (' || org_no || ')', '') END
+        FROM suppliers ORDER BY total DESC LIMIT 5000""").fetchall()]
+    return {"categories": categories, "accounts": accounts, "suppliers": suppliers}
