@@ -7,6 +7,7 @@ import streamlit as st
 from ui.db import cursor
 from ui.i18n import t
 from ui.sidebar import global_filters, language_switch
+from ui.urlstate import apply_global_filters_from_url
 
 st.set_page_config(page_title="Spendkollen", page_icon=":material/insights:", layout="wide")
 
@@ -15,17 +16,20 @@ cur = cursor()
 
 PAGES = {
     "upload": st.Page("pages/upload.py", title=t("nav.upload"), icon=":material/upload:", url_path="upload"),
+    "cube": st.Page("pages/cube.py", title=t("nav.cube"), icon=":material/view_in_ar:", url_path="spendkub",
+                    default=True),
     "overview": st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/insights:",
-                        url_path="oversikt", default=True),
+                        url_path="oversikt"),
     "log": st.Page("pages/log.py", title=t("nav.log"), icon=":material/history:", url_path="logg"),
 }
 st.session_state["_pages"] = PAGES
 
 nav = st.navigation({
     t("nav.section_data"): [PAGES["upload"]],
-    t("nav.section_analysis"): [PAGES["overview"]],
+    t("nav.section_analysis"): [PAGES["cube"], PAGES["overview"]],
     t("nav.section_governance"): [PAGES["log"]],
 })
+apply_global_filters_from_url()
 st.session_state["_filters"] = global_filters(cur)
 st.sidebar.caption(t("sidebar.footer"))
 nav.run()

@@ -1,11 +1,13 @@
 """The spend cube: spend, lines and suppliers by any two dimensions, fast at 10 million lines.
 
-At every load ``refresh_cube`` folds the ledger into ``cube_facts``: one row per month,
-organisation unit, supplier, account, category path, legal form and sign (credit note or not),
-with the spend (SEK, 2 decimals) and the number of lines. Every question of the cube page is a
-GROUP BY over that table (a tenth or less of the lines). Only a filter on single-line amounts
-cannot be answered from the aggregate; then the same SQL runs over the lines themselves
-(``LINE_SOURCE`` has the same columns as ``cube_facts``).
+At every load ``refresh_cube`` folds the ledger into two aggregates: ``cube_facts``, one row per
+month, organisation unit, supplier, account, category path, legal form and sign (credit note or
+not) with the spend (SEK, 2 decimals) and the number of lines; and ``cube_rollup``, the same
+without the supplier, many times smaller. Questions that need no supplier (spend, lines and share
+by category, unit, account, period, legal form) read the rollup; supplier counts, the supplier
+dimension and supplier filters read the facts. Only a filter on single-line amounts cannot be
+answered from an aggregate; then the same SQL runs over the lines themselves (``LINE_SOURCE`` has
+the same columns as ``cube_facts``).
 
 Dimension keys are stable across reloads: category node ids, supplier keys, account codes,
 unit names, 2024, '2024 Q1', '2024-01', legal-form codes. Unclassified spend has the key None
@@ -173,9 +175,17 @@ def where(view: View) -> tuple[str, list]:
     return " AND ".join(parts), params
 
 
-def source(view: View) -> str:
-    """The relation to aggregate: the precomputed facts, or the lines for line-level filters."""
-    return LINE_SOURCE if view.needs_lines else "cube_facts"
+def needs_supplier(view: View, *dims: str | None) -> bool:
+    """True when the view or the dimensions involve single suppliers."""
+    return "supplier" in dims or bool(view.suppliers) or any(d == "supplier" for d, _ in view.drill)
+
+
+def source(view: View, suppliers: bool = True) -> str:
+    """The relation to aggregate: the lines for line-level filters, else the facts when
+    suppliers matter, else the supplier-free rollup."""
+    if view.needs_lines:
+        return LINE_SOURCE
+    return "cube_facts" if suppliers or needs_supplier(view) else "cube_rollup"
 
 
 # ---------------------------------------------------------------- refresh
@@ -193,6 +203,12 @@ def refresh_cube(cur: duckdb.DuckDBPyConnection) -> None:
         LEFT JOIN category_paths cp USING (category_id)
         GROUP BY ALL
         ORDER BY 1, 2, 3""")
+    cur.execute("DELETE FROM cube_rollup")
+    cur.execute("""
+        INSERT INTO cube_rollup
+        SELECT period_month, org_unit, account, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit,
+               sum(spend), sum(lines)
+        FROM cube_facts GROUP BY ALL ORDER BY 1, 2""")
     cur.execute("DELETE FROM cube_accounts")
     cur.execute("""
         INSERT INTO cube_accounts
@@ -271,60 +287,58 @@ def kpis(cur: duckdb.DuckDBPyConnection, view: View) -> dict:
            "prev_spend": None, "change": None, "prev_complete": False}
     lo, hi = view.period_from, view.period_to
     if lo is None or hi is None:
-        first, last = cur.execute("SELECT min(period_month), max(period_month) FROM cube_facts").fetchall()[0]
+        first, last = cur.execute("SELECT min(period_month), max(period_month) FROM cube_rollup").fetchall()[0]
         lo, hi = lo or first, hi or last
     if lo is None or hi is None or lo > hi:
         return out
     prev = view.replace(period_from=_shift_year(lo, -1), period_to=_shift_year(hi, -1))
     months_wanted = (hi.year - lo.year) * 12 + hi.month - lo.month + 1
-    loaded = cur.execute("SELECT count(DISTINCT period_month) FROM cube_facts WHERE period_month BETWEEN ? AND ?",
+    loaded = cur.execute("SELECT count(DISTINCT period_month) FROM cube_rollup WHERE period_month BETWEEN ? AND ?",
                          [prev.period_from, prev.period_to]).fetchall()[0][0]
     out["prev_complete"] = loaded == months_wanted
     if out["prev_complete"]:
         pcond, pparams = where(prev)
-        prev_spend = float(cur.execute(f"SELECT coalesce(sum(spend), 0) FROM {source(prev)} f WHERE {pcond}",
+        prev_spend = float(cur.execute(f"SELECT coalesce(sum(spend), 0) FROM {source(prev, False)} f WHERE {pcond}",
                                        pparams).fetchall()[0][0])
         out["prev_spend"] = prev_spend
         out["change"] = (spend - prev_spend) / abs(prev_spend) if prev_spend else None
     return out
 
 
-def pivot_sql(view: View, rows: str, cols: str | None = None, top: int = 25, top_cols: int = 12) -> tuple[str, list]:
+def pivot_sql(view: View, rows: str, cols: str | None = None, top: int = 25, top_cols: int = 12,
+              with_suppliers: bool = True) -> tuple[str, list]:
     """SQL and parameters of a pivot: cells, row totals, column totals and the grand total in one
-    GROUPING SETS query. Rows beyond the ``top`` largest by spend fold into one 'others' row
-    (r_other), columns beyond ``top_cols`` into one 'others' column, with exact distinct supplier
-    counts."""
+    GROUPING SETS query over the view's groups. Rows beyond the ``top`` largest by spend fold into
+    one 'others' row (r_other), columns beyond ``top_cols`` into one 'others' column. Supplier
+    counts (exact, distinct) only when ``with_suppliers``; else the supplier-free rollup answers
+    and the suppliers column is NULL."""
     for d in (rows, cols):
         if d is not None and d not in DIMENSIONS:
             raise ValueError(f"unknown dimension {d!r}; choose one of {', '.join(DIMENSIONS)}")
     if cols == rows:
         cols = None
     cond, params = where(view)
-    src = source(view)
-    rg = _GROUP[rows]
-    if cols is None:
-        sql = f"""
-        WITH src AS (SELECT {rg} AS r, f.supplier_no, f.spend, f.lines FROM {src} f WHERE {cond}),
-        rr AS (SELECT r, row_number() OVER (ORDER BY sum(spend) DESC, r NULLS LAST) AS rn FROM src GROUP BY r),
-        tagged AS (SELECT CASE WHEN rr.rn <= {int(top)} THEN src.r END AS r, rr.rn > {int(top)} AS r_other,
-                          src.supplier_no, src.spend, src.lines
-                   FROM src JOIN rr ON src.r IS NOT DISTINCT FROM rr.r)
-        SELECT r, r_other, NULL AS c, NULL::BOOLEAN AS c_other, grouping(r, r_other) AS g_r, 1 AS g_c,
-               sum(spend) AS spend, sum(lines) AS lines, count(DISTINCT supplier_no) AS suppliers
-        FROM tagged GROUP BY GROUPING SETS ((r, r_other), ())"""
-        return sql, params
-    cg = _GROUP[cols]
+    src = source(view, with_suppliers or needs_supplier(view, rows, cols))
+    sup = ", f.supplier_no" if with_suppliers else ""
+    sup_g = ", supplier_no" if with_suppliers else ""
+    c_expr = _GROUP[cols] if cols else "NULL::INTEGER"
+    count = "count(DISTINCT supplier_no)" if with_suppliers else "NULL::BIGINT"
+    sets = "((r, r_other, c, c_other), (r, r_other), (c, c_other), ())" if cols else "((r, r_other), ())"
     sql = f"""
-    WITH src AS (SELECT {rg} AS r, {cg} AS c, f.supplier_no, f.spend, f.lines FROM {src} f WHERE {cond}),
-    rr AS (SELECT r, row_number() OVER (ORDER BY sum(spend) DESC, r NULLS LAST) AS rn FROM src GROUP BY r),
-    cc AS (SELECT c, row_number() OVER (ORDER BY sum(spend) DESC, c NULLS LAST) AS cn FROM src GROUP BY c),
-    tagged AS (SELECT CASE WHEN rr.rn <= {int(top)} THEN src.r END AS r, rr.rn > {int(top)} AS r_other,
-                      CASE WHEN cc.cn <= {int(top_cols)} THEN src.c END AS c, cc.cn > {int(top_cols)} AS c_other,
-                      src.supplier_no, src.spend, src.lines
-               FROM src JOIN rr ON src.r IS NOT DISTINCT FROM rr.r JOIN cc ON src.c IS NOT DISTINCT FROM cc.c)
+    WITH g AS (SELECT {_GROUP[rows]} AS r, {c_expr} AS c{sup}, sum(f.spend) AS spend, sum(f.lines) AS lines
+               FROM {src} f WHERE {cond} GROUP BY ALL),
+    rr AS (SELECT r, row_number() OVER (ORDER BY sum(spend) DESC, r NULLS LAST) AS rn FROM g GROUP BY r),
+    cc AS (SELECT c, row_number() OVER (ORDER BY sum(spend) DESC, c NULLS LAST) AS cn FROM g GROUP BY c),
+    tagged AS (SELECT CASE WHEN rr.rn <= {int(top)} THEN g.r END AS r, rr.rn > {int(top)} AS r_other,
+                      CASE WHEN cc.cn <= {int(top_cols)} THEN g.c END AS c, cc.cn > {int(top_cols)} AS c_other{sup_g},
+                      g.spend, g.lines
+               FROM g JOIN rr ON g.r IS NOT DISTINCT FROM rr.r JOIN cc ON g.c IS NOT DISTINCT FROM cc.c)
     SELECT r, r_other, c, c_other, grouping(r, r_other) AS g_r, grouping(c, c_other) AS g_c,
-           sum(spend) AS spend, sum(lines) AS lines, count(DISTINCT supplier_no) AS suppliers
-    FROM tagged GROUP BY GROUPING SETS ((r, r_other, c, c_other), (r, r_other), (c, c_other), ())"""
+           sum(spend) AS spend, sum(lines) AS lines, {count} AS suppliers
+    FROM tagged GROUP BY GROUPING SETS {sets}"""
+    if not cols:
+        sql = sql.replace("SELECT r, r_other, c, c_other, grouping(r, r_other) AS g_r, grouping(c, c_other) AS g_c",
+                          "SELECT r, r_other, NULL AS c, NULL::BOOLEAN AS c_other, grouping(r, r_other) AS g_r, 1 AS g_c")
     return sql, params
 
 
@@ -345,15 +359,15 @@ class Pivot:
 
 
 def pivot(cur: duckdb.DuckDBPyConnection, view: View, rows: str, cols: str | None = None,
-          top: int = 25, top_cols: int = 12) -> Pivot:
+          top: int = 25, top_cols: int = 12, with_suppliers: bool = True) -> Pivot:
     """Spend, lines, suppliers and share by ``rows`` (and ``cols``) for the view; see pivot_sql."""
-    sql, params = pivot_sql(view, rows, cols, top, top_cols)
+    sql, params = pivot_sql(view, rows, cols, top, top_cols, with_suppliers)
     raw = cur.execute(sql, params).fetchall()
     df = pd.DataFrame(raw, columns=["r", "r_other", "c", "c_other", "g_r", "g_c", "spend", "lines", "suppliers"],
                       dtype=object)
     df["spend"] = df["spend"].astype(float)
     df["lines"] = df["lines"].astype("int64")
-    df["suppliers"] = df["suppliers"].astype("int64")
+    df["suppliers"] = df["suppliers"].astype("Int64")
     cols = cols if cols != rows else None
     kinds = []
     for gr, gc in zip(df.g_r, df.g_c):
@@ -371,9 +385,9 @@ def pivot(cur: duckdb.DuckDBPyConnection, view: View, rows: str, cols: str | Non
     grand = df[df.kind == "total"]
     total = {"spend": float(grand.spend.iloc[0]) if len(grand) else 0.0,
              "lines": int(grand.lines.iloc[0]) if len(grand) else 0,
-             "suppliers": int(grand.suppliers.iloc[0]) if len(grand) else 0}
+             "suppliers": int(grand.suppliers.iloc[0]) if len(grand) and not pd.isna(grand.suppliers.iloc[0]) else None}
     if not len(grand):
-        total = {"spend": 0.0, "lines": 0, "suppliers": 0}
+        total = {"spend": 0.0, "lines": 0, "suppliers": 0 if with_suppliers else None}
     df["share"] = df["spend"] / total["spend"] if total["spend"] else None
     df = _apply_labels(cur, df, rows, "r", "r_key", "r_label")
     if cols:
@@ -460,7 +474,7 @@ def spend_by(cur: duckdb.DuckDBPyConnection, dims: list[str], view: View | None 
 
 def trend(cur: duckdb.DuckDBPyConnection, view: View, by: str | None = None, top: int = 8) -> Pivot:
     """Spend per quarter, split by ``by`` (its ``top`` values and others), for a stacked chart."""
-    return pivot(cur, view, "quarter", by, top=400, top_cols=top)
+    return pivot(cur, view, "quarter", by, top=400, top_cols=top, with_suppliers=False)
 
 
 def year_over_year(cur: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
@@ -469,7 +483,7 @@ def year_over_year(cur: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     lo = _shift_year(view.period_from, -1) if view.period_from else None
     cond, params = where(view.replace(period_from=lo))
     rows = cur.execute(f"""SELECT year(f.period_month) AS year, quarter(f.period_month) AS q, sum(f.spend) AS spend
-                           FROM {source(view)} f WHERE {cond} GROUP BY ALL ORDER BY 1, 2""", params).fetchall()
+                           FROM {source(view, False)} f WHERE {cond} GROUP BY ALL ORDER BY 1, 2""", params).fetchall()
     return pd.DataFrame([(int(y), int(q), float(s)) for y, q, s in rows], columns=["year", "q", "spend"])
 
 
@@ -482,7 +496,8 @@ def pareto(cur: duckdb.DuckDBPyConnection, view: View, tail_threshold: float = 1
     carrying 80/95 %), share80/share95 (those as shares 0-1 of all suppliers), abc (DataFrame:
     class, suppliers, spend), tail (suppliers with net spend below ``tail_threshold`` SEK:
     suppliers, spend, supplier_share, spend_share), curve (DataFrame rank_share, cum_share, at
-    most 400 points) and table (DataFrame: rank, supplier key/label, spend, lines, cum_share, abc)."""
+    most 400 points) and table (DataFrame: rank, supplier_no, spend, lines, cum_share, abc; add
+    names with label_suppliers)."""
     cond, params = where(view)
     rows = cur.execute(f"""
         WITH s AS (SELECT supplier_no, sum(spend) AS spend, sum(lines)::BIGINT AS lines
@@ -512,7 +527,6 @@ def pareto(cur: duckdb.DuckDBPyConnection, view: View, tail_threshold: float = 1
     if n and curve["rank"].iloc[-1] != n:
         curve = pd.concat([curve, table.iloc[[-1]][["rank", "cum_share"]]])
     curve["rank_share"] = curve["rank"] / n if n else []
-    table = _apply_labels(cur, table, "supplier", "supplier_no", "supplier_key", "supplier")
     return {
         "suppliers": n, "n80": n80, "n95": n95,
         "share80": n80 / n if n else None, "share95": n95 / n if n else None,
@@ -521,8 +535,14 @@ def pareto(cur: duckdb.DuckDBPyConnection, view: View, tail_threshold: float = 1
                  "supplier_share": len(tail) / n if n else None,
                  "spend_share": float(tail.spend.sum()) / total if total else None},
         "curve": curve.reset_index(drop=True),
-        "table": table[["rank", "supplier_key", "supplier", "spend", "lines", "cum_share", "abc"]],
+        "table": table,
     }
+
+
+def label_suppliers(cur: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> pd.DataFrame:
+    """Add supplier_key and supplier (display name) to a frame with supplier_no (such as the
+    head of pareto()['table'])."""
+    return _apply_labels(cur, table.copy(), "supplier", "supplier_no", "supplier_key", "supplier")
 
 
 def fragmentation(cur: duckdb.DuckDBPyConnection, view: View, level: int = 2,

@@ -149,6 +149,19 @@ MIGRATIONS: list[list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = [
             spend        DECIMAL(38, 2) NOT NULL,
             lines        BIGINT NOT NULL
         )""",
+        """CREATE TABLE cube_rollup (
+            period_month DATE NOT NULL,
+            org_unit     VARCHAR,
+            account      VARCHAR,
+            cat_l1       INTEGER,
+            cat_l2       INTEGER,
+            cat_l3       INTEGER,
+            legal_form   VARCHAR,
+            valid_org    BOOLEAN NOT NULL,
+            credit       BOOLEAN NOT NULL,
+            spend        DECIMAL(38, 2) NOT NULL,
+            lines        BIGINT NOT NULL
+        )""",
         """CREATE TABLE cube_accounts (
             account      VARCHAR PRIMARY KEY,
             account_text VARCHAR

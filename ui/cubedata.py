@@ -1,0 +1,57 @@
+"""Cached access to the spend cube for the pages: results are kept per data version (every stored
+change is audited, so the newest audit id is the version) and view, so moving back and forth
+between views answers at once."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import cube
+from analytics.store import db_path
+
+from .db import cursor
+
+
+def version() -> int:
+    return cube.data_version(cursor())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def kpis(db: str, ver: int, view: cube.View) -> dict:
+    return cube.kpis(cursor(), view)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def pivot(db: str, ver: int, view: cube.View, rows: str, cols: str | None, top: int, top_cols: int,
+          with_suppliers: bool) -> cube.Pivot:
+    return cube.pivot(cursor(), view, rows, cols, top, top_cols, with_suppliers)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def trend(db: str, ver: int, view: cube.View, by: str | None) -> cube.Pivot:
+    return cube.trend(cursor(), view, by)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def year_over_year(db: str, ver: int, view: cube.View):
+    return cube.year_over_year(cursor(), view)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def pareto(db: str, ver: int, view: cube.View, tail: float) -> dict:
+    return cube.pareto(cursor(), view, tail)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def fragmentation(db: str, ver: int, view: cube.View, level: int, tail: float):
+    return cube.fragmentation(cursor(), view, level, tail)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def options(db: str, ver: int) -> dict:
+    return cube.filter_options(cursor())
+
+
+def args() -> tuple[str, int]:
+    """The cache key of the current store: its file and data version."""
+    return str(db_path()), version()
