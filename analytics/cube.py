@@ -215,6 +215,15 @@ def refresh_cube(cur: duckdb.DuckDBPyConnection) -> None:
         SELECT account, mode(account_text) FROM ledger_lines WHERE account IS NOT NULL GROUP BY account""")
 
 
+LARGE_FACTS = 2_000_000   # above this many aggregate rows, per-row supplier counts are on request
+
+
+def counts_suppliers_by_default(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Whether pivots count distinct suppliers per row by default: yes, unless the store is so
+    large (more than LARGE_FACTS aggregate rows) that it would slow every answer."""
+    return cur.execute("SELECT count(*) FROM cube_facts").fetchall()[0][0] <= LARGE_FACTS
+
+
 def data_version(cur: duckdb.DuckDBPyConnection) -> int:
     """A number that changes whenever stored data changes (every change is audited): a cache key."""
     return cur.execute("SELECT coalesce(max(audit_id), 0) FROM audit_log").fetchall()[0][0]

@@ -26,8 +26,10 @@ def _seed_categories(con: duckdb.DuckDBPyConnection) -> None:
 def _classify_and_build_cube(con: duckdb.DuckDBPyConnection) -> None:
     from .classify import assign_categories
     from .cube import refresh_cube
+    from .ingest.load import refresh_suppliers
     if con.execute("SELECT count(*) FROM ledger_lines").fetchall()[0][0]:
         assign_categories(con)
+        refresh_suppliers(con)      # numbers the suppliers for the cube
         refresh_cube(con)
 
 

@@ -78,6 +78,7 @@ def _from_url(name: str, raw: list[str]):
     return default
 
 
+DEFAULTS["sup_count"] = data.counts_suppliers_by_default(db, ver)
 for name, key in K.items():
     if name == "tab":
         continue
@@ -105,8 +106,7 @@ with st.expander(t("cube.filters"), expanded=bool(st.session_state[K["cat"]] or 
     c4.number_input(t("cube.amount_min"), key=K["amin"], value=None, step=1000.0, format="%.0f",
                     help=t("cube.amount_help"))
     c5.number_input(t("cube.amount_max"), key=K["amax"], value=None, step=1000.0, format="%.0f")
-    c6.radio(t("cube.credit"), cube.CREDIT_CHOICES, key=K["credit"], format_func=lambda c: t(f"cube.credit_{c}"),
-             horizontal=True)
+    c6.selectbox(t("cube.credit"), cube.CREDIT_CHOICES, key=K["credit"], format_func=lambda c: t(f"cube.credit_{c}"))
     if (st.session_state[K["amin"]] is not None and st.session_state[K["amax"]] is not None
             and st.session_state[K["amin"]] > st.session_state[K["amax"]]):
         st.error(t("cube.amount_range_error"))
@@ -376,7 +376,7 @@ with tab_pareto:
     right.dataframe(abc, hide_index=True, width="stretch",
                     column_config={MEASURE_LABEL["spend"]: st.column_config.NumberColumn(format="localized")})
     right.caption(t("cube.abc_rule"))
-    head = cube.label_suppliers(cur, pr["table"].head(200))
+    head = data.pareto_head(db, ver, view, tail)
     head = head[["rank", "supplier", "spend", "lines", "cum_share", "abc"]].rename(columns={
         "rank": t("cube.rank"), "supplier": t("col.supplier"), "spend": MEASURE_LABEL["spend"],
         "lines": MEASURE_LABEL["lines"], "cum_share": t("cube.cum_share"), "abc": t("cube.abc_class")})
@@ -426,11 +426,11 @@ with tab_lines:
                          format_func=lambda o: t(f"cube.order_{o}"), key="cube_lines_order")
     page_size = 50
     page = int(st.session_state.get("cube_lines_page", 0))
-    df, n, total = cube.lines(cur, lview, page=page, page_size=page_size, order=order)
+    df, n, total = data.lines(db, ver, lview, page, page_size, order)
     pages = max(1, -(-n // page_size))
     if page >= pages:
         page = st.session_state["cube_lines_page"] = pages - 1
-        df, n, total = cube.lines(cur, lview, page=page, page_size=page_size, order=order)
+        df, n, total = data.lines(db, ver, lview, page, page_size, order)
     o2.markdown(t("cube.lines_count", n=fmt.number(n, lang), total=fmt.money(total, lang, decimals=2),
                   page=page + 1, pages=pages))
     shown = df.rename(columns={c: t(f"col.{c}") for c in df.columns})
@@ -467,7 +467,8 @@ urlstate.write({
     "top": st.session_state[K["top"]] if st.session_state[K["top"]] != DEFAULTS["top"] else None,
     "sort": st.session_state[K["sort"]] if st.session_state[K["sort"]] != "spend" else None,
     "asc": "1" if st.session_state[K["asc"]] else None,
-    "sup_count": "0" if not st.session_state[K["sup_count"]] else None,
+    "sup_count": None if st.session_state[K["sup_count"]] == DEFAULTS["sup_count"] else (
+        "1" if st.session_state[K["sup_count"]] else "0"),
     "cat": list(st.session_state[K["cat"]]), "sup": list(st.session_state[K["sup"]]),
     "acct": list(st.session_state[K["acct"]]),
     "amin": st.session_state[K["amin"]], "amax": st.session_state[K["amax"]],

@@ -47,6 +47,21 @@ def fragmentation(db: str, ver: int, view: cube.View, level: int, tail: float):
     return cube.fragmentation(cursor(), view, level, tail)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def lines(db: str, ver: int, view: cube.View, page: int, page_size: int, order: str):
+    return cube.lines(cursor(), view, page, page_size, order)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def pareto_head(db: str, ver: int, view: cube.View, tail: float, n: int = 200):
+    return cube.label_suppliers(cursor(), pareto(db, ver, view, tail)["table"].head(n))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def counts_suppliers_by_default(db: str, ver: int) -> bool:
+    return cube.counts_suppliers_by_default(cursor())
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def options(db: str, ver: int) -> dict:
     return cube.filter_options(cursor())

@@ -37,7 +37,7 @@ def test_first_start_loads_demo_and_every_page_renders(app):
     assert any(m.label == "Inköpsvolym" for m in at.metric)
     assert any("Demodata" in i.value for i in at.sidebar.info)
     for page, title in [("pages/upload.py", "Ladda upp leverantörsreskontra"), ("pages/log.py", "Ändringslogg"),
-                        ("pages/overview.py", "Översikt")]:
+                        ("pages/overview.py", "Översikt"), ("pages/cube.py", "Spendkub – vart pengarna går")]:
         at.switch_page(page).run()
         assert not at.exception, page
         assert at.title[0].value == title
@@ -45,10 +45,13 @@ def test_first_start_loads_demo_and_every_page_renders(app):
 
 def test_language_switch_keeps_across_pages(app):
     at, _ = app
+    at.switch_page("pages/overview.py").run()
     at.radio(key="lang").set_value("en").run()
     assert at.title[0].value == "Overview"
     at.switch_page("pages/upload.py").run()
     assert at.title[0].value == "Upload the supplier ledger"
+    at.switch_page("pages/cube.py").run()
+    assert at.title[0].value == "Spend cube – where the money goes"
 
 
 def test_empty_state_points_to_upload(app):

@@ -26,8 +26,25 @@ def free_port() -> int:
 
 @pytest.fixture
 def server(tmp_path):
+    yield from _serve(tmp_path / "e2e.duckdb")
+
+
+@pytest.fixture
+def cube_server(tmp_path):
+    """A server on a store holding the small crafted ledger of the cube tests (no demo data)."""
+    from analytics.ingest import load_files
+    from analytics.store import connect
+    from tests.unit.test_cube import ledger
+    db = tmp_path / "cube.duckdb"
+    con = connect(db)
+    load_files(con.cursor(), [("reskontra.csv", ledger())])
+    con.close()
+    yield from _serve(db)
+
+
+def _serve(db: Path):
     port = free_port()
-    env = dict(os.environ, SPENDKOLLEN_DB=str(tmp_path / "e2e.duckdb"), SPENDKOLLEN_USER="e2e")
+    env = dict(os.environ, SPENDKOLLEN_DB=str(db), SPENDKOLLEN_USER="e2e")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -70,3 +87,32 @@ def test_upload_csv_in_browser_and_see_summary(server, tmp_path):
         page.goto(server + "/oversikt")
         expect(page.get_by_text("Inköpsvolym")).to_be_visible(timeout=60_000)
         browser.close()
+
+
+def test_cube_page_from_a_shared_link_and_download_the_view(cube_server, tmp_path):
+    import openpyxl
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        # a bookmarked view: suppliers as rows, top 2, only the unit Skola
+        page.goto(cube_server + "/?rows=supplier&top=2&unit=Skola", timeout=90_000)
+        expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=90_000)
+        expect(page.get_by_text("Täckning:", exact=False)).to_be_visible(timeout=60_000)
+        with page.expect_download(timeout=60_000) as info:
+            page.get_by_role("button", name="Ladda ned Excel (.xlsx)").click()
+        path = tmp_path / "view.xlsx"
+        info.value.save_as(path)
+        page.screenshot(path=str(tmp_path / "cube.png"), full_page=True)
+        browser.close()
+    ws = openpyxl.load_workbook(path).active
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    header = rows.index(["Leverantör", "Belopp (kr)", "Rader", "Leverantörer", "Andel"])
+    body = rows[header + 1:]
+    assert body[0][:3] == ["Alfa AB", 800, 2] and body[1][:2] == ["Beta AB", 300]
+    assert body[2][0] == "Övriga" and body[2][1] == 150
+    assert body[-1][0] == "Totalt" and body[-1][1] == 1250
+    assert any("Enheter: Skola" in str(r[0]) for r in rows[:header])

@@ -52,3 +52,27 @@ def test_phoenix_total_row_mismatch_is_warned(store):
     plan = load_files(store, [(path.name, path.read_bytes())], currency="USD")
     w = [w for w in plan.files[0].parsed.report["warnings"] if w["code"] == "total_row_mismatch"]
     assert len(w) == 1 and w[0]["file_total"] == 639423536.77 and w[0]["difference"] == 5352.0
+
+
+OXFORD = "uk-oxford-city-expenditure-over-500"
+
+
+def test_oxford_top_five_suppliers_per_file_in_the_cube(store):
+    """Each Oxford file is one quarter: the cube's top 5 suppliers of that quarter are the file's."""
+    import datetime as dt
+
+    from analytics.cube import View, spend_by
+    from analytics.ingest.periods import period_from_filename
+    files = sorted((REAL / OXFORD).glob("*.csv"))
+    load_files(store, [(p.name, p.read_bytes()) for p in files], currency="GBP")
+    checked = 0
+    for p in files:
+        exp = EXPECTED.get(f"{OXFORD}/{p.name}")
+        if not exp or "top5_suppliers" not in exp:
+            continue
+        start, _grain = period_from_filename(p.name)
+        end = dt.date(start.year, start.month + 2, 1)
+        top = spend_by(store, ["supplier"], View(period_from=start, period_to=end))[:5]
+        assert [(r["supplier"], round(r["spend"], 2)) for r in top] == [tuple(x) for x in exp["top5_suppliers"]], p.name
+        checked += 1
+    assert checked == 17

@@ -27,14 +27,24 @@ def test_old_database_upgrades_in_place(tmp_path):
     cur = con.cursor()
     assert schema_version(cur) == 1
     assert not cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'import_profiles'").fetchall()[0][0]
-    load_files(cur, [("q1.csv", Q1)])
+    # what a version-1 program wrote (today's loader needs the newer schema, so write the rows as v1 did)
+    cur.execute("""INSERT INTO batches (upload_id, file_name, sha256, uploaded_at, uploaded_by, rows, total, currency, status)
+                   VALUES ('u', 'q1.csv', 'x', now()::TIMESTAMP, 't', 2, 150, 'SEK', 'loaded')""")
+    cur.execute("""INSERT INTO ledger_lines (batch_id, source_row, period_month, period_grain, supplier_name, supplier_key,
+                       org_no_status, account, amount)
+                   VALUES (1, 2, DATE '2024-01-01', 'day', 'A AB', 'name:A', 'missing', '64410', 100),
+                          (1, 3, DATE '2024-02-01', 'day', 'B AB', 'name:B', 'missing', NULL, 50)""")
     con.close()
     con = connect(path)
     cur = con.cursor()
-    assert schema_version(cur) == SCHEMA_VERSION == 2
+    assert schema_version(cur) == SCHEMA_VERSION == 3
     assert summary(cur)["lines"] == 2 and summary(cur)["total"] == 150.0
     assert cur.execute("SELECT count(*) FROM import_profiles").fetchall()[0][0] == 0
-    assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == [1, 2]
+    assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == [1, 2, 3]
+    # v3 classified the old lines and built the cube from them
+    assert cur.execute("SELECT sum(spend), count(*) FILTER (WHERE cat_l1 IS NOT NULL) FROM cube_facts").fetchall()[0] == (150, 1)
+    load_files(cur, [("q1.csv", Q1_AGAIN)])
+    assert summary(cur)["lines"] == 3
 
 
 def test_newer_database_is_refused(tmp_path):

@@ -1,0 +1,108 @@
+"""AppTest of the spend-cube page on a small crafted ledger: KPIs, change dimension, drill down,
+lines, the view in the URL, exports offered."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics.ingest import load_files
+from analytics.store import connect
+from tests.unit.test_cube import ledger
+
+TIMEOUT = 180
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cube_app(tmp_path, monkeypatch):
+    db = tmp_path / "cube.duckdb"
+    con = connect(db)
+    load_files(con.cursor(), [("reskontra.csv", ledger())])
+    con.close()
+    monkeypatch.setenv("SPENDKOLLEN_DB", str(db))
+    monkeypatch.chdir(ROOT)
+
+    def make(**query):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+        for k, v in query.items():
+            at.query_params[k] = v
+        at.run()
+        assert not at.exception
+        return at
+    return make
+
+
+def table(at):
+    return at.dataframe[0].value
+
+
+def test_cube_is_the_start_page_with_kpis_and_coverage(cube_app):
+    at = cube_app()
+    assert at.title[0].value == "Spendkub – vart pengarna går"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Inköpsvolym"] == "0,0 MSEK"          # 1 880 kr
+    assert metrics["Rader"] == "7" and metrics["Leverantörer"] == "5" and metrics["Enheter"] == "2"
+    assert any("97,3 % av beloppet klassificerat" in c.value for c in at.caption)
+    t = table(at)
+    assert list(t.columns) == ["Kategori nivå 1", "Belopp (kr)", "Rader", "Leverantörer", "Andel"]
+    assert t.iloc[-1]["Kategori nivå 1"] == "Totalt" and t.iloc[-1]["Belopp (kr)"] == pytest.approx(1880.0)
+    assert "Ej klassificerat" in list(t["Kategori nivå 1"])
+
+
+def test_change_dimension_and_columns(cube_app):
+    at = cube_app()
+    at.selectbox(key="cube_rows").set_value("supplier").run()
+    t = table(at)
+    assert t.iloc[0]["Leverantör"] == "Alfa AB" and t.iloc[0]["Belopp (kr)"] == pytest.approx(1300.0)
+    assert "Enskild firma 800512-****" in list(t["Leverantör"])
+    assert at.query_params["rows"] in ("supplier", ["supplier"])
+    at.selectbox(key="cube_cols").set_value("org_unit").run()
+    t = table(at)
+    assert list(t.columns) == ["Leverantör", "Skola", "Omsorg", "Totalt"]
+    assert t.set_index("Leverantör").loc["Alfa AB", "Skola"] == pytest.approx(800.0)
+
+
+def test_drill_down_to_suppliers_and_lines(cube_app):
+    at = cube_app()
+    rows = list(table(at)["Kategori nivå 1"])
+    at.selectbox(key="cube_pick_row").set_value(rows.index("Verksamhet & stöd")).run()
+    at.button(key="cube_drill_btn").click().run()
+    assert not at.exception
+    assert list(table(at)["Kategori nivå 2"])[:1] == ["Måltider och livsmedel"]
+    drill = at.query_params["drill"]
+    assert any(v.startswith("category_l1=") for v in ([drill] if isinstance(drill, str) else drill))
+    at.button(key="cube_drill_btn").click().run()           # level 3
+    at.button(key="cube_drill_btn").click().run()           # suppliers
+    t = table(at)
+    assert list(t["Leverantör"][:2]) == ["Alfa AB", "Delta kommun"]
+    at.button(key="cube_lines_btn").click().run()
+    assert not at.exception
+    lines = at.dataframe[-1].value
+    assert list(lines["Belopp"]) == [1000.0, 500.0]
+    assert any("Rader bakom:" in c.value and "Alfa AB" in c.value for c in at.caption)
+    at.button(key="crumb_top").click().run()
+    assert list(table(at).columns)[0] == "Kategori nivå 1"
+
+
+def test_shared_link_restores_the_view_and_filters(cube_app):
+    at = cube_app(rows="org_unit", cols="year", credit="without", unit="Skola")
+    t = table(at)
+    assert list(t.columns) == ["Enhet", "2024", "2023", "Totalt"]
+    assert list(t["Enhet"]) == ["Skola", "Totalt"]
+    assert t.iloc[-1]["Totalt"] == pytest.approx(1450.0)       # Skola without the -200 credit note
+    assert at.selectbox(key="cube_credit").value == "without"
+
+
+def test_exports_are_offered_and_page_speaks_english(cube_app):
+    at = cube_app()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Ladda ned Excel (.xlsx)" in labels and "Ladda ned CSV" in labels
+    at.radio(key="lang").set_value("en").run()
+    assert at.title[0].value == "Spend cube – where the money goes"
+    assert list(table(at).columns)[0] == "Category level 1"
+
+
+def test_bad_amount_range_gets_a_clear_message(cube_app):
+    at = cube_app(amin="1000", amax="10")
+    assert any("större än beloppet 'till'" in e.value for e in at.error)

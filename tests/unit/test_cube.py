@@ -1,0 +1,324 @@
+"""The spend cube against hand-computed figures on small crafted ledgers."""
+
+import datetime as dt
+import io
+import json
+
+import openpyxl
+import pytest
+
+from analytics import cube
+from analytics.__main__ import main as cli
+from analytics.export import Sheet, csv_bytes, neutralise, xlsx_bytes
+from analytics.ingest import load_files
+from tests.conftest import csv_bytes as text_bytes
+
+
+def org(base9: int) -> str:
+    """A valid organisation number (Luhn) from nine digits."""
+    digits = [int(c) for c in f"{base9:09d}"]
+    total = 0
+    for i, d in enumerate(digits):
+        p = d * (2 if i % 2 == 0 else 1)
+        total += p // 10 + p % 10
+    check = (10 - total % 10) % 10
+    s = f"{base9:09d}{check}"
+    return f"{s[:6]}-{s[6:]}"
+
+
+ALFA, BETA, GAMMA, DELTA = org(556016068), org(556677889), org(916543210), org(212000014)
+# personnummer of a sole trader (month 05): masked on load
+SOLE = "19800512-" + org(800512123)[7:]
+
+HEADER = "Leverantör;Organisationsnummer;Konto;Kontotext;Förvaltning;Belopp;Bokföringsdatum\n"
+LINES = [
+    # supplier, org no, account, text, unit, amount, date
+    ("Alfa AB", ALFA, "64210", "Livsmedel", "Skola", "1000,00", "2024-01-15"),
+    ("Alfa AB", ALFA, "64210", "Livsmedel", "Omsorg", "500,00", "2024-02-10"),
+    ("Alfa AB", ALFA, "64410", "Kontorsmaterial", "Skola", "-200,00", "2024-02-11"),
+    ("Beta AB", BETA, "64410", "Kontorsmaterial", "Skola", "300,00", "2024-04-01"),
+    ("Gamma HB", GAMMA, "99999", "Okänt konto", "Omsorg", "50,00", "2024-04-02"),
+    ("Delta kommun", DELTA, "64210", "Livsmedel", "Skola", "150,00", "2023-01-20"),
+    ("Firma Anna Berg", SOLE, "64510", "Förbrukningsmaterial", "Omsorg", "80,00", "2024-03-03"),
+]
+
+
+def ledger(rows=LINES) -> bytes:
+    return text_bytes(HEADER + "".join(";".join(r) + "\n" for r in rows), "cp1252")
+
+
+@pytest.fixture
+def loaded(store):
+    load_files(store, [("reskontra.csv", ledger())])
+    return store
+
+
+def cat_id(cur, name):
+    return cur.execute("SELECT category_id FROM categories WHERE name = ?", [name]).fetchall()[0][0]
+
+
+def test_lines_get_categories_from_the_account_mapping(loaded):
+    rows = dict(loaded.execute("""SELECT l.account, c.name FROM ledger_lines l LEFT JOIN categories c USING (category_id)
+                                  GROUP BY ALL""").fetchall())
+    assert rows == {"64210": "Livsmedel", "64410": "Kontorsmaterial", "99999": None, "64510": "Förbrukningsmaterial"}
+
+
+def test_kpis_net_credit_notes_and_show_coverage(loaded):
+    k = cube.kpis(loaded, cube.View())
+    assert k["spend"] == pytest.approx(1880.0)        # 1000 + 500 - 200 + 300 + 50 + 150 + 80
+    assert (k["lines"], k["suppliers"], k["org_units"], k["credit_notes"]) == (7, 5, 2, 1)
+    assert k["classified_share"] == pytest.approx(1830 / 1880)       # Gamma's 50 is unclassified
+    assert k["valid_org_share"] == pytest.approx(1800 / 1880)        # not the sole trader's 80
+    without = cube.kpis(loaded, cube.View(credit="without"))
+    assert without["spend"] == pytest.approx(2080.0) and without["credit_notes"] == 0
+    only = cube.kpis(loaded, cube.View(credit="only"))
+    assert only["spend"] == pytest.approx(-200.0) and only["lines"] == 1
+
+
+def test_change_against_the_same_months_a_year_earlier(loaded):
+    jan = cube.View(period_from=dt.date(2024, 1, 1), period_to=dt.date(2024, 1, 1))
+    k = cube.kpis(loaded, jan)
+    assert k["prev_complete"] and k["prev_spend"] == pytest.approx(150.0)
+    assert k["change"] == pytest.approx((1000 - 150) / 150)
+    q1 = cube.kpis(loaded, cube.View(period_from=dt.date(2024, 1, 1), period_to=dt.date(2024, 3, 1)))
+    assert not q1["prev_complete"] and q1["change"] is None          # 2023-02 and 2023-03 are not loaded
+
+
+def test_totals_are_conserved_across_every_pivot(loaded):
+    total = 1880.0
+    for rows in cube.DIMENSIONS:
+        for cols in (None, "org_unit", "category_l1", "quarter", "supplier"):
+            p = cube.pivot(loaded, cube.View(), rows, cols, top=2, top_cols=2)
+            assert p.total["spend"] == pytest.approx(total), (rows, cols)
+            assert p.body().spend.sum() == pytest.approx(total), (rows, cols)
+            if p.cols:
+                cells = p.data[p.data.kind == "cell"]
+                assert cells.spend.sum() == pytest.approx(total)
+                assert p.data[p.data.kind == "col"].spend.sum() == pytest.approx(total)
+                assert p.data[p.data.kind == "col"].lines.sum() == 7
+            assert p.total["suppliers"] == 5
+
+
+def test_pivot_cells_by_hand(loaded):
+    p = cube.pivot(loaded, cube.View(), "category_l3", "org_unit")
+    cells = {(r, c): (s, n, k) for r, c, s, n, k in
+             p.data[p.data.kind == "cell"][["r_label", "c_label", "spend", "lines", "suppliers"]].itertuples(index=False)}
+    assert cells[("Livsmedel", "Skola")] == (1150.0, 2, 2)
+    assert cells[("Livsmedel", "Omsorg")] == (500.0, 1, 1)
+    assert cells[("Kontorsmaterial", "Skola")] == (100.0, 2, 2)
+    assert cells[(None, "Omsorg")] == (50.0, 1, 1)                   # unclassified
+    rows = {r: (s, k) for r, s, k in p.data[p.data.kind == "row"][["r_label", "spend", "suppliers"]].itertuples(index=False)}
+    assert rows["Livsmedel"] == (1650.0, 2)                          # Alfa and Delta, distinct across units
+    cols = {c: (s, k) for c, s, k in p.data[p.data.kind == "col"][["c_label", "spend", "suppliers"]].itertuples(index=False)}
+    assert cols == {"Skola": (1250.0, 3), "Omsorg": (630.0, 3)}
+
+
+def test_top_n_folds_the_rest_into_others_with_exact_counts(loaded):
+    p = cube.pivot(loaded, cube.View(), "supplier", top=2)
+    body = p.body()
+    assert list(body.r_label[:2]) == ["Alfa AB", "Beta AB"]
+    others = body[body.r_other].iloc[0]
+    assert (others.spend, others.lines, others.suppliers) == (280.0, 3, 3)   # Delta 150, Firma 80, Gamma 50
+    table = cube.wide(p)
+    assert list(table.supplier) == ["Alfa AB", "Beta AB", "Övriga", "Totalt"]
+    assert table.share.iloc[0] == pytest.approx(1300 / 1880)
+    assert table.spend.iloc[-1] == pytest.approx(1880.0)
+
+
+def test_sorting_keeps_others_and_total_last(loaded):
+    p = cube.pivot(loaded, cube.View(), "supplier", top=3)
+    asc = cube.wide(p, sort_by="spend", ascending=True)
+    assert list(asc.supplier) == ["Delta kommun", "Beta AB", "Alfa AB", "Övriga", "Totalt"]
+    by_name = cube.wide(p, sort_by="label")
+    assert list(by_name.supplier[:3]) == ["Alfa AB", "Beta AB", "Delta kommun"]
+    wide2 = cube.wide(cube.pivot(loaded, cube.View(), "org_unit", "year"), measure="spend")
+    assert list(wide2.columns) == ["org_unit", "2024", "2023", "Totalt"]
+    assert wide2.iloc[-1]["Totalt"] == pytest.approx(1880.0)
+
+
+def test_sole_traders_are_masked_everywhere(loaded):
+    p = cube.pivot(loaded, cube.View(), "supplier")
+    labels = set(p.data.r_label.dropna())
+    assert "Enskild firma 800512-****" in labels and not any("Anna" in x for x in labels)
+    df, n, _ = cube.lines(loaded, cube.View(drill=(("legal_form", "sole_trader"),)))
+    assert n == 1 and df.supplier_name[0] == "Enskild firma 800512-****" and df.org_no[0] == "800512-****"
+    rows = cube.spend_by(loaded, ["supplier"])
+    assert "Enskild firma 800512-****" in [r["supplier"] for r in rows]
+
+
+def test_filters_apply_to_every_element(loaded):
+    food = cat_id(loaded, "Måltider och livsmedel")
+    v = cube.View(categories=(food,))
+    assert cube.kpis(loaded, v)["spend"] == pytest.approx(1650.0)
+    assert cube.pivot(loaded, v, "supplier").total["suppliers"] == 2
+    assert cube.pareto(loaded, v)["suppliers"] == 2
+    assert cube.lines(loaded, v)[1] == 3
+    assert cube.year_over_year(loaded, v).spend.sum() == pytest.approx(1650.0)
+    unclassified = cube.View(categories=(0,))
+    assert cube.kpis(loaded, unclassified)["spend"] == pytest.approx(50.0)
+    sup = cube.View(suppliers=(f"org:{ALFA.replace('-', '')}",), units=("Skola",))
+    assert cube.kpis(loaded, sup)["spend"] == pytest.approx(800.0)
+    acct = cube.View(accounts=("64410",))
+    assert cube.kpis(loaded, acct)["spend"] == pytest.approx(100.0)
+
+
+def test_amount_range_runs_on_the_lines_and_agrees_with_the_aggregate(loaded):
+    everything = cube.View(amount_min=-1e12)
+    assert everything.needs_lines and cube.source(everything) == cube.LINE_SOURCE
+    for rows in ("category_l2", "supplier", "month", "legal_form"):
+        a = cube.pivot(loaded, cube.View(), rows, "org_unit").data.sort_values(["kind", "r_label", "c_label"], key=lambda s: s.astype(str))
+        b = cube.pivot(loaded, everything, rows, "org_unit").data.sort_values(["kind", "r_label", "c_label"], key=lambda s: s.astype(str))
+        assert list(a.spend) == list(b.spend) and list(a.suppliers) == list(b.suppliers)
+    ranged = cube.View(amount_min=100, amount_max=600)
+    k = cube.kpis(loaded, ranged)
+    assert (k["spend"], k["lines"]) == (pytest.approx(950.0), 3)     # 500 + 300 + 150
+
+
+def test_drill_down_path_narrows_each_step(loaded):
+    food = cat_id(loaded, "Verksamhet & stöd")
+    v = cube.View(drill=(("category_l1", food),))
+    l2 = cube.pivot(loaded, v, cube.DRILL_NEXT["category_l1"])
+    assert list(l2.body().r_label) == ["Måltider och livsmedel"]
+    l2_id = l2.body().r_key.iloc[0]
+    v2 = v.replace(drill=v.drill + (("category_l2", l2_id),))
+    sup = cube.pivot(loaded, v2.replace(drill=v2.drill + (("category_l3", cat_id(loaded, "Livsmedel")),)), "supplier")
+    assert dict(zip(sup.body().r_label, sup.body().spend)) == {"Alfa AB": 1500.0, "Delta kommun": 150.0}
+    key = sup.body().r_key.iloc[0]
+    df, n, total = cube.lines(loaded, v2.replace(drill=v2.drill + (("supplier", key),)), order="date_asc")
+    assert n == 2 and total == pytest.approx(1500.0) and list(df.amount) == [1000.0, 500.0]
+    q = cube.pivot(loaded, cube.View(drill=(("quarter", "2024 Q1"),)), "month")
+    assert list(q.body().sort_values("r_key").r_key) == ["2024-01", "2024-02", "2024-03"]
+
+
+def test_lines_are_paged(loaded):
+    first, n, _ = cube.lines(loaded, cube.View(), page=0, page_size=3)
+    second, _, _ = cube.lines(loaded, cube.View(), page=1, page_size=3)
+    last, _, _ = cube.lines(loaded, cube.View(), page=2, page_size=3)
+    assert n == 7 and (len(first), len(second), len(last)) == (3, 3, 1)
+    assert list(first.amount) == [1000.0, 500.0, 300.0] and list(last.amount) == [-200.0]
+
+
+def test_pareto_abc_boundaries_and_tail(store):
+    rows = [(f"Lev {i} AB", org(556100000 + i), "64210", "Livsmedel", "Skola", amount, "2024-05-05")
+            for i, amount in enumerate(["50,00", "30,00", "15,00", "4,00", "1,00"])]
+    load_files(store, [("pareto.csv", ledger(rows))])
+    res = cube.pareto(store, cube.View(), tail_threshold=15)
+    assert (res["suppliers"], res["n80"], res["n95"]) == (5, 2, 3)     # 50+30 = exactly 80 %; +15 = exactly 95 %
+    assert res["share80"] == pytest.approx(0.4) and res["share95"] == pytest.approx(0.6)
+    assert list(res["table"].abc) == ["A", "A", "B", "C", "C"]
+    assert res["abc"].set_index("abc").loc["A", "spend"] == pytest.approx(80.0)
+    assert res["tail"]["suppliers"] == 2 and res["tail"]["spend"] == pytest.approx(5.0)
+    assert res["tail"]["spend_share"] == pytest.approx(0.05)
+    assert res["curve"].cum_share.iloc[-1] == pytest.approx(1.0)
+    named = cube.label_suppliers(store, res["table"])
+    assert list(named.supplier[:2]) == ["Lev 0 AB", "Lev 1 AB"]
+
+
+def test_pareto_puts_net_negative_suppliers_in_c(loaded):
+    credit = [("Retur AB", org(556200001), "64210", "Livsmedel", "Skola", "-70,00", "2024-06-01")]
+    load_files(loaded, [("retur.csv", ledger(credit))])
+    table = cube.label_suppliers(loaded, cube.pareto(loaded, cube.View())["table"])
+    assert table.set_index("supplier").loc["Retur AB", "abc"] == "C"
+
+
+def test_fragmentation_per_category(loaded):
+    fr = cube.fragmentation(loaded, cube.View(), level=3, tail_threshold=200)
+    row = fr.set_index("category").loc["Livsmedel"]
+    assert (row.spend, row.suppliers, row.spend_per_supplier) == (1650.0, 2, 825.0)
+    assert row.top_share == pytest.approx(1500 / 1650) and row.tail_suppliers == 1
+
+
+def test_trend_and_year_over_year(loaded):
+    tr = cube.trend(loaded, cube.View(), "org_unit")
+    cells = tr.data[tr.data.kind == "cell"]
+    assert cells.spend.sum() == pytest.approx(1880.0)
+    assert set(tr.data[tr.data.kind == "row"].r_label) == {"2023 Q1", "2024 Q1", "2024 Q2"}
+    yoy = cube.year_over_year(loaded, cube.View(period_from=dt.date(2024, 1, 1), period_to=dt.date(2024, 12, 1)))
+    assert yoy.to_dict("records") == [{"year": 2023, "q": 1, "spend": 150.0}, {"year": 2024, "q": 1, "spend": 1380.0},
+                                      {"year": 2024, "q": 2, "spend": 350.0}]
+
+
+def test_cube_follows_undo_and_new_uploads(loaded):
+    from analytics.ingest.load import delete_batches
+    more = [("Beta AB", BETA, "64410", "Kontorsmaterial", "Skola", "1000,00", "2024-07-01")]
+    load_files(loaded, [("q3.csv", ledger(more))])
+    assert cube.kpis(loaded, cube.View())["spend"] == pytest.approx(2880.0)
+    last = loaded.execute("SELECT max(batch_id) FROM batches").fetchall()[0][0]
+    delete_batches(loaded, [last])
+    assert cube.kpis(loaded, cube.View())["spend"] == pytest.approx(1880.0)
+    assert loaded.execute("SELECT sum(spend) FROM cube_facts").fetchall()[0][0] == 1880
+
+
+def test_unknown_dimension_is_refused(loaded):
+    with pytest.raises(ValueError, match="unknown dimension"):
+        cube.pivot(loaded, cube.View(), "colour")
+    with pytest.raises(ValueError, match="unknown dimension"):
+        cube.pivot(loaded, cube.View(drill=(("colour; DROP TABLE x", 1),)), "year")
+
+
+def test_cli_cube_json(tmp_path, capsys):
+    db = tmp_path / "cli.duckdb"
+    f = tmp_path / "reskontra.csv"
+    f.write_bytes(ledger())
+    assert cli(["import", str(f), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert cli(["cube", "--by", "category_l1,year", "--from", "2024-01", "--to", "2024-12", "--db", str(db), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0] == {"category_l1": "Verksamhet & stöd", "year": 2024, "spend": 1500.0, "lines": 2, "suppliers": 1}
+    assert [r["spend"] for r in rows] == sorted((r["spend"] for r in rows), reverse=True)
+    assert sum(r["spend"] for r in rows) == pytest.approx(1730.0)      # 2023 (Delta 150) left out
+    assert {"category_l1": None, "year": 2024, "spend": 50.0, "lines": 1, "suppliers": 1} in rows
+    assert cli(["cube", "--by", "quarter,legal_form", "--db", str(db), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {"quarter": "2024 Q2", "legal_form": "limited", "spend": 300.0, "lines": 1, "suppliers": 1} in rows
+    assert cli(["cube", "--by", "colour", "--db", str(db), "--json"]) == 2
+    assert "unknown dimension colour" in capsys.readouterr().err
+    assert cli(["cube", "--by", "year", "--from", "2024-13", "--db", str(db)]) == 2
+    assert "not a month" in capsys.readouterr().err
+
+
+def test_neutralise_formula_starts():
+    assert [neutralise(v) for v in ["=SUM(A1)", "+46", "-x", "@cmd", "\tx", "ok", 5, -3.5, None]] == \
+        ["'=SUM(A1)", "'+46", "'-x", "'@cmd", "'\tx", "ok", 5, -3.5, None]
+
+
+def test_xlsx_export_is_formatted_and_safe():
+    import pandas as pd
+    table = pd.DataFrame({"Leverantör": ["=HYPERLINK(\"http://x\")", "Alfa AB", "Totalt"],
+                          "Belopp (kr)": [1234567.5, -200.0, 1234367.5], "Andel": [0.9, 0.1, 1.0], "Rader": [3, 1, 4]})
+    data = xlsx_bytes([Sheet("Pivot", table, {"Belopp (kr)": "money", "Andel": "share", "Rader": "int"},
+                             "Spendkub", ["Period: 2024"], total_last_row=True)])
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert ws["A1"].value == "Spendkub" and ws["A2"].value == "Period: 2024"
+    assert [c.value for c in ws[4]] == ["Leverantör", "Belopp (kr)", "Andel", "Rader"]
+    assert ws["A5"].value == "'=HYPERLINK(\"http://x\")" and ws["A5"].data_type == "s"
+    assert ws["B5"].value == 1234567.5 and ws["B5"].number_format == "#,##0"
+    assert ws["C5"].number_format == "0.0%" and ws["B6"].value == -200
+    assert ws["A7"].font.b and ws.freeze_panes == "B5"
+
+
+def test_csv_export_follows_the_language():
+    import pandas as pd
+    table = pd.DataFrame({"Leverantör": ["-Rabatt", "Alfa; AB"], "Belopp (kr)": [1234.5, -2.0]})
+    sv = csv_bytes(table, "sv", {"Belopp (kr)": "money"}).decode("utf-8")
+    assert sv.startswith("\ufeff") and sv.splitlines()[1:] == ["'-Rabatt;1234,50", '"Alfa; AB";-2,00']
+    en = csv_bytes(table, "en", {"Belopp (kr)": "money"}).decode("utf-8-sig")
+    assert en.splitlines() == ["Leverantör,Belopp (kr)", "'-Rabatt,1234.50", "Alfa; AB,-2.00"]
+
+
+def test_v2_store_with_lines_gets_categories_and_cube_on_upgrade(tmp_path):
+    from analytics.store import SCHEMA_VERSION, connect, schema_version
+    path = tmp_path / "old.duckdb"
+    con = connect(path, upto=2)
+    con.execute("""INSERT INTO batches (upload_id, file_name, sha256, uploaded_at, uploaded_by, rows, total, currency, status)
+                   VALUES ('u', 'f.csv', 'x', now()::TIMESTAMP, 't', 1, 99, 'SEK', 'loaded')""")
+    con.execute(f"""INSERT INTO ledger_lines (batch_id, source_row, period_month, period_grain, supplier_name, supplier_key,
+                        org_no_status, account, org_unit, amount)
+                    VALUES (1, 2, DATE '2024-01-01', 'day', 'Alfa AB', 'org:{ALFA.replace('-', '')}', 'valid', '64210', 'Skola', 99)""")
+    con.execute(f"""INSERT INTO suppliers VALUES ('org:{ALFA.replace('-', '')}', 'Alfa AB', '{ALFA}', 'valid', 'limited',
+                    ['Alfa AB'], 1, 99, DATE '2024-01-01', DATE '2024-01-01')""")
+    con.close()
+    con = connect(path)
+    assert schema_version(con) == SCHEMA_VERSION
+    cur = con.cursor()
+    assert cube.spend_by(cur, ["category_l3"]) == [{"category_l3": "Livsmedel", "spend": 99.0, "lines": 1, "suppliers": 1}]
