@@ -217,7 +217,6 @@ def _kinds(table, p: cube.Pivot, measure: str) -> dict:
 
 
 def _filter_notes() -> list[str]:
-    f = st.session_state.get("_filters")
     notes = [t("cube.export_period", lo=fmt.date(view.period_from, lang), hi=fmt.date(view.period_to, lang))]
     if view.units:
         notes.append(t("cube.export_units", units=", ".join(view.units)))
@@ -235,7 +234,6 @@ def _filter_notes() -> list[str]:
         notes.append(f"{DIM_LABEL[dim]}: {_key_label(dim, key)}")
     notes.append(t("cube.coverage", classified=fmt.percent(k["classified_share"], lang),
                    valid=fmt.percent(k["valid_org_share"], lang), credit=fmt.number(k["credit_notes"], lang)))
-    del f
     return notes
 
 
@@ -262,7 +260,9 @@ with tab_pivot:
     p = _legal_label(data.pivot(db, ver, view, rows, cols, int(st.session_state[K["top"]]), 12, with_sup))
     table = cube.wide(p, measure, st.session_state[K["sort"]] if not cols or st.session_state[K["sort"]] in ("label", measure)
                       else measure, bool(st.session_state[K["asc"]]), **{k2: v for k2, v in _labels_for(p).items()})
-    shown, cfg = _display(table, p, measure)
+    # whole kronor on screen (exports keep öre)
+    rounded = table.round({"spend": 0} if not cols else ({c: 0 for c in table.columns[1:]} if measure == "spend" else {}))
+    shown, cfg = _display(rounded, p, measure)
     event = st.dataframe(shown, hide_index=True, width="stretch", column_config=cfg, key="cube_table",
                          on_select="rerun", selection_mode="single-cell")
     st.caption(t("cube.pivot_hint"))
@@ -278,7 +278,7 @@ with tab_pivot:
             st.session_state["cube_pick_row"] = r_idx
             col_lookup = {(t("cube.unclassified") if lab is None else lab): key
                           for key, lab in zip(p.data[p.data.kind == "col"].c_key, p.data[p.data.kind == "col"].c_label)}
-            st.session_state["cube_pick_col"] = _col if cols and _col in col_lookup else None
+            st.session_state["cube_pick_col"] = _col if cols and _col in col_lookup else ""
     if st.session_state.get("cube_pick_row") not in pick_map:
         st.session_state["cube_pick_row"] = 0 if pick_map else None
     d1, d2, d3, d4 = st.columns([3, 3, 2, 2])
@@ -290,16 +290,16 @@ with tab_pivot:
         colt = p.data[(p.data.kind == "col") & ~p.data.c_other]
         col_keys = {(lab if lab is not None else t("cube.unclassified")): key for key, lab in zip(colt.c_key, colt.c_label)}
         if st.session_state.get("cube_pick_col") not in col_keys:
-            st.session_state["cube_pick_col"] = None
-        d2.selectbox(t("cube.pick_col"), [None] + list(col_keys), key="cube_pick_col",
-                     format_func=lambda c: t("cube.all_cols") if c is None else c)
+            st.session_state["cube_pick_col"] = ""
+        d2.selectbox(t("cube.pick_col"), [""] + list(col_keys), key="cube_pick_col",
+                     format_func=lambda c: t("cube.all_cols") if c == "" else c)
     nxt = cube.DRILL_NEXT[rows]
 
     def _drill_down(dim: str, key, next_dim: str) -> None:
         st.session_state[K["drill"]] = drill + [(dim, key)]
         st.session_state[K["rows"]] = next_dim
         st.session_state["cube_pick_row"] = 0
-        st.session_state["cube_pick_col"] = None
+        st.session_state["cube_pick_col"] = ""
 
     def _show_lines(cell: list) -> None:
         st.session_state["cube_lines_cell"] = cell
@@ -312,7 +312,7 @@ with tab_pivot:
             d3.button(t("cube.drill_down", dim=DIM_LABEL[nxt]), icon=":material/zoom_in:", key="cube_drill_btn",
                       on_click=_drill_down, args=(rows, picked_key, nxt))
         cell = [(rows, picked_key)]
-        if cols and st.session_state.get("cube_pick_col") is not None:
+        if cols and st.session_state.get("cube_pick_col"):
             cell.append((cols, col_keys[st.session_state["cube_pick_col"]]))
         d4.button(t("cube.show_lines"), icon=":material/receipt_long:", key="cube_lines_btn",
                   on_click=_show_lines, args=(cell,))
