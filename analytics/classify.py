@@ -89,9 +89,3 @@ def category_names(cur: duckdb.DuckDBPyConnection) -> dict[int, dict]:
         node["path"] = path
     return nodes
 
-
-def children(cur: duckdb.DuckDBPyConnection, category_id: int | None) -> list[tuple[int, str]]:
-    """The child nodes (id, name) of a node, or the level-1 nodes for None, sorted by name."""
-    return [tuple(r) for r in cur.execute(
-        "SELECT category_id, name FROM categories WHERE parent_id IS NOT DISTINCT FROM ? ORDER BY name",
-        [category_id]).fetchall()]

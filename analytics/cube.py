@@ -24,6 +24,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from .filters import quarter_end, quarter_start
+
 DIMENSIONS = ("category_l1", "category_l2", "category_l3", "supplier", "org_unit", "account",
               "year", "quarter", "month", "legal_form")
 MEASURES = ("spend", "lines", "suppliers", "share")
@@ -81,10 +83,6 @@ class View:
     def replace(self, **changes) -> View:
         return dataclasses.replace(self, **changes)
 
-    def year_earlier(self) -> View:
-        """The same view one year back (period bounds shifted by twelve months)."""
-        return self.replace(period_from=_shift_year(self.period_from, -1), period_to=_shift_year(self.period_to, -1))
-
 
 def _shift_year(d: dt.date | None, years: int) -> dt.date | None:
     return d.replace(year=d.year + years) if d else None
@@ -98,13 +96,6 @@ def view_from_filters(filters, **changes) -> View:
 
 # ---------------------------------------------------------------- keys and conditions
 
-def quarter_bounds(label: str) -> tuple[dt.date, dt.date]:
-    """'2024 Q2' -> (2024-04-01, 2024-06-01): first and last month."""
-    year, q = label.split(" Q")
-    start = dt.date(int(year), 3 * int(q) - 2, 1)
-    return start, dt.date(start.year, start.month + 2, 1)
-
-
 def _key_condition(dim: str, key: Any) -> tuple[str, list]:
     """SQL over source alias f selecting the rows whose ``dim`` has the value ``key``."""
     if dim not in DIMENSIONS:
@@ -115,8 +106,7 @@ def _key_condition(dim: str, key: Any) -> tuple[str, list]:
         y = int(key)
         return "f.period_month BETWEEN ? AND ?", [dt.date(y, 1, 1), dt.date(y, 12, 1)]
     if dim == "quarter":
-        lo, hi = quarter_bounds(str(key))
-        return "f.period_month BETWEEN ? AND ?", [lo, hi]
+        return "f.period_month BETWEEN ? AND ?", [quarter_start(str(key)), quarter_end(str(key))]
     if dim == "month":
         y, m = str(key).split("-")
         return "f.period_month = ?", [dt.date(int(y), int(m), 1)]
@@ -392,10 +382,10 @@ def pivot(cur: duckdb.DuckDBPyConnection, view: View, rows: str, cols: str | Non
     df["r_other"] = df["r_other"].fillna(False).astype(bool)
     df["c_other"] = df["c_other"].fillna(False).astype(bool)
     grand = df[df.kind == "total"]
-    total = {"spend": float(grand.spend.iloc[0]) if len(grand) else 0.0,
-             "lines": int(grand.lines.iloc[0]) if len(grand) else 0,
-             "suppliers": int(grand.suppliers.iloc[0]) if len(grand) and not pd.isna(grand.suppliers.iloc[0]) else None}
-    if not len(grand):
+    if len(grand):
+        g = grand.iloc[0]
+        total = {"spend": float(g.spend), "lines": int(g.lines), "suppliers": None if pd.isna(g.suppliers) else int(g.suppliers)}
+    else:
         total = {"spend": 0.0, "lines": 0, "suppliers": 0 if with_suppliers else None}
     df["share"] = df["spend"] / total["spend"] if total["spend"] else None
     df = _apply_labels(cur, df, rows, "r", "r_key", "r_label")

@@ -33,7 +33,7 @@ sup_names = dict(opts["suppliers"])
 K = {"rows": "cube_rows", "cols": "cube_cols", "measure": "cube_measure", "top": "cube_top", "sort": "cube_sort",
      "asc": "cube_asc", "sup_count": "cube_sup_count", "cat": "cube_cat", "sup": "cube_sup", "acct": "cube_acct",
      "amin": "cube_amin", "amax": "cube_amax", "credit": "cube_credit", "by": "cube_by", "tail": "cube_tail",
-     "frag": "cube_frag", "drill": "cube_drill", "tab": "cube_tab"}
+     "frag": "cube_frag", "drill": "cube_drill"}
 DEFAULTS = {"rows": "category_l1", "cols": "", "measure": "spend", "top": 25, "sort": "spend", "asc": False,
             "sup_count": True, "cat": [], "sup": [], "acct": [], "amin": None, "amax": None, "credit": "all",
             "by": "category_l1", "tail": 100_000, "frag": 2, "drill": []}
@@ -80,8 +80,6 @@ def _from_url(name: str, raw: list[str]):
 
 DEFAULTS["sup_count"] = data.counts_suppliers_by_default(db, ver)
 for name, key in K.items():
-    if name == "tab":
-        continue
     if name in params:
         st.session_state[key] = _from_url(name, params[name])
     elif key not in st.session_state:
@@ -173,7 +171,7 @@ tab_pivot, tab_trend, tab_pareto, tab_lines = st.tabs(
     [t("cube.tab_pivot"), t("cube.tab_trend"), t("cube.tab_pareto"), t("cube.tab_lines")])
 
 
-def _labels_for(p: cube.Pivot):
+def _wide_labels() -> dict:
     return dict(unclassified=t("cube.unclassified"), others=t("cube.others"), total=t("cube.total"),
                 blank=t("cube.blank"))
 
@@ -259,7 +257,7 @@ with tab_pivot:
     with_sup = (measure == "suppliers") if cols else bool(st.session_state[K["sup_count"]])
     p = _legal_label(data.pivot(db, ver, view, rows, cols, int(st.session_state[K["top"]]), 12, with_sup))
     table = cube.wide(p, measure, st.session_state[K["sort"]] if not cols or st.session_state[K["sort"]] in ("label", measure)
-                      else measure, bool(st.session_state[K["asc"]]), **{k2: v for k2, v in _labels_for(p).items()})
+                      else measure, bool(st.session_state[K["asc"]]), **_wide_labels())
     # whole kronor on screen (exports keep öre)
     rounded = table.round({"spend": 0} if not cols else ({c: 0 for c in table.columns[1:]} if measure == "spend" else {}))
     shown, cfg = _display(rounded, p, measure)
@@ -332,13 +330,14 @@ with tab_pivot:
         (f" ({MEASURE_LABEL[measure]})" if cols else "")
     kinds = _kinds(export_table, p, measure)
     stamp = dt.date.today().isoformat()
+    sheet = Sheet(t("cube.tab_pivot"), export_table, kinds, title, _filter_notes(), total_last_row=True)
     e1, e2 = st.columns(2)
-    e1.download_button(t("cube.export_xlsx"), data=xlsx_bytes([Sheet(t("cube.tab_pivot"), export_table, kinds, title,
-                                                                     _filter_notes(), total_last_row=True)]),
+    # built when clicked (own thread, no streamlit calls inside), not on every rerun
+    e1.download_button(t("cube.export_xlsx"), data=lambda sh=sheet: xlsx_bytes([sh]),
                        file_name=f"spendkub_{rows}{'_' + cols if cols else ''}_{stamp}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/table_view:", key="cube_xlsx")
-    e2.download_button(t("cube.export_csv"), data=csv_bytes(export_table, lang, kinds),
+    e2.download_button(t("cube.export_csv"), data=lambda tb=export_table, lg=lang, kd=kinds: csv_bytes(tb, lg, kd),
                        file_name=f"spendkub_{rows}{'_' + cols if cols else ''}_{stamp}.csv", mime="text/csv",
                        icon=":material/download:", key="cube_csv")
 

@@ -43,11 +43,7 @@ def page_params() -> dict[str, list[str]]:
     if not first_run():
         return {}
     st.session_state[_APPLIED] = True
-    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
-
-
-def mark_applied() -> None:
-    st.session_state[_APPLIED] = True
+    return {k: st.query_params.get_all(k) for k in st.query_params}
 
 
 def write(params: dict) -> None:
@@ -63,7 +59,7 @@ def write(params: dict) -> None:
         if v is None or v == "" or v == [] or v == ():
             continue
         out[k] = [str(x) for x in v] if isinstance(v, (list, tuple)) else str(v)
-    current = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    current = {k: st.query_params.get_all(k) for k in st.query_params}
     wanted = {k: v if isinstance(v, list) else [v] for k, v in out.items()}
     if current != wanted:
         st.query_params.from_dict(out)
