@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .filters import quarter_end, quarter_start
@@ -343,18 +344,37 @@ def pivot_sql(view: View, rows: str, cols: str | None = None, top: int = 25, top
 
 @dataclass
 class Pivot:
-    """A pivot in long form: one row per cell, row total (c_total), column total (r_total) and
-    the grand total, with keys, labels, spend (SEK), lines, suppliers and share (of the grand
-    total spend, 0-1)."""
+    """A pivot in long form: one row per cell, row total (c_total), column total (r_total),
+    with keys, labels, spend (SEK), lines, suppliers and share (of the grand total spend, 0-1);
+    ``total`` holds the grand total. ``data`` is ordered: row totals first (by spend descending,
+    'others' last), then column totals (the same way), then cells."""
     rows: str
     cols: str | None
     data: pd.DataFrame
     total: dict
+    _parts: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+    def part(self, kind: str) -> pd.DataFrame:
+        """The rows of one kind ('row', 'col' or 'cell') in their order, indexed from 0."""
+        if kind not in self._parts:
+            d = self.data
+            self._parts[kind] = d[d.kind.values == kind].reset_index(drop=True)
+        return self._parts[kind]
 
     def body(self) -> pd.DataFrame:
         """Row totals (one row per row key, 'others' last), sorted by spend descending."""
-        d = self.data[(self.data.kind == "row")].copy()
-        return d.sort_values(["r_other", "spend"], ascending=[True, False]).reset_index(drop=True)
+        return self.part("row")
+
+    def relabel(self, side: str, names: dict) -> Pivot:
+        """A copy with the labels of one side ('r' or 'c') replaced by ``names[key]``."""
+        data = self.data.copy()
+        data[f"{side}_label"] = [None if k is None else names.get(k, k) for k in data[f"{side}_key"]]
+        return Pivot(self.rows, self.cols, data, self.total)
+
+
+_KIND_ORDER = {"row": 0, "col": 1, "cell": 2}
+_PIVOT_COLUMNS = ("kind", "r_key", "r_label", "r_other", "c_key", "c_label", "c_other", "spend", "lines",
+                  "suppliers", "share")
 
 
 def pivot(cur: duckdb.DuckDBPyConnection, view: View, rows: str, cols: str | None = None,
@@ -362,40 +382,42 @@ def pivot(cur: duckdb.DuckDBPyConnection, view: View, rows: str, cols: str | Non
     """Spend, lines, suppliers and share by ``rows`` (and ``cols``) for the view; see pivot_sql."""
     sql, params = pivot_sql(view, rows, cols, top, top_cols, with_suppliers)
     raw = cur.execute(sql, params).fetchall()
-    df = pd.DataFrame(raw, columns=["r", "r_other", "c", "c_other", "g_r", "g_c", "spend", "lines", "suppliers"],
-                      dtype=object)
-    df["spend"] = df["spend"].astype(float)
-    df["lines"] = df["lines"].astype("int64")
-    df["suppliers"] = df["suppliers"].astype("Int64")
     cols = cols if cols != rows else None
-    kinds = []
-    for gr, gc in zip(df.g_r, df.g_c):
-        if gr and gc:
-            kinds.append("total")
-        elif gr:
-            kinds.append("col")          # a column's total over all rows
-        elif gc:
-            kinds.append("row")          # a row's total over all columns
+    # (r, r_other, c, c_other, g_r, g_c, spend, lines, suppliers); g_r/g_c = 1 where rolled up
+    total = {"spend": 0.0, "lines": 0, "suppliers": 0 if with_suppliers else None}
+    kept = []
+    for r, r_other, c, c_other, g_r, g_c, spend, lines, sups in raw:
+        if g_r and g_c:
+            total = {"spend": float(spend or 0), "lines": int(lines or 0), "suppliers": None if sups is None else int(sups)}
         else:
-            kinds.append("cell")
-    df["kind"] = kinds
-    df["r_other"] = df["r_other"].fillna(False).astype(bool)
-    df["c_other"] = df["c_other"].fillna(False).astype(bool)
-    grand = df[df.kind == "total"]
-    if len(grand):
-        g = grand.iloc[0]
-        total = {"spend": float(g.spend), "lines": int(g.lines), "suppliers": None if pd.isna(g.suppliers) else int(g.suppliers)}
-    else:
-        total = {"spend": 0.0, "lines": 0, "suppliers": 0 if with_suppliers else None}
-    df["share"] = df["spend"] / total["spend"] if total["spend"] else None
-    df = _apply_labels(cur, df, rows, "r", "r_key", "r_label")
-    if cols:
-        df = _apply_labels(cur, df, cols, "c", "c_key", "c_label")
-    else:
-        df["c_key"] = None
-        df["c_label"] = None
-    df = df[df.kind != "total"].drop(columns=["r", "c", "g_r", "g_c"]).reset_index(drop=True)
-    return Pivot(rows, cols, df, total)
+            kept.append(("cell" if not (g_r or g_c) else ("col" if g_r else "row"), r, bool(r_other),
+                         c, bool(c_other), float(spend or 0), int(lines or 0), sups))
+    rlab = labels(cur, rows, list({k[1] for k in kept}))
+    clab = labels(cur, cols, list({k[3] for k in kept})) if cols else {}
+    kept.sort(key=lambda k: (_KIND_ORDER[k[0]], k[2], k[4], -k[5]))
+    grand = total["spend"]
+    out: dict[str, list] = {name: [] for name in _PIVOT_COLUMNS}
+    for kind, r, r_other, c, c_other, spend, lines, sups in kept:
+        rk = None if _missing(r) else rlab.get(r, (r, r))
+        ck = None if (_missing(c) or not cols) else clab.get(c, (c, c))
+        out["kind"].append(kind)
+        out["r_key"].append(rk and rk[0])
+        out["r_label"].append(rk and rk[1])
+        out["r_other"].append(r_other)
+        out["c_key"].append(ck and ck[0])
+        out["c_label"].append(ck and ck[1])
+        out["c_other"].append(c_other)
+        out["spend"].append(spend)
+        out["lines"].append(lines)
+        out["suppliers"].append(sups)
+        out["share"].append(spend / grand if grand else None)
+    df = pd.DataFrame({
+        **{k: pd.Series(out[k], dtype=object) for k in ("kind", "r_key", "r_label", "c_key", "c_label")},
+        "r_other": pd.array(out["r_other"], dtype=bool), "c_other": pd.array(out["c_other"], dtype=bool),
+        "spend": pd.array(out["spend"], dtype="float64"), "lines": pd.array(out["lines"], dtype="int64"),
+        "suppliers": pd.array(out["suppliers"], dtype="Int64"),
+        "share": pd.Series(out["share"], dtype="float64" if grand else object)})
+    return Pivot(rows, cols, df[list(_PIVOT_COLUMNS)], total)
 
 
 def wide(p: Pivot, measure: str = "spend", sort_by: str = "spend", ascending: bool = False,
@@ -412,31 +434,58 @@ def wide(p: Pivot, measure: str = "spend", sort_by: str = "spend", ascending: bo
             return unclassified if key_is_cat else blank
         return lab
     rcat = p.rows.startswith("category_")
-    body = p.data[p.data.kind == "row"].copy()
-    body["label"] = [label(rcat, lab, o) for lab, o in zip(body.r_label, body.r_other)]
+    d = p.data
+    kinds = d.kind.tolist()
+    n_rows = kinds.count("row")
+    r_lab, r_oth = d.r_label.tolist(), d.r_other.tolist()
+    values = {m: d[m].tolist() for m in (("spend", "lines", "suppliers", "share") if p.cols is None else (measure,))}
+    if sort_by not in values and sort_by != "label":
+        sort_by = "spend" if "spend" in values else measure
+    body = []   # (label, other, index into data)
+    for i in range(n_rows):
+        body.append((label(rcat, r_lab[i], r_oth[i]), r_oth[i], i))
     if sort_by == "label":
-        body = body.assign(_s=body.label.str.lower()).sort_values(["r_other", "_s"], ascending=[True, not ascending])
+        body.sort(key=lambda b: b[0].lower() if isinstance(b[0], str) else str(b[0]), reverse=ascending)
     else:
-        body = body.sort_values(["r_other", sort_by if sort_by in body else "spend"], ascending=[True, ascending])
+        sort_vals = values[sort_by]
+        body.sort(key=lambda b: _sortable(sort_vals[b[2]]), reverse=not ascending)
+    body.sort(key=lambda b: b[1])       # stable: 'others' last
     first = p.rows
     if p.cols is None:
-        out = body[["label", "spend", "lines", "suppliers", "share"]].rename(columns={"label": first})
-        tot = pd.DataFrame([{first: total, **p.total, "share": 1.0 if p.total["spend"] else None}])
-        return pd.concat([out, tot], ignore_index=True)
+        table = {first: [b[0] for b in body] + [total]}
+        for m in ("spend", "lines", "suppliers", "share"):
+            table[m] = [values[m][b[2]] for b in body]
+        table["spend"].append(p.total["spend"])
+        table["lines"].append(p.total["lines"])
+        table["suppliers"].append(p.total["suppliers"])
+        table["share"].append(1.0 if p.total["spend"] else None)
+        out = pd.DataFrame(table)
+        out["suppliers"] = out["suppliers"].astype("Int64")
+        return out
     ccat = p.cols.startswith("category_")
-    cells = p.data[p.data.kind == "cell"].copy()
-    colt = p.data[p.data.kind == "col"].copy()
-    for d in (cells, colt):
-        d["clabel"] = [label(ccat, lab, o) for lab, o in zip(d.c_label, d.c_other)]
-    order = colt.sort_values(["c_other", "spend"], ascending=[True, False]).clabel.tolist()
-    cells["rlabel"] = [label(rcat, lab, o) for lab, o in zip(cells.r_label, cells.r_other)]
-    grid = cells.pivot_table(index="rlabel", columns="clabel", values=measure, aggfunc="sum")
-    grid = grid.reindex(index=body.label.tolist(), columns=order)
-    grid[total] = body.set_index("label")[measure].reindex(grid.index).values
-    grid.index.name = first
-    out = grid.reset_index()
-    last = {first: total, **{c: v for c, v in zip(colt.clabel, colt[measure])}, total: p.total.get(measure, 1.0)}
-    return pd.concat([out, pd.DataFrame([last])], ignore_index=True)
+    c_lab, c_oth = d.c_label.tolist(), d.c_other.tolist()
+    vals = values[measure]
+    col_idx = [i for i in range(n_rows, len(kinds)) if kinds[i] == "col"]     # already by spend, others last
+    order = [label(ccat, c_lab[i], c_oth[i]) for i in col_idx]
+    grid: dict = {}
+    for i in range(n_rows + len(col_idx), len(kinds)):
+        key = (label(rcat, r_lab[i], r_oth[i]), label(ccat, c_lab[i], c_oth[i]))
+        grid[key] = vals[i] if key not in grid else grid[key] + vals[i]
+    nan = float("nan")
+    table = {first: [b[0] for b in body] + [total]}
+    for j, cl in enumerate(order):
+        col_total = vals[col_idx[j]]
+        table[cl] = [_num(grid.get((b[0], cl), nan)) for b in body] + [_num(col_total)]
+    table[total] = [_num(vals[b[2]]) for b in body] + [_num(p.total.get(measure, 1.0))]
+    return pd.DataFrame(table)
+
+
+def _sortable(v) -> float:
+    return float("-inf") if v is None or v is pd.NA or (isinstance(v, float) and v != v) else float(v)
+
+
+def _num(v) -> float:
+    return float("nan") if v is None or v is pd.NA else float(v)
 
 
 def spend_by(cur: duckdb.DuckDBPyConnection, dims: list[str], view: View | None = None) -> list[dict]:
@@ -510,30 +559,37 @@ def pareto(cur: duckdb.DuckDBPyConnection, view: View, tail_threshold: float = 1
                     WHEN (cum - spend) / pos_total < 0.8 THEN 'A'
                     WHEN (cum - spend) / pos_total < 0.95 THEN 'B' ELSE 'C' END AS abc
         FROM o ORDER BY rank""", params).fetchall()
-    table = pd.DataFrame(rows, columns=["rank", "supplier_no", "spend", "lines", "cum_share", "abc"])
-    table["spend"] = table["spend"].astype(float)
-    table["cum_share"] = table["cum_share"].astype(float)
-    n = len(table)
-    total = float(table.spend.sum()) if n else 0.0
-    abc = (table.groupby("abc").agg(suppliers=("supplier_no", "size"), spend=("spend", "sum"))
-           .reindex(["A", "B", "C"], fill_value=0).reset_index())
-    abc["spend"] = abc["spend"].astype(float)
-    n80 = int((table.abc == "A").sum())
-    n95 = n80 + int((table.abc == "B").sum())
-    tail = table[table.spend < tail_threshold]
+    n = len(rows)
+    cols = list(zip(*rows)) if n else [()] * 6
+    spend = np.array(cols[2], dtype=float)
+    abc_col = np.array(cols[5], dtype=object)
+    table = pd.DataFrame({"rank": np.array(cols[0], dtype="int64"), "supplier_no": np.array(cols[1], dtype="int64"),
+                          "spend": spend, "lines": np.array(cols[3], dtype="int64"),
+                          "cum_share": np.array([np.nan if v is None else v for v in cols[4]], dtype=float),
+                          "abc": pd.Series(abc_col, dtype=object)})
+    total = float(spend.sum()) if n else 0.0
+    classes = {c: abc_col == c for c in "ABC"}
+    abc = pd.DataFrame({"abc": list("ABC"), "suppliers": [int(m.sum()) for m in classes.values()],
+                        "spend": [float(spend[m].sum()) for m in classes.values()]})
+    n80 = int(classes["A"].sum())
+    n95 = n80 + int(classes["B"].sum())
+    in_tail = spend < tail_threshold
+    tail_spend = float(spend[in_tail].sum())
     step = max(1, n // 400)
-    curve = table.iloc[::step][["rank", "cum_share"]].copy() if n else pd.DataFrame(columns=["rank", "cum_share"])
-    if n and curve["rank"].iloc[-1] != n:
-        curve = pd.concat([curve, table.iloc[[-1]][["rank", "cum_share"]]])
+    picks = list(range(0, n, step))
+    if n and picks[-1] != n - 1:
+        picks.append(n - 1)
+    curve = pd.DataFrame({"rank": table["rank"].values[picks], "cum_share": table["cum_share"].values[picks]})
     curve["rank_share"] = curve["rank"] / n if n else []
+    tail = {"suppliers": int(in_tail.sum()), "spend": tail_spend}
     return {
         "suppliers": n, "n80": n80, "n95": n95,
         "share80": n80 / n if n else None, "share95": n95 / n if n else None,
         "abc": abc,
-        "tail": {"threshold": tail_threshold, "suppliers": len(tail), "spend": float(tail.spend.sum()),
-                 "supplier_share": len(tail) / n if n else None,
-                 "spend_share": float(tail.spend.sum()) / total if total else None},
-        "curve": curve.reset_index(drop=True),
+        "tail": {"threshold": tail_threshold, **tail,
+                 "supplier_share": tail["suppliers"] / n if n else None,
+                 "spend_share": tail_spend / total if total else None},
+        "curve": curve,
         "table": table,
     }
 

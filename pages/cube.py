@@ -181,7 +181,7 @@ def _legal_label(p: cube.Pivot) -> cube.Pivot:
     for side in ("r", "c"):
         dim = p.rows if side == "r" else p.cols
         if dim == "legal_form":
-            p.data[f"{side}_label"] = [t(f"legal.{v}") if v else None for v in p.data[f"{side}_key"]]
+            p = p.relabel(side, {code: t(f"legal.{code}") for code in set(p.data[f"{side}_key"].dropna())})
     return p
 
 

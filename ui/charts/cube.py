@@ -16,56 +16,69 @@ def _label(lab, other: bool, others: str, blank: str) -> str:
     return blank if lab is None else str(lab)
 
 
+def _stack_order(labels: list, others: list, spend: list) -> list:
+    """Series labels by total spend descending, 'others' last."""
+    tot: dict = {}
+    oth: dict = {}
+    for lab, o, v in zip(labels, others, spend):
+        tot[lab] = tot.get(lab, 0.0) + v
+        oth[lab] = oth.get(lab, False) or o
+    return sorted(tot, key=lambda lab: (oth[lab], -tot[lab]))
+
+
 def pivot_bars(p, y_title: str = "MSEK", *, title: str = "", others: str = "Övriga",
                blank: str = "Ej klassificerat", stacked_by_cols: bool = True) -> go.Figure:
     """Horizontal bars of spend (MSEK) per row of a cube.Pivot, largest on top ('others' at the
     bottom); with a column dimension the bars are stacked by it."""
-    fig = go.Figure()
     body = p.body()
-    order = [_label(lab, o, others, blank) for lab, o in zip(body.r_label, body.r_other)]
+    order = [_label(lab, o, others, blank) for lab, o in zip(body.r_label.tolist(), body.r_other.tolist())]
+    traces = []
     if p.cols is None or not stacked_by_cols:
-        fig.add_bar(y=order, x=body.spend / 1e6, orientation="h", marker_color=PALETTE[0],
-                    customdata=body.share, hovertemplate="%{y}: %{x:,.1f} " + y_title + " (%{customdata:.1%})<extra></extra>")
+        traces.append(go.Bar(y=order, x=[v / 1e6 for v in body.spend.tolist()], orientation="h",
+                             marker_color=PALETTE[0], customdata=body.share.tolist(),
+                             hovertemplate="%{y}: %{x:,.1f} " + y_title + " (%{customdata:.1%})<extra></extra>"))
     else:
-        cells = p.data[p.data.kind == "cell"].copy()
-        cells["rl"] = [_label(lab, o, others, blank) for lab, o in zip(cells.r_label, cells.r_other)]
-        cells["cl"] = [_label(lab, o, others, "–") for lab, o in zip(cells.c_label, cells.c_other)]
-        col_order = (cells.groupby(["cl", "c_other"]).spend.sum().reset_index()
-                     .sort_values(["c_other", "spend"], ascending=[True, False]).cl.tolist())
-        for i, cl in enumerate(col_order):
-            part = cells[cells.cl == cl].set_index("rl").reindex(order)
-            fig.add_bar(y=order, x=part.spend / 1e6, name=cl, orientation="h",
-                        marker_color=PALETTE[i % len(PALETTE)],
-                        hovertemplate=cl + " · %{y}: %{x:,.1f} " + y_title + "<extra></extra>")
-        fig.update_layout(barmode="stack")
-    fig.update_layout(title=title, xaxis_title=y_title, yaxis=dict(autorange="reversed", type="category"),
-                      margin=_MARGIN, height=max(300, 26 * len(order) + 80), legend=dict(orientation="h", y=-0.15))
-    return fig
+        cells = p.part("cell")
+        rl = [_label(lab, o, others, blank) for lab, o in zip(cells.r_label.tolist(), cells.r_other.tolist())]
+        cl = [_label(lab, o, others, "–") for lab, o in zip(cells.c_label.tolist(), cells.c_other.tolist())]
+        spend = cells.spend.tolist()
+        grid: dict = {}
+        for r, c, v in zip(rl, cl, spend):
+            grid[(r, c)] = grid.get((r, c), 0.0) + v
+        for i, c in enumerate(_stack_order(cl, cells.c_other.tolist(), spend)):
+            traces.append(go.Bar(y=order, x=[grid[(r, c)] / 1e6 if (r, c) in grid else None for r in order], name=c,
+                                 orientation="h", marker_color=PALETTE[i % len(PALETTE)],
+                                 hovertemplate=c + " · %{y}: %{x:,.1f} " + y_title + "<extra></extra>"))
+    return go.Figure(traces, layout=dict(
+        title=title, xaxis_title=y_title, yaxis=dict(autorange="reversed", type="category"), barmode="stack",
+        margin=_MARGIN, height=max(300, 26 * len(order) + 80), legend=dict(orientation="h", y=-0.15)))
 
 
 def trend_stacked(p, y_title: str = "MSEK", *, title: str = "", others: str = "Övriga",
                   blank: str = "Ej klassificerat") -> go.Figure:
     """Stacked bars of spend (MSEK) per quarter from cube.trend (rows quarter, columns the
     chosen dimension); a single series when no dimension was chosen."""
-    fig = go.Figure()
+    traces = []
     if p.cols is None:
-        body = p.data[p.data.kind == "row"].sort_values("r_key")
-        fig.add_bar(x=body.r_label, y=body.spend / 1e6, marker_color=PALETTE[0], name=y_title,
-                    hovertemplate="%{x}: %{y:,.1f} " + y_title + "<extra></extra>")
+        body = sorted(zip(p.body().r_key.tolist(), p.body().r_label.tolist(), p.body().spend.tolist()))
+        traces.append(go.Bar(x=[b[1] for b in body], y=[b[2] / 1e6 for b in body], marker_color=PALETTE[0],
+                             name=y_title, hovertemplate="%{x}: %{y:,.1f} " + y_title + "<extra></extra>"))
     else:
-        cells = p.data[p.data.kind == "cell"].copy()
-        cells["cl"] = [_label(lab, o, others, blank) for lab, o in zip(cells.c_label, cells.c_other)]
-        quarters = sorted(cells.r_label.dropna().unique())
-        col_order = (cells.groupby(["cl", "c_other"]).spend.sum().reset_index()
-                     .sort_values(["c_other", "spend"], ascending=[True, False]).cl.tolist())
-        for i, cl in enumerate(col_order):
-            part = cells[cells.cl == cl].groupby("r_label").spend.sum().reindex(quarters, fill_value=0)
-            fig.add_bar(x=quarters, y=part.values / 1e6, name=cl, marker_color=PALETTE[i % len(PALETTE)],
-                        hovertemplate=cl + " · %{x}: %{y:,.1f} " + y_title + "<extra></extra>")
-        fig.update_layout(barmode="stack")
-    fig.update_layout(title=title, yaxis_title=y_title, xaxis_type="category", margin=_MARGIN, height=380,
-                      legend=dict(orientation="h", y=-0.2))
-    return fig
+        cells = p.part("cell")
+        ql = cells.r_label.tolist()
+        cl = [_label(lab, o, others, blank) for lab, o in zip(cells.c_label.tolist(), cells.c_other.tolist())]
+        spend = cells.spend.tolist()
+        quarters = sorted({q for q in ql if q is not None})
+        grid: dict = {}
+        for q, c, v in zip(ql, cl, spend):
+            grid[(q, c)] = grid.get((q, c), 0.0) + v
+        for i, c in enumerate(_stack_order(cl, cells.c_other.tolist(), spend)):
+            traces.append(go.Bar(x=quarters, y=[grid.get((q, c), 0.0) / 1e6 for q in quarters], name=c,
+                                 marker_color=PALETTE[i % len(PALETTE)],
+                                 hovertemplate=c + " · %{x}: %{y:,.1f} " + y_title + "<extra></extra>"))
+    return go.Figure(traces, layout=dict(
+        title=title, yaxis_title=y_title, xaxis_type="category", barmode="stack", margin=_MARGIN, height=380,
+        legend=dict(orientation="h", y=-0.2)))
 
 
 def yoy_bars(df: pd.DataFrame, y_title: str = "MSEK", *, title: str = "", quarter_label: str = "Q") -> go.Figure:
@@ -85,13 +98,17 @@ def pareto_curve(curve: pd.DataFrame, *, title: str = "", x_title: str = "Andel 
                  y_title: str = "Andel av utgiften") -> go.Figure:
     """The cumulative share of spend (y, 0-1) against the share of suppliers ranked by spend
     (x, 0-1), with the 80 % and 95 % lines."""
-    fig = go.Figure(go.Scatter(x=[0.0] + list(curve.rank_share), y=[0.0] + list(curve.cum_share), mode="lines",
-                               line=dict(color=PALETTE[0], width=3), name=y_title,
-                               hovertemplate="%{x:.1%} → %{y:.1%}<extra></extra>"))
-    for level, color in ((0.8, PALETTE[2]), (0.95, PALETTE[3])):
-        fig.add_hline(y=level, line=dict(color=color, dash="dash"), annotation_text=f"{level:.0%}",
-                      annotation_position="bottom right")
-    fig.update_layout(title=title, xaxis=dict(title=x_title, tickformat=".0%", range=[0, 1]),
-                      yaxis=dict(title=y_title, tickformat=".0%", range=[0, 1.02]), margin=_MARGIN, height=340,
-                      showlegend=False)
-    return fig
+    levels = ((0.8, PALETTE[2]), (0.95, PALETTE[3]))
+    return go.Figure(
+        [go.Scatter(x=[0.0] + curve.rank_share.tolist(), y=[0.0] + curve.cum_share.tolist(), mode="lines",
+                    line=dict(color=PALETTE[0], width=3), name=y_title,
+                    hovertemplate="%{x:.1%} → %{y:.1%}<extra></extra>")],
+        layout=dict(
+            title=title, xaxis=dict(title=x_title, tickformat=".0%", range=[0, 1]),
+            yaxis=dict(title=y_title, tickformat=".0%", range=[0, 1.02]), margin=_MARGIN, height=340,
+            showlegend=False,
+            # the 80 % and 95 % lines across the whole width, labelled at the right
+            shapes=[dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=lv, y1=lv,
+                         line=dict(color=color, dash="dash")) for lv, color in levels],
+            annotations=[dict(xref="paper", x=1, yref="y", y=lv, text=f"{lv:.0%}", showarrow=False,
+                              xanchor="right", yanchor="top") for lv, _ in levels]))
