@@ -1,86 +1,392 @@
-"""Which purchase category each ledger line belongs to.
+"""Classification (klassificering): which purchase category each ledger line belongs to.
 
-For now a line's category comes from its account through a default mapping shipped in
-data/account_categories.csv (the longest matching account prefix wins); lines whose account
-matches nothing stay unclassified (category_id NULL, shown as "Ej klassificerat"). The spend cube
-only reads ledger_lines.category_id and the tree in ``categories``, so how a line got its category
-can change without touching the cube.
+Every line gets its category from rules stored in ``class_rules``, in a fixed and visible
+precedence (``STEPS``); the first step that matches decides:
+
+1. exclude  - outside influenceable spend (ej påverkbar): accounts or account ranges (default
+              Kommun-Bas classes 5 and 8 and VAT accounts), suppliers, payments to public bodies
+              (a rule that is off until the user switches it on) and single lines.
+2. cpv      - a CPV code on the line: the tree node carrying the longest matching CPV code.
+3. supplier - organisation number or normalised name -> category, optionally only for an account
+              range, so one supplier can land in several categories.
+4. account  - account or account range -> category.
+5. keyword  - a word in the line's description or account text -> category.
+   otherwise  "Ej klassificerat" (category NULL).
+
+Within a step the most specific rule wins: a supplier rule with an account range before one
+without, an organisation number before a name, a longer account prefix before a shorter one, a
+longer keyword before a shorter one; among equals the newest rule. Each line records the rule and
+step that decided it (ledger_lines.rule_id, class_step), so every rule shows the spend and lines
+it catches. ``reclassify`` recomputes the whole store from the rules without reloading files.
+
+Account ranges compare the first characters of the account: "5" is class 5, "641-643" the
+accounts starting 641, 642 or 643, "64110" that account alone.
 """
 
 from __future__ import annotations
 
 import csv
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
+
+from .ingest.errors import IngestError
+from .store import audit
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_TREE = DATA / "category_tree.csv"
 DEFAULT_ACCOUNT_MAP = DATA / "account_categories.csv"
+DEFAULT_EXCLUSIONS = DATA / "exclusions.csv"
+
+STEPS = ("exclude", "cpv", "supplier", "account", "keyword")
+STEP_NO = {s: i + 1 for i, s in enumerate(STEPS)}
+RULE_KINDS = ("exclude", "supplier", "account", "keyword")
+# columns of a rules file (import/export), in order
+RULE_FILE_COLUMNS = ("kind", "org_no", "supplier", "account_from", "account_to", "keyword", "legal_form",
+                     "batch_id", "source_row", "L1", "L2", "L3", "active", "note")
 
 
-def _node(con: duckdb.DuckDBPyConnection, path: tuple[str, ...], cache: dict) -> int:
-    """The id of the tree node at ``path`` (L1, L2, L3 names), created when missing."""
-    if path in cache:
-        return cache[path]
-    parent = _node(con, path[:-1], cache) if len(path) > 1 else None
-    found = con.execute("SELECT category_id FROM categories WHERE name = ? AND level = ? AND parent_id IS NOT DISTINCT FROM ?",
-                        [path[-1], len(path), parent]).fetchall()
-    if found:
-        cache[path] = found[0][0]
+class RuleError(IngestError):
+    """A rule, tree edit or rules file that cannot be accepted (code for the UI catalogs)."""
+
+
+@dataclass
+class Rule:
+    """One classification rule as a person states it (see the module docstring)."""
+    kind: str
+    category_id: int | None = None
+    org_no: str | None = None            # ten digits
+    supplier: str | None = None          # the name as entered; matched normalised
+    account_from: str | None = None
+    account_to: str | None = None
+    keyword: str | None = None
+    legal_form: str | None = None        # exclusions: e.g. 'public'
+    batch_id: int | None = None          # exclusions of one line: batch and source row
+    source_row: int | None = None
+    active: bool = True
+    note: str | None = None
+    rule_id: int | None = field(default=None, compare=False)
+
+
+# ------------------------------------------------------------------ parsing and validation
+
+def parse_account_range(text: str | None) -> tuple[str | None, str | None]:
+    """'64110' -> ('64110', '64110'); '641-643' (also with an en dash or spaces) -> ('641', '643');
+    '' -> (None, None). Both ends must have the same length and from <= to."""
+    if text is None or not str(text).strip():
+        return None, None
+    s = re.sub(r"\s+", "", str(text)).replace("–", "-").replace("—", "-")
+    if s.endswith(".0") and s[:-2].isdigit():        # a number that went through Excel
+        s = s[:-2]
+    parts = s.split("-")
+    if len(parts) == 1:
+        return parts[0], parts[0]
+    if len(parts) != 2 or not parts[0] or not parts[1]:
+        raise RuleError("rule_account_range", f"'{text}' is not an account or range such as 641-643", value=str(text))
+    lo, hi = parts
+    if len(lo) != len(hi):
+        raise RuleError("rule_account_length", f"both ends of '{text}' must have as many characters", value=str(text))
+    if lo > hi:
+        lo, hi = hi, lo
+    return lo, hi
+
+
+def normalise_org_no(text: str | None) -> str | None:
+    """Ten digits from '556036-0793', '5560360793', '165560360793' or 'SE556036079301'; None for
+    empty; RuleError otherwise."""
+    if text is None or not str(text).strip():
+        return None
+    s = str(text).strip().upper()
+    if s.startswith("SE") and s.endswith("01"):
+        s = s[2:-2]
+    digits = re.sub(r"\D", "", s)
+    if len(digits) == 12 and digits.startswith("16"):
+        digits = digits[2:]
+    if len(digits) != 10:
+        raise RuleError("rule_org_no", f"'{text}' is not an organisation number (ten digits, NNNNNN-NNNN)",
+                        value=str(text))
+    return digits
+
+
+def normalise_name(cur: duckdb.DuckDBPyConnection, name: str | None) -> str | None:
+    """A supplier name normalised exactly as the loader normalises ledger names."""
+    from .ingest.parse import name_norm_sql
+    if name is None or not str(name).strip():
+        return None
+    return cur.execute(f"SELECT {name_norm_sql('v')} FROM (SELECT CAST(? AS VARCHAR) AS v)", [str(name)]).fetchall()[0][0]
+
+
+def validate(cur: duckdb.DuckDBPyConnection, rule: Rule) -> Rule:
+    """The rule cleaned (org number digits, account range, lower-case keyword), or RuleError."""
+    if rule.kind not in RULE_KINDS:
+        raise RuleError("rule_kind", f"unknown rule kind '{rule.kind}'; use one of {', '.join(RULE_KINDS)}",
+                        value=str(rule.kind), kinds=", ".join(RULE_KINDS))
+    org = normalise_org_no(rule.org_no)
+    supplier = (str(rule.supplier).strip() or None) if rule.supplier is not None else None
+    lo, hi = rule.account_from, rule.account_to
+    if lo is not None and hi is None and "-" in str(lo):
+        lo, hi = parse_account_range(lo)
     else:
-        cache[path] = con.execute("INSERT INTO categories (parent_id, level, name) VALUES (?, ?, ?) RETURNING category_id",
-                                  [parent, len(path), path[-1]]).fetchall()[0][0]
-    return cache[path]
+        lo = parse_account_range(lo)[0] if lo not in (None, "") else None
+        hi = parse_account_range(hi)[0] if hi not in (None, "") else lo
+        if lo is None and hi is not None:
+            lo = hi
+        if lo is not None and len(lo) != len(hi):
+            raise RuleError("rule_account_length", f"both ends of '{lo}-{hi}' must have as many characters",
+                            value=f"{lo}-{hi}")
+        if lo is not None and lo > hi:
+            lo, hi = hi, lo
+    keyword = (str(rule.keyword).strip().lower() or None) if rule.keyword is not None else None
+    legal = (str(rule.legal_form).strip() or None) if rule.legal_form is not None else None
+    line = rule.batch_id is not None or rule.source_row is not None
+    if line and (rule.batch_id is None or rule.source_row is None):
+        raise RuleError("rule_line", "a single-line exclusion needs both the batch and the row")
+    if rule.kind == "exclude":
+        if rule.category_id is not None:
+            raise RuleError("rule_exclude_category", "an exclusion has no category")
+        if not (org or supplier or lo or legal or line or keyword):
+            raise RuleError("rule_empty", "say what the rule matches: an account, a supplier, a legal form or a line")
+    else:
+        if rule.category_id is None:
+            raise RuleError("rule_no_category", "choose the category the rule sets")
+        if not cur.execute("SELECT count(*) FROM categories WHERE category_id = ?", [int(rule.category_id)]).fetchall()[0][0]:
+            raise RuleError("rule_unknown_category", f"category {rule.category_id} is not in the tree",
+                            value=str(rule.category_id))
+        if line or legal:
+            raise RuleError("rule_only_exclude", "single lines and legal forms can only be excluded")
+        if rule.kind == "supplier" and not (org or supplier):
+            raise RuleError("rule_no_supplier", "a supplier rule needs an organisation number or a name")
+        if rule.kind == "account" and not lo:
+            raise RuleError("rule_no_account", "an account rule needs an account or an account range")
+        if rule.kind == "account" and (org or supplier or keyword):
+            raise RuleError("rule_account_extra", "an account rule matches the account only; use a supplier or keyword rule")
+        if rule.kind == "keyword" and not keyword:
+            raise RuleError("rule_no_keyword", "a keyword rule needs a keyword")
+        if rule.kind == "keyword" and (org or supplier):
+            raise RuleError("rule_keyword_extra", "a keyword rule cannot name a supplier; use a supplier rule")
+    return Rule(rule.kind, None if rule.category_id is None else int(rule.category_id), org, supplier, lo, hi,
+                keyword, legal, None if rule.batch_id is None else int(rule.batch_id),
+                None if rule.source_row is None else int(rule.source_row), bool(rule.active),
+                (str(rule.note).strip() or None) if rule.note is not None else None, rule.rule_id)
 
 
-def _path(row: dict) -> tuple[str, ...]:
-    parts = [(row.get(k) or "").strip() for k in ("L1", "L2", "L3")]
-    out = []
-    for p in parts:
-        if not p:
-            break
-        out.append(p)
-    return tuple(out)
+# ------------------------------------------------------------------ storing rules
+
+_RULE_COLS = ("kind", "category_id", "org_no", "supplier", "supplier_norm", "account_from", "account_to", "keyword",
+              "legal_form", "batch_id", "source_row", "active", "note")
 
 
-def seed_default_categories(con: duckdb.DuckDBPyConnection) -> None:
-    """Load the default tree (DOMAIN.md levels 1-2 with level-3 examples) and the default
-    account -> category mapping into an empty store."""
-    cache: dict = {}
-    with open(DEFAULT_TREE, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if _path(row):
-                _node(con, _path(row), cache)
-    with open(DEFAULT_ACCOUNT_MAP, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            path = _path(row)
-            if path and row["account_prefix"].strip():
-                con.execute("INSERT OR REPLACE INTO account_category_map VALUES (?, ?)",
-                            [row["account_prefix"].strip(), _node(con, path, cache)])
+def _insert(cur, r: Rule, actor: str | None) -> int:
+    from .store import current_user
+    values = [r.kind, r.category_id, r.org_no, r.supplier, normalise_name(cur, r.supplier), r.account_from,
+              r.account_to, r.keyword, r.legal_form, r.batch_id, r.source_row, r.active, r.note]
+    return cur.execute(f"""INSERT INTO class_rules ({', '.join(_RULE_COLS)}, created_at, created_by, updated_at)
+                           VALUES ({', '.join('?' * len(_RULE_COLS))}, now()::TIMESTAMP, ?, now()::TIMESTAMP)
+                           RETURNING rule_id""", values + [actor or current_user()]).fetchall()[0][0]
 
 
-def assign_categories(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None) -> None:
-    """Set ledger_lines.category_id from the account mapping: for the given upload batches, or
-    for every line when ``batch_ids`` is None (after a mapping change)."""
+def _describe(r: Rule) -> dict:
+    return {k: v for k, v in r.__dict__.items() if v not in (None, "") and k != "rule_id"}
+
+
+def add_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule], *, actor: str | None = None,
+              action: str = "rule_add") -> list[int]:
+    """Validate and store rules in one transaction (all or none), then reclassify the store and
+    rebuild the cube. The previous rules and tree are kept as a version (undo)."""
+    clean = [validate(cur, r) for r in rules]
+    if not clean:
+        return []
+    from .tree import save_version
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        save_version(cur, action, {"rules": len(clean)}, actor)
+        ids = [_insert(cur, r, actor) for r in clean]
+        for rid, r in zip(ids, clean):
+            audit(cur, action, "class_rules", {"rule_id": rid, **_describe(r)}, actor)
+        refresh(cur)
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    return ids
+
+
+def update_rule(cur: duckdb.DuckDBPyConnection, rule_id: int, rule: Rule, *, actor: str | None = None) -> None:
+    """Replace a rule's content (same id), reclassify, rebuild the cube; audited and undoable."""
+    clean = validate(cur, rule)
+    old = get_rule(cur, rule_id)
+    from .tree import save_version
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        save_version(cur, "rule_update", {"rule_id": rule_id}, actor)
+        sets = ", ".join(f"{c} = ?" for c in _RULE_COLS)
+        cur.execute(f"UPDATE class_rules SET {sets}, updated_at = now()::TIMESTAMP WHERE rule_id = ?",
+                    [clean.kind, clean.category_id, clean.org_no, clean.supplier, normalise_name(cur, clean.supplier),
+                     clean.account_from, clean.account_to, clean.keyword, clean.legal_form, clean.batch_id,
+                     clean.source_row, clean.active, clean.note, rule_id])
+        audit(cur, "rule_update", "class_rules", {"rule_id": rule_id, "before": _describe(old), "after": _describe(clean)}, actor)
+        refresh(cur)
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+
+
+def delete_rules(cur: duckdb.DuckDBPyConnection, rule_ids: list[int], *, actor: str | None = None) -> None:
+    """Delete rules, reclassify, rebuild the cube; audited and undoable."""
+    if not rule_ids:
+        return
+    olds = [get_rule(cur, i) for i in rule_ids]
+    from .tree import save_version
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        save_version(cur, "rule_delete", {"rules": len(rule_ids)}, actor)
+        cur.execute("DELETE FROM class_rules WHERE rule_id IN (SELECT unnest(?::INTEGER[]))", [list(rule_ids)])
+        for i, old in zip(rule_ids, olds):
+            audit(cur, "rule_delete", "class_rules", {"rule_id": i, **_describe(old)}, actor)
+        refresh(cur)
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+
+
+def get_rule(cur: duckdb.DuckDBPyConnection, rule_id: int) -> Rule:
+    rows = cur.execute("""SELECT kind, category_id, org_no, supplier, account_from, account_to, keyword, legal_form,
+                                 batch_id, source_row, active, note, rule_id FROM class_rules WHERE rule_id = ?""",
+                       [rule_id]).fetchall()
+    if not rows:
+        raise RuleError("rule_missing", f"rule {rule_id} does not exist (deleted by someone else?)", value=str(rule_id))
+    return Rule(*rows[0])
+
+
+# ------------------------------------------------------------------ the engine
+
+def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None) -> None:
+    """Set category_id, rule_id, class_step and excluded on the lines of ``batch_ids`` (every
+    line when None) from the rules. Steps are applied from the lowest precedence to the highest,
+    each overwriting the lines it matches, so the highest matching step decides. Runs inside the
+    caller's transaction; the cube is not touched (see ``refresh``)."""
     scope = "batch_id IN (SELECT unnest(?::INTEGER[]))" if batch_ids is not None else "true"
-    params = [batch_ids] if batch_ids is not None else []
-    cur.execute(f"UPDATE ledger_lines SET category_id = NULL WHERE {scope} AND category_id IS NOT NULL", params)
-    cur.execute(f"""
-        UPDATE ledger_lines l SET category_id = m.category_id
-        FROM (
-            SELECT a.account, arg_max(m.category_id, length(m.account_prefix)) AS category_id
-            FROM (SELECT DISTINCT account FROM ledger_lines WHERE {scope} AND account IS NOT NULL) a
-            JOIN account_category_map m ON starts_with(a.account, m.account_prefix)
-            GROUP BY a.account
-        ) m
-        WHERE l.account = m.account AND {scope.replace('batch_id', 'l.batch_id')}""", params + params)
+    sp = [list(batch_ids)] if batch_ids is not None else []
+    lscope = scope.replace("batch_id", "l.batch_id")
+    cur.execute(f"""UPDATE ledger_lines SET category_id = NULL, rule_id = NULL, class_step = NULL, excluded = false
+                    WHERE {scope} AND (category_id IS NOT NULL OR rule_id IS NOT NULL OR excluded)""", sp)
+    # rank within a step: bigger is more specific, then newer (rule_id)
+    acct_prefix = "left(x.account, length(r.account_from)) BETWEEN r.account_from AND r.account_to"
+    n_kw = cur.execute("SELECT count(*) FROM class_rules WHERE active AND keyword IS NOT NULL").fetchall()[0][0]
 
+    # 5 keyword and 4 account: per distinct (account, text) / account
+    if n_kw:
+        cur.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _kw AS
+            SELECT x.txt, x.account, arg_max(r.rule_id, length(r.keyword) * 1000000000 + r.rule_id) AS rule_id
+            FROM (SELECT DISTINCT lower(coalesce(description, '') || ' ' || coalesce(account_text, '')) AS txt, account
+                  FROM ledger_lines WHERE {scope}) x
+            JOIN class_rules r ON r.active AND r.kind = 'keyword' AND contains(x.txt, r.keyword)
+                 AND (r.account_from IS NULL OR {acct_prefix})
+            GROUP BY ALL""", sp)
+        _apply(cur, "keyword", f"""FROM _kw k JOIN class_rules r USING (rule_id)
+            WHERE lower(coalesce(l.description, '') || ' ' || coalesce(l.account_text, '')) = k.txt
+              AND l.account IS NOT DISTINCT FROM k.account AND {lscope}""", sp)
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _acct AS
+        SELECT x.account,
+               arg_max(r.rule_id, length(r.account_from) * 1000000000 + r.rule_id) FILTER (WHERE r.kind = 'account') AS acct_rule,
+               arg_max(r.rule_id, length(r.account_from) * 1000000000 + r.rule_id) FILTER (WHERE r.kind = 'exclude') AS excl_rule
+        FROM (SELECT DISTINCT account FROM ledger_lines WHERE {scope} AND account IS NOT NULL) x
+        JOIN class_rules r ON r.active AND r.kind IN ('account', 'exclude') AND r.account_from IS NOT NULL
+             AND r.org_no IS NULL AND r.supplier_norm IS NULL AND r.keyword IS NULL AND r.legal_form IS NULL
+             AND r.batch_id IS NULL AND {acct_prefix}
+        GROUP BY x.account""", sp)
+    _apply(cur, "account", f"""FROM _acct a JOIN class_rules r ON r.rule_id = a.acct_rule
+        WHERE l.account = a.account AND {lscope}""", sp)
+
+    # 3 supplier (and supplier exclusions): per distinct (supplier, account), org number or name
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _sup AS
+        WITH x AS (SELECT DISTINCT supplier_key, supplier_name_norm, account FROM ledger_lines WHERE {scope}),
+        m AS (
+            SELECT x.*, r.rule_id, r.kind, r.account_from, r.account_to, 1 AS by_org FROM x
+            JOIN class_rules r ON r.active AND r.kind IN ('supplier', 'exclude') AND x.supplier_key = 'org:' || r.org_no
+            WHERE r.supplier_norm IS NULL OR r.supplier_norm = x.supplier_name_norm
+            UNION ALL
+            SELECT x.*, r.rule_id, r.kind, r.account_from, r.account_to, 0 AS by_org FROM x
+            JOIN class_rules r ON r.active AND r.kind IN ('supplier', 'exclude') AND r.org_no IS NULL
+                 AND x.supplier_name_norm = r.supplier_norm)
+        SELECT supplier_key, supplier_name_norm, account,
+               arg_max(rule_id, (account_from IS NOT NULL)::BIGINT * 1000000000000 + by_org * 100000000000
+                                + coalesce(length(account_from), 0) * 1000000000 + rule_id) FILTER (WHERE kind = 'supplier') AS sup_rule,
+               arg_max(rule_id, (account_from IS NOT NULL)::BIGINT * 1000000000000 + by_org * 100000000000
+                                + coalesce(length(account_from), 0) * 1000000000 + rule_id) FILTER (WHERE kind = 'exclude') AS excl_rule
+        FROM m WHERE account_from IS NULL OR left(account, length(account_from)) BETWEEN account_from AND account_to
+        GROUP BY ALL""", sp)
+    sup_join = """l.supplier_key = s.supplier_key AND l.supplier_name_norm IS NOT DISTINCT FROM s.supplier_name_norm
+                  AND l.account IS NOT DISTINCT FROM s.account"""
+    _apply(cur, "supplier", f"FROM _sup s JOIN class_rules r ON r.rule_id = s.sup_rule WHERE {sup_join} AND {lscope}", sp)
+
+    # 2 CPV code on the line -> the node with the longest matching code prefix
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _cpv AS
+        SELECT x.cpv, arg_max(c.category_id, length(c.code_prefix)) AS category_id
+        FROM (SELECT DISTINCT cpv FROM ledger_lines WHERE {scope} AND cpv IS NOT NULL) x
+        JOIN (SELECT category_id, rtrim(code, '0') AS code_prefix FROM categories WHERE code IS NOT NULL) c
+          ON length(c.code_prefix) >= 2 AND starts_with(regexp_replace(x.cpv, '[^0-9]', '', 'g'), c.code_prefix)
+        GROUP BY x.cpv""", sp)
+    cur.execute(f"""UPDATE ledger_lines l SET category_id = c.category_id, rule_id = NULL, class_step = {STEP_NO['cpv']}
+                    FROM _cpv c WHERE l.cpv = c.cpv AND {lscope}""", sp)
+
+    # 1 exclusions: keyword, legal form, account, supplier, single line (the last one named wins the credit)
+    if n_kw:
+        cur.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _kwx AS
+            SELECT x.txt, x.account, arg_max(r.rule_id, length(r.keyword) * 1000000000 + r.rule_id) AS rule_id
+            FROM (SELECT DISTINCT lower(coalesce(description, '') || ' ' || coalesce(account_text, '')) AS txt, account
+                  FROM ledger_lines WHERE {scope}) x
+            JOIN class_rules r ON r.active AND r.kind = 'exclude' AND r.keyword IS NOT NULL AND contains(x.txt, r.keyword)
+                 AND r.org_no IS NULL AND r.supplier_norm IS NULL AND (r.account_from IS NULL OR {acct_prefix})
+            GROUP BY ALL""", sp)
+        _exclude(cur, """FROM _kwx k WHERE lower(coalesce(l.description, '') || ' ' || coalesce(l.account_text, '')) = k.txt
+                         AND l.account IS NOT DISTINCT FROM k.account""", "k.rule_id", lscope, sp)
+    _exclude(cur, """FROM (SELECT legal_form, max(rule_id) AS rule_id FROM class_rules
+                           WHERE active AND kind = 'exclude' AND legal_form IS NOT NULL AND org_no IS NULL
+                             AND supplier_norm IS NULL AND account_from IS NULL AND batch_id IS NULL GROUP BY legal_form) f
+                     WHERE l.legal_form = f.legal_form""", "f.rule_id", lscope, sp)
+    _exclude(cur, "FROM _acct a WHERE l.account = a.account AND a.excl_rule IS NOT NULL", "a.excl_rule", lscope, sp)
+    _exclude(cur, f"FROM _sup s WHERE {sup_join} AND s.excl_rule IS NOT NULL", "s.excl_rule", lscope, sp)
+    _exclude(cur, """FROM (SELECT batch_id, source_row, max(rule_id) AS rule_id FROM class_rules
+                           WHERE active AND kind = 'exclude' AND batch_id IS NOT NULL GROUP BY ALL) x
+                     WHERE l.batch_id = x.batch_id AND l.source_row = x.source_row""", "x.rule_id", lscope, sp)
+    for t in ("_kw", "_kwx", "_acct", "_sup", "_cpv"):
+        cur.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _apply(cur, step: str, from_where: str, sp: list) -> None:
+    cur.execute(f"""UPDATE ledger_lines l SET category_id = r.category_id, rule_id = r.rule_id, class_step = {STEP_NO[step]}
+                    {from_where}""", sp)
+
+
+def _exclude(cur, from_where: str, rule_expr: str, lscope: str, sp: list) -> None:
+    cur.execute(f"""UPDATE ledger_lines l SET category_id = NULL, rule_id = {rule_expr}, class_step = {STEP_NO['exclude']},
+                           excluded = true {from_where} AND {lscope}""", sp)
+
+
+def refresh(cur: duckdb.DuckDBPyConnection) -> None:
+    """Reclassify every line and rebuild the cube (inside the caller's transaction)."""
+    from .cube import refresh_cube
+    reclassify(cur)
+    refresh_cube(cur)
+
+
+# ------------------------------------------------------------------ reading
 
 def category_names(cur: duckdb.DuckDBPyConnection) -> dict[int, dict]:
-    """Every tree node: id -> {name, level, parent_id, path (names from level 1)}."""
-    rows = cur.execute("SELECT category_id, parent_id, level, name FROM categories").fetchall()
-    nodes = {r[0]: {"name": r[3], "level": r[2], "parent_id": r[1]} for r in rows}
+    """Every tree node: id -> {name, level, parent_id, code, path (names from level 1)}."""
+    rows = cur.execute("SELECT category_id, parent_id, level, name, code FROM categories").fetchall()
+    nodes = {r[0]: {"name": r[3], "level": r[2], "parent_id": r[1], "code": r[4]} for r in rows}
     for node in nodes.values():
         path, cur_node = [], node
         while cur_node is not None:
@@ -88,4 +394,201 @@ def category_names(cur: duckdb.DuckDBPyConnection) -> dict[int, dict]:
             cur_node = nodes.get(cur_node["parent_id"]) if cur_node["parent_id"] is not None else None
         node["path"] = path
     return nodes
+
+
+def rules_table(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every rule in precedence order with the spend (SEK) and lines it catches (the lines it
+    decides after precedence): columns rule_id, step (1-5), kind, org_no, supplier, account_from,
+    account_to, keyword, legal_form, batch_id, source_row, category_id, category (path 'L1 / L2'),
+    active, note, spend, lines, created_by, updated_at."""
+    names = category_names(cur)
+    df = cur.execute("""
+        SELECT r.rule_id, r.kind, r.org_no, r.supplier, r.account_from, r.account_to, r.keyword, r.legal_form,
+               r.batch_id, r.source_row, r.category_id, r.active, r.note, coalesce(s.spend, 0)::DOUBLE AS spend,
+               coalesce(s.lines, 0)::BIGINT AS lines, r.created_by, r.updated_at
+        FROM class_rules r
+        LEFT JOIN (SELECT rule_id, sum(amount) AS spend, count(*) AS lines FROM ledger_lines
+                   WHERE rule_id IS NOT NULL GROUP BY rule_id) s USING (rule_id)""").df()
+    df.insert(1, "step", [STEP_NO[k] for k in df.kind])
+    df.insert(11, "category", [" / ".join(names[c]["path"]) if c in names else None
+                               for c in df.category_id.astype(object).where(df.category_id.notna(), None)])
+    return df.sort_values(["step", "rule_id"]).reset_index(drop=True)
+
+
+def summary(cur: duckdb.DuckDBPyConnection) -> dict:
+    """Classified, unclassified and excluded spend (SEK) and lines; classified_share is of the
+    influenceable spend (classified + unclassified; None when that is 0); the three spends add up
+    to the store's total. rules: the number of active rules."""
+    row = cur.execute("""
+        SELECT coalesce(sum(amount) FILTER (WHERE NOT excluded AND category_id IS NOT NULL), 0)::DOUBLE,
+               coalesce(sum(amount) FILTER (WHERE NOT excluded AND category_id IS NULL), 0)::DOUBLE,
+               coalesce(sum(amount) FILTER (WHERE excluded), 0)::DOUBLE,
+               count(*) FILTER (WHERE NOT excluded AND category_id IS NOT NULL),
+               count(*) FILTER (WHERE NOT excluded AND category_id IS NULL),
+               count(*) FILTER (WHERE excluded)
+        FROM ledger_lines""").fetchall()[0]
+    rules = cur.execute("SELECT count(*) FROM class_rules WHERE active").fetchall()[0][0]
+    infl = row[0] + row[1]
+    return {"classified_share": row[0] / infl if infl else None, "classified_spend": round(row[0], 2),
+            "unclassified_spend": round(row[1], 2), "excluded_spend": round(row[2], 2),
+            "classified_lines": row[3], "unclassified_lines": row[4], "excluded_lines": row[5], "rules": rules}
+
+
+# ------------------------------------------------------------------ seeding defaults
+
+def _path(row: dict) -> tuple[str, ...]:
+    out = []
+    for k in ("L1", "L2", "L3"):
+        p = (row.get(k) or "").strip()
+        if not p:
+            break
+        out.append(p)
+    return tuple(out)
+
+
+def seed_default_categories(con: duckdb.DuckDBPyConnection) -> None:
+    """Load the default tree (DOMAIN.md levels 1-2 with level-3 examples) into an empty store."""
+    from .tree import node_for_path
+    cache: dict = {}
+    with open(DEFAULT_TREE, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if _path(row):
+                node_for_path(con, _path(row), cache, create=True)
+
+
+def seed_default_rules(con: duckdb.DuckDBPyConnection) -> None:
+    """The default account rules (data/account_categories.csv) and exclusions (data/exclusions.csv:
+    Kommun-Bas classes 5 and 8, VAT, and payments to public bodies switched off)."""
+    from .tree import node_for_path
+    cache: dict = {}
+    with open(DEFAULT_ACCOUNT_MAP, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            path = _path(row)
+            if path and row["account_prefix"].strip():
+                cid = node_for_path(con, path, cache, create=True)
+                _insert(con, Rule("account", cid, account_from=row["account_prefix"].strip(),
+                                  account_to=row["account_prefix"].strip(), note=None), "Spendkollen")
+    with open(DEFAULT_EXCLUSIONS, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            lo, hi = parse_account_range(row.get("account"))
+            _insert(con, Rule("exclude", None, account_from=lo, account_to=hi,
+                              legal_form=(row.get("legal_form") or "").strip() or None,
+                              active=row.get("active", "yes").strip().lower() in ("yes", "ja", "1", "true"),
+                              note=row.get("note") or None), "Spendkollen")
+
+
+# ------------------------------------------------------------------ rules files
+
+def export_rules(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The rules as a table with RULE_FILE_COLUMNS (categories as L1/L2/L3 names)."""
+    names = category_names(cur)
+    rows = []
+    for r in cur.execute("""SELECT kind, org_no, supplier, account_from, account_to, keyword, legal_form, batch_id,
+                                   source_row, category_id, active, note FROM class_rules ORDER BY rule_id""").fetchall():
+        path = names[r[9]]["path"] if r[9] in names else []
+        rows.append({"kind": r[0], "org_no": f"{r[1][:6]}-{r[1][6:]}" if r[1] else None, "supplier": r[2],
+                     "account_from": r[3], "account_to": r[4], "keyword": r[5], "legal_form": r[6],
+                     "batch_id": r[7], "source_row": r[8],
+                     "L1": path[0] if len(path) > 0 else None, "L2": path[1] if len(path) > 1 else None,
+                     "L3": path[2] if len(path) > 2 else None, "active": "yes" if r[10] else "no", "note": r[11]})
+    return pd.DataFrame(rows, columns=list(RULE_FILE_COLUMNS))
+
+
+def write_rules_file(cur: duckdb.DuckDBPyConnection, path: str | Path) -> int:
+    """Write the rules to an .xlsx or .csv file; returns the number of rules."""
+    from .export import Sheet, xlsx_bytes
+    table = export_rules(cur)
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        path.write_bytes(xlsx_bytes([Sheet("Regler", table)]))
+    elif path.suffix.lower() == ".csv":
+        path.write_text(table.to_csv(index=False), encoding="utf-8")
+    else:
+        raise RuleError("rules_file_type", f"'{path.name}': write rules to a .xlsx or .csv file", file=path.name)
+    return len(table)
+
+
+def read_rules_file(cur: duckdb.DuckDBPyConnection, name: str, data: bytes) -> list[Rule]:
+    """Rules from an .xlsx or .csv file with RULE_FILE_COLUMNS (kind and a category path at
+    least; other columns may be missing). Every bad cell is reported with file, row and column;
+    nothing is stored here."""
+    from .ingest.readers import read_file
+    from .tree import node_for_path
+    raw = read_file(name, data)
+    lower = {str(h).strip().lower(): i for i, h in enumerate(raw.headers)}
+    if "kind" not in lower:
+        raise RuleError("rules_file_columns", "the file needs a 'kind' column and the columns "
+                        + ", ".join(RULE_FILE_COLUMNS), file=name, columns=", ".join(RULE_FILE_COLUMNS))
+    columns = [raw.table.column(i).to_pylist() for i in range(raw.table.num_columns)]
+    rules: list[Rule] = []
+    for k, n in enumerate(raw.source_rows.tolist()):
+        cells = [col[k] for col in columns]
+
+        def cell(col: str) -> str | None:
+            i = lower.get(col.lower())
+            v = cells[i] if i is not None and i < len(cells) else None
+            v = None if v is None else str(v).strip()
+            return v or None
+        if not any(str(c or "").strip() for c in cells):
+            continue
+        column = "kind"
+        try:
+            path = tuple(p for p in (cell("L1"), cell("L2"), cell("L3")) if p)
+            category_id = None
+            if path:
+                column = "L" + str(len(path))
+                category_id = node_for_path(cur, path, {}, create=False)
+                if category_id is None:
+                    raise RuleError("rule_unknown_path", f"category '{' / '.join(path)}' is not in the tree; add it "
+                                    "to the tree or correct the name", path=" / ".join(path))
+            column = "kind"
+            rule = Rule((cell("kind") or "").lower(), category_id, cell("org_no"), cell("supplier"),
+                        cell("account_from"), cell("account_to"), cell("keyword"), cell("legal_form"),
+                        _int(cell("batch_id")), _int(cell("source_row")),
+                        (cell("active") or "yes").lower() not in ("no", "nej", "0", "false"), cell("note"))
+            column = "org_no" if rule.org_no else "account_from"
+            rules.append(validate(cur, rule))
+        except RuleError as e:
+            raise RuleError(e.code, str(e).split(": ", 1)[-1], file=name, row=n, column=_column_of(e.code, column),
+                            **e.params) from None
+        except ValueError as e:
+            raise RuleError("rules_file_value", str(e), file=name, row=n, column=column, value=str(e)) from None
+    return rules
+
+
+def _column_of(code: str, fallback: str) -> str:
+    return {"rule_kind": "kind", "rule_org_no": "org_no", "rule_account_range": "account_from",
+            "rule_account_length": "account_from", "rule_no_category": "L1", "rule_line": "source_row",
+            "rule_no_keyword": "keyword", "rule_no_supplier": "supplier", "rule_no_account": "account_from"}.get(code, fallback)
+
+
+def _int(v: str | None) -> int | None:
+    if v is None:
+        return None
+    try:
+        return int(float(v))
+    except ValueError:
+        raise ValueError(f"'{v}' is not a whole number") from None
+
+
+def import_rules(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, *, replace: bool = False,
+                 actor: str | None = None) -> int:
+    """Read a rules file and store its rules in one transaction (added to the existing rules, or
+    replacing them all with ``replace``); reclassifies. Returns the number of rules read."""
+    rules = read_rules_file(cur, name, data)
+    from .tree import save_version
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        save_version(cur, "rules_import", {"file": name, "rules": len(rules), "replace": replace}, actor)
+        if replace:
+            cur.execute("DELETE FROM class_rules")
+        for r in rules:
+            _insert(cur, r, actor)
+        audit(cur, "rules_import", "class_rules", {"file": name, "rules": len(rules), "replace": replace}, actor)
+        refresh(cur)
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    return len(rules)
 

@@ -11,7 +11,8 @@ the same columns as ``cube_facts``).
 
 Dimension keys are stable across reloads: category node ids, supplier keys, account codes,
 unit names, 2024, '2024 Q1', '2024-01', legal-form codes. Unclassified spend has the key None
-in the category dimensions. Spend is net: credit notes (negative lines) are netted in.
+and excluded spend (outside influenceable spend, see classify) the key -1 in the category
+dimensions. Spend is net: credit notes (negative lines) are netted in.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ DRILL_NEXT = {"category_l1": "category_l2", "category_l2": "category_l3", "categ
               "supplier": "lines", "org_unit": "supplier", "account": "supplier", "year": "quarter",
               "quarter": "month", "month": "supplier", "legal_form": "supplier"}
 SOLE_TRADER_PREFIX = "Enskild firma "
+# Lines outside influenceable spend (see classify) carry this key in every category dimension.
+EXCLUDED = -1
+EXCLUDED_LABEL = "Exkluderat (ej påverkbar)"
 
 _GROUP = {
     "category_l1": "f.cat_l1", "category_l2": "f.cat_l2", "category_l3": "f.cat_l3",
@@ -48,7 +52,9 @@ _GROUP = {
 # the lines view.
 LINE_SOURCE = """(
     SELECT l.period_month, l.booking_date, l.org_unit, s.supplier_no, l.supplier_key, l.account,
-           l.account_text, cp.l1_id AS cat_l1, cp.l2_id AS cat_l2, cp.l3_id AS cat_l3, s.legal_form,
+           l.account_text, CASE WHEN l.excluded THEN -1 ELSE cp.l1_id END AS cat_l1,
+           CASE WHEN l.excluded THEN -1 ELSE cp.l2_id END AS cat_l2,
+           CASE WHEN l.excluded THEN -1 ELSE cp.l3_id END AS cat_l3, s.legal_form,
            s.org_no_status = 'valid' AS valid_org, l.amount < 0 AS credit, l.amount AS spend,
            1::BIGINT AS lines, CASE WHEN s.legal_form = 'sole_trader' THEN 'Enskild firma ' || s.org_no
                                     ELSE l.supplier_name END AS supplier_name,
@@ -62,7 +68,7 @@ LINE_SOURCE = """(
 class View:
     """What the cube looks at: the sidebar's period and units plus the page's own filters.
 
-    categories: tree node ids at any level (0 = unclassified spend); suppliers: supplier keys;
+    categories: tree node ids at any level (0 = unclassified spend, -1 = excluded spend); suppliers: supplier keys;
     amount_min/amount_max: bounds on single lines (SEK); credit: 'all', 'without' (no credit
     notes) or 'only'; drill: (dimension, key) pairs chosen by drilling down."""
     period_from: dt.date | None = None
@@ -187,8 +193,9 @@ def refresh_cube(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute("DELETE FROM cube_facts")
     cur.execute("""
         INSERT INTO cube_facts
-        SELECT l.period_month, l.org_unit, s.supplier_no, l.account, cp.l1_id, cp.l2_id, cp.l3_id,
-               s.legal_form, s.org_no_status = 'valid', l.amount < 0, sum(l.amount), count(*)
+        SELECT l.period_month, l.org_unit, s.supplier_no, l.account,
+               CASE WHEN l.excluded THEN -1 ELSE cp.l1_id END, CASE WHEN l.excluded THEN -1 ELSE cp.l2_id END,
+               CASE WHEN l.excluded THEN -1 ELSE cp.l3_id END, s.legal_form, s.org_no_status = 'valid', l.amount < 0, sum(l.amount), count(*)
         FROM ledger_lines l
         JOIN suppliers s USING (supplier_key)
         LEFT JOIN category_paths cp USING (category_id)
@@ -231,7 +238,7 @@ def labels(cur: duckdb.DuckDBPyConnection, dim: str, raw: list) -> dict:
     if dim.startswith("category_"):
         names = dict(cur.execute("SELECT category_id, name FROM categories WHERE category_id IN (SELECT unnest(?::INTEGER[]))",
                                  [[int(v) for v in values]]).fetchall()) if values else {}
-        out = {v: (int(v), names.get(v, str(v))) for v in values}
+        out = {v: (int(v), EXCLUDED_LABEL if int(v) == EXCLUDED else names.get(v, str(v))) for v in values}
     elif dim == "supplier":
         rows = cur.execute(f"""SELECT supplier_no, supplier_key,
                                   CASE WHEN legal_form = 'sole_trader' THEN '{SOLE_TRADER_PREFIX}' || org_no ELSE name END
@@ -270,19 +277,22 @@ def _apply_labels(cur, df: pd.DataFrame, dim: str, raw_col: str, key_col: str, l
 
 def kpis(cur: duckdb.DuckDBPyConnection, view: View) -> dict:
     """Key figures of the view: spend (SEK, net), lines, suppliers, org_units, credit_notes
-    (lines), classified_share and valid_org_share (shares 0-1 of spend; None when spend is 0),
+    (lines), excluded_spend (SEK outside influenceable spend), classified_share (share 0-1 of the
+    influenceable spend) and valid_org_share (share 0-1 of spend); shares None when 0,
     prev_spend and change (share, against the same months a year earlier; None when those months
     are not all loaded), prev_complete."""
     cond, params = where(view)
     row = cur.execute(f"""
         SELECT coalesce(sum(spend), 0), coalesce(sum(lines), 0), count(DISTINCT supplier_no),
                count(DISTINCT org_unit), coalesce(sum(lines) FILTER (WHERE credit), 0),
-               sum(spend) FILTER (WHERE cat_l1 IS NOT NULL), sum(spend) FILTER (WHERE valid_org)
+               sum(spend) FILTER (WHERE cat_l1 > 0), sum(spend) FILTER (WHERE valid_org),
+               sum(spend) FILTER (WHERE cat_l1 = -1)
         FROM {source(view)} f WHERE {cond}""", params).fetchall()[0]
     spend = float(row[0])
+    excluded = float(row[7] or 0)
     out = {"spend": spend, "lines": int(row[1]), "suppliers": int(row[2]), "org_units": int(row[3]),
-           "credit_notes": int(row[4]),
-           "classified_share": float(row[5] or 0) / spend if spend else None,
+           "credit_notes": int(row[4]), "excluded_spend": excluded,
+           "classified_share": float(row[5] or 0) / (spend - excluded) if spend - excluded else None,
            "valid_org_share": float(row[6] or 0) / spend if spend else None,
            "prev_spend": None, "change": None, "prev_complete": False}
     lo, hi = view.period_from, view.period_to

@@ -1,8 +1,9 @@
 """Demokommun: a deterministic synthetic supplier ledger for first start and demos.
 
 Three years of monthly bookings (2023-01 to 2025-12), about 300,000 lines, a few thousand
-suppliers with valid organisation numbers, Kommun-Bas style accounts (classes 4, 5, 6, 7) that
-match the default category tree of DOMAIN.md, 22 organisation units including municipal companies,
+suppliers with valid organisation numbers, Kommun-Bas style accounts (classes 4, 6 and 7, which
+match the default category tree of DOMAIN.md, plus a little in class 5 and VAT that the default
+exclusions catch), 22 organisation units including municipal companies,
 credit notes, a few sole traders (personnummer, masked on load) and public bodies. It goes through
 the same parse and load path as an uploaded file, flagged as demo data.
 """
@@ -28,7 +29,7 @@ SEED = 20231
 LINES = 300_000
 MONTHS = [(y, m) for y in (2023, 2024, 2025) for m in range(1, 13)]
 
-# account, account text, tree level 1 / level 2 (DOMAIN.md), share of lines, median line (SEK)
+# account, account text, tree level 1 / level 2 (DOMAIN.md; None: no default rule), share of lines, median line (SEK)
 ACCOUNTS = [
     ("64110", "Byggmaterial", "Entreprenad", "Fastighetsunderhåll", 0.06, 9_000),
     ("64120", "Reparation och underhåll av fastigheter", "Entreprenad", "Fastighetsunderhåll", 0.05, 22_000),
@@ -39,7 +40,7 @@ ACCOUNTS = [
     ("61310", "Vatten och avlopp", "Entreprenad", "Energi & media", 0.01, 12_000),
     ("65510", "Bank- och kortavgifter", "Organisation", "Finansiella tjänster", 0.01, 1_500),
     ("65830", "Rekryteringstjänster", "Organisation", "Human Resources", 0.01, 25_000),
-    ("54610", "Företagshälsovård", "Organisation", "Human Resources", 0.01, 8_000),
+    ("65860", "Företagshälsovård", "Organisation", "Human Resources", 0.01, 8_000),
     ("65410", "IT-tjänster", "Organisation", "IT & Kommunikation", 0.04, 20_000),
     ("64610", "Datorer och kringutrustning", "Organisation", "IT & Kommunikation", 0.03, 12_000),
     ("64710", "Telefoni och datakommunikation", "Organisation", "IT & Kommunikation", 0.02, 4_000),
@@ -50,16 +51,19 @@ ACCOUNTS = [
     ("65910", "Annonsering och marknadsföring", "Organisation", "Marknadsföring", 0.01, 9_000),
     ("76210", "Offentliga avgifter", "Organisation", "Offentliga avgifter", 0.01, 7_000),
     ("71310", "Resor och logi", "Organisation", "Resor", 0.02, 2_500),
-    ("56110", "Leasing av fordon", "Utrustning & material", "Fordon", 0.02, 6_500),
-    ("56210", "Drivmedel", "Utrustning & material", "Fordon", 0.03, 2_000),
+    ("65620", "Leasing av fordon", "Utrustning & material", "Fordon", 0.02, 6_500),
+    ("64820", "Drivmedel", "Utrustning & material", "Fordon", 0.03, 2_000),
     ("64510", "Förbrukningsmaterial", "Utrustning & material", "Material", 0.06, 2_200),
-    ("54110", "Inventarier och möbler", "Utrustning & material", "Utrustning", 0.03, 9_500),
+    ("64810", "Inventarier och möbler", "Utrustning & material", "Utrustning", 0.03, 9_500),
     ("64550", "Storköksutrustning", "Utrustning & material", "Utrustning", 0.01, 14_000),
     ("46110", "Hjälpmedel och brukarstöd", "Verksamhet & stöd", "Brukarstöd", 0.03, 6_000),
     ("46310", "Köp av huvudverksamhet, vård och omsorg", "Verksamhet & stöd", "Köp av huvudverksamhet", 0.04, 120_000),
     ("46320", "Köp av huvudverksamhet, skola", "Verksamhet & stöd", "Köp av huvudverksamhet", 0.03, 90_000),
     ("64210", "Livsmedel", "Verksamhet & stöd", "Måltider och livsmedel", 0.13, 5_500),
     ("45910", "Bidrag och ersättningar", "Verksamhet & stöd", "Stöd, bidrag & ersättningar", 0.02, 15_000),
+    # not in the default account rules: left for the review loop (their suppliers also sell elsewhere)
+    ("65990", "Övriga främmande tjänster", None, None, 0.08, 24_000),
+    ("64990", "Diverse förbrukningsinventarier", None, None, 0.05, 6_000),
     ("51110", "Arvoden förtroendevalda", "Ej påverkbar", "Personal", 0.01, 9_000),
     ("26410", "Ingående moms", "Ej påverkbar", "Moms", 0.01, 3_000),
 ]
@@ -122,7 +126,10 @@ def demo_table(lines: int = LINES, seed: int = SEED) -> RawTable:
     acc_weights = np.array([a[4] for a in ACCOUNTS])
     acc_idx = rng.choice(len(ACCOUNTS), size=lines, p=acc_weights / acc_weights.sum())
     # each account has its own pool of suppliers, skewed (Pareto-like) so a few carry most spend
-    pool = (acc_idx * 97 + (rng.pareto(1.1, lines) * 6).astype(int)) % n_sup
+    unmapped = np.array([a[2] is None for a in ACCOUNTS])
+    mapped_idx = np.flatnonzero(~unmapped)
+    pool_of = np.where(unmapped[acc_idx], rng.choice(mapped_idx, size=lines), acc_idx)
+    pool = (pool_of * 97 + (rng.pareto(1.1, lines) * 6).astype(int)) % n_sup
     public = rng.random(lines) < 0.01
     pool = np.where(public, n_all - 1 - rng.integers(0, len(PUBLIC_BODIES), lines), pool)
     soles = rng.random(lines) < 0.002

@@ -18,19 +18,66 @@ import duckdb
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "spendkollen.duckdb"
 
-def _seed_categories(con: duckdb.DuckDBPyConnection) -> None:
-    from .classify import seed_default_categories
-    seed_default_categories(con)
+def _seed_categories_v3(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 3 as released: the default tree and the account -> category map (migration 4
+    turns the map into account rules)."""
+    import csv
+    data = ROOT / "data"
+    ids: dict[tuple[str, ...], int] = {}
+
+    def node(path: tuple[str, ...]) -> int:
+        if path not in ids:
+            parent = node(path[:-1]) if len(path) > 1 else None
+            found = con.execute("SELECT category_id FROM categories WHERE name = ? AND level = ? AND parent_id IS NOT DISTINCT FROM ?",
+                                [path[-1], len(path), parent]).fetchall()
+            ids[path] = found[0][0] if found else con.execute(
+                "INSERT INTO categories (parent_id, level, name) VALUES (?, ?, ?) RETURNING category_id",
+                [parent, len(path), path[-1]]).fetchall()[0][0]
+        return ids[path]
+
+    def path(row: dict) -> tuple[str, ...]:
+        out = []
+        for k in ("L1", "L2", "L3"):
+            if not (row.get(k) or "").strip():
+                break
+            out.append(row[k].strip())
+        return tuple(out)
+    with open(data / "category_tree.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if path(row):
+                node(path(row))
+    with open(data / "account_categories.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if path(row) and row["account_prefix"].strip():
+                con.execute("INSERT OR REPLACE INTO account_category_map VALUES (?, ?)",
+                            [row["account_prefix"].strip(), node(path(row))])
+
+
+def _number_suppliers(con: duckdb.DuckDBPyConnection) -> None:
+    from .ingest.load import refresh_suppliers
+    if con.execute("SELECT count(*) FROM ledger_lines").fetchall()[0][0]:
+        refresh_suppliers(con)      # numbers the suppliers for the cube (built in migration 4)
+
+
+def _rules_from_account_map(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 4: the account map becomes account rules; default exclusions are added."""
+    from .classify import DEFAULT_EXCLUSIONS, Rule, _insert, parse_account_range
+    import csv
+    for prefix, cid in con.execute("SELECT account_prefix, category_id FROM account_category_map ORDER BY 1").fetchall():
+        _insert(con, Rule("account", cid, account_from=prefix, account_to=prefix), "Spendkollen")
+    with open(DEFAULT_EXCLUSIONS, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            lo, hi = parse_account_range(row.get("account"))
+            _insert(con, Rule("exclude", None, account_from=lo, account_to=hi,
+                              legal_form=(row.get("legal_form") or "").strip() or None,
+                              active=row.get("active", "yes").strip().lower() in ("yes", "ja", "1", "true"),
+                              note=row.get("note") or None), "Spendkollen")
 
 
 def _classify_and_build_cube(con: duckdb.DuckDBPyConnection) -> None:
-    from .classify import assign_categories
-    from .cube import refresh_cube
-    from .ingest.load import refresh_suppliers
+    from .classify import refresh
     if con.execute("SELECT count(*) FROM ledger_lines").fetchall()[0][0]:
-        assign_categories(con)
-        refresh_suppliers(con)      # numbers the suppliers for the cube
-        refresh_cube(con)
+        refresh(con)
 
 
 # Each migration is a list of statements (SQL text, or a function of the connection for seeding
@@ -168,7 +215,76 @@ MIGRATIONS: list[list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = [
             account      VARCHAR PRIMARY KEY,
             account_text VARCHAR
         )""",
-        _seed_categories,
+        _seed_categories_v3,
+        _number_suppliers,
+    ],
+    # 4: classification rules in a fixed precedence (replacing the account map), each line's
+    #    deciding rule and step, CPV codes on tree nodes, and versions of tree + rules for undo.
+    [
+        "CREATE SEQUENCE rule_seq START 1",
+        """CREATE TABLE class_rules (
+            rule_id       INTEGER PRIMARY KEY DEFAULT nextval('rule_seq'),
+            kind          VARCHAR NOT NULL,
+            category_id   INTEGER,
+            org_no        VARCHAR,
+            supplier      VARCHAR,
+            supplier_norm VARCHAR,
+            account_from  VARCHAR,
+            account_to    VARCHAR,
+            keyword       VARCHAR,
+            legal_form    VARCHAR,
+            batch_id      INTEGER,
+            source_row    BIGINT,
+            active        BOOLEAN NOT NULL DEFAULT true,
+            note          VARCHAR,
+            created_at    TIMESTAMP NOT NULL,
+            created_by    VARCHAR NOT NULL,
+            updated_at    TIMESTAMP NOT NULL
+        )""",
+        "ALTER TABLE categories ADD COLUMN code VARCHAR",
+        "ALTER TABLE ledger_lines ADD COLUMN rule_id INTEGER",
+        "ALTER TABLE ledger_lines ADD COLUMN class_step TINYINT",
+        "ALTER TABLE ledger_lines ADD COLUMN excluded BOOLEAN NOT NULL DEFAULT false",
+        "CREATE SEQUENCE tree_version_seq START 1",
+        """CREATE TABLE tree_versions (
+            version_id INTEGER PRIMARY KEY DEFAULT nextval('tree_version_seq'),
+            created_at TIMESTAMP NOT NULL,
+            actor      VARCHAR NOT NULL,
+            action     VARCHAR NOT NULL,
+            detail     JSON,
+            undone     BOOLEAN NOT NULL DEFAULT false
+        )""",
+        """CREATE TABLE tree_version_categories (
+            version_id  INTEGER NOT NULL,
+            category_id INTEGER NOT NULL,
+            parent_id   INTEGER,
+            level       SMALLINT NOT NULL,
+            name        VARCHAR NOT NULL,
+            code        VARCHAR,
+            created_at  TIMESTAMP
+        )""",
+        """CREATE TABLE tree_version_rules (
+            version_id    INTEGER NOT NULL,
+            rule_id       INTEGER NOT NULL,
+            kind          VARCHAR NOT NULL,
+            category_id   INTEGER,
+            org_no        VARCHAR,
+            supplier      VARCHAR,
+            supplier_norm VARCHAR,
+            account_from  VARCHAR,
+            account_to    VARCHAR,
+            keyword       VARCHAR,
+            legal_form    VARCHAR,
+            batch_id      INTEGER,
+            source_row    BIGINT,
+            active        BOOLEAN NOT NULL,
+            note          VARCHAR,
+            created_at    TIMESTAMP NOT NULL,
+            created_by    VARCHAR NOT NULL,
+            updated_at    TIMESTAMP NOT NULL
+        )""",
+        _rules_from_account_map,
+        "DROP TABLE account_category_map",
         _classify_and_build_cube,
     ],
 ]

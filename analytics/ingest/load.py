@@ -277,12 +277,12 @@ def refresh_suppliers(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def refresh_derived(cur: duckdb.DuckDBPyConnection, new_batches: list[int] | None = None) -> None:
-    """After lines were added or removed: categorise the new batches' lines, then rebuild the
-    supplier register and the spend cube's aggregate (inside the caller's transaction)."""
-    from ..classify import assign_categories
+    """After lines were added or removed: classify the new batches' lines by the rules, then
+    rebuild the supplier register and the spend cube's aggregate (inside the caller's transaction)."""
+    from ..classify import reclassify
     from ..cube import refresh_cube
     if new_batches:
-        assign_categories(cur, new_batches)
+        reclassify(cur, new_batches)
     refresh_suppliers(cur)
     refresh_cube(cur)
 

@@ -115,7 +115,7 @@ def _month_sql(d: str) -> str:
         END"""
 
 
-def _name_norm_sql(n: str) -> str:
+def name_norm_sql(n: str) -> str:
     """SQL: a supplier name normalised for matching: upper case, punctuation and legal-form words
     (AB, LTD ...) removed, spaces collapsed."""
     s = f"' ' || regexp_replace(upper({n}), '[^\\p{{L}}\\p{{N}}]+', ' ', 'g') || ' '"
@@ -273,7 +273,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int,
         {long_cell} AS too_long, {longest} AS longest
       FROM {view}
     ), supplier_lookup AS (
-      SELECT supplier_text, nullif(supplier_clean, '') AS supplier_name, {_name_norm_sql('supplier_clean')} AS name_norm,
+      SELECT supplier_text, nullif(supplier_clean, '') AS supplier_name, {name_norm_sql('supplier_clean')} AS name_norm,
         regexp_matches(lower(supplier_text), '{TOTAL_WORDS}') AS supplier_total_label
       FROM (SELECT supplier_text, {supplier_clean} AS supplier_clean FROM (SELECT DISTINCT supplier_text FROM src))
     ), org_lookup AS (

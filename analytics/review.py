@@ -1,0 +1,195 @@
+"""The review loop (granskning): the unclassified spend, largest first, with a suggested category
+and a confidence for each item, accepted one or many at a time as rules; and the coverage that
+shows how far classification has come (target 80-90 % of influenceable spend, DOMAIN.md).
+
+Suggestions, strongest first (confidence 0-1):
+- the supplier's own classified spend elsewhere: its largest category, confidence the share of
+  its classified spend in that category (at most 0.95);
+- the account text: the most similar text of an account whose classified spend goes mostly to
+  one category (rapidfuzz token-set similarity, x 0.8);
+- the supplier name: the most similar name of a classified supplier (rapidfuzz WRatio, x 0.7),
+  only from a similarity of 80.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from .classify import Rule, add_rules, category_names
+from .cube import SOLE_TRADER_PREFIX
+
+TARGET_BAND = (0.80, 0.90)
+MIN_NAME_SCORE = 80
+MIN_TEXT_SCORE = 60
+
+
+@dataclass
+class Suggestion:
+    category_id: int
+    confidence: float
+    source: str            # 'supplier', 'account_text' or 'supplier_name'
+    basis: str             # what it is based on (a supplier or account text), for the UI
+
+
+def _latest_upload(cur) -> tuple[str | None, bool]:
+    rows = cur.execute("""SELECT upload_id, count(*) OVER () FROM batches WHERE status = 'active'
+                          GROUP BY upload_id ORDER BY max(uploaded_at) DESC, max(batch_id) DESC LIMIT 1""").fetchall()
+    if not rows:
+        return None, False
+    return rows[0][0], rows[0][1] > 1
+
+
+def queue(cur: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
+    """Unclassified influenceable spend per supplier, largest first: supplier_key, supplier
+    (name; sole traders masked), org_no, spend (SEK), lines, share (of all unclassified spend),
+    account (the supplier's largest unclassified account), account_text, new (first seen in the
+    latest upload while an earlier upload exists), and the best suggestion: category_id,
+    category (path), confidence (0-1), source, basis (None when there is none)."""
+    upload, has_previous = _latest_upload(cur)
+    df = cur.execute("""
+        WITH u AS (SELECT supplier_key, account, any_value(account_text) AS account_text, sum(amount) AS spend, count(*) AS lines
+                   FROM ledger_lines WHERE NOT excluded AND category_id IS NULL GROUP BY ALL),
+        per AS (SELECT supplier_key, sum(spend) AS spend, sum(lines) AS lines,
+                       arg_max(account, spend) AS account, arg_max(account_text, spend) AS account_text
+                FROM u GROUP BY supplier_key),
+        first_upload AS (SELECT l.supplier_key, arg_min(b.upload_id, b.batch_id) AS upload_id
+                         FROM ledger_lines l JOIN batches b USING (batch_id)
+                         WHERE l.supplier_key IN (SELECT supplier_key FROM per) GROUP BY l.supplier_key)
+        SELECT p.supplier_key,
+               CASE WHEN s.legal_form = 'sole_trader' THEN ? || s.org_no ELSE s.name END AS supplier,
+               s.org_no, p.spend::DOUBLE AS spend, p.lines::BIGINT AS lines,
+               (p.spend / nullif(sum(p.spend) OVER (), 0))::DOUBLE AS share, p.account, p.account_text,
+               (? AND f.upload_id = ?) AS new
+        FROM per p JOIN suppliers s USING (supplier_key) LEFT JOIN first_upload f USING (supplier_key)
+        WHERE p.spend > 0
+        ORDER BY p.spend DESC, p.supplier_key LIMIT ?""", [SOLE_TRADER_PREFIX, has_previous, upload, limit]).df()
+    return _with_suggestions(cur, df, by="supplier")
+
+
+def account_queue(cur: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
+    """Unclassified influenceable spend per account, largest first: account, account_text, spend,
+    lines, suppliers, share, new (first booked in the latest upload while an earlier one exists)
+    and the best suggestion (from the account text)."""
+    upload, has_previous = _latest_upload(cur)
+    df = cur.execute("""
+        WITH per AS (SELECT account, any_value(account_text) AS account_text, sum(amount) AS spend, count(*) AS lines,
+                            count(DISTINCT supplier_key) AS suppliers
+                     FROM ledger_lines WHERE NOT excluded AND category_id IS NULL AND account IS NOT NULL GROUP BY account),
+        first_upload AS (SELECT l.account, arg_min(b.upload_id, b.batch_id) AS upload_id
+                         FROM ledger_lines l JOIN batches b USING (batch_id)
+                         WHERE l.account IN (SELECT account FROM per) GROUP BY l.account)
+        SELECT p.account, p.account_text, p.spend::DOUBLE AS spend, p.lines::BIGINT AS lines,
+               p.suppliers::BIGINT AS suppliers, (p.spend / nullif(sum(p.spend) OVER (), 0))::DOUBLE AS share,
+               (? AND f.upload_id = ?) AS new
+        FROM per p LEFT JOIN first_upload f USING (account)
+        WHERE p.spend > 0 ORDER BY p.spend DESC, p.account LIMIT ?""", [has_previous, upload, limit]).df()
+    return _with_suggestions(cur, df, by="account")
+
+
+def _dominant(cur, key: str) -> dict:
+    """key value -> (category_id, share of its classified spend) for classified spend by key."""
+    rows = cur.execute(f"""
+        WITH c AS (SELECT {key} AS k, category_id, sum(amount) AS spend FROM ledger_lines
+                   WHERE NOT excluded AND category_id IS NOT NULL AND {key} IS NOT NULL GROUP BY ALL HAVING sum(amount) > 0)
+        SELECT k, arg_max(category_id, spend), max(spend) / sum(spend) FROM c GROUP BY k""").fetchall()
+    return {r[0]: (r[1], float(r[2])) for r in rows}
+
+
+def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, supplier_name: str | None = None,
+            account_text: str | None = None, *, _cache: dict | None = None) -> Suggestion | None:
+    """The best suggestion for a supplier and/or an account text (see the module docstring)."""
+    cache = _cache if _cache is not None else {}
+    if "sup" not in cache:
+        cache["sup"] = _dominant(cur, "supplier_key")
+        acct = _dominant(cur, "account_text")
+        cache["acct_texts"] = list(acct)
+        cache["acct"] = acct
+        names = dict(cur.execute("SELECT supplier_key, name FROM suppliers WHERE legal_form IS DISTINCT FROM 'sole_trader'").fetchall())
+        cache["names"] = {names[k]: k for k in cache["sup"] if k in names}
+        cache["name_list"] = list(cache["names"])
+    best: list[Suggestion] = []
+    if supplier_key and supplier_key in cache["sup"]:
+        cid, share = cache["sup"][supplier_key]
+        best.append(Suggestion(cid, round(min(0.95, share), 3), "supplier", supplier_key))
+    if account_text and cache["acct_texts"]:
+        hit = process.extractOne(account_text, cache["acct_texts"], scorer=fuzz.token_set_ratio,
+                                 processor=lambda s: s.lower(), score_cutoff=MIN_TEXT_SCORE)
+        if hit:
+            cid, share = cache["acct"][hit[0]]
+            best.append(Suggestion(cid, round(hit[1] / 100 * 0.8 * share, 3), "account_text", hit[0]))
+    if supplier_name and cache["name_list"]:
+        hit = process.extractOne(supplier_name, cache["name_list"], scorer=fuzz.WRatio,
+                                 processor=lambda s: s.lower(), score_cutoff=MIN_NAME_SCORE)
+        if hit and cache["names"][hit[0]] != supplier_key:
+            cid, share = cache["sup"][cache["names"][hit[0]]]
+            best.append(Suggestion(cid, round(hit[1] / 100 * 0.7 * share, 3), "supplier_name", hit[0]))
+    return max(best, key=lambda s: s.confidence) if best else None
+
+
+def _with_suggestions(cur, df: pd.DataFrame, by: str) -> pd.DataFrame:
+    names = category_names(cur)
+    cache: dict = {}
+    sugg = []
+    for row in df.itertuples(index=False):
+        if by == "supplier":
+            masked = str(row.supplier or "").startswith(SOLE_TRADER_PREFIX)
+            s = suggest(cur, row.supplier_key, None if masked else row.supplier, row.account_text, _cache=cache)
+        else:
+            s = suggest(cur, None, None, row.account_text, _cache=cache)
+        sugg.append(s)
+    df = df.copy()
+    df["category_id"] = pd.array([s.category_id if s else None for s in sugg], dtype="Int64")
+    df["category"] = [" / ".join(names[s.category_id]["path"]) if s and s.category_id in names else None for s in sugg]
+    df["confidence"] = [s.confidence if s else None for s in sugg]
+    df["source"] = [s.source if s else None for s in sugg]
+    df["basis"] = [s.basis if s else None for s in sugg]
+    return df
+
+
+def accept(cur: duckdb.DuckDBPyConnection, items: list[dict], *, actor: str | None = None) -> list[int]:
+    """Turn accepted queue items into rules in one transaction and reclassify. Each item has
+    category_id and either supplier_key (a supplier rule: by organisation number when the
+    supplier has a valid one, else by name) or account (an account rule). Returns the rule ids."""
+    rules = []
+    for it in items:
+        if it.get("supplier_key"):
+            org, name, status = cur.execute("SELECT org_no, name, org_no_status FROM suppliers WHERE supplier_key = ?",
+                                            [it["supplier_key"]]).fetchall()[0]
+            if status == "valid":
+                rules.append(Rule("supplier", int(it["category_id"]), org_no=org, note=it.get("note")))
+            else:
+                rules.append(Rule("supplier", int(it["category_id"]), supplier=name, note=it.get("note")))
+        else:
+            rules.append(Rule("account", int(it["category_id"]), account_from=str(it["account"]),
+                              account_to=str(it["account"]), note=it.get("note")))
+    return add_rules(cur, rules, actor=actor, action="review_accept")
+
+
+def coverage(cur: duckdb.DuckDBPyConnection) -> dict:
+    """How far classification has come, over influenceable spend (excluded lines left out):
+    spend and lines, classified share at level 1, 2 and 3 (a line counts at a level when its
+    category reaches that level), the target band, and by_unit (DataFrame: org_unit, spend,
+    classified_spend, share)."""
+    row = cur.execute("""
+        SELECT coalesce(sum(l.amount), 0)::DOUBLE, count(*),
+               coalesce(sum(l.amount) FILTER (WHERE cp.level >= 1), 0)::DOUBLE, count(*) FILTER (WHERE cp.level >= 1),
+               coalesce(sum(l.amount) FILTER (WHERE cp.level >= 2), 0)::DOUBLE, count(*) FILTER (WHERE cp.level >= 2),
+               coalesce(sum(l.amount) FILTER (WHERE cp.level >= 3), 0)::DOUBLE, count(*) FILTER (WHERE cp.level >= 3)
+        FROM ledger_lines l LEFT JOIN category_paths cp USING (category_id) WHERE NOT l.excluded""").fetchall()[0]
+    spend, lines = row[0], row[1]
+    levels = {}
+    for i, level in enumerate((1, 2, 3)):
+        s, n = row[2 + 2 * i], row[3 + 2 * i]
+        levels[level] = {"spend": s, "lines": n, "spend_share": s / spend if spend else None,
+                         "line_share": n / lines if lines else None}
+    by_unit = cur.execute("""
+        SELECT coalesce(org_unit, '') AS org_unit, sum(amount)::DOUBLE AS spend,
+               coalesce(sum(amount) FILTER (WHERE category_id IS NOT NULL), 0)::DOUBLE AS classified_spend,
+               count(*) AS lines, count(*) FILTER (WHERE category_id IS NOT NULL) AS classified_lines
+        FROM ledger_lines WHERE NOT excluded GROUP BY 1 ORDER BY spend DESC""").df()
+    by_unit["share"] = (by_unit.classified_spend / by_unit.spend.where(by_unit.spend != 0)).astype(float)
+    return {"spend": spend, "lines": lines, "levels": levels, "target": TARGET_BAND, "by_unit": by_unit}
