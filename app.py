@@ -18,6 +18,8 @@ PAGES = {
     "upload": st.Page("pages/upload.py", title=t("nav.upload"), icon=":material/upload:", url_path="upload"),
     "cube": st.Page("pages/cube.py", title=t("nav.cube"), icon=":material/view_in_ar:", url_path="spendkub",
                     default=True),
+    "tree": st.Page("pages/tree.py", title=t("nav.tree"), icon=":material/account_tree:", url_path="kategoritrad"),
+    "classify": st.Page("pages/classify.py", title=t("nav.classify"), icon=":material/rule:", url_path="klassificering"),
     "overview": st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/insights:",
                         url_path="oversikt"),
     "log": st.Page("pages/log.py", title=t("nav.log"), icon=":material/history:", url_path="logg"),
@@ -25,8 +27,8 @@ PAGES = {
 st.session_state["_pages"] = PAGES
 
 nav = st.navigation({
-    t("nav.section_data"): [PAGES["upload"]],
-    t("nav.section_analysis"): [PAGES["cube"], PAGES["overview"]],
+    t("nav.section_data"): [PAGES["upload"], PAGES["classify"]],
+    t("nav.section_analysis"): [PAGES["cube"], PAGES["tree"], PAGES["overview"]],
     t("nav.section_governance"): [PAGES["log"]],
 })
 apply_global_filters_from_url()

@@ -1,4 +1,4 @@
-"""Command line: python -m analytics import|summary|cube|demo|delete-demo ...
+"""Command line: python -m analytics import|summary|cube|classify|rules|tree|demo|delete-demo ...
 
 Exit codes: 0 done, 2 refused (a clear message on stderr, nothing written)."""
 
@@ -136,6 +136,67 @@ def _cmd_cube(args) -> int:
     return 0
 
 
+def _cmd_classify(args) -> int:
+    from .classify import summary
+    con = connect(args.db)
+    s = summary(con.cursor())
+    out = {k: s[k] for k in ("classified_share", "classified_spend", "unclassified_spend", "excluded_spend", "rules")}
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        share = "-" if out["classified_share"] is None else f"{out['classified_share']:.1%}"
+        print(f"classified {share} of influenceable spend; classified {out['classified_spend']:.2f}, "
+              f"unclassified {out['unclassified_spend']:.2f}, excluded {out['excluded_spend']:.2f}; {out['rules']} active rules")
+    return 0
+
+
+def _cmd_rules(args) -> int:
+    from .classify import import_rules, write_rules_file
+    con = connect(args.db)
+    cur = con.cursor()
+    path = Path(args.file)
+    try:
+        if args.action == "export":
+            n = write_rules_file(cur, path)
+            print(f"wrote {n} rules to {path}")
+            return 0
+        if path.suffix.lower() not in (".xlsx", ".csv", ".xls", ".txt"):
+            print(f"spendkollen: refused. '{path.name}': read rules from a .xlsx or .csv file.", file=sys.stderr)
+            return 2
+        if not path.is_file():
+            print(f"spendkollen: refused. '{path}' does not exist.", file=sys.stderr)
+            return 2
+        n = import_rules(cur, path.name, path.read_bytes(), replace=args.replace)
+    except IngestError as exc:
+        print(f"spendkollen: refused. {exc}", file=sys.stderr)
+        return 2
+    print(f"imported {n} rules from {path.name}{' (replacing all rules)' if args.replace else ''}; store reclassified")
+    return 0
+
+
+def _cmd_tree(args) -> int:
+    from .tree import import_tree, read_cpv_file, read_tree_file, write_tree_file
+    con = connect(args.db)
+    cur = con.cursor()
+    path = Path(args.file)
+    try:
+        if args.action == "export":
+            n = write_tree_file(cur, path)
+            print(f"wrote {n} categories to {path}")
+            return 0
+        if not path.is_file():
+            print(f"spendkollen: refused. '{path}' does not exist.", file=sys.stderr)
+            return 2
+        rows = (read_cpv_file(path.name, path.read_bytes(), lang=args.lang) if args.cpv
+                else read_tree_file(path.name, path.read_bytes()))
+        res = import_tree(cur, rows, replace=args.replace, source=path.name)
+    except IngestError as exc:
+        print(f"spendkollen: refused. {exc}", file=sys.stderr)
+        return 2
+    print(f"imported {path.name}: {res['added']} categories added, {res['removed']} removed, {res['nodes']} in the tree")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description="Spendkollen command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -172,6 +233,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_cube)
+
+    p = sub.add_parser("classify", help="how much spend the rules classify")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_classify)
+
+    p = sub.add_parser("rules", help="import or export the classification rules (XLSX or CSV)")
+    p.add_argument("action", choices=["import", "export"])
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--replace", action="store_true", help="import: replace all rules instead of adding")
+    p.add_argument("--db")
+    p.set_defaults(func=_cmd_rules)
+
+    p = sub.add_parser("tree", help="import or export the category tree (XLSX or CSV: L1, L2, L3, CPV)")
+    p.add_argument("action", choices=["import", "export"])
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--replace", action="store_true", help="import: make the tree exactly the file's")
+    p.add_argument("--cpv", action="store_true", help="import: the file is the CPV 2008 list (code, name_sv, name_en)")
+    p.add_argument("--lang", choices=["sv", "en"], default="sv", help="CPV names in this language")
+    p.add_argument("--db")
+    p.set_defaults(func=_cmd_tree)
 
     args = parser.parse_args(argv)
     try:

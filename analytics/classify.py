@@ -512,18 +512,12 @@ def read_rules_file(cur: duckdb.DuckDBPyConnection, name: str, data: bytes) -> l
     """Rules from an .xlsx or .csv file with RULE_FILE_COLUMNS (kind and a category path at
     least; other columns may be missing). Every bad cell is reported with file, row and column;
     nothing is stored here."""
-    from .ingest.readers import read_file
+    from .ingest.readers import read_rows
     from .tree import node_for_path
-    raw = read_file(name, data)
-    lower = {str(h).strip().lower(): i for i, h in enumerate(raw.headers)}
-    if "kind" not in lower:
-        raise RuleError("rules_file_columns", "the file needs a 'kind' column and the columns "
-                        + ", ".join(RULE_FILE_COLUMNS), file=name, columns=", ".join(RULE_FILE_COLUMNS))
-    columns = [raw.table.column(i).to_pylist() for i in range(raw.table.num_columns)]
+    header, body = read_rows(name, data, "kind")
+    lower = {h.strip().lower(): i for i, h in enumerate(header)}
     rules: list[Rule] = []
-    for k, n in enumerate(raw.source_rows.tolist()):
-        cells = [col[k] for col in columns]
-
+    for n, cells in body:
         def cell(col: str) -> str | None:
             i = lower.get(col.lower())
             v = cells[i] if i is not None and i < len(cells) else None

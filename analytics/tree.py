@@ -92,8 +92,8 @@ def _check_name(cur, name: str, parent_id: int | None, level: int, exclude_id: i
     name = (name or "").strip()
     if not name:
         raise RuleError("tree_name_empty", "give the category a name")
-    if len(name) > 120:
-        raise RuleError("tree_name_long", "a category name has at most 120 characters")
+    if len(name) > 200:
+        raise RuleError("tree_name_long", "a category name has at most 200 characters")
     clash = cur.execute("""SELECT count(*) FROM categories WHERE lower(name) = lower(?) AND level = ?
                            AND parent_id IS NOT DISTINCT FROM ? AND category_id IS DISTINCT FROM ?""",
                         [name, level, parent_id, exclude_id]).fetchall()[0][0]
@@ -288,15 +288,12 @@ def export_tree(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def read_tree_file(name: str, data: bytes) -> list[tuple[tuple[str, ...], str | None]]:
     """(path, CPV code) per row of an .xlsx/.csv file with columns L1, L2, L3 (and optionally CPV);
     a bad row is reported with file, row and column."""
-    from .ingest.readers import read_file
-    raw = read_file(name, data)
-    lower = {str(h).strip().lower(): i for i, h in enumerate(raw.headers)}
-    if "l1" not in lower:
-        raise RuleError("tree_file_columns", "the file needs the columns L1, L2, L3 (and optionally CPV)", file=name)
-    cols = [raw.table.column(i).to_pylist() for i in range(raw.table.num_columns)]
+    from .ingest.readers import read_rows
+    header, body = read_rows(name, data, "L1")
+    lower = {h.strip().lower(): i for i, h in enumerate(header)}
     out = []
-    for k, n in enumerate(raw.source_rows.tolist()):
-        cells = {key: (str(cols[i][k]).strip() if cols[i][k] is not None else "") for key, i in lower.items()}
+    for n, row in body:
+        cells = {key: (row[i] if i < len(row) else "") for key, i in lower.items()}
         parts = [cells.get(c, "") for c in ("l1", "l2", "l3")]
         if not any(parts):
             continue
@@ -304,8 +301,8 @@ def read_tree_file(name: str, data: bytes) -> list[tuple[tuple[str, ...], str | 
             if not part and any(parts[level + 1:]):
                 raise RuleError("tree_file_gap", f"L{level + 1} is empty but a deeper level is filled", file=name, row=n,
                                 column=f"L{level + 1}")
-            if len(part) > 120:
-                raise RuleError("tree_name_long", "a category name has at most 120 characters", file=name, row=n,
+            if len(part) > 200:
+                raise RuleError("tree_name_long", "a category name has at most 200 characters", file=name, row=n,
                                 column=f"L{level + 1}")
         code = _cpv8(cells.get("cpv", "")) if cells.get("cpv") else None
         if cells.get("cpv") and code is None:
@@ -367,7 +364,7 @@ def read_cpv_file(name: str, data: bytes, *, lang: str = "sv") -> list[tuple[tup
         sv = row.get(fields.get("name_sv", ""), "") or ""
         en = row.get(fields.get("name_en", ""), "") or row.get(fields.get("name", ""), "") or ""
         label = sv if (lang == "sv" and sv and "??" not in sv) else (en or sv)
-        by_code[code] = label.strip()[:120]
+        by_code[code] = label.strip()[:180]
     rows = []
     for code, label in by_code.items():
         prefix = code.rstrip("0")
@@ -394,3 +391,160 @@ def write_tree_file(cur: duckdb.DuckDBPyConnection, path: str | Path) -> int:
     else:
         path.write_text(table.to_csv(index=False), encoding="utf-8")
     return len(table)
+
+
+# ------------------------------------------------------------------ spend over the tree (treemap)
+
+def spend_tree(cur: duckdb.DuckDBPyConnection, view, top: int = 5) -> pd.DataFrame:
+    """Spend of the view over the tree, for a treemap or sunburst: one row per node with id,
+    parent ('' for the roots), kind ('category', 'rest' (spend booked on a category that has
+    children, below none of them), 'unclassified', 'excluded', 'supplier', 'others' (the other
+    suppliers of a node)), key (category id, -1 excluded, 0 unclassified, or supplier key), name,
+    level (1-4), spend (SEK; a parent's spend is exactly the sum of its children's: suppliers
+    with zero or negative net spend count as 0), share (of the total), suppliers (distinct, net
+    spend > 0 or not), prev_spend (the same months a year earlier, same scope; None when
+    those months are not all loaded), change (spend / prev_spend - 1) and classified_share (share
+    of the node's spend classified down to a category without children: 0 for unclassified
+    spend, None for excluded)."""
+    from .cube import EXCLUDED, SOLE_TRADER_PREFIX, _shift_year, where
+
+    def facts(v) -> list[tuple]:
+        cond, params = where(v)
+        return cur.execute(f"""
+            WITH f AS (SELECT coalesce(f.cat_l1, 0) AS l1, coalesce(f.cat_l2, 0) AS l2, coalesce(f.cat_l3, 0) AS l3,
+                              f.supplier_no, sum(f.spend)::DOUBLE AS spend
+                       FROM cube_facts f WHERE {cond} GROUP BY ALL),
+            r AS (SELECT *, row_number() OVER (PARTITION BY l1, l2, l3 ORDER BY spend DESC, supplier_no) AS rk FROM f)
+            SELECT l1, l2, l3, CASE WHEN rk <= ? AND spend > 0 THEN supplier_no END AS sup,
+                   sum(greatest(spend, 0)), sum(spend), count(*)
+            FROM r GROUP BY ALL""", params + [top]).fetchall()
+
+    rows = facts(view)
+    names = {r[0]: (r[1], r[2]) for r in cur.execute("SELECT category_id, name, level FROM categories").fetchall()}
+    has_children = {r[0] for r in cur.execute("SELECT DISTINCT parent_id FROM categories WHERE parent_id IS NOT NULL").fetchall()}
+    sup_ids = sorted({r[3] for r in rows if r[3] is not None})
+    sup_names = {r[0]: (r[1], r[2]) for r in cur.execute(
+        f"""SELECT supplier_no, supplier_key, CASE WHEN legal_form = 'sole_trader' THEN '{SOLE_TRADER_PREFIX}' || org_no ELSE name END
+            FROM suppliers WHERE supplier_no IN (SELECT unnest(?::INTEGER[]))""", [sup_ids]).fetchall()} if sup_ids else {}
+    # distinct suppliers per category node
+    cond, params = where(view)
+    counts = {}
+    for l1, l2, l3, n in cur.execute(f"""
+            SELECT coalesce(f.cat_l1, 0), coalesce(f.cat_l2, 0), coalesce(f.cat_l3, 0), count(DISTINCT f.supplier_no)
+            FROM cube_facts f WHERE {cond} GROUP BY GROUPING SETS ((1), (1, 2), (1, 2, 3))""", params).fetchall():
+        counts[(l1, l2, l3)] = n
+
+    nodes: dict[str, dict] = {}
+
+    def node(nid: str, parent: str, kind: str, key, name: str, level: int, gkey: tuple) -> dict:
+        # gkey: the node's key in the GROUPING SETS queries below (rolled-up levels are None)
+        if nid not in nodes:
+            nodes[nid] = {"id": nid, "parent": parent, "kind": kind, "key": key, "name": name, "level": level,
+                          "spend": 0.0, "full": 0.0, "suppliers": 0, "gkey": gkey}
+        return nodes[nid]
+
+    for l1, l2, l3, sup, pos, net, n in rows:
+        if l1 == EXCLUDED:
+            chain = [node("x", "", "excluded", EXCLUDED, "", 1, (EXCLUDED, None, None))]
+        elif l1 == 0:
+            chain = [node("u", "", "unclassified", 0, "", 1, (0, None, None))]
+        else:
+            chain = [node(f"c{l1}", "", "category", l1, names.get(l1, ("?", 1))[0], 1, (l1, None, None))]
+            if l2:
+                chain.append(node(f"c{l2}", f"c{l1}", "category", l2, names.get(l2, ("?", 2))[0], 2, (l1, l2, None)))
+                if l3:
+                    chain.append(node(f"c{l3}", f"c{l2}", "category", l3, names.get(l3, ("?", 3))[0], 3, (l1, l2, l3)))
+            parent = chain[-1]
+            if parent["key"] in has_children and len(chain) < 3:
+                chain.append(node(parent["id"] + "r", parent["id"], "rest", parent["key"], parent["name"],
+                                  parent["level"] + 1, (l1, l2, l3)))
+        leaf = chain[-1]
+        if sup is not None:
+            key, label = sup_names.get(sup, (str(sup), str(sup)))
+            s = node(f"{leaf['id']}/s{sup}", leaf["id"], "supplier", key, label, leaf["level"] + 1, (l1, l2, l3, sup))
+        else:
+            s = node(f"{leaf['id']}/o", leaf["id"], "others", None, "", leaf["level"] + 1, ())
+        s["spend"] += pos
+        s["suppliers"] += n
+        fully = leaf["kind"] == "category" and leaf["key"] not in has_children
+        s["full"] += pos if fully else 0.0
+        for c in chain:
+            c["spend"] += pos
+            c["full"] += pos if fully else 0.0
+    for nd in nodes.values():
+        if nd["kind"] in ("category", "unclassified", "excluded"):
+            nd["suppliers"] = counts.get(nd["gkey"], nd["suppliers"])
+        elif nd["kind"] == "rest":
+            nd["suppliers"] = counts.get(nd["gkey"], 0)
+    total = sum(nd["spend"] for nd in nodes.values() if nd["parent"] == "")
+    # the same months a year earlier, when loaded
+    prev: dict = {}
+    has_prev = False
+    lo, hi = view.period_from, view.period_to
+    if lo is None or hi is None:
+        first, last = cur.execute("SELECT min(period_month), max(period_month) FROM cube_rollup").fetchall()[0]
+        lo, hi = lo or first, hi or last
+    if lo is not None and hi is not None:
+        pv = view.replace(period_from=_shift_year(lo, -1), period_to=_shift_year(hi, -1))
+        months = (hi.year - lo.year) * 12 + hi.month - lo.month + 1
+        loaded = cur.execute("SELECT count(DISTINCT period_month) FROM cube_rollup WHERE period_month BETWEEN ? AND ?",
+                             [pv.period_from, pv.period_to]).fetchall()[0][0]
+        has_prev = loaded == months
+        if has_prev:
+            cond, params = where(pv)
+            for l1, l2, l3, sup, spend in cur.execute(f"""
+                    SELECT coalesce(f.cat_l1, 0), coalesce(f.cat_l2, 0), coalesce(f.cat_l3, 0), f.supplier_no, sum(f.spend)::DOUBLE
+                    FROM cube_facts f WHERE {cond}
+                    GROUP BY GROUPING SETS ((1), (1, 2), (1, 2, 3), (1, 2, 3, 4))""", params).fetchall():
+                prev[(l1, l2, l3, sup)] = spend
+    out = []
+    for nd in nodes.values():
+        p = None
+        if has_prev and nd["kind"] != "others":
+            g = nd["gkey"]
+            p = prev.get(g if len(g) == 4 else g + (None,), 0.0)
+        out.append({"id": nd["id"], "parent": nd["parent"], "kind": nd["kind"], "key": nd["key"], "name": nd["name"],
+                    "level": nd["level"], "spend": round(nd["spend"], 2),
+                    "share": nd["spend"] / total if total else None, "suppliers": nd["suppliers"],
+                    "prev_spend": p, "change": (nd["spend"] / p - 1) if p and p > 0 else None,
+                    "classified_share": None if nd["id"].startswith("x")
+                    else (nd["full"] / nd["spend"] if nd["spend"] else None)})
+    return pd.DataFrame(out, columns=["id", "parent", "kind", "key", "name", "level", "spend", "share", "suppliers",
+                                      "prev_spend", "change", "classified_share"])
+
+
+def cube_target(df: pd.DataFrame, node_id: str) -> tuple[list[tuple[str, object]], str]:
+    """Where a node of spend_tree opens in the spend cube: the drill path (dimension, key) down to
+    the node and the dimension to show next. A supplier opens its accounts within the category;
+    'others' opens the suppliers of its category."""
+    from .cube import DRILL_NEXT
+    rows = df.set_index("id")
+    if node_id not in rows.index:
+        raise KeyError(node_id)
+    chain = []
+    nid = node_id
+    while nid:
+        chain.insert(0, nid)
+        nid = rows.at[nid, "parent"]
+    drill: list[tuple[str, object]] = []
+    show = "category_l1"
+    for nid in chain:
+        kind, key, level = rows.at[nid, "kind"], rows.at[nid, "key"], int(rows.at[nid, "level"])
+        if kind == "category":
+            dim = f"category_l{level}"
+            drill.append((dim, int(key)))
+            show = DRILL_NEXT[dim]
+        elif kind == "excluded":
+            drill.append(("category_l1", int(key)))
+            show = "account"
+        elif kind == "unclassified":
+            drill.append(("category_l1", None))
+            show = "supplier"
+        elif kind == "rest":
+            show = f"category_l{level}"          # the parent's spend not below any child
+        elif kind == "supplier":
+            drill.append(("supplier", key))
+            show = "account"
+        elif kind == "others":
+            show = "supplier"
+    return drill, show

@@ -70,3 +70,9 @@ def options(db: str, ver: int) -> dict:
 def args() -> tuple[str, int]:
     """The cache key of the current store: its file and data version."""
     return str(db_path()), version()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def spend_tree(db: str, ver: int, view: cube.View, top: int):
+    from analytics.tree import spend_tree as build
+    return build(cursor(), view, top)

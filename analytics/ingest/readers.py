@@ -317,3 +317,28 @@ def read_parquet(name: str, data: bytes) -> RawTable:
     out = pa.table(columns) if columns else pa.table({})
     source_rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
     return RawTable(name, headers, out, source_rows, [], {"format": "parquet"})
+
+
+def read_rows(name: str, data: bytes, required: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """A small table file (rules, category tree) as its header and (file row number, cells) rows:
+    .xlsx/.xls/.ods (the first sheet) or delimited text. The header is the first row that has a
+    cell equal to ``required`` (ignoring case); rows above it (titles, notes) are skipped."""
+    suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    if suffix in ("xlsx", "xlsm", "xls", "ods"):
+        import python_calamine as cal
+        try:
+            wb = cal.CalamineWorkbook.from_filelike(io.BytesIO(data))
+            grid = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine raises several error types for damaged files
+            raise IngestError("bad_format", f"the workbook could not be opened ({str(exc)[:120]}). Open it in "
+                              "Excel and save it again as .xlsx.", file=name) from None
+        rows = [[_cell_text(v).strip() for v in r] for r in grid]
+    else:
+        text, _enc = decode(data)
+        lines = text.splitlines()
+        delim = sniff_delimiter(lines[:50])
+        rows = [[c.strip() for c in r] for r in csv.reader(lines, delimiter=delim)]
+    for i, r in enumerate(rows):
+        if any(c.lower() == required.lower() for c in r):
+            return r, [(i + 1 + k + 1, cells) for k, cells in enumerate(rows[i + 1:])]
+    raise IngestError("no_header_named", f"no header row with a column '{required}' was found", file=name, column=required)

@@ -1,0 +1,323 @@
+"""Klassificering: the review queue with suggestions, the rules in their precedence, the
+category tree (edit, import, export, CPV, undo) and the coverage against the 80-90 % target."""
+
+import pandas as pd
+import streamlit as st
+
+from analytics import classify, review
+from analytics import tree as catree
+from analytics.export import Sheet, xlsx_bytes
+from analytics.ingest import IngestError
+from analytics.ledger import has_data
+from ui import format as fmt
+from ui.charts.tree import coverage_bars
+from ui.db import cursor
+from ui.i18n import current_lang, error_text, t
+from ui.widgets import empty_state, kpi_row
+
+lang = current_lang()
+cur = cursor()
+st.title(t("cls.title"))
+st.caption(t("cls.intro"))
+done = st.session_state.pop("cls_done", None)
+if done:
+    st.success(done, icon=":material/check_circle:")
+
+nodes = catree.nodes(cur)
+paths = dict(zip(nodes.category_id, nodes.path))
+by_path = {p: c for c, p in paths.items()}
+
+
+def _run(action, ok_text) -> None:
+    """Run an edit; show a clear error instead of a stack trace; remember the result text
+    (``ok_text`` may be a function, evaluated after the edit)."""
+    try:
+        with st.spinner(t("cls.working")):
+            action()
+    except IngestError as exc:
+        st.error(error_text(exc), icon=":material/error:")
+        return
+    st.session_state["cls_done"] = ok_text() if callable(ok_text) else ok_text
+    st.rerun()
+
+
+s = classify.summary(cur)
+cov = review.coverage(cur)
+lo, hi = review.TARGET_BAND
+share = s["classified_share"]
+kpi_row([
+    (t("cls.kpi_classified"), fmt.percent(share, lang), t("cls.kpi_classified_help", lo=fmt.percent(lo, lang, 0),
+                                                            hi=fmt.percent(hi, lang, 0))),
+    (t("cls.kpi_unclassified"), fmt.msek(s["unclassified_spend"], lang), None),
+    (t("cls.kpi_excluded"), fmt.msek(s["excluded_spend"], lang), t("cls.kpi_excluded_help")),
+    (t("cls.kpi_rules"), fmt.number(s["rules"], lang), None),
+])
+if share is not None:
+    st.progress(min(1.0, share), text=t("cls.band_ok" if share >= lo else "cls.band_below",
+                                           lo=fmt.percent(lo, lang, 0), hi=fmt.percent(hi, lang, 0)))
+
+tab_review, tab_rules, tab_tree, tab_cov = st.tabs([t("cls.tab_review"), t("cls.tab_rules"), t("cls.tab_tree"),
+                                                    t("cls.tab_coverage")])
+
+# ------------------------------------------------------------ review queue
+with tab_review:
+    if not has_data(cur):
+        empty_state(st.session_state["_pages"]["upload"])
+    else:
+        c1, c2, c3 = st.columns([2, 1, 2])
+        by = c1.segmented_control(t("cls.queue_by"), ["supplier", "account"], default="supplier", key="cls_by",
+                                  format_func=lambda v: t(f"cls.queue_by_{v}")) or "supplier"
+        only_new = c2.toggle(t("cls.only_new"), key="cls_only_new", help=t("cls.only_new_help"))
+        threshold = c3.slider(t("cls.threshold"), 0.5, 1.0, 0.9, 0.05, key="cls_threshold", help=t("cls.threshold_help"))
+        q = review.queue(cur, 300) if by == "supplier" else review.account_queue(cur, 300)
+        if only_new:
+            q = q[q.new.fillna(False)]
+        if q.empty:
+            st.success(t("cls.queue_empty"), icon=":material/task_alt:")
+        else:
+            st.caption(t("cls.queue_caption", n=fmt.number(len(q), lang), spend=fmt.msek(q.spend.sum(), lang)))
+            table = pd.DataFrame({
+                "accept": False,
+                "name": q.supplier if by == "supplier" else q.account.astype(str) + " " + q.account_text.fillna(""),
+                "new": q.new.fillna(False).astype(bool),
+                "spend": q.spend.round(0), "share": q.share,
+                "detail": (q.org_no.fillna("") + " · " + q.account_text.fillna("")) if by == "supplier"
+                else q.suppliers.astype(str) + " " + t("cls.suppliers_word"),
+                "category": q.category, "confidence": q.confidence,
+                "source": [t(f"cls.source_{s}") if isinstance(s, str) else "" for s in q.source],
+            })
+            edited = st.data_editor(
+                table, key=f"cls_queue_{by}", hide_index=True, width="stretch", height=420,
+                disabled=["name", "new", "spend", "share", "detail", "confidence", "source"],
+                column_config={
+                    "accept": st.column_config.CheckboxColumn(t("cls.col_accept"), width="small"),
+                    "name": st.column_config.TextColumn(t("cls.col_supplier") if by == "supplier" else t("cls.col_account")),
+                    "new": st.column_config.CheckboxColumn(t("cls.col_new"), width="small"),
+                    "spend": st.column_config.NumberColumn(t("cls.col_spend"), format="localized"),
+                    "share": st.column_config.ProgressColumn(t("cls.col_share"), format="percent", min_value=0.0,
+                                                             max_value=float(max(0.01, q.share.max() or 0.01))),
+                    "detail": st.column_config.TextColumn(t("cls.col_detail")),
+                    "category": st.column_config.SelectboxColumn(t("cls.col_category"), options=sorted(by_path),
+                                                                 width="large"),
+                    "confidence": st.column_config.ProgressColumn(t("cls.col_confidence"), format="percent",
+                                                                  min_value=0.0, max_value=1.0),
+                    "source": st.column_config.TextColumn(t("cls.col_source")),
+                })
+
+            def _items(mask) -> list[dict]:
+                out = []
+                for i in q.index[mask]:
+                    path = edited.at[i, "category"] if i in edited.index else None
+                    if not isinstance(path, str) or path not in by_path:
+                        continue
+                    item = {"category_id": by_path[path]}
+                    if by == "supplier":
+                        item["supplier_key"] = q.at[i, "supplier_key"]
+                    else:
+                        item["account"] = q.at[i, "account"]
+                    out.append(item)
+                return out
+            chosen = edited["accept"].to_numpy()
+            confident = (q.confidence.fillna(0) >= threshold).to_numpy()
+            b1, b2 = st.columns(2)
+            before = fmt.percent(share, lang)
+            if b1.button(t("cls.accept_selected", n=int(chosen.sum())), key="cls_accept", type="primary",
+                         disabled=not chosen.any()):
+                items = _items(chosen)
+                if not items:
+                    st.warning(t("cls.pick_category"))
+                else:
+                    _run(lambda: review.accept(cur, items), lambda: t(
+                        "cls.accepted", n=len(items), before=before,
+                        after=fmt.percent(classify.summary(cur)["classified_share"], lang)))
+            if b2.button(t("cls.accept_confident", n=int(confident.sum()), threshold=fmt.percent(threshold, lang, 0)),
+                         key="cls_accept_all", disabled=not confident.any()):
+                items = _items(confident)
+                _run(lambda: review.accept(cur, items), lambda: t(
+                    "cls.accepted", n=len(items), before=before,
+                    after=fmt.percent(classify.summary(cur)["classified_share"], lang)))
+
+# ------------------------------------------------------------ rules
+with tab_rules:
+    st.markdown(t("cls.precedence"))
+    rules = classify.rules_table(cur)
+    kinds = {k: t(f"cls.kind_{k}") for k in classify.RULE_KINDS}
+
+    def _match(r) -> str:
+        parts = []
+        if r.org_no:
+            parts.append(f"{r.org_no[:6]}-{r.org_no[6:]}")
+        if r.supplier:
+            parts.append(str(r.supplier))
+        if isinstance(r.account_from, str):
+            parts.append(t("cls.match_account", acct=r.account_from if r.account_from == r.account_to
+                           else f"{r.account_from}–{r.account_to}"))
+        if isinstance(r.keyword, str):
+            parts.append(f"»{r.keyword}«")
+        if isinstance(r.legal_form, str):
+            parts.append(t(f"legal.{r.legal_form}"))
+        if pd.notna(r.batch_id):
+            parts.append(t("cls.match_line", batch=int(r.batch_id), row=int(r.source_row)))
+        return " · ".join(parts)
+    shown = pd.DataFrame({
+        "rule_id": rules.rule_id, "step": rules.step, "kind": [kinds[k] for k in rules.kind],
+        "match": [_match(r) for r in rules.itertuples()], "category": rules.category.fillna(t("cls.excluded_word")),
+        "active": rules.active, "spend": rules.spend.round(0), "lines": rules.lines, "note": rules.note,
+    })
+    st.dataframe(shown, hide_index=True, width="stretch", height=360, column_config={
+        "rule_id": st.column_config.NumberColumn("#", width="small"),
+        "step": st.column_config.NumberColumn(t("cls.col_step"), width="small"),
+        "kind": t("cls.col_kind"), "match": t("cls.col_match"), "category": t("cls.col_category"),
+        "active": st.column_config.CheckboxColumn(t("cls.col_active"), width="small"),
+        "spend": st.column_config.NumberColumn(t("cls.col_caught_spend"), format="localized"),
+        "lines": st.column_config.NumberColumn(t("cls.col_caught_lines"), format="localized"),
+        "note": t("cls.col_note")})
+
+    with st.form("cls_new_rule", clear_on_submit=False):
+        st.markdown(f"**{t('cls.new_rule')}**")
+        f1, f2, f3 = st.columns(3)
+        kind = f1.selectbox(t("cls.col_kind"), classify.RULE_KINDS, format_func=kinds.get, key="cls_rule_kind")
+        org = f2.text_input(t("cls.f_org"), key="cls_rule_org", help=t("cls.f_org_help"))
+        name = f3.text_input(t("cls.f_supplier"), key="cls_rule_supplier")
+        f4, f5, f6 = st.columns(3)
+        acct = f4.text_input(t("cls.f_account"), key="cls_rule_acct", help=t("cls.f_account_help"))
+        kw = f5.text_input(t("cls.f_keyword"), key="cls_rule_kw")
+        cat = f6.selectbox(t("cls.col_category"), [None] + sorted(by_path), key="cls_rule_cat",
+                           format_func=lambda p: t("cls.excluded_word") if p is None else p)
+        f7, f8, f9 = st.columns(3)
+        public = f7.checkbox(t("cls.f_public"), key="cls_rule_public")
+        line = f8.text_input(t("cls.f_line"), key="cls_rule_line", help=t("cls.f_line_help"))
+        note = f9.text_input(t("cls.col_note"), key="cls_rule_note")
+        if st.form_submit_button(t("cls.add_rule"), type="primary"):
+            def _add():
+                batch = row = None
+                if line.strip():
+                    b, _, r = line.replace(" ", "").partition(":")
+                    if not (b.isdigit() and r.isdigit()):
+                        raise classify.RuleError("rule_line", "write the line as batch:row, e.g. 3:1520")
+                    batch, row = int(b), int(r)
+                lo_acct, hi_acct = classify.parse_account_range(acct)
+                classify.add_rules(cur, [classify.Rule(kind, by_path.get(cat), org or None, name or None, lo_acct, hi_acct,
+                                                       kw or None, "public" if public else None, batch, row,
+                                                       True, note or None)])
+            _run(_add, t("cls.rule_added"))
+
+    r1, r2 = st.columns([3, 2])
+    picked = r1.multiselect(t("cls.pick_rules"), list(rules.rule_id), key="cls_pick_rules",
+                            format_func=lambda i: f"#{i} {shown.set_index('rule_id').at[i, 'kind']}: "
+                                                  f"{shown.set_index('rule_id').at[i, 'match']}")
+    a1, a2 = r2.columns(2)
+    if a1.button(t("cls.toggle_rules"), key="cls_toggle", disabled=not picked, width="stretch"):
+        def _toggle():
+            for rid in picked:
+                r = classify.get_rule(cur, int(rid))
+                r.active = not r.active
+                classify.update_rule(cur, int(rid), r)
+        _run(_toggle, t("cls.rules_toggled", n=len(picked)))
+    if a2.button(t("cls.delete_rules"), key="cls_delete", disabled=not picked, width="stretch"):
+        _run(lambda: classify.delete_rules(cur, [int(i) for i in picked]), t("cls.rules_deleted", n=len(picked)))
+
+    st.markdown(f"**{t('cls.rules_files')}**")
+    e1, e2 = st.columns(2)
+    table = classify.export_rules(cur)
+    e1.download_button(t("cls.export_xlsx"), data=lambda: xlsx_bytes([Sheet("Regler", table)]),
+                       file_name="spendkollen-regler.xlsx", key="cls_rules_xlsx", icon=":material/download:")
+    e2.download_button(t("cls.export_csv"), data=table.to_csv(index=False).encode("utf-8"),
+                       file_name="spendkollen-regler.csv", mime="text/csv", key="cls_rules_csv")
+    up = st.file_uploader(t("cls.import_rules"), type=["xlsx", "csv"], key="cls_rules_file",
+                          help=t("cls.import_rules_help", columns=", ".join(classify.RULE_FILE_COLUMNS)))
+    replace = st.checkbox(t("cls.import_replace"), key="cls_rules_replace")
+    if up is not None and st.button(t("cls.import_go"), key="cls_rules_go"):
+        _run(lambda: classify.import_rules(cur, up.name, up.getvalue(), replace=replace),
+             t("cls.rules_imported", file=up.name))
+
+# ------------------------------------------------------------ tree
+with tab_tree:
+    st.caption(t("cls.tree_intro"))
+    st.dataframe(nodes[["path", "level", "code"]], hide_index=True, width="stretch", height=300, column_config={
+        "path": t("cls.col_category"), "level": st.column_config.NumberColumn(t("cls.col_level"), width="small"),
+        "code": t("cls.col_cpv")})
+    ids = list(nodes.category_id)
+    label = paths.get
+    op = st.segmented_control(t("cls.tree_op"), ["add", "rename", "move", "merge", "delete"], default="add",
+                              key="cls_tree_op", format_func=lambda v: t(f"cls.op_{v}")) or "add"
+    with st.form(f"cls_tree_{op}"):
+        if op == "add":
+            parent = st.selectbox(t("cls.f_parent"), [None] + [i for i in ids if nodes.set_index("category_id").at[i, "level"] < 3],
+                                  format_func=lambda i: t("cls.top_level") if i is None else label(i), key="cls_t_parent")
+            new_name = st.text_input(t("cls.f_name"), key="cls_t_name")
+            go = st.form_submit_button(t("cls.op_add"), type="primary")
+            if go:
+                _run(lambda: catree.add_node(cur, parent, new_name), t("cls.tree_done"))
+        elif op == "rename":
+            node = st.selectbox(t("cls.f_node"), ids, format_func=label, key="cls_t_node")
+            new_name = st.text_input(t("cls.f_name"), key="cls_t_rename")
+            if st.form_submit_button(t("cls.op_rename"), type="primary"):
+                _run(lambda: catree.rename_node(cur, node, new_name), t("cls.tree_done"))
+        elif op == "move":
+            node = st.selectbox(t("cls.f_node"), ids, format_func=label, key="cls_t_move_node")
+            parent = st.selectbox(t("cls.f_parent"), [None] + ids, key="cls_t_move_parent",
+                                  format_func=lambda i: t("cls.top_level") if i is None else label(i))
+            if st.form_submit_button(t("cls.op_move"), type="primary"):
+                _run(lambda: catree.move_node(cur, node, parent), t("cls.tree_done"))
+        elif op == "merge":
+            src = st.selectbox(t("cls.f_merge_from"), ids, format_func=label, key="cls_t_src")
+            tgt = st.selectbox(t("cls.f_merge_into"), ids, format_func=label, key="cls_t_tgt")
+            if st.form_submit_button(t("cls.op_merge"), type="primary"):
+                _run(lambda: catree.merge_nodes(cur, src, tgt), t("cls.tree_done"))
+        else:
+            node = st.selectbox(t("cls.f_node"), ids, format_func=label, key="cls_t_del")
+            to = st.selectbox(t("cls.f_reassign"), [None] + ids, key="cls_t_reassign",
+                              format_func=lambda i: t("cls.reassign_none") if i is None else label(i))
+            if st.form_submit_button(t("cls.op_delete"), type="primary"):
+                _run(lambda: catree.delete_node(cur, node, to), t("cls.tree_done"))
+
+    vers = catree.versions(cur, 20)
+    u1, u2 = st.columns([3, 1])
+    open_versions = vers[~vers.undone]
+    if len(open_versions):
+        last = open_versions.iloc[0]
+        u1.caption(t("cls.last_edit", action=t(f"action.{last.action}"), actor=last.actor,
+                     at=fmt.date(last.created_at, lang)))
+    if u2.button(t("cls.undo"), key="cls_undo", disabled=open_versions.empty, width="stretch",
+                 icon=":material/undo:"):
+        _run(lambda: catree.undo(cur), t("cls.undone"))
+
+    st.markdown(f"**{t('cls.tree_files')}**")
+    x1, x2 = st.columns(2)
+    tree_table = catree.export_tree(cur)
+    x1.download_button(t("cls.export_xlsx"), data=lambda: xlsx_bytes([Sheet("Kategoriträd", tree_table)]),
+                       file_name="spendkollen-kategoritrad.xlsx", key="cls_tree_xlsx", icon=":material/download:")
+    x2.download_button(t("cls.export_csv"), data=tree_table.to_csv(index=False).encode("utf-8"),
+                       file_name="spendkollen-kategoritrad.csv", mime="text/csv", key="cls_tree_csv")
+    kind_of_file = st.radio(t("cls.tree_file_kind"), ["tree", "cpv"], horizontal=True, key="cls_tree_kind",
+                            format_func=lambda v: t(f"cls.tree_file_{v}"))
+    tf = st.file_uploader(t("cls.import_tree"), type=["xlsx", "csv"], key="cls_tree_file",
+                          help=t("cls.import_tree_help") if kind_of_file == "tree" else t("cls.import_cpv_help"))
+    mode = st.radio(t("cls.tree_mode"), ["merge", "replace"], horizontal=True, key="cls_tree_mode",
+                    format_func=lambda v: t(f"cls.tree_mode_{v}"))
+    if tf is not None and st.button(t("cls.import_go"), key="cls_tree_go"):
+        def _import():
+            rows = (catree.read_cpv_file(tf.name, tf.getvalue(), lang=lang) if kind_of_file == "cpv"
+                    else catree.read_tree_file(tf.name, tf.getvalue()))
+            res = catree.import_tree(cur, rows, replace=mode == "replace", source=tf.name)
+            st.session_state["cls_tree_result"] = res
+        _run(_import, t("cls.tree_imported", file=tf.name))
+
+# ------------------------------------------------------------ coverage
+with tab_cov:
+    lv = cov["levels"]
+    kpi_row([(t("cls.level", level=n), fmt.percent(lv[n]["spend_share"], lang),
+              t("cls.level_help", lines=fmt.percent(lv[n]["line_share"], lang))) for n in (1, 2, 3)])
+    if not cov["by_unit"].empty:
+        st.plotly_chart(coverage_bars(cov["by_unit"], cov["target"], title=t("cls.by_unit"), x_title=t("cls.kpi_classified"),
+                                      band=t("cls.target_band")), width="stretch", key="cls_cov_chart")
+        st.dataframe(cov["by_unit"].rename(columns={"org_unit": t("dim.org_unit")}), hide_index=True, width="stretch",
+                     column_config={"spend": st.column_config.NumberColumn(t("cls.col_spend"), format="localized"),
+                                    "classified_spend": st.column_config.NumberColumn(t("cls.col_classified_spend"),
+                                                                                      format="localized"),
+                                    "lines": st.column_config.NumberColumn(t("cls.col_lines"), format="localized"),
+                                    "classified_lines": st.column_config.NumberColumn(t("cls.col_classified_lines"),
+                                                                                      format="localized"),
+                                    "share": st.column_config.ProgressColumn(t("cls.col_share_classified"),
+                                                                             format="percent", min_value=0.0, max_value=1.0)})
