@@ -409,6 +409,8 @@ def rules_table(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM class_rules r
         LEFT JOIN (SELECT rule_id, sum(amount) AS spend, count(*) AS lines FROM ledger_lines
                    WHERE rule_id IS NOT NULL GROUP BY rule_id) s USING (rule_id)""").df()
+    for c in ("org_no", "supplier", "account_from", "account_to", "keyword", "legal_form", "note"):
+        df[c] = pd.Series([v if isinstance(v, str) else None for v in df[c]], dtype=object, index=df.index)
     df.insert(1, "step", [STEP_NO[k] for k in df.kind])
     df.insert(11, "category", [" / ".join(names[c]["path"]) if c in names else None
                                for c in df.category_id.astype(object).where(df.category_id.notna(), None)])

@@ -7,8 +7,9 @@ Suggestions, strongest first (confidence 0-1):
   its classified spend in that category (at most 0.95);
 - the account text: the most similar text of an account whose classified spend goes mostly to
   one category (rapidfuzz token-set similarity, x 0.8);
-- the supplier name: the most similar name of a classified supplier (rapidfuzz WRatio, x 0.7),
-  only from a similarity of 80.
+- the supplier name: the most similar name of a classified supplier, compared without legal-form
+  words such as AB (rapidfuzz WRatio, x 0.7), only from a similarity of 80; never for sole
+  traders (their names are personal data).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz, process, utils
 
 from .classify import Rule, add_rules, category_names
 from .cube import SOLE_TRADER_PREFIX
@@ -36,7 +37,7 @@ class Suggestion:
 
 
 def _latest_upload(cur) -> tuple[str | None, bool]:
-    rows = cur.execute("""SELECT upload_id, count(*) OVER () FROM batches WHERE status = 'active'
+    rows = cur.execute("""SELECT upload_id, count(*) OVER () FROM batches WHERE status = 'loaded'
                           GROUP BY upload_id ORDER BY max(uploaded_at) DESC, max(batch_id) DESC LIMIT 1""").fetchall()
     if not rows:
         return None, False
@@ -99,8 +100,8 @@ def _dominant(cur, key: str) -> dict:
     return {r[0]: (r[1], float(r[2])) for r in rows}
 
 
-def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, supplier_name: str | None = None,
-            account_text: str | None = None, *, _cache: dict | None = None) -> Suggestion | None:
+def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, account_text: str | None = None, *,
+            _cache: dict | None = None) -> Suggestion | None:
     """The best suggestion for a supplier and/or an account text (see the module docstring)."""
     cache = _cache if _cache is not None else {}
     if "sup" not in cache:
@@ -108,8 +109,12 @@ def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, sup
         acct = _dominant(cur, "account_text")
         cache["acct_texts"] = list(acct)
         cache["acct"] = acct
-        names = dict(cur.execute("SELECT supplier_key, name FROM suppliers WHERE legal_form IS DISTINCT FROM 'sole_trader'").fetchall())
-        cache["names"] = {names[k]: k for k in cache["sup"] if k in names}
+        # names compared without legal-form words (AB, HB ...), as the loader normalises them
+        norm = dict(cur.execute("""SELECT supplier_key, any_value(supplier_name_norm) FROM ledger_lines
+                                   WHERE supplier_name_norm IS NOT NULL AND legal_form IS DISTINCT FROM 'sole_trader'
+                                   GROUP BY supplier_key""").fetchall())
+        cache["norm"] = norm
+        cache["names"] = {norm[k]: k for k in cache["sup"] if k in norm}
         cache["name_list"] = list(cache["names"])
     best: list[Suggestion] = []
     if supplier_key and supplier_key in cache["sup"]:
@@ -117,13 +122,14 @@ def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, sup
         best.append(Suggestion(cid, round(min(0.95, share), 3), "supplier", supplier_key))
     if account_text and cache["acct_texts"]:
         hit = process.extractOne(account_text, cache["acct_texts"], scorer=fuzz.token_set_ratio,
-                                 processor=lambda s: s.lower(), score_cutoff=MIN_TEXT_SCORE)
+                                 processor=utils.default_process, score_cutoff=MIN_TEXT_SCORE)
         if hit:
             cid, share = cache["acct"][hit[0]]
             best.append(Suggestion(cid, round(hit[1] / 100 * 0.8 * share, 3), "account_text", hit[0]))
+    supplier_name = cache["norm"].get(supplier_key) if supplier_key else None
     if supplier_name and cache["name_list"]:
         hit = process.extractOne(supplier_name, cache["name_list"], scorer=fuzz.WRatio,
-                                 processor=lambda s: s.lower(), score_cutoff=MIN_NAME_SCORE)
+                                 processor=utils.default_process, score_cutoff=MIN_NAME_SCORE)
         if hit and cache["names"][hit[0]] != supplier_key:
             cid, share = cache["sup"][cache["names"][hit[0]]]
             best.append(Suggestion(cid, round(hit[1] / 100 * 0.7 * share, 3), "supplier_name", hit[0]))
@@ -136,10 +142,9 @@ def _with_suggestions(cur, df: pd.DataFrame, by: str) -> pd.DataFrame:
     sugg = []
     for row in df.itertuples(index=False):
         if by == "supplier":
-            masked = str(row.supplier or "").startswith(SOLE_TRADER_PREFIX)
-            s = suggest(cur, row.supplier_key, None if masked else row.supplier, row.account_text, _cache=cache)
+            s = suggest(cur, row.supplier_key, row.account_text, _cache=cache)
         else:
-            s = suggest(cur, None, None, row.account_text, _cache=cache)
+            s = suggest(cur, None, row.account_text, _cache=cache)
         sugg.append(s)
     df = df.copy()
     df["category_id"] = pd.array([s.category_id if s else None for s in sugg], dtype="Int64")

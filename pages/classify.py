@@ -145,10 +145,10 @@ with tab_rules:
 
     def _match(r) -> str:
         parts = []
-        if r.org_no:
+        if isinstance(r.org_no, str):
             parts.append(f"{r.org_no[:6]}-{r.org_no[6:]}")
-        if r.supplier:
-            parts.append(str(r.supplier))
+        if isinstance(r.supplier, str):
+            parts.append(r.supplier)
         if isinstance(r.account_from, str):
             parts.append(t("cls.match_account", acct=r.account_from if r.account_from == r.account_to
                            else f"{r.account_from}–{r.account_to}"))

@@ -66,9 +66,10 @@ for row in df.itertuples(index=False):
         label = labels.get(row.kind, row.name) if row.kind != "category" else row.name
         names[row.id] = ("· " * (row.level - 1)) + f"{label} ({fmt.msek(row.spend, lang)})"
 s1, s2 = st.columns([4, 1])
-pick = s1.selectbox(t("tree.pick"), list(names), format_func=names.get, key="tree_pick")
-if s2.button(t("tree.open"), key="tree_open", width="stretch", type="primary") and pick:
-    _open(pick)
+by_label = {label: nid for nid, label in names.items()}
+pick = s1.selectbox(t("tree.pick"), list(by_label), key="tree_pick")
+if s2.button(t("tree.open"), key="tree_open", width="stretch", type="primary") and pick in by_label:
+    _open(by_label[pick])
 
 tot = df[df.parent == ""].spend.sum()
 cls = df[(df.parent == "") & (df.kind == "category")].spend.sum()

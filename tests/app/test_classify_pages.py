@@ -1,0 +1,98 @@
+"""AppTest of the classification page (review queue, rules, tree edits with undo) and the
+category-tree page (treemap, opening a node in the spend cube), on a small crafted ledger."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics.ingest import load_files
+from analytics.store import connect
+from tests.unit.test_classify import LINES, A, ledger
+
+TIMEOUT = 180
+ROOT = Path(__file__).resolve().parents[2]
+ROWS = LINES + [("Alfa AB", A, "65990", "Övriga tjänster", "", "", "Skola", "600,00", "2024-03-01")]
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    db = tmp_path / "cls.duckdb"
+    con = connect(db)
+    load_files(con.cursor(), [("reskontra.csv", ledger(ROWS))])
+    con.close()
+    monkeypatch.setenv("SPENDKOLLEN_DB", str(db))
+    monkeypatch.chdir(ROOT)
+
+    def make(page: str):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+        at.session_state["lang"] = "sv"
+        at.run()
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        return at
+    return make
+
+
+def metric(at, label: str) -> str:
+    return {m.label: m.value for m in at.metric}[label]
+
+
+def test_review_accept_suggestions_raises_coverage(app):
+    at = app("pages/classify.py")
+    assert at.title[0].value == "Klassificering"
+    assert metric(at, "Klassificerad spend") == "61,1 %"          # 1 650 of 2 700 influenceable
+    assert metric(at, "Exkluderat") == "0,0 MSEK"
+    at.slider(key="cls_threshold").set_value(0.8).run()
+    button = at.button(key="cls_accept_all")
+    assert "(1)" in button.label                                     # Alfa AB's 600, confidence 0.83
+    button.click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value.startswith("1 regler skapade. Klassificerad spend: 61,1 % → 83,3 %")
+    assert metric(at, "Klassificerad spend") == "83,3 %"             # (1 650 + 600) / 2 700
+
+
+def test_add_a_rule_and_see_a_clear_error(app):
+    at = app("pages/classify.py")
+    at.selectbox(key="cls_rule_kind").set_value("exclude")
+    at.text_input(key="cls_rule_org").set_value("12-34")
+    at.button[[b.label for b in at.button].index("Lägg till regel")].click().run()
+    assert at.error and "är inte ett organisationsnummer" in at.error[0].value
+    at.text_input(key="cls_rule_org").set_value("")
+    at.text_input(key="cls_rule_acct").set_value("99999")
+    at.button[[b.label for b in at.button].index("Lägg till regel")].click().run()
+    assert not at.exception, at.exception
+    assert metric(at, "Exkluderat") == "0,0 MSEK" and at.success       # Gamma's 50 kr excluded
+    assert metric(at, "Klassificerad spend") == "62,3 %"             # 1 650 of 2 650
+
+
+def test_tree_edit_and_undo(app):
+    at = app("pages/classify.py")
+    at.text_input(key="cls_t_name").set_value("Ny kategori")
+    at.button[[b.label for b in at.button].index("Lägg till")].click().run()
+    assert not at.exception, at.exception
+    assert "Ny kategori" in tree_paths(at)
+    at.button(key="cls_undo").click().run()
+    assert at.success[0].value == "Senaste ändringen av träd/regler är ångrad."
+    assert "Ny kategori" not in tree_paths(at)
+
+
+def tree_paths(at) -> list[str]:
+    frames = [d.value for d in at.dataframe if "path" in d.value.columns]
+    return list(frames[0]["path"])
+
+
+def test_tree_page_opens_a_node_in_the_cube(app):
+    at = app("pages/tree.py")
+    assert at.title[0].value == "Kategoriträd"
+    chart = at.get("plotly_chart")
+    assert chart, "the treemap is drawn"
+    pick = at.selectbox(key="tree_pick")
+    index = [i for i, o in enumerate(pick.options) if o.strip("· ").startswith("Måltider och livsmedel")][0]
+    pick.select_index(index).run()
+    at.button(key="tree_open").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Spendkub – vart pengarna går"
+    assert at.session_state["cube_rows"] == "category_l3"
+    assert [d for d, _ in at.session_state["cube_drill"]] == ["category_l1", "category_l2"]
+    assert {m.label: m.value for m in at.metric}["Rader"] == "2"       # Alfa's milk 1 000 and Delta's 150

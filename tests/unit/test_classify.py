@@ -1,0 +1,382 @@
+"""Classification rules, precedence, the tree and its versions, the review loop and the treemap,
+on small crafted ledgers with hand-computed figures."""
+
+import io
+import json
+
+import openpyxl
+import pytest
+
+from analytics import classify, cube, review
+from analytics import tree as catree
+from analytics.__main__ import main as cli
+from analytics.classify import Rule, RuleError
+from analytics.ingest import load_files
+from tests.conftest import REAL
+from tests.conftest import csv_bytes as text_bytes
+from tests.unit.test_cube import org
+
+A, B, C, PUB = org(556016068), org(556677889), org(916543210), org(212000014)
+HEADER = "Leverantör;Organisationsnummer;Konto;Kontotext;Beskrivning;CPV;Förvaltning;Belopp;Bokföringsdatum\n"
+LINES = [
+    # supplier, org, account, account text, description, cpv, unit, amount, date
+    ("Alfa AB", A, "64210", "Livsmedel", "mjölk", "", "Skola", "1000,00", "2024-01-15"),      # 1000
+    ("Alfa AB", A, "64410", "Kontorsmaterial", "pennor", "", "Skola", "200,00", "2024-01-16"),  # 200
+    ("Beta AB", B, "64410", "Kontorsmaterial", "papper", "", "Omsorg", "300,00", "2024-02-01"),  # 300
+    ("Gamma HB", C, "99999", "Okänt konto", "städning trappor", "", "Omsorg", "50,00", "2024-02-02"),  # 50
+    ("Gamma HB", C, "51110", "Arvoden", "arvode", "", "Omsorg", "70,00", "2024-02-03"),        # 70, class 5
+    ("Delta kommun", PUB, "64210", "Livsmedel", "", "", "Skola", "150,00", "2024-03-20"),      # 150, public
+    ("Epsilon AB", org(559123456), "99998", "Diverse", "", "15511000-3", "Skola", "400,00", "2024-03-21"),  # 400, CPV milk
+]
+TOTAL = 2170.0
+
+
+def ledger(rows=LINES) -> bytes:
+    return text_bytes(HEADER + "".join(";".join(r) + "\n" for r in rows), "utf-8")
+
+
+@pytest.fixture
+def loaded(store):
+    load_files(store, [("reskontra.csv", ledger())])
+    return store
+
+
+def cat(cur, *path) -> int:
+    cid = catree.node_for_path(cur, tuple(path), {}, create=False)
+    assert cid is not None, path
+    return cid
+
+
+def decided(cur) -> dict:
+    """supplier/account -> (category name or 'EXCLUDED' or None, step)."""
+    rows = cur.execute("""SELECT l.supplier_name || '/' || l.account, CASE WHEN l.excluded THEN 'EXCLUDED' ELSE c.name END,
+                                 l.class_step
+                          FROM ledger_lines l LEFT JOIN categories c USING (category_id)""").fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def test_default_rules_classify_by_account_and_exclude_class_5(loaded):
+    d = decided(loaded)
+    assert d["Alfa AB/64210"] == ("Livsmedel", 4)
+    assert d["Beta AB/64410"] == ("Kontorsmaterial", 4)
+    assert d["Gamma HB/99999"] == (None, None)
+    assert d["Gamma HB/51110"] == ("EXCLUDED", 1)
+    s = classify.summary(loaded)
+    assert s["excluded_spend"] == 70.0 and s["unclassified_spend"] == 450.0     # Gamma 50 + Epsilon 400
+    assert s["classified_spend"] + s["unclassified_spend"] + s["excluded_spend"] == pytest.approx(TOTAL)
+    assert s["classified_share"] == pytest.approx(1650 / 2100)
+
+
+# one table: the rules in force -> what Alfa's office line (64410, 200) and Gamma's 99999 line get
+PRECEDENCE = [
+    ("account rule only", [], ("Kontorsmaterial", 4), (None, None)),
+    ("keyword beats nothing", [("keyword", "Städ", dict(keyword="städning"))], ("Kontorsmaterial", 4),
+     ("Fastighetsskötsel och städ", 5)),
+    ("account beats keyword", [("keyword", "Livsmedel", dict(keyword="pennor"))], ("Kontorsmaterial", 4), (None, None)),
+    ("supplier beats account", [("supplier", "Livsmedel", dict(org_no=A))], ("Livsmedel", 3), (None, None)),
+    ("supplier split by account", [("supplier", "Livsmedel", dict(org_no=A)),
+                                   ("supplier", "Förbrukningsmaterial", dict(org_no=A, account_from="644"))],
+     ("Förbrukningsmaterial", 3), (None, None)),
+    ("supplier by name", [("supplier", "Städ", dict(supplier="gamma hb"))], ("Kontorsmaterial", 4),
+     ("Fastighetsskötsel och städ", 3)),
+    ("org number before name", [("supplier", "Livsmedel", dict(supplier="Alfa")),
+                                ("supplier", "Möbler", dict(org_no=A))], ("Möbler", 3), (None, None)),
+    ("exclusion beats supplier", [("supplier", "Livsmedel", dict(org_no=A)), ("exclude", None, dict(account_from="644"))],
+     ("EXCLUDED", 1), (None, None)),
+    ("longer account prefix wins", [("account", "Möbler", dict(account_from="64"))], ("Kontorsmaterial", 4), (None, None)),
+    ("account range", [("account", "Möbler", dict(account_from="99990", account_to="99999"))], ("Kontorsmaterial", 4),
+     ("Möbler", 4)),
+    ("supplier exclusion", [("exclude", None, dict(org_no=C))], ("Kontorsmaterial", 4), ("EXCLUDED", 1)),
+    ("inactive rule does nothing", [("exclude", None, dict(org_no=C, active=False))], ("Kontorsmaterial", 4), (None, None)),
+]
+LEAF = {"Städ": ("Entreprenad", "Fastighetsrelaterade tjänster", "Fastighetsskötsel och städ"),
+        "Livsmedel": ("Verksamhet & stöd", "Måltider och livsmedel", "Livsmedel"),
+        "Förbrukningsmaterial": ("Utrustning & material", "Material", "Förbrukningsmaterial"),
+        "Möbler": ("Utrustning & material", "Utrustning", "Möbler")}
+
+
+@pytest.mark.parametrize("name,rules,alfa_office,gamma", PRECEDENCE, ids=[p[0] for p in PRECEDENCE])
+def test_precedence(loaded, name, rules, alfa_office, gamma):
+    classify.add_rules(loaded, [Rule(kind, cat(loaded, *LEAF[c]) if c else None, **kw) for kind, c, kw in rules])
+    d = decided(loaded)
+    assert d["Alfa AB/64410"] == alfa_office
+    assert d["Gamma HB/99999"] == gamma
+    s = classify.summary(loaded)
+    assert s["classified_spend"] + s["unclassified_spend"] + s["excluded_spend"] == pytest.approx(TOTAL)
+
+
+def test_public_bodies_excluded_only_when_switched_on(loaded):
+    assert decided(loaded)["Delta kommun/64210"] == ("Livsmedel", 4)
+    rid = loaded.execute("SELECT rule_id FROM class_rules WHERE legal_form = 'public'").fetchall()[0][0]
+    r = classify.get_rule(loaded, rid)
+    r.active = True
+    classify.update_rule(loaded, rid, r)
+    assert decided(loaded)["Delta kommun/64210"] == ("EXCLUDED", 1)
+    assert classify.summary(loaded)["excluded_spend"] == 220.0
+
+
+def test_single_line_exclusion(loaded):
+    batch, row = loaded.execute("SELECT batch_id, source_row FROM ledger_lines WHERE supplier_name = 'Beta AB'").fetchall()[0]
+    classify.add_rules(loaded, [Rule("exclude", batch_id=batch, source_row=row, note="felbokning")])
+    assert decided(loaded)["Beta AB/64410"] == ("EXCLUDED", 1)
+    table = classify.rules_table(loaded)
+    mine = table[table.batch_id.fillna(-1) == batch]
+    assert (mine.spend.iloc[0], mine.lines.iloc[0]) == (300.0, 1)
+
+
+def test_cpv_code_on_a_line_classifies_it(loaded):
+    assert decided(loaded)["Epsilon AB/99998"] == (None, None)
+    rows = [(("Livsmedel (15)",), "15000000"), (("Livsmedel (15)", "Mejeriprodukter (155)"), "15500000"),
+            (("Livsmedel (15)", "Mejeriprodukter (155)", "Mjölk (1551)"), "15510000")]
+    catree.import_tree(loaded, rows)
+    assert decided(loaded)["Epsilon AB/99998"] == ("Mjölk (1551)", 2)
+    # a supplier rule does not override the line's own CPV code
+    classify.add_rules(loaded, [Rule("supplier", cat(loaded, *LEAF["Möbler"]), org_no=org(559123456))])
+    assert decided(loaded)["Epsilon AB/99998"] == ("Mjölk (1551)", 2)
+
+
+def test_rules_show_what_they_catch_and_changes_are_audited(loaded):
+    before = loaded.execute("SELECT count(*) FROM audit_log WHERE action LIKE 'rule_%'").fetchall()[0][0]
+    ids = classify.add_rules(loaded, [Rule("supplier", cat(loaded, *LEAF["Livsmedel"]), org_no=A)])
+    table = classify.rules_table(loaded).set_index("rule_id")
+    assert (table.at[ids[0], "spend"], table.at[ids[0], "lines"], table.at[ids[0], "step"]) == (1200.0, 2, 3)
+    office = table[(table.kind == "account") & (table.account_from == "64410")]
+    assert (office.spend.iloc[0], office.lines.iloc[0]) == (300.0, 1)            # only Beta's line is left to it
+    classify.delete_rules(loaded, ids)
+    assert decided(loaded)["Alfa AB/64410"] == ("Kontorsmaterial", 4)
+    actions = [r[0] for r in loaded.execute("SELECT action FROM audit_log WHERE action LIKE 'rule_%' ORDER BY audit_id").fetchall()]
+    assert actions[before:] == ["rule_add", "rule_delete"]
+
+
+@pytest.mark.parametrize("rule,code", [
+    (Rule("supplier", None, org_no=A), "rule_no_category"),
+    (Rule("supplier", 1), "rule_no_supplier"),
+    (Rule("account", 1, account_from="641-6430"), "rule_account_length"),
+    (Rule("account", 1), "rule_no_account"),
+    (Rule("keyword", 1), "rule_no_keyword"),
+    (Rule("exclude"), "rule_empty"),
+    (Rule("supplier", 1, org_no="12345"), "rule_org_no"),
+    (Rule("account", 99999, account_from="64"), "rule_unknown_category"),
+    (Rule("magic", 1), "rule_kind"),
+    (Rule("account", 1, account_from="64", legal_form="public"), "rule_only_exclude"),
+])
+def test_bad_rules_are_refused_with_a_reason(loaded, rule, code):
+    before = loaded.execute("SELECT count(*) FROM class_rules").fetchall()[0][0]
+    with pytest.raises(RuleError) as err:
+        classify.add_rules(loaded, [rule])
+    assert err.value.code == code
+    assert loaded.execute("SELECT count(*) FROM class_rules").fetchall()[0][0] == before
+
+
+def test_account_ranges_parse():
+    assert classify.parse_account_range("641 – 643") == ("641", "643")
+    assert classify.parse_account_range("5") == ("5", "5")
+    assert classify.parse_account_range("64110.0") == ("64110", "64110")
+    assert classify.normalise_org_no("SE556016068001")[:9] == "556016068"
+    assert classify.normalise_org_no("16" + A.replace("-", "")) == A.replace("-", "")
+
+
+# ------------------------------------------------------------------ tree edits and versions
+
+def spend_of(cur, name) -> float:
+    return cur.execute("""SELECT coalesce(sum(l.amount), 0) FROM ledger_lines l JOIN categories c USING (category_id)
+                          WHERE c.name = ?""", [name]).fetchall()[0][0]
+
+
+def test_delete_with_reassignment_moves_spend_and_undo_restores(loaded):
+    office = cat(loaded, "Organisation", "Kontor", "Kontorsmaterial")
+    food = cat(loaded, *LEAF["Livsmedel"])
+    assert spend_of(loaded, "Kontorsmaterial") == 500
+    catree.delete_node(loaded, office, food)
+    assert spend_of(loaded, "Livsmedel") == 1650 and catree.node_for_path(
+        loaded, ("Organisation", "Kontor", "Kontorsmaterial"), {}, create=False) is None
+    catree.delete_node(loaded, cat(loaded, "Organisation", "Kontor"), None)      # nothing left below: fine
+    info = catree.undo(loaded)
+    assert info["action"] == "tree_delete"
+    catree.undo(loaded)
+    assert spend_of(loaded, "Kontorsmaterial") == 500 and spend_of(loaded, "Livsmedel") == 1150
+    assert cube.kpis(loaded, cube.View())["classified_share"] == pytest.approx(1650 / 2100)
+
+
+def test_delete_without_reassignment_leaves_spend_unclassified(loaded):
+    catree.delete_node(loaded, cat(loaded, "Organisation", "Kontor"), None)
+    assert classify.summary(loaded)["unclassified_spend"] == 950.0
+    assert not loaded.execute("SELECT count(*) FROM class_rules WHERE account_from = '64410'").fetchall()[0][0]
+
+
+def test_rename_move_merge(loaded):
+    office = cat(loaded, "Organisation", "Kontor", "Kontorsmaterial")
+    catree.rename_node(loaded, office, "Kontorsvaror")
+    assert spend_of(loaded, "Kontorsvaror") == 500
+    with pytest.raises(RuleError) as err:
+        catree.rename_node(loaded, office, "  ")
+    assert err.value.code == "tree_name_empty"
+    # move Kontor (with its child) under Utrustning & material: level 2 stays level 2
+    kontor = cat(loaded, "Organisation", "Kontor")
+    catree.move_node(loaded, kontor, cat(loaded, "Utrustning & material"))
+    assert cat(loaded, "Utrustning & material", "Kontor", "Kontorsvaror") == office
+    l1 = cube.pivot(loaded, cube.View(), "category_l1").body()
+    assert dict(zip(l1.r_label, l1.spend))["Utrustning & material"] == 500
+    with pytest.raises(RuleError) as err:
+        catree.move_node(loaded, kontor, office)
+    assert err.value.code == "tree_move_into_itself"
+    with pytest.raises(RuleError) as err:
+        catree.move_node(loaded, cat(loaded, "Utrustning & material"), cat(loaded, "Organisation", "Resor"))
+    assert err.value.code == "tree_too_deep"
+    # merge Kontor into Material: children move, rules follow, spend follows
+    material = cat(loaded, "Utrustning & material", "Material")
+    catree.merge_nodes(loaded, kontor, material)
+    assert cat(loaded, "Utrustning & material", "Material", "Kontorsvaror") == office
+    assert catree.node_for_path(loaded, ("Utrustning & material", "Kontor"), {}, create=False) is None
+    assert spend_of(loaded, "Kontorsvaror") == 500
+    assert list(catree.versions(loaded).action[:3]) == ["tree_merge", "tree_move", "tree_rename"]
+
+
+def test_tree_file_round_trip_and_bad_rows(loaded, tmp_path):
+    path = tmp_path / "tree.xlsx"
+    n = catree.write_tree_file(loaded, path)
+    rows = catree.read_tree_file("tree.xlsx", path.read_bytes())
+    assert len(rows) == n == loaded.execute("SELECT count(*) FROM categories").fetchall()[0][0]
+    bad = "L1;L2;L3\nEntreprenad;;Fel\n".encode()
+    with pytest.raises(RuleError) as err:
+        catree.read_tree_file("mitt träd.csv", bad)
+    assert (err.value.code, err.value.row, err.value.column) == ("tree_file_gap", 2, "L2")
+    res = catree.import_tree(loaded, [(("Ny kategori", "Underkategori"), None)])
+    assert res["added"] == 2
+    res = catree.import_tree(loaded, catree.read_tree_file("tree.xlsx", path.read_bytes()), replace=True)
+    assert res["removed"] == 2 and res["nodes"] == n
+
+
+@pytest.mark.skipif(not (REAL / "taxonomy-cpv-2008" / "cpv_2008_en_sv.csv").exists(), reason="CPV list not present")
+def test_cpv_list_imports_as_three_levels(store):
+    data = (REAL / "taxonomy-cpv-2008" / "cpv_2008_en_sv.csv").read_bytes()
+    rows = catree.read_cpv_file("cpv_2008_en_sv.csv", data)
+    levels = {}
+    for path, code in rows:
+        levels[len(path)] = levels.get(len(path), 0) + 1
+    assert set(levels) == {1, 2, 3} and levels[1] == 45        # CPV 2008 has 45 divisions
+    milk = [r for r in rows if r[1] == "15510000"][0]
+    assert milk[0][0].endswith("(15)") and milk[0][1].endswith("(155)") and milk[0][2].endswith("(1551)")
+    catree.import_tree(store, rows, replace=True)
+    assert store.execute("SELECT count(*) FROM categories WHERE code IS NOT NULL").fetchall()[0][0] == len(rows)
+
+
+# ------------------------------------------------------------------ rules files and CLI
+
+def test_rules_export_import_round_trip_and_errors(loaded, tmp_path):
+    classify.add_rules(loaded, [Rule("supplier", cat(loaded, *LEAF["Livsmedel"]), org_no=A, account_from="642"),
+                                Rule("keyword", cat(loaded, *LEAF["Städ"]), keyword="städning")])
+    before = decided(loaded)
+    path = tmp_path / "regler.xlsx"
+    n = classify.write_rules_file(loaded, path)
+    ws = openpyxl.load_workbook(io.BytesIO(path.read_bytes())).active
+    values = [c for row in ws.iter_rows(values_only=True) for c in row]
+    assert A in values and "städning" in values
+    assert classify.import_rules(loaded, "regler.xlsx", path.read_bytes(), replace=True) == n
+    assert decided(loaded) == before
+    bad = ("kind;org_no;account_from;L1;L2;L3\naccount;;64410;Organisation;Kontor;Kontorsmaterial\n"
+           "supplier;12-34;;Organisation;Kontor;\n").encode()
+    with pytest.raises(RuleError) as err:
+        classify.import_rules(loaded, "regler.csv", bad)
+    assert (err.value.code, err.value.row, err.value.column, err.value.file) == ("rule_org_no", 3, "org_no", "regler.csv")
+    unknown = "kind;account_from;L1;L2\naccount;64410;Organisation;Finns inte\n".encode()
+    with pytest.raises(RuleError) as err:
+        classify.import_rules(loaded, "regler.csv", unknown)
+    assert (err.value.code, err.value.row, err.value.column) == ("rule_unknown_path", 2, "L2")
+    assert decided(loaded) == before                                     # nothing half-written
+
+
+def test_cli_classify_adds_up_and_rules_round_trip(tmp_path, capsys):
+    db = str(tmp_path / "cli.duckdb")
+    (tmp_path / "reskontra.csv").write_bytes(ledger())
+    assert cli(["import", str(tmp_path / "reskontra.csv"), "--db", db]) == 0
+    capsys.readouterr()
+    assert cli(["classify", "--db", db, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"classified_share", "classified_spend", "unclassified_spend", "excluded_spend", "rules"}
+    assert out["classified_spend"] + out["unclassified_spend"] + out["excluded_spend"] == pytest.approx(TOTAL)
+    assert out["classified_share"] == pytest.approx(1650 / 2100)
+    assert cli(["rules", "export", str(tmp_path / "r.csv"), "--db", db]) == 0
+    capsys.readouterr()
+    assert cli(["rules", "import", str(tmp_path / "r.csv"), "--replace", "--db", db]) == 0
+    assert cli(["classify", "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == out
+    (tmp_path / "bad.csv").write_text("kind;L1\nmagic;Entreprenad\n")
+    assert cli(["rules", "import", str(tmp_path / "bad.csv"), "--db", db]) == 2
+    assert "row 2" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ review loop
+
+def test_queue_and_suggestions_on_crafted_data(store):
+    rows = LINES + [
+        ("Alfa AB", A, "65990", "Övriga tjänster", "", "", "Skola", "600,00", "2024-03-01"),      # Alfa sells food
+        ("Alfa Livs AB", org(556016070), "65990", "Övriga tjänster", "", "", "Skola", "90,00", "2024-03-02"),
+        ("Zeta AB", org(556999991), "64219", "Livsmedel, frukt", "", "", "Skola", "80,00", "2024-03-03"),
+    ]
+    load_files(store, [("r.csv", ledger(rows))])
+    q = review.queue(store).set_index("supplier")
+    assert list(q.index[:2]) == ["Alfa AB", "Epsilon AB"]                 # largest first: 600, 400
+    alfa = q.loc["Alfa AB"]
+    assert (alfa.spend, alfa.category, alfa.source) == (600.0, "Verksamhet & stöd / Måltider och livsmedel / Livsmedel",
+                                                        "supplier")
+    assert alfa.confidence == pytest.approx(1000 / 1200, abs=1e-3)      # share of its classified spend
+    assert q.loc["Alfa Livs AB"].source == "supplier_name"               # similar to Alfa AB
+    assert q.loc["Zeta AB"].source == "account_text" and q.loc["Zeta AB"].category.endswith("Livsmedel")
+    aq = review.account_queue(store).set_index("account")
+    assert aq.loc["65990"].spend == 690.0 and aq.loc["65990"].suppliers == 2
+
+
+def test_accepting_suggestions_creates_rules_and_raises_coverage(store):
+    rows = LINES + [("Alfa AB", A, "65990", "Övriga tjänster", "", "", "Skola", "600,00", "2024-03-01")]
+    load_files(store, [("r.csv", ledger(rows))])
+    before = review.coverage(store)["levels"][1]["spend_share"]
+    q = review.queue(store)
+    top = q.iloc[0]
+    review.accept(store, [{"supplier_key": top.supplier_key, "category_id": int(top.category_id)}])
+    after = review.coverage(store)
+    assert after["levels"][1]["spend_share"] == pytest.approx(before + 600 / 2700)
+    assert "Alfa AB" not in set(review.queue(store).supplier)
+    rule = store.execute("SELECT kind, org_no FROM class_rules WHERE rule_id = (SELECT max(rule_id) FROM class_rules)").fetchall()
+    assert rule == [("supplier", A.replace("-", ""))]
+    assert store.execute("SELECT count(*) FROM audit_log WHERE action = 'review_accept'").fetchall()[0][0] == 1
+    units = after["by_unit"].set_index("org_unit")
+    assert units.loc["Skola"].spend == 2350.0
+
+
+def test_new_suppliers_flagged_after_a_second_upload(store):
+    load_files(store, [("q1.csv", ledger(LINES[:4]))])
+    assert not review.queue(store).new.any()                            # nothing to compare with yet
+    load_files(store, [("q2.csv", ledger([("Ny AB", org(556555555), "99999", "Okänt konto", "", "", "Skola", "10,00",
+                                           "2024-05-01")]))])
+    q = review.queue(store).set_index("supplier")
+    assert bool(q.loc["Ny AB"].new) and not bool(q.loc["Gamma HB"].new)
+
+
+# ------------------------------------------------------------------ treemap
+
+def test_treemap_parents_equal_children_and_figure(loaded):
+    from ui.charts.tree import spend_treemap
+    df = catree.spend_tree(loaded, cube.View(), top=1)
+    by_id = df.set_index("id")
+    for parent, children in df[df.parent != ""].groupby("parent"):
+        assert children.spend.sum() == pytest.approx(by_id.at[parent, "spend"]), parent
+    roots = df[df.parent == ""]
+    assert roots.spend.sum() == pytest.approx(TOTAL)
+    assert by_id.at["u", "spend"] == 450 and by_id.at["x", "spend"] == 70
+    food = cat(loaded, *LEAF["Livsmedel"])
+    assert by_id.at[f"c{food}", "suppliers"] == 2 and by_id.at[f"c{food}", "classified_share"] == 1.0
+    assert by_id.at["u", "classified_share"] == 0.0
+    fig = spend_treemap(df, color_by="classified")
+    tr = fig.data[0]
+    assert tr.type == "treemap" and tr.branchvalues == "total"
+    assert list(tr.ids) == list(df.id) and list(tr.parents) == list(df.parent)
+    assert sum(v for v, p in zip(tr.values, tr.parents) if p == "") == pytest.approx(TOTAL / 1e6)
+    assert "Ej klassificerat" in tr.labels and "Övriga leverantörer" in tr.labels
+    sun = spend_treemap(df, chart="sunburst")
+    assert sun.data[0].type == "sunburst"
+    drill, show = catree.cube_target(df, f"c{food}")
+    assert show == "supplier" and [d for d, _ in drill] == ["category_l1", "category_l2", "category_l3"]
+    p = cube.pivot(loaded, cube.View(drill=tuple(drill)), show)
+    assert p.total["spend"] == by_id.at[f"c{food}", "spend"]
+    assert catree.cube_target(df, "x") == ([("category_l1", -1)], "account")
