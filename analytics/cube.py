@@ -376,9 +376,12 @@ class Pivot:
         return self.part("row")
 
     def relabel(self, side: str, names: dict) -> Pivot:
-        """A copy with the labels of one side ('r' or 'c') replaced by ``names[key]``."""
+        """A copy with the labels of one side ('r' or 'c') replaced by ``names[key]`` where the
+        key is in ``names``."""
         data = self.data.copy()
-        data[f"{side}_label"] = [None if k is None else names.get(k, k) for k in data[f"{side}_key"]]
+        data[f"{side}_label"] = pd.Series([names.get(k, lab) if k is not None else lab
+                                           for k, lab in zip(data[f"{side}_key"], data[f"{side}_label"])],
+                                          dtype=object, index=data.index)
         return Pivot(self.rows, self.cols, data, self.total)
 
 
@@ -631,14 +634,15 @@ def fragmentation(cur: duckdb.DuckDBPyConnection, view: View, level: int = 2,
 
 
 LINE_COLUMNS = ["booking_date", "period_month", "supplier_name", "org_no", "account", "account_text", "org_unit",
-                "invoice_no", "voucher_no", "description", "buyer", "amount", "file_name", "source_row"]
+                "invoice_no", "voucher_no", "description", "buyer", "amount", "file_name", "source_row", "line_ref"]
 
 
 def lines(cur: duckdb.DuckDBPyConnection, view: View, page: int = 0, page_size: int = 50,
           order: str = "amount_desc") -> tuple[pd.DataFrame, int, float]:
     """One page of the invoice lines behind the view (add cell keys to view.drill first), with
     the count and sum of all of them. Organisation numbers of sole traders are masked and their
-    names replaced, as everywhere. ``order``: amount_desc, amount_asc, date_desc, date_asc."""
+    names replaced, as everywhere. ``order``: amount_desc, amount_asc, date_desc, date_asc.
+    line_ref ('batch:row') names the line for a single-line exclusion rule."""
     orders = {"amount_desc": "f.amount DESC, f.batch_id, f.source_row", "amount_asc": "f.amount ASC, f.batch_id, f.source_row",
               "date_desc": "f.period_month DESC, f.booking_date DESC NULLS LAST, f.batch_id, f.source_row",
               "date_asc": "f.period_month, f.booking_date NULLS LAST, f.batch_id, f.source_row"}
@@ -647,7 +651,8 @@ def lines(cur: duckdb.DuckDBPyConnection, view: View, page: int = 0, page_size: 
                            params).fetchall()[0]
     rows = cur.execute(f"""
         SELECT f.booking_date, f.period_month, f.supplier_name, f.org_no, f.account, f.account_text, f.org_unit,
-               f.invoice_no, f.voucher_no, f.description, f.buyer, f.amount::DOUBLE, b.file_name, f.source_row
+               f.invoice_no, f.voucher_no, f.description, f.buyer, f.amount::DOUBLE, b.file_name, f.source_row,
+               f.batch_id || ':' || f.source_row
         FROM {LINE_SOURCE} f JOIN batches b USING (batch_id)
         WHERE {cond} ORDER BY {orders[order]} LIMIT ? OFFSET ?""",
                        params + [int(page_size), int(page) * int(page_size)]).fetchall()

@@ -251,7 +251,7 @@ def first_render(db: Path) -> dict:
     start = time.perf_counter()
     at.switch_page("pages/cube.py").run()
     first = time.perf_counter() - start
-    assert not at.exception, at.exception
+    assert not at.exception, "\n".join(e.message + "\n" + "\n".join(e.stack_trace) for e in at.exception)
     start = time.perf_counter()
     at.run()
     rerun = time.perf_counter() - start
@@ -272,6 +272,7 @@ def main() -> None:
     if args.phase == "measure":
         db = CACHE / f"cube_{args.lines}.duckdb"
         result = {"interactions": measure(db, args.repeat)}
+        sys.stderr.write(json.dumps(result) + "\n")        # kept even if the render below fails
         result.update(first_render(db))
         result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         print(json.dumps(result))

@@ -26,6 +26,7 @@ db, ver = data.args()
 opts = data.options(db, ver)
 cat_names = dict(opts["categories"])
 cat_names[0] = t("cube.unclassified")
+cat_names[cube.EXCLUDED] = t("cube.excluded")
 acct_names = dict(opts["accounts"])
 sup_names = dict(opts["suppliers"])
 
@@ -177,9 +178,12 @@ def _wide_labels() -> dict:
 
 
 def _legal_label(p: cube.Pivot) -> cube.Pivot:
-    """Legal-form codes -> words in the user's language (the core keeps codes)."""
+    """Legal-form codes and the excluded-spend node -> words in the user's language (the core
+    keeps codes)."""
     for side in ("r", "c"):
         dim = p.rows if side == "r" else p.cols
+        if dim and dim.startswith("category_"):
+            p = p.relabel(side, {cube.EXCLUDED: t("cube.excluded")})
         if dim == "legal_form":
             p = p.relabel(side, {code: t(f"legal.{code}") for code in set(p.data[f"{side}_key"].dropna())})
     return p

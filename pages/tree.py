@@ -39,7 +39,9 @@ texts = {"msek": "MSEK", "share": t("tree.hover_share"), "suppliers": t("tree.ho
          "change": t("tree.hover_change"), "classified": t("tree.hover_classified")}
 fig = spend_treemap(df, color_by=color_by or "change", chart=chart or "treemap", labels=labels, texts=texts)
 st.caption(t("tree.legend_change") if (color_by or "change") == "change" else t("tree.legend_classified"))
-event = st.plotly_chart(fig, width="stretch", key="tree_chart_fig", on_select="rerun", selection_mode="points")
+# a new key after each opening, so a click already acted on does not fire again on return
+nonce = st.session_state.get("tree_nonce", 0)
+event = st.plotly_chart(fig, width="stretch", key=f"tree_fig_{nonce}", on_select="rerun", selection_mode="points")
 
 
 def _open(node_id: str) -> None:
@@ -50,13 +52,13 @@ def _open(node_id: str) -> None:
     st.session_state["cube_cols"] = ""
     st.session_state["cube_cat"] = []
     st.session_state["cube_sup"] = []
+    st.session_state["tree_nonce"] = st.session_state.get("tree_nonce", 0) + 1
     st.switch_page(st.session_state["_pages"]["cube"])
 
 
 points = (event.selection.get("points") or []) if event else []
 clicked = points[0].get("id") if points else None
-if clicked and clicked in set(df.id) and st.session_state.get("tree_last_click") != clicked:
-    st.session_state["tree_last_click"] = clicked
+if clicked and clicked in set(df.id):
     _open(clicked)
 
 # the same without a mouse: pick a node and open it

@@ -116,3 +116,25 @@ def test_cube_page_from_a_shared_link_and_download_the_view(cube_server, tmp_pat
     assert body[2][0] == "Övriga" and body[2][1] == 150
     assert body[-1][0] == "Totalt" and body[-1][1] == 1250
     assert any("Enheter: Skola" in str(r[0]) for r in rows[:header])
+
+
+def test_treemap_click_opens_the_cube_drilled_to_the_node(cube_server, tmp_path):
+    """Clicking a category box in the treemap (Plotly in the browser) lands on the spend cube
+    drilled down to that category."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(cube_server + "/kategoritrad", timeout=90_000)
+        expect(page.get_by_role("heading", name="Kategoriträd")).to_be_visible(timeout=90_000)
+        box = page.locator("g.slice").filter(has_text="Verksamhet & stöd").first
+        expect(box).to_be_visible(timeout=60_000)
+        page.screenshot(path=str(tmp_path / "treemap.png"), full_page=True)
+        box.click()
+        expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=60_000)
+        # the breadcrumb names the clicked category
+        expect(page.get_by_role("button", name="Kategori nivå 1: Verksamhet & stöd")).to_be_visible(timeout=60_000)
+        browser.close()

@@ -380,3 +380,17 @@ def test_treemap_parents_equal_children_and_figure(loaded):
     p = cube.pivot(loaded, cube.View(drill=tuple(drill)), show)
     assert p.total["spend"] == by_id.at[f"c{food}", "spend"]
     assert catree.cube_target(df, "x") == ([("category_l1", -1)], "account")
+
+
+def test_excluded_spend_in_the_cube(loaded):
+    p = cube.pivot(loaded, cube.View(), "category_l1")
+    body = p.body()
+    labels = dict(zip(body.r_key, body.r_label))
+    assert labels[-1] == cube.EXCLUDED_LABEL and labels[None] is None
+    assert dict(zip(body.r_key, body.spend))[-1] == 70.0
+    relabelled = p.relabel("r", {-1: "Excluded"}).body()
+    assert dict(zip(relabelled.r_key, relabelled.r_label)) == {**labels, -1: "Excluded"}
+    only = cube.kpis(loaded, cube.View(categories=(-1,)))
+    assert (only["spend"], only["lines"]) == (70.0, 1)
+    k = cube.kpis(loaded, cube.View())
+    assert k["excluded_spend"] == 70.0 and k["classified_share"] == pytest.approx(1650 / 2100)
