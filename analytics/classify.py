@@ -18,6 +18,8 @@ without, an organisation number before a name, a longer account prefix before a 
 longer keyword before a shorter one; among equals the newest rule. Each line records the rule and
 step that decided it (ledger_lines.rule_id, class_step), so every rule shows the spend and lines
 it catches. ``reclassify`` recomputes the whole store from the rules without reloading files.
+Excluded lines get category_id -1 (``EXCLUDED``), which the view category_paths maps to -1 on
+every level, so the cube shows excluded spend as its own category.
 
 Account ranges compare the first characters of the account: "5" is class 5, "641-643" the
 accounts starting 641, 642 or 643, "64110" that account alone.
@@ -42,6 +44,7 @@ DEFAULT_ACCOUNT_MAP = DATA / "account_categories.csv"
 DEFAULT_EXCLUSIONS = DATA / "exclusions.csv"
 
 STEPS = ("exclude", "cpv", "supplier", "account", "keyword")
+EXCLUDED = -1     # ledger_lines.category_id of excluded lines; category_paths maps it to -1 on every level
 STEP_NO = {s: i + 1 for i, s in enumerate(STEPS)}
 RULE_KINDS = ("exclude", "supplier", "account", "keyword")
 # columns of a rules file (import/export), in order
@@ -370,7 +373,7 @@ def _apply(cur, step: str, from_where: str, sp: list) -> None:
 
 
 def _exclude(cur, from_where: str, rule_expr: str, lscope: str, sp: list) -> None:
-    cur.execute(f"""UPDATE ledger_lines l SET category_id = NULL, rule_id = {rule_expr}, class_step = {STEP_NO['exclude']},
+    cur.execute(f"""UPDATE ledger_lines l SET category_id = {EXCLUDED}, rule_id = {rule_expr}, class_step = {STEP_NO['exclude']},
                            excluded = true {from_where} AND {lscope}""", sp)
 
 

@@ -52,9 +52,7 @@ _GROUP = {
 # the lines view.
 LINE_SOURCE = """(
     SELECT l.period_month, l.booking_date, l.org_unit, s.supplier_no, l.supplier_key, l.account,
-           l.account_text, CASE WHEN l.excluded THEN -1 ELSE cp.l1_id END AS cat_l1,
-           CASE WHEN l.excluded THEN -1 ELSE cp.l2_id END AS cat_l2,
-           CASE WHEN l.excluded THEN -1 ELSE cp.l3_id END AS cat_l3, s.legal_form,
+           l.account_text, cp.l1_id AS cat_l1, cp.l2_id AS cat_l2, cp.l3_id AS cat_l3, s.legal_form,
            s.org_no_status = 'valid' AS valid_org, l.amount < 0 AS credit, l.amount AS spend,
            1::BIGINT AS lines, CASE WHEN s.legal_form = 'sole_trader' THEN 'Enskild firma ' || s.org_no
                                     ELSE l.supplier_name END AS supplier_name,
@@ -194,8 +192,7 @@ def refresh_cube(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute("""
         INSERT INTO cube_facts
         SELECT l.period_month, l.org_unit, s.supplier_no, l.account,
-               CASE WHEN l.excluded THEN -1 ELSE cp.l1_id END, CASE WHEN l.excluded THEN -1 ELSE cp.l2_id END,
-               CASE WHEN l.excluded THEN -1 ELSE cp.l3_id END, s.legal_form, s.org_no_status = 'valid', l.amount < 0, sum(l.amount), count(*)
+               cp.l1_id, cp.l2_id, cp.l3_id, s.legal_form, s.org_no_status = 'valid', l.amount < 0, sum(l.amount), count(*)
         FROM ledger_lines l
         JOIN suppliers s USING (supplier_key)
         LEFT JOIN category_paths cp USING (category_id)

@@ -283,6 +283,16 @@ MIGRATIONS: list[list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = [
             created_by    VARCHAR NOT NULL,
             updated_at    TIMESTAMP NOT NULL
         )""",
+        # excluded lines carry category_id -1, which maps to -1 on every level (see classify)
+        """CREATE OR REPLACE VIEW category_paths AS
+            SELECT c.category_id, c.level,
+                   CASE c.level WHEN 1 THEN c.category_id WHEN 2 THEN p.category_id ELSE gp.category_id END AS l1_id,
+                   CASE c.level WHEN 2 THEN c.category_id WHEN 3 THEN p.category_id END AS l2_id,
+                   CASE c.level WHEN 3 THEN c.category_id END AS l3_id
+            FROM categories c
+            LEFT JOIN categories p ON p.category_id = c.parent_id
+            LEFT JOIN categories gp ON gp.category_id = p.parent_id
+            UNION ALL SELECT -1, 0, -1, -1, -1""",
         _rules_from_account_map,
         "DROP TABLE account_category_map",
         _classify_and_build_cube,
