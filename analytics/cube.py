@@ -421,13 +421,18 @@ def pivot(cur: duckdb.DuckDBPyConnection, view: View, rows: str, cols: str | Non
         out["lines"].append(lines)
         out["suppliers"].append(sups)
         out["share"].append(spend / grand if grand else None)
-    df = pd.DataFrame({
-        **{k: pd.Series(out[k], dtype=object) for k in ("kind", "r_key", "r_label", "c_key", "c_label")},
-        "r_other": pd.array(out["r_other"], dtype=bool), "c_other": pd.array(out["c_other"], dtype=bool),
-        "spend": pd.array(out["spend"], dtype="float64"), "lines": pd.array(out["lines"], dtype="int64"),
-        "suppliers": pd.array(out["suppliers"], dtype="Int64"),
-        "share": pd.Series(out["share"], dtype="float64" if grand else object)})
-    return Pivot(rows, cols, df[list(_PIVOT_COLUMNS)], total)
+    n = len(kept)
+    objects = np.empty((5, n), dtype=object)       # object arrays keep None (pandas would infer str)
+    for i, k in enumerate(("kind", "r_key", "r_label", "c_key", "c_label")):
+        objects[i, :] = out[k]
+    columns = {"kind": objects[0], "r_key": objects[1], "r_label": objects[2], "r_other": np.array(out["r_other"], dtype=bool),
+               "c_key": objects[3], "c_label": objects[4], "c_other": np.array(out["c_other"], dtype=bool),
+               "spend": np.array(out["spend"], dtype="float64"), "lines": np.array(out["lines"], dtype="int64"),
+               "suppliers": pd.array(out["suppliers"], dtype="Int64"),
+               "share": np.array(out["share"], dtype="float64" if grand else object)}
+    df = pd.DataFrame({k: pd.Series(v, dtype=v.dtype, copy=False) if isinstance(v, np.ndarray) and v.dtype == object
+                       else v for k, v in columns.items()})
+    return Pivot(rows, cols, df, total)
 
 
 def wide(p: Pivot, measure: str = "spend", sort_by: str = "spend", ascending: bool = False,
@@ -568,14 +573,16 @@ def pareto(cur: duckdb.DuckDBPyConnection, view: View, tail_threshold: float = 1
                CASE WHEN spend <= 0 OR pos_total IS NULL OR pos_total = 0 THEN 'C'
                     WHEN (cum - spend) / pos_total < 0.8 THEN 'A'
                     WHEN (cum - spend) / pos_total < 0.95 THEN 'B' ELSE 'C' END AS abc
-        FROM o ORDER BY rank""", params).fetchall()
-    n = len(rows)
-    cols = list(zip(*rows)) if n else [()] * 6
-    spend = np.array(cols[2], dtype=float)
-    abc_col = np.array(cols[5], dtype=object)
-    table = pd.DataFrame({"rank": np.array(cols[0], dtype="int64"), "supplier_no": np.array(cols[1], dtype="int64"),
-                          "spend": spend, "lines": np.array(cols[3], dtype="int64"),
-                          "cum_share": np.array([np.nan if v is None else v for v in cols[4]], dtype=float),
+        FROM o ORDER BY rank""", params).fetchnumpy()
+
+    def col(name: str, dtype, fill) -> np.ndarray:
+        return np.ma.filled(np.ma.asarray(rows[name]), fill).astype(dtype)
+    spend = col("spend", float, 0.0)
+    n = len(spend)
+    abc_col = np.asarray(rows["abc"], dtype=object)
+    table = pd.DataFrame({"rank": col("rank", "int64", 0), "supplier_no": col("supplier_no", "int64", 0),
+                          "spend": spend, "lines": col("lines", "int64", 0),
+                          "cum_share": col("cum_share", float, np.nan),
                           "abc": pd.Series(abc_col, dtype=object)})
     total = float(spend.sum()) if n else 0.0
     classes = {c: abc_col == c for c in "ABC"}
