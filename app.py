@@ -18,7 +18,7 @@ PAGES = {
     "upload": st.Page("pages/upload.py", title=t("nav.upload"), icon=":material/upload:", url_path="upload"),
     "cube": st.Page("pages/cube.py", title=t("nav.cube"), icon=":material/view_in_ar:", url_path="spendkub",
                     default=True),
-    "tree": st.Page("pages/tree.py", title=t("nav.tree"), icon=":material/account_tree:", url_path="kategoritrad"),
+    "tree": st.Page("pages/category_tree.py", title=t("nav.tree"), icon=":material/account_tree:", url_path="kategoritrad"),
     "classify": st.Page("pages/classify.py", title=t("nav.classify"), icon=":material/rule:", url_path="klassificering"),
     "overview": st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/insights:",
                         url_path="oversikt"),

@@ -83,7 +83,7 @@ def tree_paths(at) -> list[str]:
 
 
 def test_tree_page_opens_a_node_in_the_cube(app):
-    at = app("pages/tree.py")
+    at = app("pages/category_tree.py")
     assert at.title[0].value == "Kategoriträd"
     chart = at.get("plotly_chart")
     assert chart, "the treemap is drawn"

@@ -13,13 +13,15 @@ NO_DATA = "#c8c8c8"
 
 
 def spend_treemap(df: pd.DataFrame, *, color_by: str = "change", chart: str = "treemap",
-                  labels: dict | None = None, texts: dict | None = None, title: str = "") -> go.Figure:
+                  labels: dict | None = None, texts: dict | None = None, title: str = "",
+                  separators: str = ", ") -> go.Figure:
     """Treemap (or sunburst with chart='sunburst') of the nodes of spend_tree: area = spend
     (MSEK), each parent exactly the sum of its children (branchvalues 'total'); colour by
     'change' (against the same months a year earlier, -50 %..+50 %) or 'classified' (share 0-1 of
     the node classified down to the tree's deepest level); grey where there is no figure.
     ``labels`` names the pseudo nodes: unclassified, excluded, others, rest ('{name}' is the
-    parent's name); ``texts`` holds hover words: msek, share, suppliers, change, classified."""
+    parent's name); ``texts`` holds hover words: msek, share, suppliers, change, classified;
+    ``separators`` the decimal and thousands characters (', ' Swedish, '.,' English)."""
     labels = {"unclassified": "Ej klassificerat", "excluded": "Exkluderat (ej påverkbar)",
               "others": "Övriga leverantörer", "rest": "{name} (ej uppdelat)", **(labels or {})}
     texts = {"msek": "MSEK", "share": "andel", "suppliers": "leverantörer", "change": "förändring mot fg år",
@@ -55,7 +57,8 @@ def spend_treemap(df: pd.DataFrame, *, color_by: str = "change", chart: str = "t
     trace = (go.Sunburst(**common, maxdepth=3, insidetextorientation="radial") if chart == "sunburst"
              else go.Treemap(**common, maxdepth=3, textinfo="label+value", texttemplate="%{label}<br>%{value:,.1f}",
                              pathbar=dict(visible=True)))
-    return go.Figure([trace], layout=dict(title=title, margin=dict(l=5, r=5, t=40 if title else 10, b=5), height=620))
+    return go.Figure([trace], layout=dict(title=title, margin=dict(l=5, r=5, t=40 if title else 10, b=5), height=620,
+                                          separators=separators))
 
 
 def _colour(v, scale, lo: float, hi: float) -> str:

@@ -37,7 +37,8 @@ labels = {"unclassified": t("cube.unclassified"), "excluded": t("cube.excluded")
           "rest": t("tree.rest")}
 texts = {"msek": "MSEK", "share": t("tree.hover_share"), "suppliers": t("tree.hover_suppliers"),
          "change": t("tree.hover_change"), "classified": t("tree.hover_classified")}
-fig = spend_treemap(df, color_by=color_by or "change", chart=chart or "treemap", labels=labels, texts=texts)
+fig = spend_treemap(df, color_by=color_by or "change", chart=chart or "treemap", labels=labels, texts=texts,
+                    separators=", " if lang == "sv" else ".,")
 st.caption(t("tree.legend_change") if (color_by or "change") == "change" else t("tree.legend_classified"))
 # a new key after each opening, so a click already acted on does not fire again on return
 nonce = st.session_state.get("tree_nonce", 0)
