@@ -402,8 +402,9 @@ def spend_tree(cur: duckdb.DuckDBPyConnection, view, top: int = 5) -> pd.DataFra
     suppliers of a node)), key (category id, -1 excluded, 0 unclassified, or supplier key), name,
     level (1-4), spend (SEK; a parent's spend is exactly the sum of its children's: suppliers
     with zero or negative net spend count as 0), share (of the total), suppliers (distinct, net
-    spend > 0 or not), prev_spend (the same months a year earlier, same scope; None when
-    those months are not all loaded), change (spend / prev_spend - 1) and classified_share (share
+    spend > 0 or not), recent_spend (the last 12 months of the period, or all of it when
+    shorter) and prev_spend (the same months a year earlier; both None when those months are not
+    all loaded), change (recent_spend / prev_spend - 1) and classified_share (share
     of the node's spend classified down to a category without children: 0 for unclassified
     spend, None for excluded)."""
     from .cube import EXCLUDED, SOLE_TRADER_PREFIX, _shift_year, where
@@ -477,7 +478,8 @@ def spend_tree(cur: duckdb.DuckDBPyConnection, view, top: int = 5) -> pd.DataFra
         elif nd["kind"] == "rest":
             nd["suppliers"] = counts.get(nd["gkey"], 0)
     total = sum(nd["spend"] for nd in nodes.values() if nd["parent"] == "")
-    # the same months a year earlier, when loaded
+    # change: the last (up to) 12 months of the period against the same months a year earlier
+    recent: dict = {}
     prev: dict = {}
     has_prev = False
     lo, hi = view.period_from, view.period_to
@@ -485,32 +487,42 @@ def spend_tree(cur: duckdb.DuckDBPyConnection, view, top: int = 5) -> pd.DataFra
         first, last = cur.execute("SELECT min(period_month), max(period_month) FROM cube_rollup").fetchall()[0]
         lo, hi = lo or first, hi or last
     if lo is not None and hi is not None:
-        pv = view.replace(period_from=_shift_year(lo, -1), period_to=_shift_year(hi, -1))
-        months = (hi.year - lo.year) * 12 + hi.month - lo.month + 1
+        start = max(lo, _shift_year(hi, -1).replace(day=1))
+        if start == _shift_year(hi, -1):
+            start = _month_after(start)
+        months = (hi.year - start.year) * 12 + hi.month - start.month + 1
+        pv = view.replace(period_from=_shift_year(start, -1), period_to=_shift_year(hi, -1))
         loaded = cur.execute("SELECT count(DISTINCT period_month) FROM cube_rollup WHERE period_month BETWEEN ? AND ?",
                              [pv.period_from, pv.period_to]).fetchall()[0][0]
         has_prev = loaded == months
         if has_prev:
-            cond, params = where(pv)
-            for l1, l2, l3, sup, spend in cur.execute(f"""
-                    SELECT coalesce(f.cat_l1, 0), coalesce(f.cat_l2, 0), coalesce(f.cat_l3, 0), f.supplier_no, sum(f.spend)::DOUBLE
-                    FROM cube_facts f WHERE {cond}
-                    GROUP BY GROUPING SETS ((1), (1, 2), (1, 2, 3), (1, 2, 3, 4))""", params).fetchall():
-                prev[(l1, l2, l3, sup)] = spend
+            for target, v in ((recent, view.replace(period_from=start, period_to=hi)), (prev, pv)):
+                cond, params = where(v)
+                for l1, l2, l3, sup, spend in cur.execute(f"""
+                        SELECT coalesce(f.cat_l1, 0), coalesce(f.cat_l2, 0), coalesce(f.cat_l3, 0), f.supplier_no,
+                               sum(f.spend)::DOUBLE
+                        FROM cube_facts f WHERE {cond}
+                        GROUP BY GROUPING SETS ((1), (1, 2), (1, 2, 3), (1, 2, 3, 4))""", params).fetchall():
+                    target[(l1, l2, l3, sup)] = spend
     out = []
     for nd in nodes.values():
-        p = None
+        p = r = None
         if has_prev and nd["kind"] != "others":
             g = nd["gkey"]
-            p = prev.get(g if len(g) == 4 else g + (None,), 0.0)
+            k = g if len(g) == 4 else g + (None,)
+            p, r = prev.get(k, 0.0), recent.get(k, 0.0)
         out.append({"id": nd["id"], "parent": nd["parent"], "kind": nd["kind"], "key": nd["key"], "name": nd["name"],
                     "level": nd["level"], "spend": round(nd["spend"], 2),
                     "share": nd["spend"] / total if total else None, "suppliers": nd["suppliers"],
-                    "prev_spend": p, "change": (nd["spend"] / p - 1) if p and p > 0 else None,
+                    "recent_spend": r, "prev_spend": p, "change": (r / p - 1) if p and p > 0 else None,
                     "classified_share": None if nd["id"].startswith("x")
                     else (nd["full"] / nd["spend"] if nd["spend"] else None)})
     return pd.DataFrame(out, columns=["id", "parent", "kind", "key", "name", "level", "spend", "share", "suppliers",
-                                      "prev_spend", "change", "classified_share"])
+                                      "recent_spend", "prev_spend", "change", "classified_share"])
+
+
+def _month_after(d):
+    return d.replace(year=d.year + (d.month == 12), month=d.month % 12 + 1)
 
 
 def cube_target(df: pd.DataFrame, node_id: str) -> tuple[list[tuple[str, object]], str]:

@@ -394,3 +394,20 @@ def test_excluded_spend_in_the_cube(loaded):
     assert (only["spend"], only["lines"]) == (70.0, 1)
     k = cube.kpis(loaded, cube.View())
     assert k["excluded_spend"] == 70.0 and k["classified_share"] == pytest.approx(1650 / 2100)
+
+
+def test_treemap_change_compares_the_last_twelve_months(store):
+    rows = [("Alfa AB", A, "64210", "Livsmedel", "", "", "Skola", "100,00", "2023-06-15"),
+            ("Alfa AB", A, "64210", "Livsmedel", "", "", "Skola", "150,00", "2024-06-15"),
+            ("Alfa AB", A, "64210", "Livsmedel", "", "", "Skola", "10,00", "2023-01-15")]
+    months = [("Beta AB", B, "64410", "Kontorsmaterial", "", "", "Skola", "1,00", f"{y}-{m:02d}-01")
+              for y in (2023, 2024) for m in range(1, 13)]
+    load_files(store, [("r.csv", ledger(rows + months))])
+    import datetime as dt
+    df = catree.spend_tree(store, cube.View(period_from=dt.date(2023, 1, 1), period_to=dt.date(2024, 12, 1)), top=3)
+    food = df.set_index("id").loc[f"c{cat(store, *LEAF['Livsmedel'])}"]
+    assert food.spend == 260.0                                        # the whole period
+    assert (food.recent_spend, food.prev_spend) == (150.0, 110.0)     # 2024 against 2023
+    assert food.change == pytest.approx(150 / 110 - 1)
+    short = catree.spend_tree(store, cube.View(period_from=dt.date(2023, 1, 1), period_to=dt.date(2023, 12, 1)))
+    assert short.change.isna().all()                                  # 2022 is not loaded
