@@ -89,7 +89,7 @@ def coverage_bars(by_unit: pd.DataFrame, target: tuple[float, float], *, title: 
         [go.Bar(y=d.org_unit.tolist(), x=d.share.fillna(0).tolist(), orientation="h", marker_color=colours,
                 customdata=[v / 1e6 for v in d.spend.tolist()],
                 hovertemplate="%{y}: %{x:.1%} (%{customdata:,.1f} MSEK)<extra></extra>")],
-        layout=dict(title=title, xaxis=dict(title=x_title, tickformat=".0%", range=[0, 1]),
+        layout=dict(title=title, xaxis=dict(title=x_title, tickformat=".0%", range=[0, 1], autorangeoptions=dict(include=[0, 1])),
                     yaxis=dict(type="category"), height=max(300, 24 * len(d) + 100), margin=dict(l=10, r=10, t=40, b=10),
                     shapes=[dict(type="rect", xref="x", x0=lo, x1=hi, yref="paper", y0=0, y1=1,
                                  fillcolor="#1a9850", opacity=0.12, line=dict(width=0), layer="below")],
