@@ -523,7 +523,7 @@ def read_rules_file(cur: duckdb.DuckDBPyConnection, name: str, data: bytes) -> l
     lower = {h.strip().lower(): i for i, h in enumerate(header)}
     rules: list[Rule] = []
     for n, cells in body:
-        def cell(col: str) -> str | None:
+        def cell(col: str, cells: list = cells) -> str | None:
             i = lower.get(col.lower())
             v = cells[i] if i is not None and i < len(cells) else None
             v = None if v is None else str(v).strip()

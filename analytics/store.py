@@ -61,8 +61,9 @@ def _number_suppliers(con: duckdb.DuckDBPyConnection) -> None:
 
 def _rules_from_account_map(con: duckdb.DuckDBPyConnection) -> None:
     """Migration 4: the account map becomes account rules; default exclusions are added."""
-    from .classify import DEFAULT_EXCLUSIONS, Rule, _insert, parse_account_range
     import csv
+
+    from .classify import DEFAULT_EXCLUSIONS, Rule, _insert, parse_account_range
     for prefix, cid in con.execute("SELECT account_prefix, category_id FROM account_category_map ORDER BY 1").fetchall():
         _insert(con, Rule("account", cid, account_from=prefix, account_to=prefix), "Spendkollen")
     with open(DEFAULT_EXCLUSIONS, encoding="utf-8", newline="") as fh:

@@ -326,7 +326,7 @@ def import_tree(cur: duckdb.DuckDBPyConnection, rows: list[tuple[tuple[str, ...]
     their rules (their spend becomes unclassified). One undoable edit; returns
     {added, removed, nodes}."""
     def work(c):
-        before = set(r[0] for r in c.execute("SELECT category_id FROM categories").fetchall())
+        before = {r[0] for r in c.execute("SELECT category_id FROM categories").fetchall()}
         cache: dict = {}
         kept = set()
         for path, code in rows:

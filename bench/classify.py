@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from analytics import classify, cube, review  # noqa: E402
-from analytics import tree as catree  # noqa: E402
-from analytics.demo import load_demo  # noqa: E402
-from analytics.store import connect  # noqa: E402
+from analytics import classify, cube, review
+from analytics import tree as catree
+from analytics.demo import load_demo
+from analytics.store import connect
 
 
 def timed(fn, repeat: int) -> dict:
