@@ -22,6 +22,8 @@ PAGES = {
     "classify": st.Page("pages/classify.py", title=t("nav.classify"), icon=":material/rule:", url_path="klassificering"),
     "overview": st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/insights:",
                         url_path="oversikt"),
+    "prioritise": st.Page("pages/prioritise.py", title=t("nav.prioritise"), icon=":material/bubble_chart:",
+                          url_path="prioritering"),
     "log": st.Page("pages/log.py", title=t("nav.log"), icon=":material/history:", url_path="logg"),
 }
 st.session_state["_pages"] = PAGES
@@ -29,7 +31,7 @@ st.session_state["_pages"] = PAGES
 nav = st.navigation({
     t("nav.section_data"): [PAGES["upload"], PAGES["classify"]],
     t("nav.section_analysis"): [PAGES["cube"], PAGES["tree"], PAGES["overview"]],
-    t("nav.section_governance"): [PAGES["log"]],
+    t("nav.section_governance"): [PAGES["prioritise"], PAGES["log"]],
 })
 apply_global_filters_from_url()
 st.session_state["_filters"] = global_filters(cur)

@@ -1,4 +1,4 @@
-"""Command line: python -m analytics import|summary|cube|classify|rules|tree|demo|delete-demo ...
+"""Command line: python -m analytics import|summary|cube|classify|rules|tree|initiatives|demo|delete-demo ...
 
 Exit codes: 0 done, 2 refused (a clear message on stderr, nothing written)."""
 
@@ -197,6 +197,40 @@ def _cmd_tree(args) -> int:
     return 0
 
 
+def _cmd_initiatives(args) -> int:
+    from . import prioritise as pr
+    con = connect(args.db)
+    cur = con.cursor()
+    if args.action is None:
+        out = pr.as_json(cur)
+        if args.json:
+            print(json.dumps(out, ensure_ascii=False))
+        else:
+            for it in out["initiatives"]:
+                print(f"{it['name']}\t{it['feasibility_low']}-{it['feasibility_high']}\t{it['potential']}\t"
+                      f"{it['spend']:.2f}\t{it['saving']}\t{it['start']}\t{it['status']}")
+            print(f"total spend {out['total_spend']:.2f}, saving {out['total_saving']:.2f}")
+        return 0
+    if not args.file:
+        print(f"spendkollen: name the file: python -m analytics initiatives {args.action} FILE.xlsx", file=sys.stderr)
+        return 2
+    path = Path(args.file)
+    try:
+        if args.action == "export":
+            n = pr.write_file(cur, path)
+            print(f"wrote {n} initiatives to {path}")
+            return 0
+        if not path.is_file():
+            print(f"spendkollen: refused. '{path}' does not exist.", file=sys.stderr)
+            return 2
+        res = pr.import_file(cur, path.name, path.read_bytes(), replace=args.replace)
+    except IngestError as exc:
+        print(f"spendkollen: refused. {exc}", file=sys.stderr)
+        return 2
+    print(f"imported {path.name}: {res['added']} added, {res['changed']} changed, {res['deleted']} deleted")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description="Spendkollen command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -254,6 +288,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lang", choices=["sv", "en"], default="sv", help="CPV names in this language")
     p.add_argument("--db")
     p.set_defaults(func=_cmd_tree)
+
+    p = sub.add_parser("initiatives", help="the prioritisation's initiatives: list (--json), import or export (XLSX)")
+    p.add_argument("action", nargs="?", choices=["import", "export"])
+    p.add_argument("file", nargs="?", metavar="FILE")
+    p.add_argument("--replace", action="store_true", help="import: replace all initiatives instead of adding")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_initiatives)
 
     args = parser.parse_args(argv)
     try:

@@ -183,12 +183,17 @@ def load_demo(cur, lines: int = LINES) -> int:
         cur.execute(f"DROP TABLE IF EXISTS {parsed.table}")
         raise IngestError("demo_loaded", "the demo data is already loaded.")
     commit_upload(cur, plan, is_demo=True, user="demo")
+    from .prioritise import load_demo_initiatives
+    load_demo_initiatives(cur)
     return parsed.lines
 
 
 def remove_demo(cur) -> int:
-    """Remove every demo batch (one click in the app); returns the lines removed."""
+    """Remove every demo batch and the demo initiatives (one click in the app); returns the
+    lines removed."""
+    from .prioritise import remove_demo_initiatives
     ids = [r[0] for r in cur.execute("SELECT batch_id FROM batches WHERE is_demo AND status = 'loaded'").fetchall()]
+    remove_demo_initiatives(cur)
     return delete_batches(cur, ids) if ids else 0
 
 

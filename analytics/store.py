@@ -298,6 +298,33 @@ MIGRATIONS: list[list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = [
         "DROP TABLE account_category_map",
         _classify_and_build_cube,
     ],
+    # 5: category initiatives for prioritisation, linked to tree nodes.
+    [
+        "CREATE SEQUENCE initiative_seq START 1",
+        """CREATE TABLE initiatives (
+            initiative_id    INTEGER PRIMARY KEY DEFAULT nextval('initiative_seq'),
+            name             VARCHAR NOT NULL,
+            feasibility_low  SMALLINT NOT NULL,
+            feasibility_high SMALLINT NOT NULL,
+            potential        SMALLINT NOT NULL,
+            spend_override   DECIMAL(18, 2),
+            saving_sek       DECIMAL(18, 2),
+            saving_pct       DOUBLE,
+            start_quarter    VARCHAR,
+            duration         SMALLINT NOT NULL DEFAULT 4,
+            owner            VARCHAR,
+            status           VARCHAR NOT NULL,
+            is_demo          BOOLEAN NOT NULL DEFAULT false,
+            created_at       TIMESTAMP NOT NULL,
+            created_by       VARCHAR NOT NULL,
+            updated_at       TIMESTAMP NOT NULL,
+            updated_by       VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE initiative_categories (
+            initiative_id INTEGER NOT NULL,
+            category_id   INTEGER NOT NULL
+        )""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

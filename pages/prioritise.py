@@ -1,0 +1,199 @@
+"""Prioritering: category initiatives on potential and feasibility, connected to the spend data;
+edited through validated write-back, shown as a bubble matrix, a ranked list and a roadmap."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from analytics import prioritise as pr
+from analytics.export import Sheet, xlsx_bytes
+from analytics.tree import nodes as tree_nodes
+from ui import format as fmt
+from ui.charts.matrix import bubble_matrix, roadmap
+from ui.db import cursor
+from ui.i18n import current_lang, error_text, t
+from ui.widgets import kpi_row
+
+lang = current_lang()
+cur = cursor()
+st.title(t("pri.title"))
+st.caption(t("pri.intro"))
+done = st.session_state.pop("pri_done", None)
+if done:
+    st.success(done, icon=":material/check_circle:")
+
+STATUS = {s: t(f"pri.status_{s}") for s in pr.STATUSES}
+by_status_label = {v: k for k, v in STATUS.items()}
+paths = tree_nodes(cur)
+path_list = list(paths.path)
+by_path = dict(zip(paths.path, paths.category_id))
+
+# the 12-month window the spend is computed over
+last = pr.default_window_end(cur)
+months = []
+if last:
+    first = cur.execute("SELECT min(period_month) FROM cube_rollup").fetchall()[0][0]
+    m = last
+    while m >= first and len(months) < 60:
+        months.append(m)
+        m = (m.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+c1, c2 = st.columns([2, 3])
+end = c1.selectbox(t("pri.window"), months, key="pri_window", format_func=lambda d: t(
+    "pri.window_label", lo=pr.window(d)[0].strftime("%Y-%m"), hi=d.strftime("%Y-%m")), help=t("pri.window_help")) \
+    if months else None
+
+with c2.expander(t("pri.weights"), expanded=False):
+    w1, w2, w3 = st.columns(3)
+    weights = {"potential": w1.slider(t("pri.w_potential"), 0.0, 5.0, pr.DEFAULT_WEIGHTS["potential"], 0.5, key="pri_wp"),
+               "feasibility": w2.slider(t("pri.w_feasibility"), 0.0, 5.0, pr.DEFAULT_WEIGHTS["feasibility"], 0.5, key="pri_wf"),
+               "saving": w3.slider(t("pri.w_saving"), 0.0, 5.0, pr.DEFAULT_WEIGHTS["saving"], 0.5, key="pri_ws")}
+    st.caption(t("pri.formula", wp=weights["potential"], wf=weights["feasibility"], ws=weights["saving"]))
+
+df = pr.table(cur, window_end=end, weights=weights)
+tot = pr.totals(df)
+kpi_row([(t("pri.kpi_initiatives"), fmt.number(len(df), lang), None),
+         (t("pri.kpi_spend"), fmt.msek(tot["spend"], lang), t("pri.kpi_spend_help")),
+         (t("pri.kpi_saving"), fmt.msek(tot["saving"], lang), None),
+         (t("pri.kpi_share"), fmt.percent(tot["saving_share"], lang), t("pri.kpi_share_help"))])
+
+tab_matrix, tab_edit, tab_rank, tab_road = st.tabs([t("pri.tab_matrix"), t("pri.tab_edit"), t("pri.tab_rank"),
+                                                    t("pri.tab_roadmap")])
+
+# ------------------------------------------------------------ matrix
+with tab_matrix:
+    if df.empty:
+        st.info(t("pri.empty"))
+    else:
+        color_by = st.segmented_control(t("pri.color_by"), ["status", "start_year"], default="status", key="pri_color",
+                                        format_func=lambda v: t(f"pri.color_{v}")) or "status"
+        st.plotly_chart(bubble_matrix(df, color_by=color_by, status_labels=STATUS,
+                                      quadrants={k: t(f"pri.quadrant_{k}") for k in ("hh", "hl", "lh", "ll")},
+                                      x_title=t("pri.col_feasibility"), y_title=t("pri.col_potential"),
+                                      separators=", " if lang == "sv" else ".,"), width="stretch", key="pri_matrix")
+        st.caption(t("pri.matrix_caption"))
+
+# ------------------------------------------------------------ edit (validated write-back)
+with tab_edit:
+    st.caption(t("pri.edit_intro"))
+    items = pr.load(cur)
+    names = {c: p for p, c in by_path.items()}
+    computed = dict(zip(df.initiative_id, df.computed_spend))
+    edit = pd.DataFrame({
+        "initiative_id": [i.initiative_id for i in items],
+        "name": [i.name for i in items],
+        "categories": [[names[c] for c in i.category_ids if c in names] for i in items],
+        "feasibility": [str(i.feasibility_low) if i.feasibility_low == i.feasibility_high
+                        else f"{i.feasibility_low}-{i.feasibility_high}" for i in items],
+        "potential": [i.potential for i in items],
+        "computed": [round(v) if (v := computed.get(i.initiative_id)) is not None and v == v else None for i in items],
+        "override": [i.spend_override for i in items],
+        "saving_sek": [i.saving_sek for i in items],
+        "saving_pct": [None if i.saving_pct is None else round(i.saving_pct * 100, 3) for i in items],
+        "start": [i.start or "" for i in items],
+        "duration": [i.duration for i in items],
+        "owner": [i.owner or "" for i in items],
+        "status": [STATUS[i.status] for i in items],
+    })
+    with st.form("pri_form"):
+        edited = st.data_editor(
+            edit, key="pri_editor", num_rows="dynamic", hide_index=True, width="stretch",
+            disabled=["initiative_id", "computed"],
+            column_config={
+                "initiative_id": None,
+                "name": st.column_config.TextColumn(t("pri.col_name"), required=True, width="large"),
+                "categories": st.column_config.MultiselectColumn(t("pri.col_categories"), options=path_list, width="large"),
+                "feasibility": st.column_config.TextColumn(t("pri.col_feasibility"), help=t("pri.feasibility_help")),
+                "potential": st.column_config.NumberColumn(t("pri.col_potential"), min_value=1, max_value=5, step=1),
+                "computed": st.column_config.NumberColumn(t("pri.col_computed"), format="localized",
+                                                          help=t("pri.computed_help")),
+                "override": st.column_config.NumberColumn(t("pri.col_override"), format="localized",
+                                                          help=t("pri.override_help")),
+                "saving_sek": st.column_config.NumberColumn(t("pri.col_saving_sek"), format="localized"),
+                "saving_pct": st.column_config.NumberColumn(t("pri.col_saving_pct"), help=t("pri.saving_pct_help")),
+                "start": st.column_config.TextColumn(t("pri.col_start"), help=t("pri.start_help")),
+                "duration": st.column_config.NumberColumn(t("pri.col_duration"), min_value=1, max_value=40, step=1),
+                "owner": st.column_config.TextColumn(t("pri.col_owner")),
+                "status": st.column_config.SelectboxColumn(t("pri.col_status"), options=list(STATUS.values()),
+                                                           required=True),
+            })
+        submitted = st.form_submit_button(t("pri.save"), type="primary")
+    if submitted:
+        try:
+            new_items = []
+            for n, row in enumerate(edited.itertuples(index=False), start=1):
+                try:
+                    lo, hi = pr.parse_feasibility(row.feasibility if isinstance(row.feasibility, str) and row.feasibility
+                                                  else "3")
+                    pot = pr.parse_potential(row.potential if row.potential == row.potential and row.potential is not None
+                                             else 3)
+                    cats = [by_path[p] for p in (row.categories or []) if p in by_path]
+                    unknown = [p for p in (row.categories or []) if p not in by_path]
+                    if unknown:
+                        raise pr.InitiativeError("init_category", f"the category '{unknown[0]}' is not in the tree",
+                                                 value=unknown[0])
+                    iid = row.initiative_id
+                    new_items.append(pr.Initiative(
+                        str(row.name or ""), cats, lo, hi, pot, pr.parse_amount(row.override),
+                        pr.parse_amount(row.saving_sek), pr.parse_percent(row.saving_pct),
+                        pr.parse_quarter(row.start), int(row.duration) if row.duration == row.duration and row.duration else 4,
+                        str(row.owner or "") or None, by_status_label.get(row.status, "idea"),
+                        None if iid is None or iid != iid else int(iid)))
+                except pr.InitiativeError as e:
+                    raise pr.InitiativeError(e.code, str(e), row=n, column=t(f"pri.col_{pr._field_of(e.code) or 'name'}"),
+                                             **e.params) from None
+            res = pr.save(cur, new_items, window_end=end)
+        except pr.InitiativeError as exc:
+            st.error(error_text(exc), icon=":material/error:")
+        else:
+            st.session_state["pri_done"] = t("pri.saved", added=res["added"], changed=res["changed"], deleted=res["deleted"])
+            st.rerun()
+
+    x1, x2 = st.columns(2)
+    frame = pr.export_frame(cur)
+    x1.download_button(t("pri.export"), data=lambda: xlsx_bytes([Sheet("Initiativ", frame)]),
+                       file_name="spendkollen-initiativ.xlsx", key="pri_export", icon=":material/download:")
+    up = x2.file_uploader(t("pri.import"), type=["xlsx"], key="pri_file",
+                          help=t("pri.import_help", columns=", ".join(pr.FILE_COLUMNS)))
+    if up is not None and x2.button(t("pri.import_go"), key="pri_import"):
+        try:
+            res = pr.import_file(cur, up.name, up.getvalue())
+        except pr.InitiativeError as exc:
+            st.error(error_text(exc), icon=":material/error:")
+        else:
+            st.session_state["pri_done"] = t("pri.saved", added=res["added"], changed=res["changed"], deleted=res["deleted"])
+            st.rerun()
+
+# ------------------------------------------------------------ ranked list
+with tab_rank:
+    if not df.empty:
+        ranked = df.sort_values(["rank", "name"])
+        shown = pd.DataFrame({
+            "rank": ranked["rank"], "name": ranked.name, "score": ranked.score,
+            "potential": ranked.potential,
+            "feasibility": [f"{lo}" if lo == hi else f"{lo}–{hi}" for lo, hi in zip(ranked.feasibility_low, ranked.feasibility_high)],
+            "spend": ranked.spend.round(0),
+            "override": [t("pri.override_mark") if o else "" for o in ranked.spend_is_override],
+            "saving": ranked.saving.round(0), "saving_share": ranked.saving_share,
+            "suppliers": ranked.suppliers, "trend": ranked.trend, "classified": ranked.classified_share,
+            "contracts": [t("pri.no_contracts")] * len(ranked),
+            "start": ranked.start, "status": [STATUS[s] for s in ranked.status]})
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+            "rank": st.column_config.NumberColumn(t("pri.col_rank"), width="small"),
+            "name": t("pri.col_name"), "score": st.column_config.NumberColumn(t("pri.col_score"), format="%.2f"),
+            "potential": t("pri.col_potential"), "feasibility": t("pri.col_feasibility"),
+            "spend": st.column_config.NumberColumn(t("pri.col_spend"), format="localized"),
+            "override": t("pri.col_override_mark"),
+            "saving": st.column_config.NumberColumn(t("pri.col_saving"), format="localized"),
+            "saving_share": st.column_config.NumberColumn(t("pri.col_saving_share"), format="percent"),
+            "suppliers": st.column_config.NumberColumn(t("pri.col_suppliers"), format="localized"),
+            "trend": st.column_config.NumberColumn(t("pri.col_trend"), format="percent"),
+            "classified": st.column_config.NumberColumn(t("pri.col_classified"), format="percent"),
+            "contracts": t("pri.col_contracts"), "start": t("pri.col_start"), "status": t("pri.col_status")})
+        st.caption(t("pri.rank_caption", wp=weights["potential"], wf=weights["feasibility"], ws=weights["saving"]))
+
+# ------------------------------------------------------------ roadmap
+with tab_road:
+    if not df.empty:
+        st.plotly_chart(roadmap(df, status_labels=STATUS), width="stretch", key="pri_roadmap")
+        st.caption(t("pri.roadmap_caption"))
