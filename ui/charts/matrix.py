@@ -17,12 +17,19 @@ _POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top
 
 def label_positions(x: list[float], y: list[float], near: float = 0.6) -> list[str]:
     """A text position per bubble so labels of bubbles closer than ``near`` (in score units) do
-    not sit on top of each other: the first of a group gets 'top center', the next 'bottom
-    center', then right, left and the corners."""
+    not sit on top of each other: the first of a group gets the first free position of a list
+    that starts 'top center', 'bottom center' (towards the middle near the left and right
+    edges, so long names stay inside the chart)."""
     out: list[str] = []
     for i in range(len(x)):
+        if x[i] >= 4.5:
+            order = ("top left", "bottom left", "middle left") + _POSITIONS
+        elif x[i] <= 1.5:
+            order = ("top right", "bottom right", "middle right") + _POSITIONS
+        else:
+            order = _POSITIONS
         taken = {out[j] for j in range(i) if math.hypot(x[i] - x[j], y[i] - y[j]) < near}
-        out.append(next((p for p in _POSITIONS if p not in taken), _POSITIONS[i % len(_POSITIONS)]))
+        out.append(next((p for p in order if p not in taken), order[i % len(order)]))
     return out
 
 
@@ -62,12 +69,13 @@ def bubble_matrix(df: pd.DataFrame, *, color_by: str = "status", status_labels: 
                           + ": %{y}<br>%{customdata[0]:,.1f} " + money + "<extra></extra>"))
     annotations = [dict(x=x0, y=y0, xref="x", yref="y", text=quadrants[k], showarrow=False,
                         font=dict(size=13, color="#999999"), xanchor=xa, yanchor=ya)
-                   for k, x0, y0, xa, ya in (("hh", 5.4, 5.4, "right", "top"), ("lh", 0.6, 5.4, "left", "top"),
-                                             ("hl", 5.4, 0.6, "right", "bottom"), ("ll", 0.6, 0.6, "left", "bottom"))]
-    shapes = [dict(type="line", x0=3, x1=3, y0=0.5, y1=5.5, line=dict(color="#cccccc", dash="dot")),
-              dict(type="line", x0=0.5, x1=5.5, y0=3, y1=3, line=dict(color="#cccccc", dash="dot"))]
+                   for k, x0, y0, xa, ya in (("hh", 5.7, 5.9, "right", "top"), ("lh", 0.3, 5.9, "left", "top"),
+                                             ("hl", 5.7, 0.1, "right", "bottom"), ("ll", 0.3, 0.1, "left", "bottom"))]
+    shapes = [dict(type="line", x0=3, x1=3, y0=0.1, y1=5.9, line=dict(color="#cccccc", dash="dot")),
+              dict(type="line", x0=0.3, x1=5.7, y0=3, y1=3, line=dict(color="#cccccc", dash="dot"))]
     return go.Figure(traces, layout=dict(
-        title=title, xaxis=dict(title=x_title, range=[0.5, 5.5], dtick=1), yaxis=dict(title=y_title, range=[0.5, 5.5], dtick=1),
+        title=title, xaxis=dict(title=x_title, range=[0.3, 5.7], dtick=1),
+        yaxis=dict(title=y_title, range=[0.1, 5.9], dtick=1),
         height=560, margin=dict(l=10, r=10, t=40 if title else 10, b=10), annotations=annotations, shapes=shapes,
         legend=dict(orientation="h", y=-0.15), separators=separators))
 
@@ -90,7 +98,8 @@ def roadmap(df: pd.DataFrame, *, status_labels: dict | None = None, title: str =
     for si, st in enumerate(statuses):
         part = d[d.status == st]
         traces.append(go.Bar(
-            y=part.name.tolist(), x=[int(n) for n in part.duration], base=[index(s) - first for s in part.start],
+            # quarter k spans k - 0.5 .. k + 0.5 around its tick
+            y=part.name.tolist(), x=[int(n) for n in part.duration], base=[index(s) - first - 0.5 for s in part.start],
             orientation="h", name=status_labels.get(st, st), marker_color=PALETTE[si % len(PALETTE)],
             customdata=[[s, e] for s, e in zip(part.start, part.end)],
             hovertemplate="<b>%{y}</b><br>%{customdata[0]} – %{customdata[1]}<extra></extra>"))
