@@ -14,7 +14,6 @@ import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
 
-import duckdb
 import pandas as pd
 
 from .classify import RuleError, category_names

@@ -76,3 +76,10 @@ def args() -> tuple[str, int]:
 def spend_tree(db: str, ver: int, view: cube.View, top: int):
     from analytics.tree import spend_tree as build
     return build(cursor(), view, top)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def initiatives(db: str, ver: int, window_end, weights: tuple):
+    """The prioritisation table (analytics.prioritise.table) per data version, window and weights."""
+    from analytics.prioritise import table
+    return table(cursor(), window_end=window_end, weights=dict(weights))

@@ -66,7 +66,7 @@ def test_edit_and_save_an_initiative(page):
 
 
 def test_a_bad_score_is_refused_with_row_and_column(page):
-    at, db = page
+    at, _ = page
     at.session_state["pri_editor"] = {"edited_rows": {1: {"feasibility": "4-9"}}, "added_rows": [], "deleted_rows": []}
     at.run()
     [b for b in at.button if b.label == "Kontrollera och spara"][0].click().run()
