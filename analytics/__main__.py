@@ -1,4 +1,4 @@
-"""Command line: python -m analytics import|summary|cube|classify|rules|tree|initiatives|demo|delete-demo ...
+"""Command line: python -m analytics import|summary|cube|classify|rules|tree|initiatives|savings|demo|delete-demo ...
 
 Exit codes: 0 done, 2 refused (a clear message on stderr, nothing written)."""
 
@@ -231,6 +231,21 @@ def _cmd_initiatives(args) -> int:
     return 0
 
 
+def _cmd_savings(args) -> int:
+    from .savings import as_json
+    con = connect(args.db)
+    out = as_json(con.cursor())
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        for it in out["initiatives"]:
+            print(f"{it['name']}\t{it['type']}\tbaseline {it['baseline']}\tplanned {it['planned']}\t"
+                  f"reported {it['reported']}\tmeasured {it['measured']}")
+        for kind, t in out["totals"].items():
+            print(f"{kind}: planned {t['planned']:.2f}, reported {t['reported']:.2f}, measured {t['measured']:.2f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description="Spendkollen command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -296,6 +311,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_initiatives)
+
+    p = sub.add_parser("savings", help="planned, reported and measured savings per initiative, to the last loaded quarter")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_savings)
 
     args = parser.parse_args(argv)
     try:

@@ -308,8 +308,12 @@ def save(cur, items: list[Initiative], *, window_end: dt.date | None = None, act
                 if iid not in seen:
                     cur.execute("DELETE FROM initiative_categories WHERE initiative_id = ?", [iid])
                     cur.execute("DELETE FROM initiatives WHERE initiative_id = ?", [iid])
+                    for t in ("savings_settings", "savings_baselines", "savings_quarters"):
+                        cur.execute(f"DELETE FROM {t} WHERE initiative_id = ?", [iid])
                     deleted += 1
                     audit(cur, "initiative_delete", "initiatives", {"initiative_id": iid, **_describe(it)}, actor)
+        from .savings import freeze_approved
+        freeze_approved(cur, actor=actor)        # an approved initiative's baseline is frozen now
         cur.execute("COMMIT")
     except Exception:
         cur.execute("ROLLBACK")

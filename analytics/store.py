@@ -325,6 +325,42 @@ MIGRATIONS: list[list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = [
             category_id   INTEGER NOT NULL
         )""",
     ],
+    # 6: savings tracking: per-initiative settings, frozen baselines, quarters (planned, reported,
+    #    finance sign-off) and user-entered index series.
+    [
+        """CREATE TABLE savings_settings (
+            initiative_id INTEGER PRIMARY KEY,
+            saving_type   VARCHAR NOT NULL,
+            index_series  VARCHAR,
+            supplier_keys VARCHAR[]
+        )""",
+        """CREATE TABLE savings_baselines (
+            initiative_id INTEGER PRIMARY KEY,
+            period_from   DATE NOT NULL,
+            period_to     DATE NOT NULL,
+            spend         DECIMAL(18, 2) NOT NULL,
+            months        INTEGER NOT NULL,
+            scope         JSON NOT NULL,
+            frozen_at     TIMESTAMP NOT NULL,
+            frozen_by     VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE savings_quarters (
+            initiative_id INTEGER NOT NULL,
+            quarter       VARCHAR NOT NULL,
+            planned       DECIMAL(18, 2),
+            reported      DECIMAL(18, 2),
+            comment       VARCHAR,
+            updated_at    TIMESTAMP NOT NULL,
+            updated_by    VARCHAR NOT NULL,
+            signed_by     VARCHAR,
+            signed_at     TIMESTAMP
+        )""",
+        """CREATE TABLE index_values (
+            series  VARCHAR NOT NULL,
+            quarter VARCHAR NOT NULL,
+            value   DOUBLE NOT NULL
+        )""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,406 @@
+"""Savings tracker (besparingsuppföljning): from promised to measured savings per initiative and
+quarter.
+
+- Planned: the initiative's estimated saving spread evenly over its planned quarters, unless a
+  quarter's plan is edited.
+- Reported: entered per quarter by the category leader, with a comment.
+- Measured: from the ledger. The baseline is the spend of the initiative's linked categories
+  (optionally only some suppliers) over the 12 months before its start quarter, frozen when the
+  initiative is approved (who, when, figure and scope stored; a later upload that changes those
+  months does not move it, the difference is shown). Each later complete quarter: saving =
+  baseline quarterly run-rate (baseline / 4) x adjustment - the quarter's actual spend in the same
+  scope. The adjustment is 1, or an index series the user entered (a price index such as KPI,
+  or a volume index): the quarter's index / the mean index of the baseline quarters.
+- Cost reduction (kostnadsreduktion) and cost avoidance (kostnadsundvikande) are kept apart in
+  every total.
+- Status by a visible rule on the cumulative figures to the last loaded quarter: on track when
+  measured (else reported) reaches 90 % of planned, at risk from 60 %, else behind.
+- Finance signs a quarter off (who, when).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+
+from .classify import RuleError
+from .prioritise import load as load_initiatives
+from .store import audit, current_user
+
+TYPES = ("cost_reduction", "cost_avoidance")
+ON_TRACK, AT_RISK = 0.9, 0.6
+FROZEN_STATUSES = ("approved", "running", "done")
+
+
+class SavingsError(RuleError):
+    """A savings entry that cannot be saved (code for the UI catalogs)."""
+
+
+# ------------------------------------------------------------------ quarters
+
+def q_index(label: str) -> int:
+    return int(label[:4]) * 4 + int(label[-1]) - 1
+
+
+def q_label(k: int) -> str:
+    return f"{k // 4} Q{k % 4 + 1}"
+
+
+def q_months(label: str) -> tuple[dt.date, dt.date]:
+    k = q_index(label)
+    y, q = k // 4, k % 4
+    return dt.date(y, 3 * q + 1, 1), dt.date(y, 3 * q + 3, 1)
+
+
+def last_complete_quarter(cur) -> str | None:
+    """The last quarter whose three months are all loaded."""
+    months = {r[0] for r in cur.execute("SELECT DISTINCT period_month FROM cube_rollup").fetchall()}
+    if not months:
+        return None
+    k = q_index(f"{max(months).year} Q{(max(months).month - 1) // 3 + 1}")
+    while k >= q_index(f"{min(months).year} Q1"):
+        lo, hi = q_months(q_label(k))
+        if all(dt.date(lo.year, m, 1) in months for m in range(lo.month, hi.month + 1)):
+            return q_label(k)
+        k -= 1
+    return None
+
+
+# ------------------------------------------------------------------ settings, scope, baseline
+
+def settings(cur, initiative_id: int) -> dict:
+    """{saving_type, index_series (or None), supplier_keys (list)} with defaults."""
+    rows = cur.execute("SELECT saving_type, index_series, supplier_keys FROM savings_settings WHERE initiative_id = ?",
+                       [initiative_id]).fetchall()
+    if not rows:
+        return {"saving_type": "cost_reduction", "index_series": None, "supplier_keys": []}
+    return {"saving_type": rows[0][0], "index_series": rows[0][1], "supplier_keys": list(rows[0][2] or [])}
+
+
+def set_settings(cur, initiative_id: int, saving_type: str, index_series: str | None, supplier_keys: list[str], *,
+                 actor: str | None = None) -> None:
+    """Set an initiative's saving type, index series and supplier set (audited)."""
+    if saving_type not in TYPES:
+        raise SavingsError("sav_type", f"'{saving_type}' is not a saving type; use {', '.join(TYPES)}", value=saving_type)
+    if index_series and not cur.execute("SELECT count(*) FROM index_values WHERE series = ?", [index_series]).fetchall()[0][0]:
+        raise SavingsError("sav_index_missing", f"there is no index series '{index_series}'; enter it first",
+                           value=index_series)
+    before = settings(cur, initiative_id)
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute("DELETE FROM savings_settings WHERE initiative_id = ?", [initiative_id])
+        cur.execute("INSERT INTO savings_settings VALUES (?, ?, ?, ?)",
+                    [initiative_id, saving_type, index_series or None, list(supplier_keys)])
+        audit(cur, "savings_settings", "savings_settings",
+              {"initiative_id": initiative_id, "before": before,
+               "after": {"saving_type": saving_type, "index_series": index_series, "supplier_keys": list(supplier_keys)}},
+              actor)
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+
+
+def scope_spend(cur, category_ids: list[int], supplier_keys: list[str], lo: dt.date, hi: dt.date) -> tuple[float, int]:
+    """Influenceable spend (SEK) of the scope in months lo..hi and the number of months loaded."""
+    if not category_ids:
+        return 0.0, 0
+    ids = [int(c) for c in category_ids]
+    sup = "AND l.supplier_key IN (SELECT unnest(?::VARCHAR[]))" if supplier_keys else ""
+    params = [lo, hi, ids, ids, ids] + ([list(supplier_keys)] if supplier_keys else [])
+    spend = cur.execute(f"""
+        SELECT coalesce(sum(l.amount), 0)::DOUBLE FROM ledger_lines l JOIN category_paths cp USING (category_id)
+        WHERE NOT l.excluded AND l.period_month BETWEEN ? AND ?
+          AND (cp.l1_id IN (SELECT unnest(?::INTEGER[])) OR cp.l2_id IN (SELECT unnest(?::INTEGER[]))
+               OR cp.l3_id IN (SELECT unnest(?::INTEGER[]))) {sup}""", params).fetchall()[0][0]
+    months = cur.execute("SELECT count(DISTINCT period_month) FROM cube_rollup WHERE period_month BETWEEN ? AND ?",
+                         [lo, hi]).fetchall()[0][0]
+    return float(spend), int(months)
+
+
+def baseline_window(start: str) -> tuple[dt.date, dt.date]:
+    """The 12 months before the start quarter."""
+    k = q_index(start)
+    return q_months(q_label(k - 4))[0], q_months(q_label(k - 1))[1]
+
+
+def freeze(cur, initiative_id: int, *, actor: str | None = None, in_transaction: bool = False) -> dict:
+    """Freeze the initiative's baseline now: spend of its scope over the 12 months before its
+    start quarter, with who, when, the months loaded and the scope. Refused without a start
+    quarter or linked categories."""
+    it = {i.initiative_id: i for i in load_initiatives(cur)}.get(initiative_id)
+    if it is None:
+        raise SavingsError("sav_missing", f"initiative {initiative_id} does not exist", value=str(initiative_id))
+    if not it.start or not it.category_ids:
+        raise SavingsError("sav_no_scope", "the initiative needs a start quarter and linked categories for a baseline",
+                           name=it.name)
+    s = settings(cur, initiative_id)
+    lo, hi = baseline_window(it.start)
+    spend, months = scope_spend(cur, it.category_ids, s["supplier_keys"], lo, hi)
+    who = actor or current_user()
+    if not in_transaction:
+        cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute("DELETE FROM savings_baselines WHERE initiative_id = ?", [initiative_id])
+        cur.execute("""INSERT INTO savings_baselines VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)""",
+                    [initiative_id, lo, hi, spend, months,
+                     json.dumps({"categories": it.category_ids, "suppliers": s["supplier_keys"]}), who])
+        audit(cur, "baseline_freeze", "savings_baselines",
+              {"initiative_id": initiative_id, "name": it.name, "from": lo, "to": hi, "spend": spend, "months": months},
+              actor)
+        if not in_transaction:
+            cur.execute("COMMIT")
+    except Exception:
+        if not in_transaction:
+            cur.execute("ROLLBACK")
+        raise
+    return {"spend": spend, "months": months, "from": lo, "to": hi}
+
+
+def freeze_approved(cur, *, actor: str | None = None) -> int:
+    """Freeze the baseline of every approved/running/done initiative that has none yet (and has
+    a start quarter and categories); inside the caller's transaction. Returns how many."""
+    have = {r[0] for r in cur.execute("SELECT initiative_id FROM savings_baselines").fetchall()}
+    n = 0
+    for it in load_initiatives(cur):
+        if it.status in FROZEN_STATUSES and it.initiative_id not in have and it.start and it.category_ids:
+            freeze(cur, it.initiative_id, actor=actor, in_transaction=True)
+            n += 1
+    return n
+
+
+def baseline(cur, initiative_id: int) -> dict | None:
+    rows = cur.execute("""SELECT period_from, period_to, spend, months, scope, frozen_at, frozen_by
+                          FROM savings_baselines WHERE initiative_id = ?""", [initiative_id]).fetchall()
+    if not rows:
+        return None
+    r = rows[0]
+    return {"from": r[0], "to": r[1], "spend": float(r[2]), "months": r[3], "scope": json.loads(r[4]),
+            "frozen_at": r[5], "frozen_by": r[6]}
+
+
+# ------------------------------------------------------------------ index series
+
+def set_index(cur, series: str, values: dict[str, float], *, actor: str | None = None) -> None:
+    """Replace an index series: quarter label -> value (> 0)."""
+    series = (series or "").strip()
+    if not series:
+        raise SavingsError("sav_index_name", "give the index series a name")
+    from .prioritise import parse_quarter
+    clean = {}
+    for q, v in values.items():
+        label = parse_quarter(q)
+        if v is None or not float(v) > 0:
+            raise SavingsError("sav_index_value", f"the index for {label} must be a positive number", quarter=label)
+        clean[label] = float(v)
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute("DELETE FROM index_values WHERE series = ?", [series])
+        for q, v in sorted(clean.items()):
+            cur.execute("INSERT INTO index_values VALUES (?, ?, ?)", [series, q, v])
+        audit(cur, "index_set", "index_values", {"series": series, "values": clean}, actor)
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+
+
+def index_series(cur, series: str) -> dict[str, float]:
+    return dict(cur.execute("SELECT quarter, value FROM index_values WHERE series = ? ORDER BY quarter", [series]).fetchall())
+
+
+# ------------------------------------------------------------------ per quarter
+
+def quarters(cur, initiative_id: int, until: str | None = None) -> pd.DataFrame:
+    """One row per quarter from the start quarter to the later of the plan's end and ``until``
+    (default: the last complete loaded quarter): quarter, planned (SEK; edited or spread),
+    planned_edited, reported, comment, actual (spend in scope; complete quarters only),
+    run_rate (baseline / 4), adjustment, expected (run_rate x adjustment), measured (expected -
+    actual), method (how measured was computed), signed_by, signed_at."""
+    from .prioritise import table as init_table
+    it = {i.initiative_id: i for i in load_initiatives(cur)}[initiative_id]
+    cols = ["quarter", "planned", "planned_edited", "reported", "comment", "actual", "run_rate", "adjustment",
+            "expected", "measured", "method", "signed_by", "signed_at"]
+    if not it.start:
+        return pd.DataFrame(columns=cols)
+    row = init_table(cur, [it]).iloc[0]
+    estimate = float(row.saving) if row.saving is not None and row.saving == row.saving else 0.0
+    s = settings(cur, initiative_id)
+    base = baseline(cur, initiative_id)
+    last = until or last_complete_quarter(cur)
+    k0 = q_index(it.start)
+    k_end = max(k0 + it.duration - 1, q_index(last) if last else k0)
+    entered = {r[0]: r[1:] for r in cur.execute(
+        """SELECT quarter, planned, reported, comment, signed_by, signed_at FROM savings_quarters
+           WHERE initiative_id = ?""", [initiative_id]).fetchall()}
+    idx = index_series(cur, s["index_series"]) if s["index_series"] else {}
+    base_idx = None
+    if idx and base:
+        vals = [idx.get(q_label(k)) for k in range(k0 - 4, k0)]
+        base_idx = sum(vals) / 4 if all(v is not None for v in vals) else None
+    rows = []
+    for k in range(k0, k_end + 1):
+        q = q_label(k)
+        e = entered.get(q, (None, None, None, None, None))
+        spread = estimate / it.duration if k < k0 + it.duration else 0.0
+        planned = float(e[0]) if e[0] is not None else spread
+        actual = measured = expected = adj = rr = None
+        method = None
+        complete = last is not None and k <= q_index(last)
+        if base and complete:
+            lo, hi = q_months(q)
+            actual = scope_spend(cur, it.category_ids, s["supplier_keys"], lo, hi)[0]
+            rr = base["spend"] / 4
+            adj = 1.0
+            method = f"baseline {base['from']:%Y-%m}–{base['to']:%Y-%m} / 4 − actual"
+            if s["index_series"]:
+                if base_idx and idx.get(q):
+                    adj = idx[q] / base_idx
+                    method = (f"baseline {base['from']:%Y-%m}–{base['to']:%Y-%m} / 4 × {s['index_series']} "
+                              f"{idx[q]:g} / {base_idx:g} − actual")
+                else:
+                    adj = None
+                    method = f"index {s['index_series']} missing for {q} or the baseline quarters"
+            if adj is not None:
+                expected = rr * adj
+                measured = expected - actual
+        rows.append({"quarter": q, "planned": planned, "planned_edited": e[0] is not None,
+                     "reported": None if e[1] is None else float(e[1]), "comment": e[2], "actual": actual,
+                     "run_rate": rr, "adjustment": adj, "expected": expected, "measured": measured, "method": method,
+                     "signed_by": e[3], "signed_at": e[4]})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def enter(cur, initiative_id: int, quarter: str, *, planned: float | None = None, reported: float | None = None,
+          comment: str | None = None, actor: str | None = None) -> None:
+    """Set a quarter's planned and/or reported saving (SEK) with a comment; a signed-off
+    quarter cannot change. Audited."""
+    from .prioritise import parse_quarter
+    q = parse_quarter(quarter)
+    row = cur.execute("SELECT planned, reported, comment, signed_by FROM savings_quarters WHERE initiative_id = ? AND quarter = ?",
+                      [initiative_id, q]).fetchall()
+    if row and row[0][3]:
+        raise SavingsError("sav_signed", f"{q} is signed off by finance and cannot change", quarter=q)
+    if reported is not None and not (comment or "").strip():
+        raise SavingsError("sav_comment", f"say how the reported saving for {q} was arrived at (a comment)", quarter=q)
+    for v in (planned, reported):
+        if v is not None and v != v:
+            raise SavingsError("sav_amount", "not an amount", value=str(v))
+    old = row[0] if row else (None, None, None, None)
+    new = (planned if planned is not None else old[0], reported if reported is not None else old[1],
+           comment if comment is not None else old[2])
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute("DELETE FROM savings_quarters WHERE initiative_id = ? AND quarter = ?", [initiative_id, q])
+        cur.execute("""INSERT INTO savings_quarters (initiative_id, quarter, planned, reported, comment, updated_at, updated_by)
+                       VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP, ?)""", [initiative_id, q, *new, actor or current_user()])
+        audit(cur, "saving_enter", "savings_quarters",
+              {"initiative_id": initiative_id, "quarter": q,
+               "before": {"planned": _f(old[0]), "reported": _f(old[1]), "comment": old[2]},
+               "after": {"planned": _f(new[0]), "reported": _f(new[1]), "comment": new[2]}}, actor)
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+
+
+def _f(v):
+    return None if v is None else float(v)
+
+
+def sign_off(cur, initiative_id: int, quarter: str, *, actor: str | None = None) -> None:
+    """Finance signs a quarter off (who, when); only complete quarters with a reported or
+    measured saving. Audited."""
+    from .prioritise import parse_quarter
+    q = parse_quarter(quarter)
+    last = last_complete_quarter(cur)
+    if last is None or q_index(q) > q_index(last):
+        raise SavingsError("sav_not_complete", f"{q} is not a complete loaded quarter yet", quarter=q)
+    who = actor or current_user()
+    exists = cur.execute("SELECT signed_by FROM savings_quarters WHERE initiative_id = ? AND quarter = ?",
+                         [initiative_id, q]).fetchall()
+    if exists and exists[0][0]:
+        raise SavingsError("sav_signed", f"{q} is already signed off", quarter=q)
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        if exists:
+            cur.execute("""UPDATE savings_quarters SET signed_by = ?, signed_at = now()::TIMESTAMP
+                           WHERE initiative_id = ? AND quarter = ?""", [who, initiative_id, q])
+        else:
+            cur.execute("""INSERT INTO savings_quarters (initiative_id, quarter, updated_at, updated_by, signed_by, signed_at)
+                           VALUES (?, ?, now()::TIMESTAMP, ?, ?, now()::TIMESTAMP)""", [initiative_id, q, who, who])
+        audit(cur, "saving_sign_off", "savings_quarters", {"initiative_id": initiative_id, "quarter": q}, actor)
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+
+
+# ------------------------------------------------------------------ summaries
+
+def status_of(planned: float, reported: float | None, measured: float | None) -> str | None:
+    """on_track / at_risk / behind: cumulative measured (else reported) against cumulative
+    planned; None without a plan."""
+    if not planned:
+        return None
+    got = measured if measured is not None else reported
+    if got is None:
+        return "behind"
+    share = got / planned
+    return "on_track" if share >= ON_TRACK else "at_risk" if share >= AT_RISK else "behind"
+
+
+def overview(cur) -> pd.DataFrame:
+    """One row per initiative with a start quarter, cumulative to the last complete loaded
+    quarter: initiative_id, name, type, baseline (frozen SEK, None when not frozen),
+    baseline_now (the same window and scope on today's data), baseline_diff, planned, reported,
+    measured, status, categories (level-1 names), suppliers."""
+    last = last_complete_quarter(cur)
+    rows = []
+    from .classify import category_names
+    names = category_names(cur)
+    for it in load_initiatives(cur):
+        if not it.start:
+            continue
+        s = settings(cur, it.initiative_id)
+        base = baseline(cur, it.initiative_id)
+        q = quarters(cur, it.initiative_id, last)
+        done = q[q.quarter.map(q_index) <= q_index(last)] if last else q.iloc[0:0]
+        planned = float(done.planned.sum())
+        reported = float(done.reported.dropna().sum()) if done.reported.notna().any() else None
+        measured = float(done.measured.dropna().sum()) if done.measured.notna().any() else None
+        now = None
+        if base:
+            now = scope_spend(cur, it.category_ids, s["supplier_keys"], base["from"], base["to"])[0]
+        l1 = sorted({names[c]["path"][0] for c in it.category_ids if c in names})
+        rows.append({"initiative_id": it.initiative_id, "name": it.name, "type": s["saving_type"],
+                     "baseline": base["spend"] if base else None, "baseline_now": now,
+                     "baseline_diff": (now - base["spend"]) if base else None,
+                     "planned": planned, "reported": reported, "measured": measured,
+                     "status": status_of(planned, reported, measured), "areas": ", ".join(l1)})
+    return pd.DataFrame(rows, columns=["initiative_id", "name", "type", "baseline", "baseline_now", "baseline_diff",
+                                       "planned", "reported", "measured", "status", "areas"])
+
+
+def totals(df: pd.DataFrame) -> dict:
+    """Planned, reported and measured (SEK) per saving type, never mixed."""
+    out = {}
+    for t in TYPES:
+        part = df[df.type == t]
+        out[t] = {k: round(float(part[k].fillna(0).sum()), 2) for k in ("planned", "reported", "measured")}
+        out[t]["initiatives"] = int(len(part))
+    return out
+
+
+def as_json(cur) -> dict:
+    df = overview(cur)
+    items = [{"name": r.name, "type": r.type, "baseline": None if r.baseline is None or r.baseline != r.baseline
+              else round(r.baseline, 2), "planned": round(r.planned, 2),
+              "reported": None if r.reported is None or r.reported != r.reported else round(r.reported, 2),
+              "measured": None if r.measured is None or r.measured != r.measured else round(r.measured, 2)}
+             for r in df.itertuples()]
+    t = totals(df)
+    return {"initiatives": items, "totals": {"cost_reduction": t["cost_reduction"], "cost_avoidance": t["cost_avoidance"]},
+            "until": last_complete_quarter(cur)}

@@ -1,0 +1,138 @@
+"""Savings: baseline, run-rate and measured savings on hand-computed data, the two saving types
+kept apart, the frozen baseline after a re-upload that changes history, index adjustment,
+reported savings and finance sign-off, the CLI."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from analytics import prioritise as pr
+from analytics import savings as sv
+from analytics.__main__ import main as cli
+from analytics.ingest import load_files
+from tests.unit.test_classify import A, B, ledger
+
+# food (64210, Alfa): 100 a month in 2023 -> baseline 1 200, run-rate 300 a quarter;
+# 2024 quarters 240, 270, 300, 210 -> measured 60, 30, 0, 90
+FOOD_2024 = {1: 80, 2: 80, 3: 80, 4: 90, 5: 90, 6: 90, 7: 100, 8: 100, 9: 100, 10: 70, 11: 70, 12: 70}
+ROWS = ([("Alfa AB", A, "64210", "Livsmedel", "", "", "Skola", "100,00", f"2023-{m:02d}-10") for m in range(1, 13)]
+        + [("Alfa AB", A, "64210", "Livsmedel", "", "", "Skola", f"{v},00", f"2024-{m:02d}-10") for m, v in FOOD_2024.items()]
+        # office (64410, Beta): 50 a month throughout -> baseline 600, measured 0 each quarter
+        + [("Beta AB", B, "64410", "Kontorsmaterial", "", "", "Skola", "50,00", f"{y}-{m:02d}-12")
+           for y in (2023, 2024) for m in range(1, 13)])
+
+
+@pytest.fixture
+def tracked(store):
+    load_files(store, [("reskontra.csv", ledger(ROWS))])
+    food = pr.category_ids_from_paths(store, "Verksamhet & stöd / Måltider och livsmedel / Livsmedel")
+    office = pr.category_ids_from_paths(store, "Organisation / Kontor / Kontorsmaterial")
+    pr.save(store, [pr.Initiative("Livsmedel", food, 4, 4, 5, saving_sek=200.0, start="2024 Q1", status="approved"),
+                    pr.Initiative("Kontor", office, 3, 3, 3, saving_sek=40.0, start="2024 Q1", status="idea")],
+            actor="test")
+    ids = {i.name: i.initiative_id for i in pr.load(store)}
+    return store, ids
+
+
+def test_baseline_frozen_on_approval_and_measured_savings(tracked):
+    cur, ids = tracked
+    base = sv.baseline(cur, ids["Livsmedel"])
+    assert (base["spend"], base["months"], base["frozen_by"]) == (1200.0, 12, "test")
+    assert (str(base["from"]), str(base["to"])) == ("2023-01-01", "2023-12-01")
+    assert sv.baseline(cur, ids["Kontor"]) is None                      # an idea has no baseline yet
+    assert sv.last_complete_quarter(cur) == "2024 Q4"
+    q = sv.quarters(cur, ids["Livsmedel"])
+    assert list(q.quarter) == ["2024 Q1", "2024 Q2", "2024 Q3", "2024 Q4"]
+    assert list(q.run_rate) == [300.0] * 4 and list(q.actual) == [240.0, 270.0, 300.0, 210.0]
+    assert list(q.measured) == [60.0, 30.0, 0.0, 90.0]
+    assert list(q.planned) == [50.0] * 4                                # 200 spread over four quarters
+    assert q.method.iloc[0] == "baseline 2023-01–2023-12 / 4 − actual"
+    row = sv.overview(cur).set_index("name").loc["Livsmedel"]
+    assert (row.planned, row.measured, row.status) == (200.0, 180.0, "on_track")   # 180 / 200 = 90 %
+
+
+def test_status_rule():
+    assert sv.status_of(100, None, 90) == "on_track"
+    assert sv.status_of(100, 95, 60) == "at_risk"                       # measured wins over reported
+    assert sv.status_of(100, 70, None) == "at_risk"
+    assert sv.status_of(100, None, 59) == "behind" and sv.status_of(100, None, None) == "behind"
+    assert sv.status_of(0, None, None) is None
+
+
+def test_types_are_kept_apart(tracked):
+    cur, ids = tracked
+    items = pr.load(cur)
+    for it in items:
+        it.status = "approved"
+    pr.save(cur, items)                                                 # freezes the office baseline (600)
+    sv.set_settings(cur, ids["Kontor"], "cost_avoidance", None, [])
+    t = sv.totals(sv.overview(cur))
+    assert t["cost_reduction"] == {"planned": 200.0, "reported": 0.0, "measured": 180.0, "initiatives": 1}
+    assert t["cost_avoidance"] == {"planned": 40.0, "reported": 0.0, "measured": 0.0, "initiatives": 1}
+    with pytest.raises(sv.SavingsError):
+        sv.set_settings(cur, ids["Kontor"], "both", None, [])
+
+
+def test_frozen_baseline_does_not_move_when_history_changes(tracked):
+    cur, ids = tracked
+    # a late invoice for June 2023 arrives with the next upload
+    load_files(cur, [("rättelse.csv", ledger([("Alfa AB", A, "64210", "Livsmedel", "", "", "Skola", "120,00", "2023-06-20")]))])
+    row = sv.overview(cur).set_index("name").loc["Livsmedel"]
+    assert (row.baseline, row.baseline_now, row.baseline_diff) == (1200.0, 1320.0, 120.0)
+    assert list(sv.quarters(cur, ids["Livsmedel"]).measured) == [60.0, 30.0, 0.0, 90.0]
+
+
+def test_index_adjustment(tracked):
+    cur, ids = tracked
+    sv.set_index(cur, "KPI", {"2023 Q1": 100, "2023 Q2": 100, "2023Q3": 102, "2023 Q4": 98, "2024 Q1": 110, "2024 Q2": 105})
+    sv.set_settings(cur, ids["Livsmedel"], "cost_avoidance", "KPI", [])
+    q = sv.quarters(cur, ids["Livsmedel"])
+    assert q.adjustment.iloc[0] == pytest.approx(1.10) and q.measured.iloc[0] == pytest.approx(300 * 1.10 - 240)
+    assert q.measured.iloc[1] == pytest.approx(300 * 1.05 - 270)
+    assert pd.isna(q.adjustment.iloc[2]) and pd.isna(q.measured.iloc[2])   # no index for 2024 Q3
+    assert "KPI 110 / 100" in q.method.iloc[0] and "missing" in q.method.iloc[2]
+    with pytest.raises(sv.SavingsError) as err:
+        sv.set_index(cur, "KPI", {"2024 Q1": 0})
+    assert err.value.code == "sav_index_value"
+
+
+def test_reported_saving_and_sign_off(tracked):
+    cur, ids = tracked
+    with pytest.raises(sv.SavingsError) as err:
+        sv.enter(cur, ids["Livsmedel"], "2024 Q1", reported=70.0)
+    assert err.value.code == "sav_comment"
+    sv.enter(cur, ids["Livsmedel"], "2024 Q1", reported=70.0, comment="Nytt avtal från februari", actor="kategoriledare")
+    sv.enter(cur, ids["Livsmedel"], "2024 Q2", planned=80.0)
+    sv.sign_off(cur, ids["Livsmedel"], "2024 Q1", actor="ekonomi")
+    q = sv.quarters(cur, ids["Livsmedel"]).set_index("quarter")
+    assert (q.at["2024 Q1", "reported"], q.at["2024 Q1", "comment"], q.at["2024 Q1", "signed_by"]) == (
+        70.0, "Nytt avtal från februari", "ekonomi")
+    assert q.at["2024 Q2", "planned"] == 80.0 and bool(q.at["2024 Q2", "planned_edited"])
+    with pytest.raises(sv.SavingsError) as err:
+        sv.enter(cur, ids["Livsmedel"], "2024 Q1", reported=75.0, comment="ändrat")
+    assert err.value.code == "sav_signed"
+    with pytest.raises(sv.SavingsError) as err:
+        sv.sign_off(cur, ids["Livsmedel"], "2025 Q1")
+    assert err.value.code == "sav_not_complete"
+    actions = [r[0] for r in cur.execute("SELECT action FROM audit_log WHERE entity LIKE 'savings%' ORDER BY audit_id").fetchall()]
+    assert actions[-3:] == ["saving_enter", "saving_enter", "saving_sign_off"]
+    assert sv.overview(cur).set_index("name").loc["Livsmedel"].reported == 70.0
+
+
+def test_cli_savings(tmp_path, capsys):
+    db = str(tmp_path / "cli.duckdb")
+    (tmp_path / "r.csv").write_bytes(ledger(ROWS))
+    assert cli(["import", str(tmp_path / "r.csv"), "--db", db]) == 0
+    from analytics.store import connect
+    con = connect(db)
+    cur = con.cursor()
+    food = pr.category_ids_from_paths(cur, "Verksamhet & stöd / Måltider och livsmedel / Livsmedel")
+    pr.save(cur, [pr.Initiative("Livsmedel", food, 4, 4, 5, saving_sek=200.0, start="2024 Q1", status="approved")])
+    con.close()
+    capsys.readouterr()
+    assert cli(["savings", "--db", db, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["initiatives"] == [{"name": "Livsmedel", "type": "cost_reduction", "baseline": 1200.0, "planned": 200.0,
+                                   "reported": None, "measured": 180.0}]
+    assert out["totals"]["cost_reduction"]["measured"] == 180.0 and out["totals"]["cost_avoidance"]["measured"] == 0.0
