@@ -24,6 +24,7 @@ PAGES = {
                         url_path="oversikt"),
     "prioritise": st.Page("pages/prioritise.py", title=t("nav.prioritise"), icon=":material/bubble_chart:",
                           url_path="prioritering"),
+    "savings": st.Page("pages/savings.py", title=t("nav.savings"), icon=":material/savings:", url_path="besparingar"),
     "log": st.Page("pages/log.py", title=t("nav.log"), icon=":material/history:", url_path="logg"),
 }
 st.session_state["_pages"] = PAGES
@@ -31,7 +32,7 @@ st.session_state["_pages"] = PAGES
 nav = st.navigation({
     t("nav.section_data"): [PAGES["upload"], PAGES["classify"]],
     t("nav.section_analysis"): [PAGES["cube"], PAGES["tree"], PAGES["overview"]],
-    t("nav.section_governance"): [PAGES["prioritise"], PAGES["log"]],
+    t("nav.section_governance"): [PAGES["prioritise"], PAGES["savings"], PAGES["log"]],
 })
 apply_global_filters_from_url()
 st.session_state["_filters"] = global_filters(cur)

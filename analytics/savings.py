@@ -9,7 +9,8 @@ quarter.
   initiative is approved (who, when, figure and scope stored; a later upload that changes those
   months does not move it, the difference is shown). Each later complete quarter: saving =
   baseline quarterly run-rate (baseline / 4) x adjustment - the quarter's actual spend in the same
-  scope. The adjustment is 1, or an index series the user entered (a price index such as KPI,
+  scope (not measured while fewer than 12 baseline months were loaded at the freeze). The
+  adjustment is 1, or an index series the user entered (a price index such as KPI,
   or a volume index): the quarter's index / the mean index of the baseline quarters.
 - Cost reduction (kostnadsreduktion) and cost avoidance (kostnadsundvikande) are kept apart in
   every total.
@@ -249,7 +250,9 @@ def quarters(cur, initiative_id: int, until: str | None = None) -> pd.DataFrame:
         actual = measured = expected = adj = rr = None
         method = None
         complete = last is not None and k <= q_index(last)
-        if base and complete:
+        if base and complete and base["months"] < 12:
+            method = f"baseline incomplete: {base['months']} of 12 months loaded"
+        elif base and complete:
             lo, hi = q_months(q)
             actual = scope_spend(cur, it.category_ids, s["supplier_keys"], lo, hi)[0]
             rr = base["spend"] / 4
@@ -390,7 +393,7 @@ def totals(df: pd.DataFrame) -> dict:
     for t in TYPES:
         part = df[df.type == t]
         out[t] = {k: round(float(part[k].fillna(0).sum()), 2) for k in ("planned", "reported", "measured")}
-        out[t]["initiatives"] = int(len(part))
+        out[t]["initiatives"] = len(part)
     return out
 
 
@@ -404,3 +407,59 @@ def as_json(cur) -> dict:
     t = totals(df)
     return {"initiatives": items, "totals": {"cost_reduction": t["cost_reduction"], "cost_avoidance": t["cost_avoidance"]},
             "until": last_complete_quarter(cur)}
+
+
+def quarterly(cur) -> pd.DataFrame:
+    """Planned, reported and measured (SEK) per quarter and saving type, summed over the
+    initiatives, with their running totals (cum_planned, cum_reported, cum_measured); quarters up
+    to the last complete loaded quarter."""
+    last = last_complete_quarter(cur)
+    parts = []
+    for it in load_initiatives(cur):
+        if not it.start or last is None:
+            continue
+        q = quarters(cur, it.initiative_id, last)
+        q = q[q.quarter.map(q_index) <= q_index(last)].copy()
+        q["type"] = settings(cur, it.initiative_id)["saving_type"]
+        parts.append(q[["quarter", "type", "planned", "reported", "measured"]])
+    if not parts:
+        return pd.DataFrame(columns=["quarter", "type", "planned", "reported", "measured", "cum_planned", "cum_reported",
+                                     "cum_measured"])
+    d = pd.concat(parts).groupby(["type", "quarter"], as_index=False).agg(
+        planned=("planned", "sum"), reported=("reported", lambda s: s.dropna().sum()),
+        measured=("measured", lambda s: s.dropna().sum()))
+    d = d.sort_values(["type", "quarter"]).reset_index(drop=True)
+    for c in ("planned", "reported", "measured"):
+        d[f"cum_{c}"] = d.groupby("type")[c].cumsum()
+    return d
+
+
+def area_kpis(cur) -> pd.DataFrame:
+    """Fixed KPIs per category area (level 1 of the linked categories): initiatives, baseline
+    (SEK), measured saving (SEK, both types), saving share (measured / baseline), suppliers
+    (distinct, last 12 loaded months, in the linked categories) and contract coverage (None until
+    contracts exist)."""
+    from .classify import category_names
+    from .prioritise import category_figures, default_window_end
+    names = category_names(cur)
+    ov = overview(cur).set_index("initiative_id")
+    end = default_window_end(cur)
+    areas: dict[str, dict] = {}
+    for it in load_initiatives(cur):
+        if it.initiative_id not in ov.index:
+            continue
+        for area in sorted({names[c]["path"][0] for c in it.category_ids if c in names}) or ["–"]:
+            a = areas.setdefault(area, {"area": area, "initiatives": 0, "baseline": 0.0, "measured": 0.0, "cats": set()})
+            a["initiatives"] += 1
+            r = ov.loc[it.initiative_id]
+            a["baseline"] += float(r.baseline) if r.baseline is not None and r.baseline == r.baseline else 0.0
+            a["measured"] += float(r.measured) if r.measured is not None and r.measured == r.measured else 0.0
+            a["cats"].update(c for c in it.category_ids if c in names and names[c]["path"][0] == area)
+    rows = []
+    for a in areas.values():
+        sup = category_figures(cur, sorted(a["cats"]), end)["suppliers"] if a["cats"] else None
+        rows.append({"area": a["area"], "initiatives": a["initiatives"], "baseline": a["baseline"],
+                     "measured": a["measured"], "saving_share": a["measured"] / a["baseline"] if a["baseline"] else None,
+                     "suppliers": sup, "contract_coverage": None})
+    return pd.DataFrame(rows, columns=["area", "initiatives", "baseline", "measured", "saving_share", "suppliers",
+                                       "contract_coverage"])

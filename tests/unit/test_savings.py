@@ -136,3 +136,14 @@ def test_cli_savings(tmp_path, capsys):
     assert out["initiatives"] == [{"name": "Livsmedel", "type": "cost_reduction", "baseline": 1200.0, "planned": 200.0,
                                    "reported": None, "measured": 180.0}]
     assert out["totals"]["cost_reduction"]["measured"] == 180.0 and out["totals"]["cost_avoidance"]["measured"] == 0.0
+
+
+def test_no_measured_saving_on_an_incomplete_baseline(tracked):
+    cur, ids = tracked
+    items = pr.load(cur)
+    items[0].start = "2023 Q3"                          # only 6 baseline months (2023-01..06) are loaded
+    pr.save(cur, items)
+    sv.freeze(cur, ids["Livsmedel"])
+    assert sv.baseline(cur, ids["Livsmedel"])["months"] == 6
+    q = sv.quarters(cur, ids["Livsmedel"])
+    assert q.measured.isna().all() and q.method.iloc[0] == "baseline incomplete: 6 of 12 months loaded"
