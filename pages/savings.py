@@ -58,8 +58,8 @@ with tab_all:
                         width="stretch", key="sav_cum_all")
     shown = pd.DataFrame({
         "name": ov.name, "type": [TYPE[x] for x in ov.type], "status": [STATUS.get(s, "–") for s in ov.status],
-        "baseline": ov.baseline, "baseline_diff": ov.baseline_diff, "planned": ov.planned, "reported": ov.reported,
-        "measured": ov.measured, "areas": ov.areas})
+        **{c: pd.to_numeric(ov[c], errors="coerce") for c in ("baseline", "baseline_diff", "planned", "reported", "measured")},
+        "areas": ov.areas})
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "name": t("pri.col_name"), "type": t("sav.col_type"), "status": t("sav.col_status"),
         "baseline": st.column_config.NumberColumn(t("sav.col_baseline"), format="localized", help=t("sav.baseline_help")),
