@@ -14,6 +14,13 @@ st.set_page_config(page_title="Spendkollen", page_icon=":material/insights:", la
 language_switch()
 cur = cursor()
 
+def _watch_title() -> str:
+    """The watchlist's menu entry, with the number of overdue actions when there are any."""
+    from analytics.watchlist import overdue_count
+    n = overdue_count(cur)
+    return t("nav.watchlist") + (f" · {t('nav.overdue', n=n)}" if n else "")
+
+
 PAGES = {
     "upload": st.Page("pages/upload.py", title=t("nav.upload"), icon=":material/upload:", url_path="upload"),
     "cube": st.Page("pages/cube.py", title=t("nav.cube"), icon=":material/view_in_ar:", url_path="spendkub",
@@ -25,6 +32,7 @@ PAGES = {
     "prioritise": st.Page("pages/prioritise.py", title=t("nav.prioritise"), icon=":material/bubble_chart:",
                           url_path="prioritering"),
     "savings": st.Page("pages/savings.py", title=t("nav.savings"), icon=":material/savings:", url_path="besparingar"),
+    "watchlist": st.Page("pages/watchlist.py", title=_watch_title(), icon=":material/report:", url_path="bevakningslista"),
     "log": st.Page("pages/log.py", title=t("nav.log"), icon=":material/history:", url_path="logg"),
 }
 st.session_state["_pages"] = PAGES
@@ -32,7 +40,7 @@ st.session_state["_pages"] = PAGES
 nav = st.navigation({
     t("nav.section_data"): [PAGES["upload"], PAGES["classify"]],
     t("nav.section_analysis"): [PAGES["cube"], PAGES["tree"], PAGES["overview"]],
-    t("nav.section_governance"): [PAGES["prioritise"], PAGES["savings"], PAGES["log"]],
+    t("nav.section_governance"): [PAGES["prioritise"], PAGES["savings"], PAGES["watchlist"], PAGES["log"]],
 })
 apply_global_filters_from_url()
 st.session_state["_filters"] = global_filters(cur)

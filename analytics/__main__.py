@@ -1,4 +1,4 @@
-"""Command line: python -m analytics import|summary|cube|classify|rules|tree|initiatives|savings|demo|delete-demo ...
+"""Command line: python -m analytics import|summary|cube|classify|rules|tree|initiatives|savings|watchlist|signals|demo|delete-demo ...
 
 Exit codes: 0 done, 2 refused (a clear message on stderr, nothing written)."""
 
@@ -246,6 +246,32 @@ def _cmd_savings(args) -> int:
     return 0
 
 
+def _cmd_watchlist(args) -> int:
+    from .watchlist import as_json
+    con = connect(args.db)
+    out = as_json(con.cursor())
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        for d in out:
+            late = "\tOVERDUE" if d["overdue"] else ""
+            print(f"#{d['id']}\t{d['supplier']}\tstep {d['step']}\tdue {d['due']}\tbooked {d['booked']:.2f}\t"
+                  f"charged {d['charged']:.2f}{late}")
+    return 0
+
+
+def _cmd_signals(args) -> int:
+    from .watchlist import signals
+    con = connect(args.db)
+    out = [{k: s[k] for k in ("kind", "supplier", "org_no", "amount", "detail")} for s in signals(con.cursor())]
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        for s in out:
+            print(f"{s['kind']}\t{s['supplier']}\t{s['org_no'] or ''}\t{s['amount']:.2f}\t{s['detail']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description="Spendkollen command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -316,6 +342,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_savings)
+
+    p = sub.add_parser("watchlist", help="open deviations on the supplier watchlist")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_watchlist)
+
+    p = sub.add_parser("signals", help="things in the ledger worth a look (new large suppliers, jumps, thresholds ...)")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_signals)
 
     args = parser.parse_args(argv)
     try:

@@ -75,6 +75,12 @@ def _rules_from_account_map(con: duckdb.DuckDBPyConnection) -> None:
                               note=row.get("note") or None), "Spendkollen")
 
 
+def _seed_watchlist(con: duckdb.DuckDBPyConnection) -> None:
+    from .watchlist import seed_steps, seed_thresholds
+    seed_steps(con)
+    seed_thresholds(con)
+
+
 def _classify_and_build_cube(con: duckdb.DuckDBPyConnection) -> None:
     from .classify import refresh
     if con.execute("SELECT count(*) FROM ledger_lines").fetchall()[0][0]:
@@ -360,6 +366,69 @@ MIGRATIONS: list[list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = [
             quarter VARCHAR NOT NULL,
             value   DOUBLE NOT NULL
         )""",
+    ],
+    # 7: supplier watchlist: the escalation ladder, deviations with an append-only history,
+    #    penalties, and the procurement thresholds as data.
+    [
+        """CREATE TABLE escalation_steps (
+            step       INTEGER PRIMARY KEY,
+            name_sv    VARCHAR NOT NULL,
+            name_en    VARCHAR NOT NULL,
+            actions_sv VARCHAR,
+            actions_en VARCHAR,
+            penalty    VARCHAR
+        )""",
+        "CREATE SEQUENCE deviation_seq START 1",
+        """CREATE TABLE deviations (
+            deviation_id   INTEGER PRIMARY KEY DEFAULT nextval('deviation_seq'),
+            supplier_key   VARCHAR NOT NULL,
+            supplier_name  VARCHAR NOT NULL,
+            org_no         VARCHAR,
+            contract       VARCHAR,
+            occurred       DATE NOT NULL,
+            description    VARCHAR NOT NULL,
+            category       VARCHAR,
+            severity       VARCHAR NOT NULL,
+            reported_by    VARCHAR,
+            contract_owner VARCHAR,
+            supplier_owner VARCHAR,
+            step           INTEGER NOT NULL,
+            next_action    VARCHAR,
+            due            DATE,
+            status         VARCHAR NOT NULL,
+            closing_note   VARCHAR,
+            created_at     TIMESTAMP NOT NULL,
+            created_by     VARCHAR NOT NULL,
+            updated_at     TIMESTAMP NOT NULL
+        )""",
+        "CREATE SEQUENCE deviation_history_seq START 1",
+        """CREATE TABLE deviation_history (
+            history_id   BIGINT PRIMARY KEY DEFAULT nextval('deviation_history_seq'),
+            deviation_id INTEGER NOT NULL,
+            logged_at    TIMESTAMP NOT NULL,
+            actor        VARCHAR NOT NULL,
+            what         JSON NOT NULL,
+            why          VARCHAR
+        )""",
+        "CREATE SEQUENCE penalty_seq START 1",
+        """CREATE TABLE penalties (
+            penalty_id     INTEGER PRIMARY KEY DEFAULT nextval('penalty_seq'),
+            deviation_id   INTEGER NOT NULL,
+            amount         DECIMAL(18, 2) NOT NULL,
+            booked_on      DATE NOT NULL,
+            booked_by      VARCHAR NOT NULL,
+            charged_on     DATE,
+            charged_by     VARCHAR,
+            earned_back_on DATE,
+            earned_back_by VARCHAR
+        )""",
+        """CREATE TABLE thresholds (
+            kind       VARCHAR NOT NULL,
+            valid_from DATE NOT NULL,
+            amount_sek DOUBLE NOT NULL,
+            note       VARCHAR
+        )""",
+        _seed_watchlist,
     ],
 ]
 

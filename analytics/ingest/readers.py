@@ -319,10 +319,11 @@ def read_parquet(name: str, data: bytes) -> RawTable:
     return RawTable(name, headers, out, source_rows, [], {"format": "parquet"})
 
 
-def read_rows(name: str, data: bytes, required: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def read_rows(name: str, data: bytes, required: str | None) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """A small table file (rules, category tree) as its header and (file row number, cells) rows:
     .xlsx/.xls/.ods (the first sheet) or delimited text. The header is the first row that has a
-    cell equal to ``required`` (ignoring case); rows above it (titles, notes) are skipped."""
+    cell equal to ``required`` (ignoring case), or the first non-empty row when ``required`` is
+    None; rows above it (titles, notes) are skipped."""
     suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
     if suffix in ("xlsx", "xlsm", "xls", "ods"):
         import python_calamine as cal
@@ -339,6 +340,6 @@ def read_rows(name: str, data: bytes, required: str) -> tuple[list[str], list[tu
         delim = sniff_delimiter(lines[:50])
         rows = [[c.strip() for c in r] for r in csv.reader(lines, delimiter=delim)]
     for i, r in enumerate(rows):
-        if any(c.lower() == required.lower() for c in r):
+        if (required is None and any(r)) or (required is not None and any(c.lower() == required.lower() for c in r)):
             return r, [(i + 1 + k + 1, cells) for k, cells in enumerate(rows[i + 1:])]
     raise IngestError("no_header_named", f"no header row with a column '{required}' was found", file=name, column=required)

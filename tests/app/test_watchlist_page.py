@@ -1,0 +1,60 @@
+"""AppTest of the watchlist: add a deviation, escalate it with a reason, see the history and
+the overdue count."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics import watchlist as wl
+from analytics.ingest import load_files
+from analytics.store import connect
+from tests.unit.test_watchlist import ROWS, ledger
+
+TIMEOUT = 180
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def page(tmp_path, monkeypatch):
+    db = tmp_path / "wl.duckdb"
+    con = connect(db)
+    load_files(con.cursor(), [("reskontra.csv", ledger(ROWS))])
+    con.close()
+    monkeypatch.setenv("SPENDKOLLEN_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["lang"] = "sv"
+    at.run()
+    at.switch_page("pages/watchlist.py").run()
+    assert not at.exception, at.exception
+    return at, db
+
+
+def test_add_and_escalate_a_deviation(page):
+    at, db = page
+    assert at.title[0].value == "Bevakningslista: avvikelser och eskalering"
+    at.selectbox(key="wl_add_sup").set_value("org:" + ROWS[0][1].replace("-", ""))
+    at.text_area(key="wl_add_desc").set_value("Sena leveranser till köken")
+    at.text_input(key="wl_add_co").set_value("Eva Ek")
+    at.date_input(key="wl_add_due").set_value(dt.date(2020, 1, 31))
+    [b for b in at.button if b.label == "Lägg till avvikelse"][0].click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "Avvikelsen är registrerad."
+    assert {m.label: m.value for m in at.metric}["Försenade åtgärder"] == "1"
+    con = connect(db)
+    did = wl.deviations(con.cursor()).deviation_id.iloc[0]
+    con.close()
+    # escalating without a reason is refused with a clear message
+    at.selectbox(key=f"wl_to_{did}").set_value(2)
+    [b for b in at.button if b.label == "Spara steg"][0].click().run()
+    assert at.error and "skriv varför steget ändras" in at.error[0].value
+    at.text_input(key=f"wl_why_{did}").set_value("Ingen förbättring efter dialog")
+    [b for b in at.button if b.label == "Spara steg"][0].click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "Avvikelsen är nu på 2. Skriftlig reklamation."
+    con = connect(db)
+    hist = wl.history(con.cursor(), int(did))
+    con.close()
+    assert list(hist.why.dropna()) == ["Ingen förbättring efter dialog"]

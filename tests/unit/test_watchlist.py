@@ -1,0 +1,175 @@
+"""Watchlist: ladder transitions and penalty rules (table-driven), the append-only history,
+each ledger signal on crafted data, XLSX round trip with column mapping, the CLI."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from analytics import watchlist as wl
+from analytics.__main__ import main as cli
+from analytics.export import Sheet, xlsx_bytes
+from analytics.ingest import load_files
+from tests.unit.test_classify import A, B, C, PUB, ledger
+from tests.unit.test_cube import SOLE, org
+
+NEW = org(556888881)
+
+
+@pytest.mark.parametrize("current,target,why,expected", [
+    (1, 2, "upprepat", "up"), (2, 4, "allvarligt", "up"), (3, 1, "åtgärdsplan klar", "down"), (2, 2, "", "same"),
+])
+def test_ladder_moves(current, target, why, expected):
+    assert wl.check_move(current, target, why, 5) == expected
+
+
+@pytest.mark.parametrize("current,target,why,code", [
+    (1, 6, "x", "watch_step"), (1, 0, "x", "watch_step"), (1, 2, "", "watch_why"), (3, 2, "  ", "watch_why"),
+])
+def test_ladder_refusals(current, target, why, code):
+    with pytest.raises(wl.WatchError) as err:
+        wl.check_move(current, target, why, 5)
+    assert err.value.code == code
+
+
+@pytest.mark.parametrize("step,action,allowed", [
+    (1, "book", True), (1, "charge", False), (2, "book", True), (2, "charge", True), (5, "charge", True),
+])
+def test_penalty_rules(step, action, allowed):
+    assert wl.penalty_allowed(step, action) is allowed
+
+
+@pytest.mark.parametrize("booked,later,today,due", [
+    (dt.date(2024, 1, 1), [], dt.date(2024, 3, 31), True),                       # 90 days, nothing new
+    (dt.date(2024, 1, 1), [], dt.date(2024, 3, 30), False),                      # 89 days
+    (dt.date(2024, 1, 1), [dt.date(2024, 2, 1)], dt.date(2024, 6, 1), False),    # a new deviation in between
+    (dt.date(2024, 1, 1), [dt.date(2023, 12, 1)], dt.date(2024, 6, 1), True),    # an older one does not count
+])
+def test_earn_back_rule(booked, later, today, due):
+    assert wl.earn_back_due(booked, later, today) is due
+
+
+ROWS = [
+    ("Alfa AB", A, "64210", "Livsmedel", "", "", "Skola", "300000,00", "2024-04-10"),
+    ("Alfa AB", A, "64210", "Livsmedel", "", "", "Skola", "450000,00", "2024-08-10"),   # rolling 12 m: 750 000 > 700 000
+    ("Beta AB", B, "64410", "Kontorsmaterial", "", "", "Skola", "100000,00", "2024-08-01"),
+    ("Beta AB", B, "64410", "Kontorsmaterial", "", "", "Skola", "250000,00", "2024-11-01"),  # +150 %
+    ("Ny AB", NEW, "64410", "Kontorsmaterial", "", "", "Skola", "120000,00", "2024-12-01"),  # new, large
+    ("Gamma HB", C, "99999", "Okänt", "", "", "Omsorg", "5000,00", "2024-10-02"),
+    ("Delta kommun", PUB, "64210", "Livsmedel", "", "", "Skola", "800,00", "2024-10-20"),
+    ("Saknar AB", "SAKNAS", "64210", "Livsmedel", "", "", "Skola", "900,00", "2024-10-21"),
+    ("Firma Anna Berg", SOLE, "64510", "Förbrukning", "", "", "Omsorg", "700,00", "2024-10-22"),
+]
+
+
+@pytest.fixture
+def loaded(store):
+    load_files(store, [("reskontra.csv", ledger(ROWS))])
+    return store
+
+
+def test_each_signal_on_crafted_data(loaded):
+    sig = wl.signals(loaded)
+    by = {}
+    for s in sig:
+        by.setdefault(s["kind"], []).append(s)
+    assert [s["supplier"] for s in by["new_large"]] == ["Ny AB"]
+    assert [s["supplier"] for s in by["jump"]] == ["Beta AB"] and by["jump"][0]["amount"] == 250000.0
+    assert [s["supplier"] for s in by["direct_award"]] == ["Alfa AB"] and by["direct_award"][0]["amount"] == 750000.0
+    assert "700,000" in by["direct_award"][0]["detail"]
+    assert [s["supplier"] for s in by["public_body"]] == ["Delta kommun"]
+    assert [s["supplier"] for s in by["invalid_org_no"]] == ["Saknar AB"]
+    sole = by["sole_trader"][0]
+    assert sole["supplier"].startswith("Enskild firma 800512-****") and sole["org_no"].endswith("****")
+    assert not loaded.execute("SELECT count(*) FROM deviations").fetchall()[0][0]   # never added automatically
+
+
+def test_threshold_valid_on_each_date():
+    ths = [(dt.date(2020, 1, 1), 615312.0), (dt.date(2022, 2, 1), 700000.0)]
+    assert wl.threshold_on(ths, dt.date(2022, 1, 31)) == 615312.0 and wl.threshold_on(ths, dt.date(2022, 2, 1)) == 700000.0
+    assert wl.threshold_on(ths, dt.date(2019, 12, 31)) is None
+
+
+def test_deviation_ladder_penalties_and_an_immutable_history(loaded):
+    did = wl.add(loaded, A.replace("-", ""), "Sena leveranser till köken", occurred=dt.date(2024, 1, 1),
+                 contract_owner="Eva", supplier_owner="Per", next_action="Ring leverantören", due=dt.date(2024, 1, 15),
+                 actor="eva")
+    assert wl.get(loaded, did)["supplier_name"] == "Alfa AB"
+    pid = wl.penalty(loaded, did, "book", 10_000, on=dt.date(2024, 1, 2), actor="eva")
+    with pytest.raises(wl.WatchError) as err:
+        wl.penalty(loaded, did, "charge", penalty_id=pid)
+    assert err.value.code == "watch_penalty_step"                       # charging needs step 2
+    assert wl.move(loaded, did, 2, "Ingen förbättring", actor="eva") == "up"
+    wl.penalty(loaded, did, "charge", penalty_id=pid, on=dt.date(2024, 2, 1), actor="eva")
+    with pytest.raises(wl.WatchError) as err:
+        wl.penalty(loaded, did, "earn_back", penalty_id=pid, on=dt.date(2024, 3, 1))
+    assert err.value.code == "watch_earn_back_early"
+    wl.penalty(loaded, did, "earn_back", penalty_id=pid, on=dt.date(2024, 4, 2), actor="eva")
+    assert wl.move(loaded, did, 1, "Åtgärdsplanen följs", actor="eva") == "down"
+    totals = wl.penalty_totals(loaded).iloc[0]
+    assert (totals.supplier, totals.year, totals.booked, totals.charged, totals.earned_back) == ("Alfa AB", 2024, 10000.0,
+                                                                                               10000.0, 10000.0)
+    first = wl.history(loaded, did)
+    wl.update(loaded, did, {"next_action": "Uppföljningsmöte"}, "nytt möte", actor="per")
+    wl.close(loaded, did, "Levererar rätt sedan mars", actor="per")
+    after = wl.history(loaded, did)
+    assert after.iloc[: len(first)].drop(columns=["what"]).equals(first.drop(columns=["what"]))   # never rewritten
+    assert list(after.what.iloc[: len(first)]) == list(first.what)
+    assert [w.get("direction") for w in after.what if "direction" in w] == ["up", "down"]
+    assert list(after.why.dropna()) == ["Ingen förbättring", "Åtgärdsplanen följs", "nytt möte", "Levererar rätt sedan mars"]
+    with pytest.raises(wl.WatchError) as err:
+        wl.move(loaded, did, 3, "för sent")
+    assert err.value.code == "watch_closed"
+    actions = [r[0] for r in loaded.execute("SELECT action FROM audit_log WHERE entity IN ('deviations', 'penalties') ORDER BY audit_id").fetchall()]
+    assert actions[:3] == ["deviation_add", "penalty_book", "deviation_up"]
+
+
+def test_overdue_and_cli(loaded, tmp_path, capsys):
+    wl.add(loaded, "Beta AB", "Fel artiklar", due=dt.date(2020, 1, 1))
+    wl.add(loaded, "Gamma HB", "Sen faktura", due=dt.date.today() + dt.timedelta(days=30))
+    assert wl.overdue_count(loaded) == 1
+    db = loaded.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0][0]
+    loaded.execute("CHECKPOINT")
+    assert cli(["watchlist", "--db", db, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [(d["supplier"], d["step"], d["overdue"]) for d in out] == [("Beta AB", 1, True), ("Gamma HB", 1, False)]
+    assert set(out[0]) >= {"supplier", "step", "due", "booked", "charged"}
+    assert cli(["signals", "--db", db, "--json"]) == 0
+    sig = json.loads(capsys.readouterr().out)
+    assert {s["kind"] for s in sig} >= {"new_large", "jump", "direct_award", "public_body", "invalid_org_no", "sole_trader"}
+    assert set(sig[0]) == {"kind", "supplier", "org_no", "amount", "detail"}
+
+
+def test_xlsx_round_trip_and_mapping(loaded):
+    wl.add(loaded, "Alfa AB", "Sena leveranser", contract="Livsmedel 2023", severity="high", step=2,
+           occurred=dt.date(2024, 5, 1), due=dt.date(2024, 6, 1))
+    frame = wl.export_frame(loaded)
+    data = xlsx_bytes([Sheet("Bevakningslista", frame)])
+    header, rows = wl.read_file("lista.xlsx", data)
+    assert "supplier" in header and rows[0][1]["description"] == "Sena leveranser"
+    assert wl.import_rows(loaded, "lista.xlsx", rows) == 1
+    again = wl.deviations(loaded, status=None)
+    assert len(again) == 2 and list(again.step) == [2, 2] and list(again.severity) == ["high", "high"]
+    # a file with its own headers, mapped to our fields
+    theirs = ("Lev;Orgnr;Händelse;Datum;Allvar;Trappsteg\n"
+              f"Beta AB;{B};Fel kvantitet;2024-07-01;hög;3\n").encode()
+    header, rows = wl.read_file("egen.csv", theirs, {"supplier": "Lev", "org_no": "Orgnr", "description": "Händelse",
+                                                    "occurred": "Datum", "severity": "Allvar", "step": "Trappsteg"})
+    assert wl.import_rows(loaded, "egen.csv", rows) == 1
+    beta = wl.deviations(loaded, status=None).set_index("supplier_name").loc["Beta AB"]
+    assert (beta.step, beta.severity, str(beta.occurred)[:10]) == (3, "high", "2024-07-01")
+    bad = ("Lev;Händelse;Trappsteg\nBeta AB;Fel;9\n").encode()
+    _h, rows = wl.read_file("fel.csv", bad, {"supplier": "Lev", "description": "Händelse", "step": "Trappsteg"})
+    with pytest.raises(wl.WatchError) as err:
+        wl.import_rows(loaded, "fel.csv", rows)
+    assert (err.value.code, err.value.row, err.value.column) == ("watch_step", 2, "step")
+    assert len(wl.deviations(loaded, status=None)) == 3                 # nothing added from the bad file
+
+
+def test_supplier_view(loaded):
+    v = wl.supplier_view(loaded, "org:" + A.replace("-", ""))
+    assert v["name"] == "Alfa AB" and v["total"] == 750000.0 and v["org_no_status"] == "valid"
+    assert list(v["trend"].quarter) == ["2024 Q2", "2024 Q3"]
+    cats = v["categories"].set_index("category")
+    assert cats.loc["Måltider och livsmedel"].share == pytest.approx(750000 / (750000 + 800 + 900))
+    assert list(v["units"].org_unit) == ["Skola"]
