@@ -176,8 +176,19 @@ with tab_signals:
         pick_kinds = st.multiselect(t("wl.signal_kinds"), kinds, default=kinds, format_func=lambda k: t(f"wl.sig_{k}"),
                                     key="wl_sig_kinds")
         sdf = sdf[sdf.kind.isin(pick_kinds)]
+        def _detail(kind: str, p: dict) -> str:
+            q = dict(p)
+            if "change" in q:
+                q["change"] = ("+" if q["change"] > 0 else "") + fmt.percent(q["change"], lang, 0)
+            for k in ("before", "now", "limit"):
+                if k in q:
+                    q[k] = fmt.money(q[k], lang)
+            if "status" in q:
+                q["status"] = t(f"wl.org_{q['status']}")
+            return t(f"wl.detail_{kind}", **q)
         st.dataframe(pd.DataFrame({"kind": [t(f"wl.sig_{k}") for k in sdf.kind], "supplier": sdf.supplier,
-                                   "org_no": sdf.org_no, "amount": sdf.amount, "detail": sdf.detail}),
+                                   "org_no": sdf.org_no, "amount": sdf.amount,
+                                   "detail": [_detail(k, p) for k, p in zip(sdf.kind, sdf.params)]}),
                      hide_index=True, width="stretch", column_config={
                          "kind": t("wl.col_signal"), "supplier": t("wl.col_supplier"), "org_no": t("wl.col_org_no"),
                          "amount": st.column_config.NumberColumn(t("wl.col_spend"), format="localized"),

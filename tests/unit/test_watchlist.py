@@ -10,7 +10,7 @@ from analytics import watchlist as wl
 from analytics.__main__ import main as cli
 from analytics.export import Sheet, xlsx_bytes
 from analytics.ingest import load_files
-from tests.unit.test_classify import A, B, C, PUB, ledger
+from tests.unit.test_classify import PUB, A, B, C, ledger
 from tests.unit.test_cube import SOLE, org
 
 NEW = org(556888881)
