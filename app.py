@@ -33,6 +33,7 @@ PAGES = {
                           url_path="prioritering"),
     "savings": st.Page("pages/savings.py", title=t("nav.savings"), icon=":material/savings:", url_path="besparingar"),
     "watchlist": st.Page("pages/watchlist.py", title=_watch_title(), icon=":material/report:", url_path="bevakningslista"),
+    "report": st.Page("pages/report.py", title=t("nav.report"), icon=":material/slideshow:", url_path="rapport"),
     "log": st.Page("pages/log.py", title=t("nav.log"), icon=":material/history:", url_path="logg"),
 }
 st.session_state["_pages"] = PAGES
@@ -40,7 +41,8 @@ st.session_state["_pages"] = PAGES
 nav = st.navigation({
     t("nav.section_data"): [PAGES["upload"], PAGES["classify"]],
     t("nav.section_analysis"): [PAGES["cube"], PAGES["tree"], PAGES["overview"]],
-    t("nav.section_governance"): [PAGES["prioritise"], PAGES["savings"], PAGES["watchlist"], PAGES["log"]],
+    t("nav.section_governance"): [PAGES["prioritise"], PAGES["savings"], PAGES["watchlist"], PAGES["report"],
+                                   PAGES["log"]],
 })
 apply_global_filters_from_url()
 st.session_state["_filters"] = global_filters(cur)

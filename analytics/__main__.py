@@ -1,4 +1,4 @@
-"""Command line: python -m analytics import|summary|cube|classify|rules|tree|initiatives|savings|watchlist|signals|demo|delete-demo ...
+"""Command line: python -m analytics import|summary|cube|classify|rules|tree|initiatives|savings|watchlist|signals|report|demo|delete-demo ...
 
 Exit codes: 0 done, 2 refused (a clear message on stderr, nothing written)."""
 
@@ -272,6 +272,31 @@ def _cmd_signals(args) -> int:
     return 0
 
 
+def _cmd_report(args) -> int:
+    from .report import build, to_pptx, to_xlsx
+    out = Path(args.out)
+    if out.suffix.lower() not in (".pptx", ".xlsx"):
+        print(f"spendkollen: refused. '{out.name}': the report is written as .pptx or .xlsx.", file=sys.stderr)
+        return 2
+    try:
+        lo, hi = _month_arg(args.date_from), _month_arg(args.date_to)
+    except ValueError as exc:
+        print(f"spendkollen: {exc}", file=sys.stderr)
+        return 2
+    if lo and hi and lo > hi:
+        print("spendkollen: --from is after --to.", file=sys.stderr)
+        return 2
+    con = connect(args.db)
+    cur = con.cursor()
+    if not cur.execute("SELECT count(*) FROM cube_rollup").fetchall()[0][0]:
+        print("spendkollen: refused. Nothing is loaded; import a ledger first.", file=sys.stderr)
+        return 2
+    report = build(cur, lo, hi, lang=args.lang, org=args.org or "")
+    out.write_bytes(to_pptx(report) if out.suffix.lower() == ".pptx" else to_xlsx(report))
+    print(f"wrote {out} ({len(report.slides)} slides)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description="Spendkollen command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -352,6 +377,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_signals)
+
+    p = sub.add_parser("report", help="the steering-group pack as PowerPoint (.pptx) or Excel (.xlsx)")
+    p.add_argument("--out", required=True, metavar="FILE.pptx|FILE.xlsx")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM")
+    p.add_argument("--lang", choices=["sv", "en"], default="sv")
+    p.add_argument("--org", help="organisation name on the title slide")
+    p.add_argument("--db")
+    p.set_defaults(func=_cmd_report)
 
     args = parser.parse_args(argv)
     try:

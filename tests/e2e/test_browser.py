@@ -143,3 +143,28 @@ def test_treemap_click_opens_the_cube_drilled_to_the_node(cube_server, tmp_path)
         # the breadcrumb names the clicked category
         expect(page.get_by_role("button", name="Kategori nivå 1: Verksamhet & stöd")).to_be_visible(timeout=60_000)
         browser.close()
+
+
+def test_download_the_steering_group_pack(cube_server, tmp_path):
+    """The report page in a real browser: download the PowerPoint and open it with python-pptx."""
+    from playwright.sync_api import expect, sync_playwright
+    from pptx import Presentation
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.goto(cube_server, timeout=90_000)
+        expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=90_000)
+        page.get_by_role("link", name="Styrgruppsrapport").click()
+        expect(page.get_by_role("heading", name="Styrgruppsrapport")).to_be_visible(timeout=90_000)
+        with page.expect_download(timeout=60_000) as info:
+            page.get_by_role("button", name="Ladda ned PowerPoint (.pptx)").click()
+        path = tmp_path / "pack.pptx"
+        info.value.save_as(path)
+        browser.close()
+    prs = Presentation(str(path))
+    titles = [s.shapes.title.text for s in prs.slides]
+    assert titles[1] == "Inköpsvolym och trend per kvartal"
+    assert any(sh.has_chart for sh in list(prs.slides)[1].shapes)

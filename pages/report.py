@@ -1,0 +1,117 @@
+"""Styrgruppsrapport: choose period, sections and language, preview the slides, download the
+PowerPoint (native charts) and the same content as Excel; a presentation mode shows one slide's
+chart at a time, full width, without controls, for screen sharing."""
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import report as rp
+from analytics.ledger import has_data
+from ui.charts.trend import PALETTE
+from ui.db import cursor
+from ui.i18n import current_lang, t
+from ui.widgets import empty_state
+
+cur = cursor()
+lang = current_lang()
+if not has_data(cur):
+    st.title(t("rep.title"))
+    empty_state(st.session_state["_pages"]["upload"])
+    st.stop()
+
+filters = st.session_state.get("_filters")
+present = st.session_state.get("rep_present", False)
+
+
+def _figure(sl: rp.Slide, height: int) -> go.Figure:
+    if sl.chart == "bubble":
+        pts = next(iter(sl.series.values()))
+        names = sl.bullets
+        return go.Figure([go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="markers+text", text=names,
+                                     textposition="top center",
+                                     marker=dict(size=[p[2] for p in pts], sizemode="area",
+                                                 sizeref=2.0 * max(p[2] for p in pts) / 60 ** 2, color=PALETTE[0]))],
+                         layout=dict(height=height, xaxis=dict(range=[0.5, 5.5], title=t("pri.col_feasibility")),
+                                     yaxis=dict(range=[0.5, 5.5], title=t("pri.col_potential")),
+                                     margin=dict(l=10, r=10, t=10, b=10)))
+    horizontal = sl.chart in ("bar", "stacked")
+    traces = []
+    for i, (name, values) in enumerate(sl.series.items()):
+        kw = dict(y=[str(c) for c in sl.categories], x=values, orientation="h") if horizontal else \
+            dict(x=[str(c) for c in sl.categories], y=values)
+        traces.append(go.Bar(name=str(name), marker_color=PALETTE[i % len(PALETTE)], **kw))
+    return go.Figure(traces, layout=dict(
+        height=height, barmode="stack" if sl.chart == "stacked" else "group", margin=dict(l=10, r=10, t=10, b=10),
+        yaxis=dict(autorange="reversed", type="category") if horizontal else {}, showlegend=len(sl.series) > 1,
+        legend=dict(orientation="h", y=-0.15), separators=", " if lang == "sv" else ".,"))
+
+
+if present:
+    # presentation mode: no sidebar, no controls but the slide stepper
+    st.markdown("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] {display: none;}</style>",
+                unsafe_allow_html=True)
+    report = st.session_state.get("rep_report")
+    slides = [s for s in report.slides[1:] if s.chart] if report else []
+    i = min(st.session_state.get("rep_slide", 0), max(0, len(slides) - 1))
+    if slides:
+        sl = slides[i]
+        st.header(sl.title)
+        st.plotly_chart(_figure(sl, 640), width="stretch", key="rep_present_fig")
+        if sl.note:
+            st.caption(sl.note)
+    c1, c2, c3 = st.columns([1, 1, 6])
+    if c1.button("◀", key="rep_prev", disabled=i == 0):
+        st.session_state["rep_slide"] = i - 1
+        st.rerun()
+    if c2.button("▶", key="rep_next", disabled=i >= len(slides) - 1):
+        st.session_state["rep_slide"] = i + 1
+        st.rerun()
+    if c3.button(t("rep.exit"), key="rep_exit"):
+        st.session_state["rep_present"] = False
+        st.rerun()
+    st.stop()
+
+st.title(t("rep.title"))
+st.caption(t("rep.intro"))
+c1, c2, c3 = st.columns([3, 2, 2])
+sections = c1.multiselect(t("rep.sections"), list(rp.SECTIONS), default=list(rp.SECTIONS), key="rep_sections",
+                          format_func=lambda s: t(f"rep.section_{s}"))
+report_lang = c2.segmented_control(t("rep.language"), ["sv", "en"], default=lang, key="rep_lang",
+                                   format_func=lambda v: t(f"rep.lang_{v}")) or lang
+org = c3.text_input(t("rep.org"), key="rep_org", placeholder=t("rep.default_org"))
+period_from = filters.period_from if filters else None
+period_to = filters.period_to if filters else None
+st.caption(t("rep.period_hint"))
+
+report = rp.build(cur, period_from, period_to, lang=report_lang, sections=tuple(sections), org=org)
+st.session_state["rep_report"] = report
+
+d1, d2, d3 = st.columns(3)
+d1.download_button(t("rep.download_pptx"), data=lambda r=report: rp.to_pptx(r), file_name="styrgruppsrapport.pptx",
+                   mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="rep_pptx",
+                   type="primary", icon=":material/slideshow:")
+d2.download_button(t("rep.download_xlsx"), data=lambda r=report: rp.to_xlsx(r), file_name="styrgruppsrapport.xlsx",
+                   key="rep_xlsx", icon=":material/table:")
+if d3.button(t("rep.present"), key="rep_present_btn", icon=":material/present_to_all:"):
+    st.session_state["rep_present"] = True
+    st.session_state["rep_slide"] = 0
+    st.rerun()
+st.caption(t("rep.pdf_note"))
+
+st.subheader(t("rep.preview"))
+for n, sl in enumerate(report.slides, start=1):
+    with st.container(border=True):
+        st.markdown(f"**{n}. {sl.title}**")
+        if sl.section == "title":
+            st.write("  \n".join(sl.bullets))
+            continue
+        cols = st.columns([3, 2]) if (sl.table or (sl.bullets and sl.chart != "bubble")) else [st.container()]
+        if sl.chart:
+            cols[0].plotly_chart(_figure(sl, 320), width="stretch", key=f"rep_prev_{n}")
+        if sl.table:
+            cols[-1].dataframe(pd.DataFrame(sl.table[1:], columns=sl.table[0]), hide_index=True, width="stretch")
+        elif sl.bullets and sl.chart != "bubble":
+            cols[-1].markdown("\n".join(f"- {b}" for b in sl.bullets))
+        if sl.note:
+            st.caption(sl.note)

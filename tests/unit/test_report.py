@@ -1,0 +1,109 @@
+"""The steering-group pack: open the PPTX with python-pptx and the XLSX with openpyxl and check
+titles, chart types and the figures against the analytics functions; English; the CLI."""
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from pptx import Presentation
+from pptx.enum.chart import XL_CHART_TYPE
+
+from analytics import cube
+from analytics import prioritise as pr
+from analytics import report as rp
+from analytics import watchlist as wl
+from analytics.__main__ import main as cli
+from analytics.ingest import load_files
+from tests.unit.test_cube import ledger
+
+TITLES_SV = ["Inköpsvolym och trend per kvartal", "Största kategorier (nivå 2)", "Största leverantörer",
+             "Kategoriträdet: nivå 1 uppdelad på nivå 2", "Prioritering: genomförbarhet och potential",
+             "Besparingar: planerat, rapporterat och uppmätt", "Bevakningslista: öppna avvikelser per steg och vite"]
+
+
+@pytest.fixture
+def full(store):
+    load_files(store, [("reskontra.csv", ledger())])
+    pr.load_demo_initiatives(store)
+    did = wl.add(store, "Alfa AB", "Sena leveranser", occurred=dt.date(2024, 3, 1))
+    wl.move(store, did, 2, "upprepat")
+    wl.penalty(store, did, "book", 5000, on=dt.date(2024, 3, 2))
+    return store
+
+
+def charts(slide):
+    return [sh.chart for sh in slide.shapes if sh.has_chart]
+
+
+def test_pptx_titles_chart_types_and_figures(full):
+    report = rp.build(full, org="Demokommun")
+    prs = Presentation(io.BytesIO(rp.to_pptx(report)))
+    slides = list(prs.slides)
+    assert slides[0].shapes.title.text == "Demokommun"
+    assert [s.shapes.title.text for s in slides[1:]] == TITLES_SV
+    types = [charts(s)[0].chart_type for s in slides[1:]]
+    assert types == [XL_CHART_TYPE.COLUMN_CLUSTERED, XL_CHART_TYPE.BAR_CLUSTERED, XL_CHART_TYPE.BAR_CLUSTERED,
+                     XL_CHART_TYPE.BAR_STACKED, XL_CHART_TYPE.BUBBLE, XL_CHART_TYPE.COLUMN_CLUSTERED,
+                     XL_CHART_TYPE.COLUMN_CLUSTERED]
+    # the overview chart holds the quarterly spend of cube.trend (MSEK)
+    tr = cube.trend(full, cube.View(), None).body().sort_values("r_key")
+    overview = charts(slides[1])[0]
+    assert list(overview.plots[0].categories) == list(tr.r_label)
+    assert list(overview.series[0].values) == pytest.approx([v / 1e6 for v in tr.spend], abs=0.01)
+    # top suppliers: the pivot's order and values
+    sups = cube.pivot(full, cube.View(), "supplier", top=10, with_suppliers=False).body()
+    sups = sups[~sups.r_other]
+    top = charts(slides[3])[0]
+    assert list(top.plots[0].categories) == list(sups.r_label)
+    assert "Enskild firma 800512-****" in list(top.plots[0].categories)       # masked
+    # the matrix: one bubble per initiative at (feasibility, potential)
+    df = pr.table(full)
+    bubble = charts(slides[5])[0].series[0]
+    assert list(bubble.values) == list(df.potential.astype(float))
+    # every slide with a rate carries the coverage note
+    for s in slides[1:5]:
+        assert any("Täckning:" in sh.text_frame.text for sh in s.shapes if sh.has_text_frame)
+    # the matrix table ends with the totals
+    table = [sh.table for sh in slides[5].shapes if sh.has_table][0]
+    last = [table.cell(len(table.rows) - 1, j).text for j in range(len(table.columns))]
+    assert last[0] == "Summa" and last[3] == "114,9" and last[4] == "7,4" and last[5] == "6,4 %"
+    # watchlist: one open deviation at step 2
+    wchart = charts(slides[7])[0]
+    assert list(wchart.series[0].values) == [0, 1, 0, 0, 0]
+
+
+def test_english_and_sections(full):
+    report = rp.build(full, lang="en", sections=("overview", "matrix"))
+    prs = Presentation(io.BytesIO(rp.to_pptx(report)))
+    assert [s.shapes.title.text for s in list(prs.slides)[1:]] == ["Spend and quarterly trend",
+                                                                   "Prioritisation: feasibility and potential"]
+    table = [sh.table for sh in list(prs.slides)[2].shapes if sh.has_table][0]
+    assert table.cell(len(table.rows) - 1, 5).text == "6.4%"
+
+
+def test_xlsx_has_a_sheet_per_section_with_the_figures(full):
+    report = rp.build(full)
+    wb = openpyxl.load_workbook(io.BytesIO(rp.to_xlsx(report)))
+    names = wb.sheetnames
+    assert names[0].startswith("Inköpsvolym") and any(n.startswith("Prioritering") for n in names)
+    ws = wb[names[0]]
+    values = [[c.value for c in r] for r in ws.iter_rows()]
+    assert any(isinstance(v, str) and v.startswith("Täckning:") for row in values for v in row)
+    tr = cube.trend(full, cube.View(), None).body().sort_values("r_key")
+    header = next(i for i, r in enumerate(values) if r[:2] == [None, "Spend (MSEK)"] or r[1] == "Spend (MSEK)")
+    assert [r[1] for r in values[header + 1: header + 1 + len(tr)]] == pytest.approx([v / 1e6 for v in tr.spend], abs=0.01)
+
+
+def test_cli_report(tmp_path, capsys):
+    db = str(tmp_path / "cli.duckdb")
+    (tmp_path / "r.csv").write_bytes(ledger())
+    assert cli(["import", str(tmp_path / "r.csv"), "--db", db]) == 0
+    assert cli(["report", "--out", str(tmp_path / "pack.pptx"), "--from", "2024-01", "--to", "2024-12", "--db", db]) == 0
+    prs = Presentation(str(tmp_path / "pack.pptx"))
+    assert "2024-01 – 2024-12" in list(prs.slides)[0].placeholders[1].text
+    assert cli(["report", "--out", str(tmp_path / "pack.xlsx"), "--lang", "en", "--db", db]) == 0
+    assert openpyxl.load_workbook(tmp_path / "pack.xlsx").sheetnames[0].startswith("Spend and")
+    capsys.readouterr()
+    assert cli(["report", "--out", str(tmp_path / "pack.pdf"), "--db", db]) == 2
+    assert ".pptx or .xlsx" in capsys.readouterr().err
