@@ -273,10 +273,11 @@ def _cmd_signals(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .report import build, to_pptx, to_xlsx
+    from .report import build, to_pdf, to_pptx, to_xlsx
     out = Path(args.out)
-    if out.suffix.lower() not in (".pptx", ".xlsx"):
-        print(f"spendkollen: refused. '{out.name}': the report is written as .pptx or .xlsx.", file=sys.stderr)
+    writers = {".pptx": to_pptx, ".xlsx": to_xlsx, ".pdf": to_pdf}
+    if out.suffix.lower() not in writers:
+        print(f"spendkollen: refused. '{out.name}': the report is written as .pptx, .xlsx or .pdf.", file=sys.stderr)
         return 2
     try:
         lo, hi = _month_arg(args.date_from), _month_arg(args.date_to)
@@ -292,7 +293,7 @@ def _cmd_report(args) -> int:
         print("spendkollen: refused. Nothing is loaded; import a ledger first.", file=sys.stderr)
         return 2
     report = build(cur, lo, hi, lang=args.lang, org=args.org or "")
-    out.write_bytes(to_pptx(report) if out.suffix.lower() == ".pptx" else to_xlsx(report))
+    out.write_bytes(writers[out.suffix.lower()](report))
     print(f"wrote {out} ({len(report.slides)} slides)")
     return 0
 
@@ -378,8 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_signals)
 
-    p = sub.add_parser("report", help="the steering-group pack as PowerPoint (.pptx) or Excel (.xlsx)")
-    p.add_argument("--out", required=True, metavar="FILE.pptx|FILE.xlsx")
+    p = sub.add_parser("report", help="the steering-group pack as PowerPoint (.pptx), Excel (.xlsx) or PDF (.pdf)")
+    p.add_argument("--out", required=True, metavar="FILE.pptx|FILE.xlsx|FILE.pdf")
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM")
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM")
     p.add_argument("--lang", choices=["sv", "en"], default="sv")

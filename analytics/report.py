@@ -1,5 +1,6 @@
 """The steering-group pack (styrgruppsrapport): the dashboard's key figures as a PowerPoint with
-native, editable charts, and the same content as an XLSX workbook (one sheet per section).
+native, editable charts, the same content as an XLSX workbook (one sheet per section), and a PDF
+drawn with reportlab (no browser or office suite at run time).
 
 ``build`` gathers the content from the analytics functions into ``Slide`` objects (title,
 chart data, table, coverage note); ``to_pptx`` and ``to_xlsx`` write them. Texts come from the
@@ -42,6 +43,7 @@ class Slide:
     bullets: list[str] = field(default_factory=list)
     note: str = ""                              # data coverage, on every slide that shows a rate
     unit: str = "MSEK"
+    axes: tuple[str, str] = ("", "")            # bubble: x and y axis titles
 
 
 @dataclass
@@ -139,7 +141,7 @@ def build(cur, period_from: dt.date | None = None, period_to: dt.date | None = N
                     _num((r.saving or 0) / 1e6, lang), r.start or "–"] for r in df.itertuples()]
                 + [[T["rep.total"], "", "", _num(t["spend"] / 1e6, lang), _num(t["saving"] / 1e6, lang),
                     _pct(t["saving_share"], lang)]],
-                bullets=[r.name for r in df.itertuples()]))
+                bullets=[r.name for r in df.itertuples()], axes=(T["pri.col_feasibility"], T["pri.col_potential"])))
     if "savings" in sections:
         ov = sv.overview(cur)
         if len(ov):
@@ -257,3 +259,113 @@ def to_xlsx(report: Report) -> bytes:
         if sl.table and sl.chart != "bubble":
             sheets.append(Sheet((sl.title[:27] + " (2)")[:31], pd.DataFrame(sl.table[1:], columns=sl.table[0]), title=sl.title))
     return xlsx_bytes(sheets)
+
+
+def to_pdf(report: Report) -> bytes:
+    """The pack as a PDF (drawn with reportlab: no browser or office suite needed): a title page,
+    then a page per slide with its chart as vector graphics, its table or bullets and the
+    coverage note."""
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+    from reportlab.graphics.charts.legends import Legend
+    from reportlab.graphics.charts.lineplots import ScatterPlot
+    from reportlab.graphics.shapes import Circle, Drawing, String
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import cm
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from xml.sax.saxutils import escape
+
+    palette = [colors.HexColor(c) for c in ("#1f4e79", "#2e86ab", "#f18f01", "#c73e1d", "#3b1f2b", "#6a994e", "#a7c957")]
+    styles = getSampleStyleSheet()
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=1.5 * cm, rightMargin=1.5 * cm,
+                            topMargin=1.2 * cm, bottomMargin=1.2 * cm, title=report.title)
+    width = landscape(A4)[0] - 3 * cm
+    story = [Spacer(1, 5 * cm), Paragraph(escape(report.slides[0].title), styles["Title"])]
+    story += [Paragraph(escape(b), styles["Heading3"]) for b in report.slides[0].bullets]
+
+    def chart(sl: Slide) -> Drawing | None:
+        if not sl.chart or not sl.series:
+            return None
+        w, h = (width * 0.6 if (sl.table or sl.bullets) else width), 11 * cm
+        d = Drawing(w, h)
+        if sl.chart == "bubble":
+            pts = next(iter(sl.series.values()))
+            sp = ScatterPlot()
+            sp.x, sp.y, sp.width, sp.height = 40, 30, w - 60, h - 50
+            sp.data = [[(x, y) for x, y, _ in pts]]
+            sp.xValueAxis.valueMin, sp.xValueAxis.valueMax = 0, 6
+            sp.yValueAxis.valueMin, sp.yValueAxis.valueMax = 0, 6
+            sp.lineLabelFormat = None
+            sp.lines[0].strokeColor = None
+            sp.lines[0].symbol.kind = "Circle"
+            sp.lines[0].symbol.size = 0
+            sp.xLabel, sp.yLabel = sl.axes
+            sp.xValueAxis.valueStep = sp.yValueAxis.valueStep = 1
+            d.add(sp)
+            seen: dict = {}
+            biggest = max(size for _, _, size in pts) or 1.0
+            for (x, y, size), name in zip(pts, sl.bullets):
+                px = sp.x + (x - sp.xValueAxis.valueMin) / (sp.xValueAxis.valueMax - sp.xValueAxis.valueMin) * sp.width
+                py = sp.y + (y - sp.yValueAxis.valueMin) / (sp.yValueAxis.valueMax - sp.yValueAxis.valueMin) * sp.height
+                r = 4 + 22 * (size / biggest) ** 0.5              # bubble area proportional to spend
+                d.add(Circle(px, py, r, fillColor=palette[0], fillOpacity=0.6, strokeColor=colors.white))
+                k = seen[(round(x), round(y))] = seen.get((round(x), round(y)), -1) + 1   # labels of shared spots stack
+                d.add(String(px, py + 28 + 9 * k, name if len(name) <= 26 else name[:25] + "…", fontSize=7,
+                             textAnchor="middle"))
+            return d
+        horizontal = sl.chart in ("bar", "stacked")
+        bc = HorizontalBarChart() if horizontal else VerticalBarChart()
+        left = 150 if horizontal else 40
+        bc.x, bc.y, bc.width, bc.height = left, 40, w - left - 20, h - 60
+        cats = [str(c)[:32] for c in sl.categories]
+        data = [list(v) for v in sl.series.values()]
+        if horizontal:                     # the largest at the top, as on screen
+            cats, data = cats[::-1], [v[::-1] for v in data]
+        bc.data = data
+        bc.categoryAxis.categoryNames = cats
+        bc.categoryAxis.labels.fontSize = 7
+        if not horizontal:
+            bc.categoryAxis.labels.angle = 30
+            bc.categoryAxis.labels.boxAnchor = "ne"
+        bc.valueAxis.labels.fontSize = 7
+        bc.valueAxis.valueMin = 0
+        if sl.chart == "stacked":
+            bc.categoryAxis.style = "stacked"
+        for i in range(len(data)):
+            bc.bars[i].fillColor = palette[i % len(palette)]
+        d.add(bc)
+        if len(data) > 1:                                  # a colour key for the series
+            bc.y, bc.height = 70, h - 90
+            leg = Legend()
+            leg.x, leg.y, leg.fontSize, leg.columnMaximum, leg.deltax = left, 40, 7, 2, 130
+            leg.alignment = "right"
+            leg.colorNamePairs = [(palette[i % len(palette)], str(n)[:28]) for i, n in enumerate(sl.series)]
+            d.add(leg)
+        return d
+
+    for sl in report.slides[1:]:
+        story += [PageBreak(), Paragraph(escape(sl.title), styles["Heading1"])]
+        drawing = chart(sl)
+        side = None
+        if sl.table:
+            rows = [[Paragraph(escape(str(c)), styles["BodyText"]) for c in r] for r in sl.table[:16]]
+            n = len(sl.table[0])
+            side = Table(rows, repeatRows=1, colWidths=[width * 0.4 * (0.34 if n > 2 else 0.6)]
+                         + [width * 0.4 * ((0.66 if n > 2 else 0.4) / (n - 1))] * (n - 1))
+            side.setStyle(TableStyle([("FONTSIZE", (0, 0), (-1, -1), 7), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                                      ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4"))]))
+        elif sl.bullets and sl.chart != "bubble":
+            side = [Paragraph("• " + escape(b), styles["BodyText"]) for b in sl.bullets]
+        if drawing is not None and side is not None:
+            story.append(Table([[drawing, side]], colWidths=[width * 0.6, width * 0.4],
+                               style=[("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        elif drawing is not None:
+            story.append(drawing)
+        elif side is not None:
+            story += side if isinstance(side, list) else [side]
+        if sl.note:
+            story += [Spacer(1, 0.4 * cm), Paragraph(escape(sl.note), styles["Italic"])]
+    doc.build(story)
+    return buf.getvalue()

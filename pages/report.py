@@ -87,17 +87,18 @@ st.caption(t("rep.period_hint"))
 report = rp.build(cur, period_from, period_to, lang=report_lang, sections=tuple(sections), org=org)
 st.session_state["rep_report"] = report
 
-d1, d2, d3 = st.columns(3)
+d1, d2, d4, d3 = st.columns(4)
 d1.download_button(t("rep.download_pptx"), data=lambda r=report: rp.to_pptx(r), file_name="styrgruppsrapport.pptx",
                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="rep_pptx",
                    type="primary", icon=":material/slideshow:")
 d2.download_button(t("rep.download_xlsx"), data=lambda r=report: rp.to_xlsx(r), file_name="styrgruppsrapport.xlsx",
                    key="rep_xlsx", icon=":material/table:")
+d4.download_button(t("rep.download_pdf"), data=lambda r=report: rp.to_pdf(r), file_name="styrgruppsrapport.pdf",
+                   mime="application/pdf", key="rep_pdf", icon=":material/picture_as_pdf:")
 if d3.button(t("rep.present"), key="rep_present_btn", icon=":material/present_to_all:"):
     st.session_state["rep_present"] = True
     st.session_state["rep_slide"] = 0
     st.rerun()
-st.caption(t("rep.pdf_note"))
 
 st.subheader(t("rep.preview"))
 for n, sl in enumerate(report.slides, start=1):

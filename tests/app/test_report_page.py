@@ -38,7 +38,7 @@ def test_preview_downloads_and_presentation(page):
     previews = [m.value for m in at.markdown if m.value.startswith("**") and ". " in m.value]
     assert previews[1] == "**2. Inköpsvolym och trend per kvartal**" and len(previews) == 8
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Ladda ned PowerPoint (.pptx)", "Ladda ned Excel (.xlsx)"]
+    assert labels == ["Ladda ned PowerPoint (.pptx)", "Ladda ned Excel (.xlsx)", "Ladda ned PDF"]
     at.segmented_control(key="rep_lang").set_value("en").run()
     previews = [m.value for m in at.markdown if m.value.startswith("**") and ". " in m.value]
     assert previews[1] == "**2. Spend and quarterly trend**"

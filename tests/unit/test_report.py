@@ -105,5 +105,21 @@ def test_cli_report(tmp_path, capsys):
     assert cli(["report", "--out", str(tmp_path / "pack.xlsx"), "--lang", "en", "--db", db]) == 0
     assert openpyxl.load_workbook(tmp_path / "pack.xlsx").sheetnames[0].startswith("Spend and")
     capsys.readouterr()
-    assert cli(["report", "--out", str(tmp_path / "pack.pdf"), "--db", db]) == 2
-    assert ".pptx or .xlsx" in capsys.readouterr().err
+    assert cli(["report", "--out", str(tmp_path / "pack.pdf"), "--db", db]) == 0
+    assert (tmp_path / "pack.pdf").read_bytes()[:5] == b"%PDF-"
+    capsys.readouterr()
+    assert cli(["report", "--out", str(tmp_path / "pack.docx"), "--db", db]) == 2
+    assert ".pptx, .xlsx or .pdf" in capsys.readouterr().err
+
+
+def test_pdf_has_a_page_per_slide_with_titles_and_figures(full):
+    import pypdfium2 as pdfium
+    report = rp.build(full, org="Demokommun")
+    pdf = pdfium.PdfDocument(rp.to_pdf(report))
+    assert len(pdf) == len(report.slides)
+    texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+    assert "Demokommun" in texts[0]
+    for title, text in zip(TITLES_SV, texts[1:]):
+        assert title in text
+    assert "Täckning:" in texts[1] and "114,9" in texts[5] and "6,4 %" in texts[5]
+    assert "Enskild firma 800512-****" in texts[3]                    # masked in the PDF too
