@@ -70,8 +70,7 @@ def parse_feasibility(text) -> tuple[int, int]:
 
 def parse_potential(text) -> int:
     s = str(text if text is not None else "").strip()
-    if s.endswith(".0"):
-        s = s[:-2]
+    s = s.removesuffix(".0")
     if not s.isdigit():
         raise InitiativeError("init_potential", f"'{text}' is not a potential score (a whole number 1-5)", value=str(text))
     if not 1 <= int(s) <= 5:

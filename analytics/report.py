@@ -265,6 +265,8 @@ def to_pdf(report: Report) -> bytes:
     """The pack as a PDF (drawn with reportlab: no browser or office suite needed): a title page,
     then a page per slide with its chart as vector graphics, its table or bullets and the
     coverage note."""
+    from xml.sax.saxutils import escape
+
     from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
     from reportlab.graphics.charts.legends import Legend
     from reportlab.graphics.charts.lineplots import ScatterPlot
@@ -273,8 +275,14 @@ def to_pdf(report: Report) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import cm
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-    from xml.sax.saxutils import escape
+    from reportlab.platypus import (
+        PageBreak,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     palette = [colors.HexColor(c) for c in ("#1f4e79", "#2e86ab", "#f18f01", "#c73e1d", "#3b1f2b", "#6a994e", "#a7c957")]
     styles = getSampleStyleSheet()
