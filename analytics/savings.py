@@ -273,7 +273,10 @@ def quarters(cur, initiative_id: int, until: str | None = None) -> pd.DataFrame:
                      "reported": None if e[1] is None else float(e[1]), "comment": e[2], "actual": actual,
                      "run_rate": rr, "adjustment": adj, "expected": expected, "measured": measured, "method": method,
                      "signed_by": e[3], "signed_at": e[4]})
-    return pd.DataFrame(rows, columns=cols)
+    df = pd.DataFrame(rows, columns=cols)
+    for c in ("planned", "reported", "actual", "run_rate", "adjustment", "expected", "measured"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")     # None -> NaN, never object
+    return df
 
 
 def enter(cur, initiative_id: int, quarter: str, *, planned: float | None = None, reported: float | None = None,

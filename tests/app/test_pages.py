@@ -37,10 +37,20 @@ def test_first_start_loads_demo_and_every_page_renders(app):
     assert any(m.label == "Inköpsvolym" for m in at.metric)
     assert any("Demodata" in i.value for i in at.sidebar.info)
     for page, title in [("pages/upload.py", "Ladda upp leverantörsreskontra"), ("pages/log.py", "Ändringslogg"),
-                        ("pages/overview.py", "Översikt"), ("pages/cube.py", "Spendkub – vart pengarna går")]:
+                        ("pages/overview.py", "Översikt"), ("pages/cube.py", "Spendkub – vart pengarna går"),
+                        ("pages/category_tree.py", "Kategoriträd"), ("pages/classify.py", "Klassificering"),
+                        ("pages/prioritise.py", "Prioritering: potential och genomförbarhet"),
+                        ("pages/savings.py", "Besparingsuppföljning"),
+                        ("pages/watchlist.py", "Bevakningslista: avvikelser och eskalering"),
+                        ("pages/report.py", "Styrgruppsrapport")]:
         at.switch_page(page).run()
-        assert not at.exception, page
+        assert not at.exception, (page, [e.message for e in at.exception])
         assert at.title[0].value == title
+    # the demo's six initiatives are on the prioritisation and savings pages
+    at.switch_page("pages/prioritise.py").run()
+    assert {m.label: m.value for m in at.metric}["Spend"] == "114,9 MSEK"
+    at.switch_page("pages/savings.py").run()
+    assert {m.label: m.value for m in at.metric}["Kostnadsreduktion: Planerad"] == "7\xa0400\xa0000 kr"
 
 
 def test_language_switch_keeps_across_pages(app):
