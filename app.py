@@ -8,6 +8,7 @@ from ui.db import cursor
 from ui.i18n import t
 from ui.sidebar import global_filters, language_switch
 from ui.urlstate import apply_global_filters_from_url
+from ui.widgets import presentation_mode
 
 st.set_page_config(page_title="Spendkollen", page_icon=":material/insights:", layout="wide")
 
@@ -46,5 +47,6 @@ nav = st.navigation({
 })
 apply_global_filters_from_url()
 st.session_state["_filters"] = global_filters(cur)
+presentation_mode()
 st.sidebar.caption(t("sidebar.footer"))
 nav.run()

@@ -18,3 +18,31 @@ def kpi_row(items: list[tuple[str, str, str | None]]) -> None:
     cols = st.columns(len(items))
     for col, (label, value, help_text) in zip(cols, items):
         col.metric(label, value, help=help_text)
+
+
+PRESENT = "present_mode"
+
+# In presentation mode the controls, tables and the sidebar are hidden (not removed, so every
+# widget keeps its state) and the charts use the whole width; only the exit button shows.
+_PRESENT_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+.stSelectbox, .stMultiSelect, .stNumberInput, .stTextInput, .stTextArea, .stDateInput, .stSlider, .stToggle,
+.stCheckbox, .stRadio, [data-testid="stButtonGroup"], .stButton, .stDownloadButton, .stFileUploader,
+[data-testid="stForm"], [data-testid="stExpander"], [data-testid="stDataFrame"], [data-testid="stTable"],
+[data-testid="stCaptionContainer"], [data-testid="stTabs"] [role="tablist"] { display: none !important; }
+.st-key-present_exit .stButton { display: block !important; }
+.block-container { max-width: 100% !important; padding-top: 1rem !important; }
+</style>"""
+
+
+def presentation_mode() -> bool:
+    """The sidebar switch for presentation mode; when on, hide everything but the page's title,
+    key figures and charts, and offer a button to leave. Returns whether it is on."""
+    st.sidebar.toggle(t("present.toggle"), key=PRESENT, help=t("present.help"))
+    if not st.session_state.get(PRESENT):
+        return False
+    st.markdown(_PRESENT_CSS, unsafe_allow_html=True)
+    with st.container(key="present_exit"):
+        st.button(t("present.exit"), icon=":material/close_fullscreen:",
+                  on_click=lambda: st.session_state.__setitem__(PRESENT, False))
+    return True

@@ -43,7 +43,7 @@ def test_cube_is_the_start_page_with_kpis_and_coverage(cube_app):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Inköpsvolym"] == "0,0 MSEK"          # 1 880 kr
     assert metrics["Rader"] == "7" and metrics["Leverantörer"] == "5" and metrics["Enheter"] == "2"
-    assert any("97,3 % av beloppet klassificerat" in c.value for c in at.caption)
+    assert any("97,3 % av påverkbar spend klassificerad" in c.value for c in at.caption)
     t = table(at)
     assert list(t.columns) == ["Kategori nivå 1", "Belopp (kr)", "Rader", "Leverantörer", "Andel"]
     assert t.iloc[-1]["Kategori nivå 1"] == "Totalt" and t.iloc[-1]["Belopp (kr)"] == pytest.approx(1880.0)
@@ -106,3 +106,15 @@ def test_exports_are_offered_and_page_speaks_english(cube_app):
 def test_bad_amount_range_gets_a_clear_message(cube_app):
     at = cube_app(amin="1000", amax="10")
     assert any("större än beloppet 'till'" in e.value for e in at.error)
+
+
+def test_presentation_mode_hides_the_controls_and_can_be_left(cube_app):
+    at = cube_app()
+    at.toggle(key="present_mode").set_value(True).run()
+    assert not at.exception
+    styles = [m.value for m in at.markdown if m.value.startswith("<style>")]
+    assert styles and "stSidebar" in styles[0] and ".stSelectbox" in styles[0]
+    assert at.get("plotly_chart")                                     # the key chart is still drawn
+    [b for b in at.button if b.label == "Avsluta presentationsläget"][0].click().run()
+    assert not at.session_state["present_mode"]
+    assert not [m for m in at.markdown if m.value.startswith("<style>")]
