@@ -104,18 +104,28 @@ def set_settings(cur, initiative_id: int, saving_type: str, index_series: str | 
         raise
 
 
+def _scope_by_month(cur, category_ids: list[int], supplier_keys: list[str], lo: dt.date, hi: dt.date) -> dict:
+    """Influenceable spend (SEK) of the scope per month in lo..hi, from the cube's aggregate (one
+    query; excluded lines carry category -1 there, so a category filter leaves them out)."""
+    if not category_ids:
+        return {}
+    ids = [int(c) for c in category_ids]
+    sup = ("AND f.supplier_no IN (SELECT supplier_no FROM suppliers WHERE supplier_key IN (SELECT unnest(?::VARCHAR[])))"
+           if supplier_keys else "")
+    params = [lo, hi, ids, ids, ids] + ([list(supplier_keys)] if supplier_keys else [])
+    return dict(cur.execute(f"""
+        SELECT f.period_month, sum(f.spend)::DOUBLE FROM cube_facts f
+        WHERE f.period_month BETWEEN ? AND ?
+          AND (f.cat_l1 IN (SELECT unnest(?::INTEGER[])) OR f.cat_l2 IN (SELECT unnest(?::INTEGER[]))
+               OR f.cat_l3 IN (SELECT unnest(?::INTEGER[]))) {sup}
+        GROUP BY 1""", params).fetchall())
+
+
 def scope_spend(cur, category_ids: list[int], supplier_keys: list[str], lo: dt.date, hi: dt.date) -> tuple[float, int]:
     """Influenceable spend (SEK) of the scope in months lo..hi and the number of months loaded."""
     if not category_ids:
         return 0.0, 0
-    ids = [int(c) for c in category_ids]
-    sup = "AND l.supplier_key IN (SELECT unnest(?::VARCHAR[]))" if supplier_keys else ""
-    params = [lo, hi, ids, ids, ids] + ([list(supplier_keys)] if supplier_keys else [])
-    spend = cur.execute(f"""
-        SELECT coalesce(sum(l.amount), 0)::DOUBLE FROM ledger_lines l JOIN category_paths cp USING (category_id)
-        WHERE NOT l.excluded AND l.period_month BETWEEN ? AND ?
-          AND (cp.l1_id IN (SELECT unnest(?::INTEGER[])) OR cp.l2_id IN (SELECT unnest(?::INTEGER[]))
-               OR cp.l3_id IN (SELECT unnest(?::INTEGER[]))) {sup}""", params).fetchall()[0][0]
+    spend = sum(_scope_by_month(cur, category_ids, supplier_keys, lo, hi).values())
     months = cur.execute("SELECT count(DISTINCT period_month) FROM cube_rollup WHERE period_month BETWEEN ? AND ?",
                          [lo, hi]).fetchall()[0][0]
     return float(spend), int(months)
@@ -241,6 +251,8 @@ def quarters(cur, initiative_id: int, until: str | None = None) -> pd.DataFrame:
     if idx and base:
         vals = [idx.get(q_label(k)) for k in range(k0 - 4, k0)]
         base_idx = sum(vals) / 4 if all(v is not None for v in vals) else None
+    monthly = _scope_by_month(cur, it.category_ids, s["supplier_keys"], q_months(it.start)[0],
+                              q_months(q_label(k_end))[1]) if base else {}
     rows = []
     for k in range(k0, k_end + 1):
         q = q_label(k)
@@ -254,7 +266,7 @@ def quarters(cur, initiative_id: int, until: str | None = None) -> pd.DataFrame:
             method = f"baseline incomplete: {base['months']} of 12 months loaded"
         elif base and complete:
             lo, hi = q_months(q)
-            actual = scope_spend(cur, it.category_ids, s["supplier_keys"], lo, hi)[0]
+            actual = float(sum(v for m, v in monthly.items() if lo <= m <= hi))
             rr = base["spend"] / 4
             adj = 1.0
             method = f"baseline {base['from']:%Y-%m}–{base['to']:%Y-%m} / 4 − actual"
@@ -437,15 +449,15 @@ def quarterly(cur) -> pd.DataFrame:
     return d
 
 
-def area_kpis(cur) -> pd.DataFrame:
+def area_kpis(cur, ov: pd.DataFrame | None = None) -> pd.DataFrame:
     """Fixed KPIs per category area (level 1 of the linked categories): initiatives, baseline
     (SEK), measured saving (SEK, both types), saving share (measured / baseline), suppliers
     (distinct, last 12 loaded months, in the linked categories) and contract coverage (None until
-    contracts exist)."""
+    contracts exist). ``ov``: the overview() already computed, if any."""
     from .classify import category_names
     from .prioritise import category_figures, default_window_end
     names = category_names(cur)
-    ov = overview(cur).set_index("initiative_id")
+    ov = (overview(cur) if ov is None else ov).set_index("initiative_id")
     end = default_window_end(cur)
     areas: dict[str, dict] = {}
     for it in load_initiatives(cur):

@@ -7,39 +7,27 @@ import streamlit as st
 from analytics import classify, review
 from analytics import tree as catree
 from analytics.export import Sheet, xlsx_bytes
-from analytics.ingest import IngestError
 from analytics.ledger import has_data
 from ui import format as fmt
 from ui.charts.tree import coverage_bars
 from ui.db import cursor
-from ui.i18n import current_lang, error_text, t
-from ui.widgets import empty_state, kpi_row
+from ui.i18n import current_lang, t
+from ui.widgets import empty_state, kpi_row, run_edit, show_done
 
 lang = current_lang()
 cur = cursor()
 st.title(t("cls.title"))
 st.caption(t("cls.intro"))
-done = st.session_state.pop("cls_done", None)
-if done:
-    st.success(done, icon=":material/check_circle:")
+show_done()
+
+
+def _run(action, ok) -> None:
+    run_edit(action, ok, spinner=t("cls.working"))
+
 
 nodes = catree.nodes(cur)
 paths = dict(zip(nodes.category_id, nodes.path))
 by_path = {p: c for c, p in paths.items()}
-
-
-def _run(action, ok_text) -> None:
-    """Run an edit; show a clear error instead of a stack trace; remember the result text
-    (``ok_text`` may be a function, evaluated after the edit)."""
-    try:
-        with st.spinner(t("cls.working")):
-            action()
-    except IngestError as exc:
-        st.error(error_text(exc), icon=":material/error:")
-        return
-    st.session_state["cls_done"] = ok_text() if callable(ok_text) else ok_text
-    st.rerun()
-
 
 s = classify.summary(cur)
 cov = review.coverage(cur)

@@ -6,33 +6,20 @@ import streamlit as st
 
 from analytics import savings as sv
 from analytics.export import Sheet, xlsx_bytes
-from analytics.ingest import IngestError
 from ui import format as fmt
 from ui.charts.savings import cumulative, waterfall
 from ui.db import cursor
-from ui.i18n import current_lang, error_text, t
-from ui.widgets import kpi_row
+from ui.i18n import current_lang, t
+from ui.widgets import kpi_row, run_edit, show_done
 
 lang = current_lang()
 cur = cursor()
 st.title(t("sav.title"))
 st.caption(t("sav.intro", on=fmt.percent(sv.ON_TRACK, lang, 0), risk=fmt.percent(sv.AT_RISK, lang, 0)))
-done = st.session_state.pop("sav_done", None)
-if done:
-    st.success(done, icon=":material/check_circle:")
+show_done()
 TYPE = {k: t(f"sav.type_{k}") for k in sv.TYPES}
 STATUS = {"on_track": t("sav.status_on_track"), "at_risk": t("sav.status_at_risk"), "behind": t("sav.status_behind")}
 SEP = ", " if lang == "sv" else ".,"
-
-
-def _run(action, ok) -> None:
-    try:
-        action()
-    except IngestError as exc:
-        st.error(error_text(exc), icon=":material/error:")
-        return
-    st.session_state["sav_done"] = ok
-    st.rerun()
 
 
 last = sv.last_complete_quarter(cur)
@@ -71,7 +58,7 @@ with tab_all:
         "areas": t("sav.col_areas")})
     st.caption(t("sav.status_rule", on=fmt.percent(sv.ON_TRACK, lang, 0), risk=fmt.percent(sv.AT_RISK, lang, 0)))
     st.markdown(f"**{t('sav.area_kpis')}**")
-    ak = sv.area_kpis(cur)
+    ak = sv.area_kpis(cur, ov)
     st.dataframe(ak.assign(contract_coverage=t("pri.no_contracts")), hide_index=True, width="stretch", column_config={
         "area": t("sav.col_area"), "initiatives": t("pri.kpi_initiatives"),
         "baseline": st.column_config.NumberColumn(t("sav.col_baseline"), format="localized"),
@@ -99,7 +86,7 @@ with tab_one:
     else:
         st.warning(t("sav.no_baseline"))
         if st.button(t("sav.freeze"), key="sav_freeze"):
-            _run(lambda: sv.freeze(cur, iid), t("sav.frozen"))
+            run_edit(lambda: sv.freeze(cur, iid), t("sav.frozen"))
     with st.form("sav_settings"):
         c1, c2, c3 = st.columns(3)
         stype = c1.selectbox(t("sav.col_type"), list(sv.TYPES), index=list(sv.TYPES).index(s["saving_type"]),
@@ -112,7 +99,7 @@ with tab_one:
         sups = c3.multiselect(t("sav.suppliers"), sup_opts, default=[k for k in s["supplier_keys"] if k in sup_opts],
                               format_func=lambda k: sup_names.get(k, k), key=f"sav_sup_{iid}", help=t("sav.suppliers_help"))
         if st.form_submit_button(t("sav.save_settings")):
-            _run(lambda: sv.set_settings(cur, iid, stype, idx or None, sups), t("sav.settings_saved"))
+            run_edit(lambda: sv.set_settings(cur, iid, stype, idx or None, sups), t("sav.settings_saved"))
 
     q = sv.quarters(cur, iid, last)
     if not q.empty:
@@ -152,13 +139,13 @@ with tab_one:
                         if planned is not None or reported is not None or comment is not None:
                             sv.enter(cur, iid, new.quarter, planned=planned, reported=reported,
                                      comment=comment if comment is not None else (old.comment or None))
-                _run(_save, t("sav.quarters_saved"))
+                run_edit(_save, t("sav.quarters_saved"))
         signable = [x for x, b in zip(q.quarter, q.signed_by)
                     if not isinstance(b, str) and last and sv.q_index(x) <= sv.q_index(last)]
         s1, s2 = st.columns([3, 1])
         to_sign = s1.selectbox(t("sav.sign_quarter"), signable, key=f"sav_sign_q_{iid}") if signable else None
         if s2.button(t("sav.sign"), key=f"sav_sign_{iid}", disabled=not signable, width="stretch"):
-            _run(lambda: sv.sign_off(cur, iid, to_sign), t("sav.signed", quarter=to_sign))
+            run_edit(lambda: sv.sign_off(cur, iid, to_sign), t("sav.signed", quarter=to_sign))
 
 with tab_index:
     st.caption(t("sav.index_intro"))
@@ -173,4 +160,4 @@ with tab_index:
                                    "value": st.column_config.NumberColumn(t("sav.col_index_value"), required=True)})
         if st.form_submit_button(t("sav.save_index")):
             values = {str(r.quarter): r.value for r in table.itertuples() if isinstance(r.quarter, str) and r.quarter.strip()}
-            _run(lambda: sv.set_index(cur, name, values), t("sav.index_saved", series=name))
+            run_edit(lambda: sv.set_index(cur, name, values), t("sav.index_saved", series=name))

@@ -12,28 +12,16 @@ from analytics.ingest import IngestError
 from ui import format as fmt
 from ui.db import cursor
 from ui.i18n import current_lang, error_text, t
-from ui.widgets import kpi_row
+from ui.widgets import kpi_row, run_edit, show_done
 
 lang = current_lang()
 cur = cursor()
 st.title(t("wl.title"))
 st.caption(t("wl.intro"))
-done = st.session_state.pop("wl_done", None)
-if done:
-    st.success(done, icon=":material/check_circle:")
+show_done()
 SEV = {s: t(f"wl.sev_{s}") for s in wl.SEVERITIES}
 ladder = wl.steps(cur)
 STEP = {int(r.step): f"{int(r.step)}. {r.name_sv if lang == 'sv' else r.name_en}" for r in ladder.itertuples()}
-
-
-def _run(action, ok) -> None:
-    try:
-        action()
-    except IngestError as exc:
-        st.error(error_text(exc), icon=":material/error:")
-        return
-    st.session_state["wl_done"] = ok
-    st.rerun()
 
 
 open_df = wl.deviations(cur)
@@ -94,7 +82,7 @@ with tab_log:
             next_action = c3.text_input(t("wl.col_next_action"), key="wl_add_next")
             due = c4.date_input(t("wl.col_due"), value=None, key="wl_add_due")
             if st.form_submit_button(t("wl.add_button"), type="primary"):
-                _run(lambda: wl.add(cur, sup, desc, occurred=occurred, contract=contract or None, category=category or None,
+                run_edit(lambda: wl.add(cur, sup, desc, occurred=occurred, contract=contract or None, category=category or None,
                                     severity=severity, reported_by=reported_by or None, contract_owner=contract_owner or None,
                                     supplier_owner=supplier_owner or None, step=step, next_action=next_action or None, due=due),
                      t("wl.added"))
@@ -114,13 +102,13 @@ with tab_log:
             new_due = m3.date_input(t("wl.col_due"), value=None, key=f"wl_due_{pick}")
             nxt = st.text_input(t("wl.col_next_action"), key=f"wl_next_{pick}")
             if st.form_submit_button(t("wl.move"), type="primary"):
-                _run(lambda: wl.move(cur, int(pick), int(to), why, next_action=nxt or None, due=new_due),
+                run_edit(lambda: wl.move(cur, int(pick), int(to), why, next_action=nxt or None, due=new_due),
                      t("wl.moved", step=STEP.get(int(to), to)))
         p1, p2 = st.columns(2)
         with p1.form(f"wl_pen_{pick}"):
             amount = st.number_input(t("wl.penalty_amount"), min_value=0.0, step=1000.0, key=f"wl_amount_{pick}")
             if st.form_submit_button(t("wl.book")):
-                _run(lambda: wl.penalty(cur, int(pick), "book", amount), t("wl.booked"))
+                run_edit(lambda: wl.penalty(cur, int(pick), "book", amount), t("wl.booked"))
         pens = wl.penalties(cur, int(pick))
         with p2:
             if not pens.empty:
@@ -132,13 +120,13 @@ with tab_log:
                 pid = st.selectbox(t("wl.penalty"), list(pens.penalty_id), key=f"wl_pid_{pick}")
                 q1, q2 = st.columns(2)
                 if q1.button(t("wl.charge"), key=f"wl_charge_{pick}"):
-                    _run(lambda: wl.penalty(cur, int(pick), "charge", penalty_id=int(pid)), t("wl.charged"))
+                    run_edit(lambda: wl.penalty(cur, int(pick), "charge", penalty_id=int(pid)), t("wl.charged"))
                 if q2.button(t("wl.earn_back"), key=f"wl_earn_{pick}", help=t("wl.earn_back_help", days=wl.EARN_BACK_DAYS)):
-                    _run(lambda: wl.penalty(cur, int(pick), "earn_back", penalty_id=int(pid)), t("wl.earned_back"))
+                    run_edit(lambda: wl.penalty(cur, int(pick), "earn_back", penalty_id=int(pid)), t("wl.earned_back"))
         with st.form(f"wl_close_{pick}"):
             note = st.text_input(t("wl.closing_note"), key=f"wl_note_{pick}")
             if st.form_submit_button(t("wl.close")):
-                _run(lambda: wl.close(cur, int(pick), note), t("wl.closed"))
+                run_edit(lambda: wl.close(cur, int(pick), note), t("wl.closed"))
         hist = wl.history(cur, int(pick))
         st.markdown(f"**{t('wl.history')}**")
         st.dataframe(pd.DataFrame({"at": hist.at, "actor": hist.actor,
@@ -227,4 +215,4 @@ with tab_files:
                 def _import():
                     _h, rows = wl.read_file(up.name, up.getvalue(), {k: v for k, v in mapping.items() if v})
                     st.session_state["wl_imported"] = wl.import_rows(cur, up.name, rows)
-                _run(_import, t("wl.imported", file=up.name))
+                run_edit(_import, t("wl.imported", file=up.name))

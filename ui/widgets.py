@@ -46,3 +46,33 @@ def presentation_mode() -> bool:
         st.button(t("present.exit"), icon=":material/close_fullscreen:",
                   on_click=lambda: st.session_state.__setitem__(PRESENT, False))
     return True
+
+
+DONE = "edit_done"
+
+
+def run_edit(action, ok, spinner: str | None = None) -> None:
+    """Run a stored edit: a refused one (IngestError and its kinds) is shown as a clear error,
+    never a stack trace; a done one reruns the page, which shows ``ok`` (text, or a function
+    giving the text after the edit) through ``show_done``."""
+    from analytics.ingest import IngestError
+
+    from .i18n import error_text
+    try:
+        if spinner:
+            with st.spinner(spinner):
+                action()
+        else:
+            action()
+    except IngestError as exc:
+        st.error(error_text(exc), icon=":material/error:")
+        return
+    st.session_state[DONE] = ok() if callable(ok) else ok
+    st.rerun()
+
+
+def show_done() -> None:
+    """The message of the edit just done (see run_edit), once."""
+    msg = st.session_state.pop(DONE, None)
+    if msg:
+        st.success(msg, icon=":material/check_circle:")
