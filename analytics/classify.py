@@ -39,8 +39,6 @@ from .ingest.errors import IngestError
 from .store import audit
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-DEFAULT_TREE = DATA / "category_tree.csv"
-DEFAULT_ACCOUNT_MAP = DATA / "account_categories.csv"
 DEFAULT_EXCLUSIONS = DATA / "exclusions.csv"
 
 STEPS = ("exclude", "cpv", "supplier", "account", "keyword")
@@ -283,18 +281,22 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
     n_kw = cur.execute("SELECT count(*) FROM class_rules WHERE active AND keyword IS NOT NULL").fetchall()[0][0]
 
     # 5 keyword and 4 account: per distinct (account, text) / account
+    text = "lower(coalesce({p}description, '') || ' ' || coalesce({p}account_text, ''))"
     if n_kw:
+        # one pass over the distinct texts serves both the keyword rules and keyword exclusions
+        rank = "length(r.keyword) * 1000000000 + r.rule_id"
         cur.execute(f"""
             CREATE OR REPLACE TEMP TABLE _kw AS
-            SELECT x.txt, x.account, arg_max(r.rule_id, length(r.keyword) * 1000000000 + r.rule_id) AS rule_id
-            FROM (SELECT DISTINCT lower(coalesce(description, '') || ' ' || coalesce(account_text, '')) AS txt, account
-                  FROM ledger_lines WHERE {scope}) x
-            JOIN class_rules r ON r.active AND r.kind = 'keyword' AND contains(x.txt, r.keyword)
+            SELECT x.txt, x.account,
+                   arg_max(r.rule_id, {rank}) FILTER (WHERE r.kind = 'keyword') AS kw_rule,
+                   arg_max(r.rule_id, {rank}) FILTER (WHERE r.kind = 'exclude') AS excl_rule
+            FROM (SELECT DISTINCT {text.format(p='')} AS txt, account FROM ledger_lines WHERE {scope}) x
+            JOIN class_rules r ON r.active AND r.kind IN ('keyword', 'exclude') AND r.keyword IS NOT NULL
+                 AND contains(x.txt, r.keyword) AND r.org_no IS NULL AND r.supplier_norm IS NULL
                  AND (r.account_from IS NULL OR {acct_prefix})
             GROUP BY ALL""", sp)
-        _apply(cur, "keyword", f"""FROM _kw k JOIN class_rules r USING (rule_id)
-            WHERE lower(coalesce(l.description, '') || ' ' || coalesce(l.account_text, '')) = k.txt
-              AND l.account IS NOT DISTINCT FROM k.account AND {lscope}""", sp)
+        _apply(cur, "keyword", f"""FROM _kw k JOIN class_rules r ON r.rule_id = k.kw_rule
+            WHERE {text.format(p='l.')} = k.txt AND l.account IS NOT DISTINCT FROM k.account AND {lscope}""", sp)
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE _acct AS
         SELECT x.account,
@@ -344,16 +346,8 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
 
     # 1 exclusions: keyword, legal form, account, supplier, single line (the last one named wins the credit)
     if n_kw:
-        cur.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _kwx AS
-            SELECT x.txt, x.account, arg_max(r.rule_id, length(r.keyword) * 1000000000 + r.rule_id) AS rule_id
-            FROM (SELECT DISTINCT lower(coalesce(description, '') || ' ' || coalesce(account_text, '')) AS txt, account
-                  FROM ledger_lines WHERE {scope}) x
-            JOIN class_rules r ON r.active AND r.kind = 'exclude' AND r.keyword IS NOT NULL AND contains(x.txt, r.keyword)
-                 AND r.org_no IS NULL AND r.supplier_norm IS NULL AND (r.account_from IS NULL OR {acct_prefix})
-            GROUP BY ALL""", sp)
-        _exclude(cur, """FROM _kwx k WHERE lower(coalesce(l.description, '') || ' ' || coalesce(l.account_text, '')) = k.txt
-                         AND l.account IS NOT DISTINCT FROM k.account""", "k.rule_id", lscope, sp)
+        _exclude(cur, f"""FROM _kw k WHERE {text.format(p='l.')} = k.txt AND l.account IS NOT DISTINCT FROM k.account
+                          AND k.excl_rule IS NOT NULL""", "k.excl_rule", lscope, sp)
     _exclude(cur, """FROM (SELECT legal_form, max(rule_id) AS rule_id FROM class_rules
                            WHERE active AND kind = 'exclude' AND legal_form IS NOT NULL AND org_no IS NULL
                              AND supplier_norm IS NULL AND account_from IS NULL AND batch_id IS NULL GROUP BY legal_form) f
@@ -363,7 +357,7 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
     _exclude(cur, """FROM (SELECT batch_id, source_row, max(rule_id) AS rule_id FROM class_rules
                            WHERE active AND kind = 'exclude' AND batch_id IS NOT NULL GROUP BY ALL) x
                      WHERE l.batch_id = x.batch_id AND l.source_row = x.source_row""", "x.rule_id", lscope, sp)
-    for t in ("_kw", "_kwx", "_acct", "_sup", "_cpv"):
+    for t in ("_kw", "_acct", "_sup", "_cpv"):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
 
 
@@ -441,38 +435,9 @@ def summary(cur: duckdb.DuckDBPyConnection) -> dict:
 
 # ------------------------------------------------------------------ seeding defaults
 
-def _path(row: dict) -> tuple[str, ...]:
-    out = []
-    for k in ("L1", "L2", "L3"):
-        p = (row.get(k) or "").strip()
-        if not p:
-            break
-        out.append(p)
-    return tuple(out)
-
-
-def seed_default_categories(con: duckdb.DuckDBPyConnection) -> None:
-    """Load the default tree (DOMAIN.md levels 1-2 with level-3 examples) into an empty store."""
-    from .tree import node_for_path
-    cache: dict = {}
-    with open(DEFAULT_TREE, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if _path(row):
-                node_for_path(con, _path(row), cache, create=True)
-
-
-def seed_default_rules(con: duckdb.DuckDBPyConnection) -> None:
-    """The default account rules (data/account_categories.csv) and exclusions (data/exclusions.csv:
-    Kommun-Bas classes 5 and 8, VAT, and payments to public bodies switched off)."""
-    from .tree import node_for_path
-    cache: dict = {}
-    with open(DEFAULT_ACCOUNT_MAP, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            path = _path(row)
-            if path and row["account_prefix"].strip():
-                cid = node_for_path(con, path, cache, create=True)
-                _insert(con, Rule("account", cid, account_from=row["account_prefix"].strip(),
-                                  account_to=row["account_prefix"].strip(), note=None), "Spendkollen")
+def seed_default_exclusions(con: duckdb.DuckDBPyConnection) -> None:
+    """The default exclusions (data/exclusions.csv: Kommun-Bas classes 5 and 8, VAT, and
+    payments to public bodies switched off) as rules."""
     with open(DEFAULT_EXCLUSIONS, encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             lo, hi = parse_account_range(row.get("account"))

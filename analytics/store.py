@@ -61,18 +61,10 @@ def _number_suppliers(con: duckdb.DuckDBPyConnection) -> None:
 
 def _rules_from_account_map(con: duckdb.DuckDBPyConnection) -> None:
     """Migration 4: the account map becomes account rules; default exclusions are added."""
-    import csv
-
-    from .classify import DEFAULT_EXCLUSIONS, Rule, _insert, parse_account_range
+    from .classify import Rule, _insert, seed_default_exclusions
     for prefix, cid in con.execute("SELECT account_prefix, category_id FROM account_category_map ORDER BY 1").fetchall():
         _insert(con, Rule("account", cid, account_from=prefix, account_to=prefix), "Spendkollen")
-    with open(DEFAULT_EXCLUSIONS, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            lo, hi = parse_account_range(row.get("account"))
-            _insert(con, Rule("exclude", None, account_from=lo, account_to=hi,
-                              legal_form=(row.get("legal_form") or "").strip() or None,
-                              active=row.get("active", "yes").strip().lower() in ("yes", "ja", "1", "true"),
-                              note=row.get("note") or None), "Spendkollen")
+    seed_default_exclusions(con)
 
 
 def _seed_watchlist(con: duckdb.DuckDBPyConnection) -> None:

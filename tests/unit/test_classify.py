@@ -87,6 +87,9 @@ PRECEDENCE = [
     ("account range", [("account", "Möbler", dict(account_from="99990", account_to="99999"))], ("Kontorsmaterial", 4),
      ("Möbler", 4)),
     ("supplier exclusion", [("exclude", None, dict(org_no=C))], ("Kontorsmaterial", 4), ("EXCLUDED", 1)),
+    ("keyword exclusion beats a keyword rule", [("keyword", "Städ", dict(keyword="städning")),
+                                                ("exclude", None, dict(keyword="trappor"))],
+     ("Kontorsmaterial", 4), ("EXCLUDED", 1)),
     ("inactive rule does nothing", [("exclude", None, dict(org_no=C, active=False))], ("Kontorsmaterial", 4), (None, None)),
 ]
 LEAF = {"Städ": ("Entreprenad", "Fastighetsrelaterade tjänster", "Fastighetsskötsel och städ"),
