@@ -28,3 +28,17 @@ def snapshot(cur) -> tuple:
             cur.execute("SELECT count(*) FROM batches").fetchall()[0],
             cur.execute("SELECT count(*) FROM suppliers").fetchall()[0],
             cur.execute("SELECT count(*) FROM audit_log").fetchall()[0])
+
+
+def open_page(db, page: str, monkeypatch, lang: str = "sv"):
+    """An AppTest of app.py on the store file ``db``, in ``lang``, switched to ``page`` and run
+    without an exception."""
+    from streamlit.testing.v1 import AppTest
+    monkeypatch.setenv("SPENDKOLLEN_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at

@@ -1,18 +1,13 @@
 """AppTest of the prioritisation page: the six demo initiatives' totals, editing and saving an
 initiative through the validated table, and a clear error for a bad score."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics import prioritise as pr
 from analytics.ingest import load_files
 from analytics.store import connect
+from tests.conftest import open_page
 from tests.unit.test_classify import LINES, ledger
-
-TIMEOUT = 180
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -23,13 +18,7 @@ def page(tmp_path, monkeypatch):
     load_files(cur, [("reskontra.csv", ledger(LINES))])
     pr.load_demo_initiatives(cur)
     con.close()
-    monkeypatch.setenv("SPENDKOLLEN_DB", str(db))
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.session_state["lang"] = "sv"
-    at.run()
-    at.switch_page("pages/prioritise.py").run()
-    assert not at.exception, at.exception
+    at = open_page(db, "pages/prioritise.py", monkeypatch)
     return at, db
 
 

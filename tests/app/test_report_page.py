@@ -1,18 +1,13 @@
 """AppTest of the report page: preview of every slide, both downloads offered, English titles,
 presentation mode without the controls."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics import prioritise as pr
 from analytics.ingest import load_files
 from analytics.store import connect
+from tests.conftest import open_page
 from tests.unit.test_cube import ledger
-
-TIMEOUT = 180
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -22,13 +17,7 @@ def page(tmp_path, monkeypatch):
     load_files(con.cursor(), [("reskontra.csv", ledger())])
     pr.load_demo_initiatives(con.cursor())
     con.close()
-    monkeypatch.setenv("SPENDKOLLEN_DB", str(db))
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.session_state["lang"] = "sv"
-    at.run()
-    at.switch_page("pages/report.py").run()
-    assert not at.exception, at.exception
+    at = open_page(db, "pages/report.py", monkeypatch)
     return at
 
 

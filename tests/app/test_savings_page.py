@@ -1,20 +1,15 @@
 """AppTest of the savings page: totals kept apart by type, entering a reported saving with a
 comment, and finance signing the quarter off."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics import prioritise as pr
 from analytics import savings as sv
 from analytics.ingest import load_files
 from analytics.store import connect
+from tests.conftest import open_page
 from tests.unit.test_classify import ledger
 from tests.unit.test_savings import ROWS
-
-TIMEOUT = 180
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -27,13 +22,7 @@ def page(tmp_path, monkeypatch):
     pr.save(cur, [pr.Initiative("Livsmedel", food, 4, 4, 5, saving_sek=200.0, start="2024 Q1", status="approved")])
     iid = pr.load(cur)[0].initiative_id
     con.close()
-    monkeypatch.setenv("SPENDKOLLEN_DB", str(db))
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.session_state["lang"] = "sv"
-    at.run()
-    at.switch_page("pages/savings.py").run()
-    assert not at.exception, at.exception
+    at = open_page(db, "pages/savings.py", monkeypatch)
     return at, db, iid
 
 

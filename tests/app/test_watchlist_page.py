@@ -2,18 +2,14 @@
 the overdue count."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics import watchlist as wl
 from analytics.ingest import load_files
 from analytics.store import connect
+from tests.conftest import open_page
 from tests.unit.test_watchlist import ROWS, ledger
-
-TIMEOUT = 180
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -22,13 +18,7 @@ def page(tmp_path, monkeypatch):
     con = connect(db)
     load_files(con.cursor(), [("reskontra.csv", ledger(ROWS))])
     con.close()
-    monkeypatch.setenv("SPENDKOLLEN_DB", str(db))
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.session_state["lang"] = "sv"
-    at.run()
-    at.switch_page("pages/watchlist.py").run()
-    assert not at.exception, at.exception
+    at = open_page(db, "pages/watchlist.py", monkeypatch)
     return at, db
 
 
