@@ -18,6 +18,13 @@ if not CHROMIUM and os.environ.get("SPENDKOLLEN_REQUIRE_BROWSER"):
 pytestmark = pytest.mark.skipif(not CHROMIUM, reason="no Chromium on PATH (apt-get install chromium)")
 
 
+def launch(pw):
+    """Debian's Chromium, headless, with nothing fetched in the background."""
+    return pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"])
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -72,9 +79,7 @@ def test_upload_csv_in_browser_and_see_summary(server, tmp_path):
                     "Bygg i Norr AB;556036-0793;12 500,00;2026-01-12\n"
                     "Kök & Co AB;SAKNAS;-500,00;2026-01-20\n".encode("cp1252"))
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server + "/upload", timeout=90_000)
         expect(page.get_by_role("heading", name="Ladda upp leverantörsreskontra")).to_be_visible(timeout=90_000)
@@ -94,9 +99,7 @@ def test_cube_page_from_a_shared_link_and_download_the_view(cube_server, tmp_pat
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         # a bookmarked view: suppliers as rows, top 2, only the unit Skola
         page.goto(cube_server + "/?rows=supplier&top=2&unit=Skola", timeout=90_000)
@@ -124,9 +127,7 @@ def test_treemap_click_opens_the_cube_drilled_to_the_node(cube_server, tmp_path)
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         page.goto(cube_server, timeout=90_000)
         expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=90_000)
@@ -151,9 +152,7 @@ def test_download_the_steering_group_pack(cube_server, tmp_path):
     from pptx import Presentation
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         page.goto(cube_server, timeout=90_000)
         expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=90_000)
