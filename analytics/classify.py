@@ -9,13 +9,27 @@ precedence (``STEPS``); the first step that matches decides:
 2. cpv      - a CPV code on the line: the tree node carrying the longest matching CPV code.
 3. supplier - organisation number or normalised name -> category, optionally only for an account
               range, so one supplier can land in several categories.
-4. account  - account or account range -> category.
+4. account  - account or account range -> category, optionally only where the account text (or,
+              with match_on 'supplier_name', the supplier's name) contains a keyword: that is how
+              the shipped Kommun-Bas defaults split the groups that mix categories (40, 61, 64, 74).
 5. keyword  - a word in the line's description or account text -> category.
    otherwise  "Ej klassificerat" (category NULL).
 
-Within a step the most specific rule wins: a supplier rule with an account range before one
-without, an organisation number before a name, a longer account prefix before a shorter one, a
-longer keyword before a shorter one; among equals the newest rule. Each line records the rule and
+Within a step the most specific rule wins: your own rules before the shipped defaults (rules
+with a ``preset``); then a supplier rule with an account range before one without, an
+organisation number before a name, a longer account prefix before a shorter one, an account rule
+with a keyword before one without (among account rules with keywords that both match, the
+newer), a longer keyword rule before a shorter one; among equals the newest rule.
+
+Keywords are matched case-insensitively inside the text. ``|`` separates alternatives
+("städ|lokalvård"); ``^`` at the start of an alternative means it must begin a word and ``$`` at
+the end that it must end one ("^el$" is the word "el", not "material"). Words are separated by
+anything that is not a letter.
+
+The shipped defaults (data/default_rules.csv) carry a ``preset``: the Kommun-Bas classification
+rules are 'kommunbas'; each default exclusion has its own preset ('staff', 'class8', 'vat',
+'depreciation', 'transfers', 'rent', 'taxes', 'public', 'internal'), which the page shows as a
+switch with the spend it catches (``presets``/``set_preset``). Each line records the rule and
 step that decided it (ledger_lines.rule_id, class_step), so every rule shows the spend and lines
 it catches. ``reclassify`` recomputes the whole store from the rules without reloading files.
 Excluded lines get category_id -1 (``EXCLUDED``), which the view category_paths maps to -1 on
@@ -39,7 +53,7 @@ from .ingest.errors import IngestError
 from .store import audit
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-DEFAULT_EXCLUSIONS = DATA / "exclusions.csv"
+DEFAULT_RULES = DATA / "default_rules.csv"
 
 STEPS = ("exclude", "cpv", "supplier", "account", "keyword")
 EXCLUDED = -1     # ledger_lines.category_id of excluded lines; category_paths maps it to -1 on every level
@@ -47,7 +61,12 @@ STEP_NO = {s: i + 1 for i, s in enumerate(STEPS)}
 RULE_KINDS = ("exclude", "supplier", "account", "keyword")
 # columns of a rules file (import/export), in order
 RULE_FILE_COLUMNS = ("kind", "org_no", "supplier", "account_from", "account_to", "keyword", "legal_form",
-                     "batch_id", "source_row", "L1", "L2", "L3", "active", "note")
+                     "batch_id", "source_row", "L1", "L2", "L3", "active", "note", "match_on", "preset")
+MATCH_ON = ("account_text", "supplier_name")
+# Default exclusions shown as switches, in the order the page lists them; the first four are the
+# standard definition of influenceable spend, the rest are usually shown apart (DOMAIN.md).
+EXCLUSION_PRESETS = ("staff", "class8", "vat", "depreciation", "transfers", "rent", "taxes", "public", "internal")
+DEFAULT_ACTOR = "Spendkollen"
 
 
 class RuleError(IngestError):
@@ -70,6 +89,8 @@ class Rule:
     active: bool = True
     note: str | None = None
     rule_id: int | None = field(default=None, compare=False)
+    match_on: str | None = None          # account rules with a keyword: 'account_text' (default) or 'supplier_name'
+    preset: str | None = None            # shipped default (see the module docstring); None for your own rules
 
 
 # ------------------------------------------------------------------ parsing and validation
@@ -162,28 +183,59 @@ def validate(cur: duckdb.DuckDBPyConnection, rule: Rule) -> Rule:
             raise RuleError("rule_no_supplier", "a supplier rule needs an organisation number or a name")
         if rule.kind == "account" and not lo:
             raise RuleError("rule_no_account", "an account rule needs an account or an account range")
-        if rule.kind == "account" and (org or supplier or keyword):
-            raise RuleError("rule_account_extra", "an account rule matches the account only; use a supplier or keyword rule")
+        if rule.kind == "account" and (org or supplier):
+            raise RuleError("rule_account_extra", "an account rule matches the account (and its text); use a supplier rule")
         if rule.kind == "keyword" and not keyword:
             raise RuleError("rule_no_keyword", "a keyword rule needs a keyword")
         if rule.kind == "keyword" and (org or supplier):
             raise RuleError("rule_keyword_extra", "a keyword rule cannot name a supplier; use a supplier rule")
+    if keyword is not None:
+        keyword_pattern(keyword)
+    match_on = (str(rule.match_on).strip().lower() or None) if rule.match_on is not None else None
+    if match_on == "account_text":
+        match_on = None
+    if match_on is not None and match_on not in MATCH_ON:
+        raise RuleError("rule_match_on", f"'{rule.match_on}': match the keyword on account_text or supplier_name",
+                        value=str(rule.match_on))
+    if match_on and not (rule.kind == "account" and keyword):
+        raise RuleError("rule_match_on_kind", "only an account rule with a keyword can look at the supplier's name")
+    preset = (str(rule.preset).strip() or None) if rule.preset is not None else None
     return Rule(rule.kind, None if rule.category_id is None else int(rule.category_id), org, supplier, lo, hi,
                 keyword, legal, None if rule.batch_id is None else int(rule.batch_id),
                 None if rule.source_row is None else int(rule.source_row), bool(rule.active),
-                (str(rule.note).strip() or None) if rule.note is not None else None, rule.rule_id)
+                (str(rule.note).strip() or None) if rule.note is not None else None, rule.rule_id, match_on, preset)
+
+
+_WORD_EDGE_START = r"(?:^|\PL)"
+_WORD_EDGE_END = r"(?:\PL|$)"
+
+
+def keyword_pattern(keyword: str) -> str:
+    """The regular expression (RE2, as DuckDB runs it) of a rule keyword: alternatives separated
+    by '|', each matched inside the text, '^' in front meaning at the start of a word and '$' at
+    the end meaning at its end. Lower case; RuleError for an empty alternative."""
+    alts = []
+    for raw in str(keyword).lower().split("|"):
+        alt = raw.strip(" ")
+        start, end = alt.startswith("^"), alt.endswith("$") and len(alt) > 1
+        core = alt[1 if start else 0: len(alt) - 1 if end else len(alt)]
+        if not core.strip():
+            raise RuleError("rule_keyword_empty", f"'{keyword}' has an empty alternative between the | signs",
+                            value=str(keyword))
+        alts.append((_WORD_EDGE_START if start else "") + re.escape(core) + (_WORD_EDGE_END if end else ""))
+    return "(?:" + "|".join(alts) + ")" if len(alts) > 1 else alts[0]
 
 
 # ------------------------------------------------------------------ storing rules
 
 _RULE_COLS = ("kind", "category_id", "org_no", "supplier", "supplier_norm", "account_from", "account_to", "keyword",
-              "legal_form", "batch_id", "source_row", "active", "note")
+              "legal_form", "batch_id", "source_row", "active", "note", "match_on", "preset")
 
 
 def _insert(cur, r: Rule, actor: str | None) -> int:
     from .store import current_user
     values = [r.kind, r.category_id, r.org_no, r.supplier, normalise_name(cur, r.supplier), r.account_from,
-              r.account_to, r.keyword, r.legal_form, r.batch_id, r.source_row, r.active, r.note]
+              r.account_to, r.keyword, r.legal_form, r.batch_id, r.source_row, r.active, r.note, r.match_on, r.preset]
     return cur.execute(f"""INSERT INTO class_rules ({', '.join(_RULE_COLS)}, created_at, created_by, updated_at)
                            VALUES ({', '.join('?' * len(_RULE_COLS))}, now()::TIMESTAMP, ?, now()::TIMESTAMP)
                            RETURNING rule_id""", values + [actor or current_user()]).fetchall()[0][0]
@@ -227,7 +279,7 @@ def update_rule(cur: duckdb.DuckDBPyConnection, rule_id: int, rule: Rule, *, act
         cur.execute(f"UPDATE class_rules SET {sets}, updated_at = now()::TIMESTAMP WHERE rule_id = ?",
                     [clean.kind, clean.category_id, clean.org_no, clean.supplier, normalise_name(cur, clean.supplier),
                      clean.account_from, clean.account_to, clean.keyword, clean.legal_form, clean.batch_id,
-                     clean.source_row, clean.active, clean.note, rule_id])
+                     clean.source_row, clean.active, clean.note, clean.match_on, clean.preset, rule_id])
         audit(cur, "rule_update", "class_rules", {"rule_id": rule_id, "before": _describe(old), "after": _describe(clean)}, actor)
         refresh(cur)
         cur.execute("COMMIT")
@@ -257,7 +309,8 @@ def delete_rules(cur: duckdb.DuckDBPyConnection, rule_ids: list[int], *, actor: 
 
 def get_rule(cur: duckdb.DuckDBPyConnection, rule_id: int) -> Rule:
     rows = cur.execute("""SELECT kind, category_id, org_no, supplier, account_from, account_to, keyword, legal_form,
-                                 batch_id, source_row, active, note, rule_id FROM class_rules WHERE rule_id = ?""",
+                                 batch_id, source_row, active, note, rule_id, match_on, preset
+                          FROM class_rules WHERE rule_id = ?""",
                        [rule_id]).fetchall()
     if not rows:
         raise RuleError("rule_missing", f"rule {rule_id} does not exist (deleted by someone else?)", value=str(rule_id))
@@ -276,15 +329,19 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
     lscope = scope.replace("batch_id", "l.batch_id")
     cur.execute(f"""UPDATE ledger_lines SET category_id = NULL, rule_id = NULL, class_step = NULL, excluded = false
                     WHERE {scope} AND (category_id IS NOT NULL OR rule_id IS NOT NULL OR excluded)""", sp)
-    # rank within a step: bigger is more specific, then newer (rule_id)
+    # rank within a step: bigger is more specific, then newer (rule_id); your own rules rank
+    # above the shipped defaults (preset) of the same step
     acct_prefix = "left(x.account, length(r.account_from)) BETWEEN r.account_from AND r.account_to"
-    n_kw = cur.execute("SELECT count(*) FROM class_rules WHERE active AND keyword IS NOT NULL").fetchall()[0][0]
+    own = "(r.preset IS NULL)::BIGINT * 1000000000000000"
+    _keyword_patterns(cur)
 
-    # 5 keyword and 4 account: per distinct (account, text) / account
+    # 5 keyword: per distinct (text, account)
     text = "lower(coalesce({p}description, '') || ' ' || coalesce({p}account_text, ''))"
+    n_kw = cur.execute("""SELECT count(*) FROM class_rules WHERE active AND keyword IS NOT NULL
+                          AND kind IN ('keyword', 'exclude')""").fetchall()[0][0]
     if n_kw:
         # one pass over the distinct texts serves both the keyword rules and keyword exclusions
-        rank = "length(r.keyword) * 1000000000 + r.rule_id"
+        rank = f"{own} + length(r.keyword) * 1000000000 + r.rule_id"
         cur.execute(f"""
             CREATE OR REPLACE TEMP TABLE _kw AS
             SELECT x.txt, x.account,
@@ -292,23 +349,39 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
                    arg_max(r.rule_id, {rank}) FILTER (WHERE r.kind = 'exclude') AS excl_rule
             FROM (SELECT DISTINCT {text.format(p='')} AS txt, account FROM ledger_lines WHERE {scope}) x
             JOIN class_rules r ON r.active AND r.kind IN ('keyword', 'exclude') AND r.keyword IS NOT NULL
-                 AND contains(x.txt, r.keyword) AND r.org_no IS NULL AND r.supplier_norm IS NULL
+                 AND r.org_no IS NULL AND r.supplier_norm IS NULL
                  AND (r.account_from IS NULL OR {acct_prefix})
+            JOIN _rx ON _rx.rule_id = r.rule_id AND regexp_matches(x.txt, _rx.pattern)
             GROUP BY ALL""", sp)
         _apply(cur, "keyword", f"""FROM _kw k JOIN class_rules r ON r.rule_id = k.kw_rule
             WHERE {text.format(p='l.')} = k.txt AND l.account IS NOT DISTINCT FROM k.account AND {lscope}""", sp)
+
+    # 4 account (and account exclusions): per distinct (account, account text), and the supplier's
+    # name only when an account rule looks at it
+    by_name = cur.execute("""SELECT count(*) FROM class_rules WHERE active AND kind = 'account'
+                             AND match_on = 'supplier_name'""").fetchall()[0][0] > 0
+    sname = "supplier_name_norm" if by_name else "NULL::VARCHAR"
+    arank = f"{own} + length(r.account_from) * 1000000000000 + (r.keyword IS NOT NULL)::BIGINT * 100000000000 + r.rule_id"
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE _acct AS
-        SELECT x.account,
-               arg_max(r.rule_id, length(r.account_from) * 1000000000 + r.rule_id) FILTER (WHERE r.kind = 'account') AS acct_rule,
-               arg_max(r.rule_id, length(r.account_from) * 1000000000 + r.rule_id) FILTER (WHERE r.kind = 'exclude') AS excl_rule
-        FROM (SELECT DISTINCT account FROM ledger_lines WHERE {scope} AND account IS NOT NULL) x
+        SELECT x.account, x.account_text, x.sname,
+               arg_max(r.rule_id, {arank}) FILTER (WHERE r.kind = 'account') AS acct_rule,
+               arg_max(r.rule_id, {arank}) FILTER (WHERE r.kind = 'exclude') AS excl_rule
+        FROM (SELECT DISTINCT account, account_text, {sname} AS sname FROM ledger_lines
+              WHERE {scope} AND account IS NOT NULL) x
         JOIN class_rules r ON r.active AND r.kind IN ('account', 'exclude') AND r.account_from IS NOT NULL
-             AND r.org_no IS NULL AND r.supplier_norm IS NULL AND r.keyword IS NULL AND r.legal_form IS NULL
+             AND r.org_no IS NULL AND r.supplier_norm IS NULL AND r.legal_form IS NULL
              AND r.batch_id IS NULL AND {acct_prefix}
-        GROUP BY x.account""", sp)
+             AND (r.kind = 'account' OR r.keyword IS NULL)
+        LEFT JOIN _rx ON _rx.rule_id = r.rule_id AND r.kind = 'account'
+        WHERE r.keyword IS NULL
+           OR regexp_matches(CASE WHEN r.match_on = 'supplier_name' THEN lower(coalesce(x.sname, ''))
+                                  ELSE lower(coalesce(x.account_text, '')) END, _rx.pattern)
+        GROUP BY ALL""", sp)
+    acct_join = f"""l.account = a.account AND l.account_text IS NOT DISTINCT FROM a.account_text
+                    AND {'l.supplier_name_norm IS NOT DISTINCT FROM a.sname' if by_name else 'true'}"""
     _apply(cur, "account", f"""FROM _acct a JOIN class_rules r ON r.rule_id = a.acct_rule
-        WHERE l.account = a.account AND {lscope}""", sp)
+        WHERE {acct_join} AND {lscope}""", sp)
 
     # 3 supplier (and supplier exclusions): per distinct (supplier, account), org number or name
     cur.execute(f"""
@@ -352,13 +425,22 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
                            WHERE active AND kind = 'exclude' AND legal_form IS NOT NULL AND org_no IS NULL
                              AND supplier_norm IS NULL AND account_from IS NULL AND batch_id IS NULL GROUP BY legal_form) f
                      WHERE l.legal_form = f.legal_form""", "f.rule_id", lscope, sp)
-    _exclude(cur, "FROM _acct a WHERE l.account = a.account AND a.excl_rule IS NOT NULL", "a.excl_rule", lscope, sp)
+    _exclude(cur, f"FROM _acct a WHERE {acct_join} AND a.excl_rule IS NOT NULL", "a.excl_rule", lscope, sp)
     _exclude(cur, f"FROM _sup s WHERE {sup_join} AND s.excl_rule IS NOT NULL", "s.excl_rule", lscope, sp)
     _exclude(cur, """FROM (SELECT batch_id, source_row, max(rule_id) AS rule_id FROM class_rules
                            WHERE active AND kind = 'exclude' AND batch_id IS NOT NULL GROUP BY ALL) x
                      WHERE l.batch_id = x.batch_id AND l.source_row = x.source_row""", "x.rule_id", lscope, sp)
-    for t in ("_kw", "_acct", "_sup", "_cpv"):
+    for t in ("_kw", "_acct", "_sup", "_cpv", "_rx"):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _keyword_patterns(cur) -> None:
+    """Temp table _rx: each active rule's keyword as a regular expression (keyword_pattern)."""
+    rows = cur.execute("SELECT rule_id, keyword FROM class_rules WHERE active AND keyword IS NOT NULL").fetchall()
+    cur.execute("CREATE OR REPLACE TEMP TABLE _rx (rule_id INTEGER, pattern VARCHAR)")
+    if rows:
+        cur.execute("INSERT INTO _rx SELECT unnest(?::INTEGER[]), unnest(?::VARCHAR[])",
+                    [[r[0] for r in rows], [keyword_pattern(r[1]) for r in rows]])
 
 
 def _apply(cur, step: str, from_where: str, sp: list) -> None:
@@ -435,16 +517,100 @@ def summary(cur: duckdb.DuckDBPyConnection) -> dict:
 
 # ------------------------------------------------------------------ seeding defaults
 
-def seed_default_exclusions(con: duckdb.DuckDBPyConnection) -> None:
-    """The default exclusions (data/exclusions.csv: Kommun-Bas classes 5 and 8, VAT, and
-    payments to public bodies switched off) as rules."""
-    with open(DEFAULT_EXCLUSIONS, encoding="utf-8", newline="") as fh:
+def default_rules(con: duckdb.DuckDBPyConnection) -> list[Rule]:
+    """The shipped defaults of data/default_rules.csv as rules, in file order (a row naming
+    several accounts, "61 74", gives one rule per account). Missing tree nodes are created."""
+    from .tree import node_for_path
+    out: list[Rule] = []
+    cache: dict = {}
+    with open(DEFAULT_RULES, encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
-            lo, hi = parse_account_range(row.get("account"))
-            _insert(con, Rule("exclude", None, account_from=lo, account_to=hi,
-                              legal_form=(row.get("legal_form") or "").strip() or None,
-                              active=row.get("active", "yes").strip().lower() in ("yes", "ja", "1", "true"),
-                              note=row.get("note") or None), "Spendkollen")
+            path = tuple(p.strip() for p in (row["L1"], row["L2"], row["L3"]) if (p or "").strip())
+            cid = node_for_path(con, path, cache, create=True) if path else None
+            for acct in (row["account"] or "").split() or [None]:
+                lo, hi = parse_account_range(acct)
+                out.append(Rule(row["kind"], cid, account_from=lo, account_to=hi, keyword=row["keyword"] or None,
+                                legal_form=row["legal_form"] or None,
+                                active=row["active"].strip().lower() in ("yes", "ja", "1", "true"),
+                                note=row["note"] or None, match_on=row["match_on"] or None, preset=row["preset"]))
+    return out
+
+
+def seed_default_rules(con: duckdb.DuckDBPyConnection) -> int:
+    """Store the shipped default rules (inside the caller's transaction); returns how many."""
+    rules = [validate(con, r) for r in default_rules(con)]
+    for r in rules:
+        _insert(con, r, DEFAULT_ACTOR)
+    return len(rules)
+
+
+def presets(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The default exclusions as switches, in EXCLUSION_PRESETS order: preset, active (all its
+    rules on), rules (count), spend (SEK) and lines it catches now (the lines it decides), and
+    org_nos (for 'internal': the group's own organisation numbers)."""
+    rows = {r[0]: r[1:] for r in cur.execute("""
+        SELECT r.preset, bool_and(r.active), count(*), coalesce(sum(s.spend), 0)::DOUBLE, coalesce(sum(s.lines), 0)::BIGINT,
+               list(r.org_no ORDER BY r.org_no) FILTER (WHERE r.org_no IS NOT NULL)
+        FROM class_rules r
+        LEFT JOIN (SELECT rule_id, sum(amount) AS spend, count(*) AS lines FROM ledger_lines
+                   WHERE rule_id IS NOT NULL AND excluded GROUP BY rule_id) s USING (rule_id)
+        WHERE r.kind = 'exclude' AND r.preset IS NOT NULL GROUP BY r.preset""").fetchall()}
+    out = []
+    for p in EXCLUSION_PRESETS:
+        active, n, spend, lines, orgs = rows.get(p, (p == "internal", 0, 0.0, 0, None))
+        out.append({"preset": p, "active": bool(active), "rules": int(n), "spend": float(spend), "lines": int(lines),
+                    "org_nos": list(orgs or [])})
+    return pd.DataFrame(out)
+
+
+def set_preset(cur: duckdb.DuckDBPyConnection, preset: str, active: bool, *, actor: str | None = None) -> int:
+    """Switch every rule of a default exclusion on or off (one audited, undoable change);
+    returns the number of rules switched."""
+    if preset not in EXCLUSION_PRESETS:
+        raise RuleError("rule_preset", f"unknown default exclusion '{preset}'", value=str(preset))
+    ids = [r[0] for r in cur.execute("SELECT rule_id FROM class_rules WHERE preset = ? AND kind = 'exclude' AND active <> ?",
+                                     [preset, bool(active)]).fetchall()]
+    if not ids:
+        return 0
+    from .tree import save_version
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        save_version(cur, "preset_switch", {"preset": preset, "active": bool(active)}, actor)
+        cur.execute("UPDATE class_rules SET active = ?, updated_at = now()::TIMESTAMP WHERE rule_id IN (SELECT unnest(?::INTEGER[]))",
+                    [bool(active), ids])
+        audit(cur, "preset_switch", "class_rules", {"preset": preset, "active": bool(active), "rules": len(ids)}, actor)
+        refresh(cur)
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    return len(ids)
+
+
+def set_internal(cur: duckdb.DuckDBPyConnection, org_nos: list[str], *, actor: str | None = None) -> int:
+    """The municipal group's own organisation numbers (koncerninterna): their payments are
+    excluded as internal transactions (preset 'internal', switched like the others). Replaces
+    the list; one audited, undoable change. Returns the number of organisations."""
+    clean = sorted({n for n in (normalise_org_no(o) for o in org_nos) if n})
+    old = presets(cur).set_index("preset").at["internal", "org_nos"]
+    if sorted(old) == clean:
+        return len(clean)
+    active = bool(presets(cur).set_index("preset").at["internal", "active"])
+    from .tree import save_version
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        save_version(cur, "internal_orgs", {"org_nos": len(clean)}, actor)
+        cur.execute("DELETE FROM class_rules WHERE preset = 'internal' AND kind = 'exclude'")
+        for org in clean:
+            _insert(cur, Rule("exclude", None, org_no=org, active=active, note="Koncernintern", preset="internal"),
+                    actor)
+        audit(cur, "internal_orgs", "class_rules", {"before": list(old), "after": clean}, actor)
+        refresh(cur)
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    return len(clean)
 
 
 # ------------------------------------------------------------------ rules files
@@ -454,13 +620,15 @@ def export_rules(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     names = category_names(cur)
     rows = []
     for r in cur.execute("""SELECT kind, org_no, supplier, account_from, account_to, keyword, legal_form, batch_id,
-                                   source_row, category_id, active, note FROM class_rules ORDER BY rule_id""").fetchall():
+                                   source_row, category_id, active, note, match_on, preset
+                            FROM class_rules ORDER BY rule_id""").fetchall():
         path = names[r[9]]["path"] if r[9] in names else []
         rows.append({"kind": r[0], "org_no": f"{r[1][:6]}-{r[1][6:]}" if r[1] else None, "supplier": r[2],
                      "account_from": r[3], "account_to": r[4], "keyword": r[5], "legal_form": r[6],
                      "batch_id": r[7], "source_row": r[8],
                      "L1": path[0] if len(path) > 0 else None, "L2": path[1] if len(path) > 1 else None,
-                     "L3": path[2] if len(path) > 2 else None, "active": "yes" if r[10] else "no", "note": r[11]})
+                     "L3": path[2] if len(path) > 2 else None, "active": "yes" if r[10] else "no", "note": r[11],
+                     "match_on": r[12], "preset": r[13]})
     return pd.DataFrame(rows, columns=list(RULE_FILE_COLUMNS))
 
 
@@ -509,7 +677,8 @@ def read_rules_file(cur: duckdb.DuckDBPyConnection, name: str, data: bytes) -> l
             rule = Rule((cell("kind") or "").lower(), category_id, cell("org_no"), cell("supplier"),
                         cell("account_from"), cell("account_to"), cell("keyword"), cell("legal_form"),
                         _int(cell("batch_id")), _int(cell("source_row")),
-                        (cell("active") or "yes").lower() not in ("no", "nej", "0", "false"), cell("note"))
+                        (cell("active") or "yes").lower() not in ("no", "nej", "0", "false"), cell("note"),
+                        match_on=cell("match_on"), preset=cell("preset"))
             column = "org_no" if rule.org_no else "account_from"
             rules.append(validate(cur, rule))
         except RuleError as e:
@@ -523,7 +692,8 @@ def read_rules_file(cur: duckdb.DuckDBPyConnection, name: str, data: bytes) -> l
 def _column_of(code: str, fallback: str) -> str:
     return {"rule_kind": "kind", "rule_org_no": "org_no", "rule_account_range": "account_from",
             "rule_account_length": "account_from", "rule_no_category": "L1", "rule_line": "source_row",
-            "rule_no_keyword": "keyword", "rule_no_supplier": "supplier", "rule_no_account": "account_from"}.get(code, fallback)
+            "rule_no_keyword": "keyword", "rule_no_supplier": "supplier", "rule_no_account": "account_from",
+            "rule_keyword_empty": "keyword", "rule_match_on": "match_on", "rule_match_on_kind": "match_on"}.get(code, fallback)
 
 
 def _int(v: str | None) -> int | None:

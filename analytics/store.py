@@ -46,7 +46,7 @@ def _seed_categories_v3(con: duckdb.DuckDBPyConnection) -> None:
         for row in csv.DictReader(fh):
             if path(row):
                 node(path(row))
-    with open(data / "account_categories.csv", encoding="utf-8", newline="") as fh:
+    with open(data / "legacy" / "account_categories_v3.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             if path(row) and row["account_prefix"].strip():
                 con.execute("INSERT OR REPLACE INTO account_category_map VALUES (?, ?)",
@@ -60,17 +60,44 @@ def _number_suppliers(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _rules_from_account_map(con: duckdb.DuckDBPyConnection) -> None:
-    """Migration 4: the account map becomes account rules; default exclusions are added."""
-    from .classify import Rule, _insert, seed_default_exclusions
+    """Migration 4: the account map becomes account rules; default exclusions are added (frozen:
+    the columns and files as released)."""
+    import csv
+
+    def insert(kind, cid, lo, hi, legal, active, note):
+        con.execute("""INSERT INTO class_rules (kind, category_id, account_from, account_to, legal_form, active, note,
+                                                created_at, created_by, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, 'Spendkollen', now()::TIMESTAMP)""",
+                    [kind, cid, lo, hi, legal, active, note])
     for prefix, cid in con.execute("SELECT account_prefix, category_id FROM account_category_map ORDER BY 1").fetchall():
-        _insert(con, Rule("account", cid, account_from=prefix, account_to=prefix), "Spendkollen")
-    seed_default_exclusions(con)
+        insert("account", cid, prefix, prefix, None, True, None)
+    with open(ROOT / "data" / "legacy" / "exclusions_v4.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            acct = (row.get("account") or "").strip() or None
+            insert("exclude", None, acct, acct, (row.get("legal_form") or "").strip() or None,
+                   row.get("active", "yes").strip().lower() in ("yes", "ja", "1", "true"), row.get("note") or None)
 
 
 def _seed_watchlist(con: duckdb.DuckDBPyConnection) -> None:
     from .watchlist import seed_steps, seed_thresholds
     seed_steps(con)
     seed_thresholds(con)
+
+
+def _kommunbas_defaults(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 8: the shipped defaults written for the demo's own five-digit accounts (and the
+    old exclusions) give way to the Kommun-Bas defaults of data/default_rules.csv: account-group
+    rules with keywords on the account text, and the default exclusions as presets. Rules a
+    person made are kept; so is the on/off state of the public-bodies exclusion."""
+    from .classify import DEFAULT_ACTOR, seed_default_rules
+    public_off = con.execute("""SELECT count(*) FROM class_rules WHERE created_by = ? AND kind = 'exclude'
+                                AND legal_form = 'public' AND NOT active""", [DEFAULT_ACTOR]).fetchall()[0][0]
+    had_rules = con.execute("SELECT count(*) FROM class_rules WHERE created_by = ?", [DEFAULT_ACTOR]).fetchall()[0][0]
+    con.execute("DELETE FROM class_rules WHERE created_by = ? AND preset IS NULL", [DEFAULT_ACTOR])
+    seed_default_rules(con)
+    if public_off and had_rules and con.execute("SELECT count(*) FROM batches").fetchall()[0][0]:
+        # a store in use keeps what its users saw: the old default left public bodies in
+        con.execute("UPDATE class_rules SET active = false WHERE preset = 'public'")
 
 
 def _classify_and_build_cube(con: duckdb.DuckDBPyConnection) -> None:
@@ -421,6 +448,16 @@ MIGRATIONS: list[list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = [
             note       VARCHAR
         )""",
         _seed_watchlist,
+    ],
+    # 8: Kommun-Bas defaults: account rules may carry a keyword on the account text (or the
+    #    supplier's name); shipped defaults are marked with a preset (the exclusion switches).
+    [
+        "ALTER TABLE class_rules ADD COLUMN match_on VARCHAR",
+        "ALTER TABLE class_rules ADD COLUMN preset VARCHAR",
+        "ALTER TABLE tree_version_rules ADD COLUMN match_on VARCHAR",
+        "ALTER TABLE tree_version_rules ADD COLUMN preset VARCHAR",
+        _kommunbas_defaults,
+        _classify_and_build_cube,
     ],
 ]
 
