@@ -68,7 +68,8 @@ class View:
 
     categories: tree node ids at any level (0 = unclassified spend, -1 = excluded spend); suppliers: supplier keys;
     amount_min/amount_max: bounds on single lines (SEK); credit: 'all', 'without' (no credit
-    notes) or 'only'; drill: (dimension, key) pairs chosen by drilling down."""
+    notes) or 'only'; drill: (dimension, key) pairs chosen by drilling down; scope:
+    'influenceable' (påverkbar spend: excluded lines left out, the default) or 'all'."""
     period_from: dt.date | None = None
     period_to: dt.date | None = None
     units: tuple[str, ...] = ()
@@ -79,6 +80,7 @@ class View:
     amount_max: float | None = None
     credit: str = "all"
     drill: tuple[tuple[str, Any], ...] = ()
+    scope: str = "influenceable"
 
     @property
     def needs_lines(self) -> bool:
@@ -95,7 +97,8 @@ def _shift_year(d: dt.date | None, years: int) -> dt.date | None:
 
 def view_from_filters(filters, **changes) -> View:
     """A View from the sidebar's analytics.filters.Filters plus page filters."""
-    base = View(filters.period_from, filters.period_to, tuple(filters.units)) if filters else View()
+    base = (View(filters.period_from, filters.period_to, tuple(filters.units), scope=getattr(filters, "scope", "influenceable"))
+            if filters else View())
     return base.replace(**changes) if changes else base
 
 
@@ -163,6 +166,10 @@ def where(view: View) -> tuple[str, list]:
         parts.append("f.credit")
     elif view.credit != "all":
         raise ValueError(f"credit must be one of {CREDIT_CHOICES}")
+    if view.scope == "influenceable":
+        parts.append(f"f.cat_l1 IS DISTINCT FROM {EXCLUDED}")
+    elif view.scope != "all":
+        raise ValueError("scope must be 'influenceable' or 'all'")
     for dim, key in view.drill:
         sql, p = _key_condition(dim, key)
         parts.append(sql)
@@ -273,23 +280,30 @@ def _apply_labels(cur, df: pd.DataFrame, dim: str, raw_col: str, key_col: str, l
 # ---------------------------------------------------------------- queries
 
 def kpis(cur: duckdb.DuckDBPyConnection, view: View) -> dict:
-    """Key figures of the view: spend (SEK, net), lines, suppliers, org_units, credit_notes
-    (lines), excluded_spend (SEK outside influenceable spend), classified_share (share 0-1 of the
-    influenceable spend) and valid_org_share (share 0-1 of spend); shares None when 0,
-    prev_spend and change (share, against the same months a year earlier; None when those months
-    are not all loaded), prev_complete."""
-    cond, params = where(view)
+    """Key figures of the view. spend: the view's spend (SEK, net) in its scope: with scope
+    'influenceable' (the default) the influenceable spend (påverkbar spend); total_spend (all
+    spend, excluded included) and excluded_spend (SEK outside influenceable spend) beside it;
+    lines, suppliers, org_units and credit_notes (lines) in the scope; classified_share (share 0-1
+    of the influenceable spend) and valid_org_share (share 0-1 of spend in the scope); shares None
+    when 0; prev_spend and change (share, against the same months a year earlier, in the same
+    scope; None when those months are not all loaded), prev_complete."""
+    cond, params = where(view.replace(scope="all"))
+    inside = f"cat_l1 IS DISTINCT FROM {EXCLUDED}" if view.scope == "influenceable" else "true"
     row = cur.execute(f"""
-        SELECT coalesce(sum(spend), 0), coalesce(sum(lines), 0), count(DISTINCT supplier_no),
-               count(DISTINCT org_unit), coalesce(sum(lines) FILTER (WHERE credit), 0),
-               sum(spend) FILTER (WHERE cat_l1 > 0), sum(spend) FILTER (WHERE valid_org),
-               sum(spend) FILTER (WHERE cat_l1 = -1)
+        SELECT coalesce(sum(spend) FILTER (WHERE {inside}), 0), coalesce(sum(lines) FILTER (WHERE {inside}), 0),
+               count(DISTINCT supplier_no) FILTER (WHERE {inside}), count(DISTINCT org_unit) FILTER (WHERE {inside}),
+               coalesce(sum(lines) FILTER (WHERE credit AND {inside}), 0),
+               sum(spend) FILTER (WHERE cat_l1 > 0), sum(spend) FILTER (WHERE valid_org AND {inside}),
+               sum(spend) FILTER (WHERE cat_l1 = {EXCLUDED}), coalesce(sum(spend), 0)
         FROM {source(view)} f WHERE {cond}""", params).fetchall()[0]
     spend = float(row[0])
     excluded = float(row[7] or 0)
-    out = {"spend": spend, "lines": int(row[1]), "suppliers": int(row[2]), "org_units": int(row[3]),
+    total = float(row[8])
+    influenceable = total - excluded
+    out = {"spend": spend, "total_spend": total, "influenceable_spend": influenceable, "scope": view.scope,
+           "lines": int(row[1]), "suppliers": int(row[2]), "org_units": int(row[3]),
            "credit_notes": int(row[4]), "excluded_spend": excluded,
-           "classified_share": float(row[5] or 0) / (spend - excluded) if spend - excluded else None,
+           "classified_share": float(row[5] or 0) / influenceable if influenceable else None,
            "valid_org_share": float(row[6] or 0) / spend if spend else None,
            "prev_spend": None, "change": None, "prev_complete": False}
     lo, hi = view.period_from, view.period_to

@@ -18,13 +18,18 @@ def quarter_end(label: str) -> dt.date:
     return dt.date(start.year, start.month + 2, 1)
 
 
+SCOPES = ("influenceable", "all")
+
+
 @dataclass
 class Filters:
     """Lines whose period month lies in [period_from, period_to] and, when given, whose
-    organisation unit is one of ``units``."""
+    organisation unit is one of ``units``. ``scope`` 'influenceable' (påverkbar spend, the
+    default) leaves out the lines the exclusion rules take out; 'all' shows everything."""
     period_from: dt.date | None = None
     period_to: dt.date | None = None
     units: list[str] = field(default_factory=list)
+    scope: str = "influenceable"
 
     def where(self, alias: str = "") -> tuple[str, list]:
         """SQL condition (no leading WHERE) and its parameters."""
@@ -39,4 +44,8 @@ class Filters:
         if self.units:
             parts.append(f"{p}org_unit IN (SELECT unnest(?::VARCHAR[]))")
             params.append(list(self.units))
+        if self.scope == "influenceable":
+            parts.append(f"NOT {p}excluded")
+        elif self.scope != "all":
+            raise ValueError(f"scope must be one of {SCOPES}")
         return " AND ".join(parts), params

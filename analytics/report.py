@@ -73,13 +73,17 @@ def _pct(v: float | None, lang: str) -> str:
 
 
 def build(cur, period_from: dt.date | None = None, period_to: dt.date | None = None, *, lang: str = "sv",
-          sections: tuple[str, ...] = SECTIONS, org: str = "") -> Report:
-    """The pack's content for the period (whole months; default: everything loaded)."""
+          sections: tuple[str, ...] = SECTIONS, org: str = "", scope: str = "influenceable") -> Report:
+    """The pack's content for the period (whole months; default: everything loaded), over the
+    influenceable spend unless ``scope`` is 'all'."""
     T = texts(lang)
     lo, hi = cur.execute("SELECT min(period_month), max(period_month) FROM cube_rollup").fetchall()[0]
     period_from, period_to = period_from or lo, period_to or hi
-    view = cube.View(period_from=period_from, period_to=period_to)
+    view = cube.View(period_from=period_from, period_to=period_to, scope=scope)
     k = cube.kpis(cur, view)
+    scope_line = T["rep.scope" if scope == "influenceable" else "rep.scope_all"].format(
+        spend=_msek(k["influenceable_spend"], lang), total=_msek(k["total_spend"], lang),
+        excluded=_msek(k["excluded_spend"], lang))
     coverage = T["rep.coverage"].format(classified=_pct(k["classified_share"], lang), valid=_pct(k["valid_org_share"], lang))
     period = f"{period_from:%Y-%m} – {period_to:%Y-%m}" if period_from else "–"
     slides = [Slide("title", org or T["rep.default_org"], bullets=[T["rep.subtitle"].format(period=period),
@@ -92,7 +96,8 @@ def build(cur, period_from: dt.date | None = None, period_to: dt.date | None = N
                                      f"{T['kpi.lines']}: {_num(k['lines'], lang, 0)}",
                                      f"{T['kpi.suppliers']}: {_num(k['suppliers'], lang, 0)}",
                                      f"{T['cube.kpi_change']}: {_pct(k['change'], lang) if k['change'] is not None else '–'}",
-                                     f"{T['cls.kpi_classified']}: {_pct(k['classified_share'], lang)}"],
+                                     f"{T['cls.kpi_classified']}: {_pct(k['classified_share'], lang)}",
+                                     scope_line],
                             note=coverage))
     if "top" in sections:
         cats = cube.pivot(cur, view, "category_l2", top=10, with_suppliers=False).body()

@@ -372,33 +372,40 @@ def threshold_on(thresholds: list[tuple[dt.date, float]], day: dt.date) -> float
     return valid[-1] if valid else None
 
 
-def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_min: float = 100_000.0) -> list[dict]:
-    """Things in the ledger worth a person's look (never added to the watchlist automatically):
-    kind 'new_large' (first booked in the latest quarter with spend >= large_new), 'jump'
-    (spend up more than jump_share and jump_min on the previous quarter), 'direct_award' (rolling
-    12-month spend above the direct-award threshold valid at that month's end; the highest
-    month), 'public_body', 'invalid_org_no' (missing or invalid organisation number), and
-    'sole_trader' (masked). Each: kind, supplier, org_no (masked where personal), amount (SEK),
-    detail (English, for the command line) and params (for the UI's own wording)."""
-    from .cube import SOLE_TRADER_PREFIX
+def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_min: float = 100_000.0,
+            scope: str = "influenceable") -> list[dict]:
+    """Things in the ledger worth a person's look (never added to the watchlist automatically),
+    over the influenceable spend unless ``scope`` is 'all' (pensions and other excluded spend
+    would otherwise top every list): kind 'new_large' (no spend in any loaded month before the
+    latest quarter, spend >= large_new in it; only when earlier months are loaded, see
+    ``new_supplier_basis``), 'jump' (spend up more than jump_share and jump_min on the previous
+    quarter), 'direct_award' (rolling 12-month spend above the direct-award threshold valid at
+    that month's end; the highest month, with how many of the 12 months are loaded),
+    'public_body', 'invalid_org_no' (missing or invalid organisation number), and 'sole_trader'
+    (masked). Each: kind, supplier, org_no (masked where personal), amount (SEK), detail
+    (English, for the command line) and params (for the UI's own wording)."""
+    from .cube import EXCLUDED, SOLE_TRADER_PREFIX
     label = f"CASE WHEN s.legal_form = 'sole_trader' THEN '{SOLE_TRADER_PREFIX}' || s.org_no ELSE s.name END"
+    inside = f"f.cat_l1 IS DISTINCT FROM {EXCLUDED}" if scope == "influenceable" else "true"
     out: list[dict] = []
-    last = cur.execute("SELECT max(period_month) FROM cube_rollup").fetchall()[0][0]
-    if last is None:
+    basis = new_supplier_basis(cur)
+    if basis is None:
         return out
-    q_start = dt.date(last.year, 3 * ((last.month - 1) // 3) + 1, 1)
-    prev_start = dt.date(q_start.year - (q_start.month == 1), (q_start.month - 4) % 12 + 1, 1)
-    for name, org, amount in cur.execute(f"""
-            SELECT {label}, s.org_no, sum(f.spend)::DOUBLE FROM cube_facts f JOIN suppliers s USING (supplier_no)
-            WHERE f.period_month >= ? AND s.first_period >= ? GROUP BY ALL HAVING sum(f.spend) >= ? ORDER BY 3 DESC""",
-            [q_start, q_start, large_new]).fetchall():
-        out.append({"kind": "new_large", "supplier": name, "org_no": org, "amount": round(amount, 2),
-                    "detail": f"first booked in {q_start:%Y-%m}; {amount:,.0f} SEK this quarter",
-                    "params": {"month": f"{q_start:%Y-%m}"}})
+    q_start, prev_start = basis["quarter_start"], basis["prev_start"]
+    if basis["earlier_months"]:
+        for name, org, amount in cur.execute(f"""
+                WITH b AS (SELECT supplier_no, bool_or(period_month < ?) AS before, sum(spend) FILTER (WHERE period_month >= ?) AS now
+                           FROM cube_facts f WHERE {inside} GROUP BY supplier_no)
+                SELECT {label}, s.org_no, b.now::DOUBLE FROM b JOIN suppliers s USING (supplier_no)
+                WHERE NOT b.before AND b.now >= ? ORDER BY 3 DESC""", [q_start, q_start, large_new]).fetchall():
+            out.append({"kind": "new_large", "supplier": name, "org_no": org, "amount": round(amount, 2),
+                        "detail": f"no spend in the {basis['earlier_months']} loaded months before {q_start:%Y-%m}; "
+                                  f"{amount:,.0f} SEK this quarter",
+                        "params": {"month": f"{q_start:%Y-%m}", "months": basis["earlier_months"]}})
     for name, org, now, before in cur.execute(f"""
             SELECT {label}, s.org_no, sum(f.spend) FILTER (WHERE f.period_month >= ?)::DOUBLE,
                    sum(f.spend) FILTER (WHERE f.period_month >= ? AND f.period_month < ?)::DOUBLE
-            FROM cube_facts f JOIN suppliers s USING (supplier_no) WHERE f.period_month >= ?
+            FROM cube_facts f JOIN suppliers s USING (supplier_no) WHERE f.period_month >= ? AND {inside}
             GROUP BY ALL""", [q_start, prev_start, q_start, prev_start]).fetchall():
         if before and before > 0 and now and now - before >= jump_min and now / before - 1 > jump_share:
             out.append({"kind": "jump", "supplier": name, "org_no": org, "amount": round(now, 2),
@@ -408,33 +415,53 @@ def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_
         "SELECT valid_from, amount_sek FROM thresholds WHERE kind = 'direct_award' ORDER BY valid_from").fetchall()]
     if ths:
         rows = cur.execute(f"""
-            WITH m AS (SELECT supplier_no, period_month, sum(spend) AS spend FROM cube_facts GROUP BY ALL),
+            WITH m AS (SELECT supplier_no, period_month, sum(spend) AS spend FROM cube_facts f WHERE {inside} GROUP BY ALL),
             r AS (SELECT supplier_no, period_month,
                          sum(spend) OVER (PARTITION BY supplier_no ORDER BY period_month
                                           RANGE BETWEEN INTERVAL 11 MONTH PRECEDING AND CURRENT ROW) AS rolling
                   FROM m)
             SELECT {label}, s.org_no, r.period_month, r.rolling::DOUBLE FROM r JOIN suppliers s USING (supplier_no)
             WHERE r.rolling >= ? ORDER BY s.supplier_no, r.period_month""", [min(a for _, a in ths)]).fetchall()
+        loaded = [r[0] for r in cur.execute("SELECT DISTINCT period_month FROM cube_rollup ORDER BY 1").fetchall()]
         best: dict = {}
         for name, org, month, rolling in rows:
             limit = threshold_on(ths, month)
             if limit is not None and rolling > limit and (name not in best or rolling > best[name][2]):
                 best[name] = (org, month, rolling, limit)
         for name, (org, month, rolling, limit) in sorted(best.items(), key=lambda kv: -kv[1][2]):
+            first = dt.date(month.year - 1, month.month, 1)
+            months = sum(1 for m in loaded if first < m <= month)
             out.append({"kind": "direct_award", "supplier": name, "org_no": org, "amount": round(rolling, 2),
-                        "detail": f"12 months to {month:%Y-%m}: {rolling:,.0f} SEK above the threshold {limit:,.0f} SEK",
-                        "params": {"month": f"{month:%Y-%m}", "limit": limit}})
+                        "detail": f"12 months to {month:%Y-%m} ({months} of 12 months loaded): {rolling:,.0f} SEK "
+                                  f"above the threshold {limit:,.0f} SEK",
+                        "params": {"month": f"{month:%Y-%m}", "limit": limit, "months": months}})
     for kind, cond in (("public_body", "s.legal_form = 'public'"),
                        ("invalid_org_no", "s.org_no_status NOT IN ('valid', 'personal')"),
                        ("sole_trader", "s.legal_form = 'sole_trader'")):
         for name, org, amount, status in cur.execute(f"""
                 SELECT {label}, s.org_no, sum(f.spend)::DOUBLE, any_value(s.org_no_status)
-                FROM cube_facts f JOIN suppliers s USING (supplier_no) WHERE {cond} GROUP BY ALL ORDER BY 3 DESC""").fetchall():
+                FROM cube_facts f JOIN suppliers s USING (supplier_no) WHERE {cond} AND {inside}
+                GROUP BY ALL ORDER BY 3 DESC""").fetchall():
             out.append({"kind": kind, "supplier": name, "org_no": org, "amount": round(amount, 2),
                         "detail": {"public_body": "payment to a public body", "invalid_org_no": f"organisation number {status}",
                                    "sole_trader": "sole trader (personal data masked)"}[kind],
                         "params": {"status": status}})
     return out
+
+
+def new_supplier_basis(cur) -> dict | None:
+    """What 'new supplier' is measured against: the latest loaded quarter (quarter_start, a
+    date), the quarter before (prev_start) and earlier_months, the number of loaded months
+    before the latest quarter (0 on a first upload: then no supplier is called new). None when
+    nothing is loaded."""
+    last = cur.execute("SELECT max(period_month) FROM cube_rollup").fetchall()[0][0]
+    if last is None:
+        return None
+    q_start = dt.date(last.year, 3 * ((last.month - 1) // 3) + 1, 1)
+    prev_start = dt.date(q_start.year - (q_start.month == 1), (q_start.month - 4) % 12 + 1, 1)
+    earlier = cur.execute("SELECT count(DISTINCT period_month) FROM cube_rollup WHERE period_month < ?",
+                          [q_start]).fetchall()[0][0]
+    return {"quarter_start": q_start, "prev_start": prev_start, "earlier_months": int(earlier)}
 
 
 # ------------------------------------------------------------------ files

@@ -13,7 +13,7 @@ from ui import urlstate
 from ui.charts import cube as charts
 from ui.db import cursor
 from ui.i18n import current_lang, t
-from ui.widgets import empty_state, kpi_row
+from ui.widgets import empty_state, kpi_row, spend_scope_caption
 
 st.title(t("cube.title"))
 cur = cursor()
@@ -131,6 +131,7 @@ kpi_row([
     (t("kpi.org_units"), fmt.number(k["org_units"], lang), None),
     (t("cube.kpi_change"), change, t("cube.kpi_change_help") if k["prev_complete"] else t("cube.kpi_change_missing")),
 ])
+spend_scope_caption(k, lang)
 st.caption(t("cube.coverage", classified=fmt.percent(k["classified_share"], lang),
              valid=fmt.percent(k["valid_org_share"], lang), credit=fmt.number(k["credit_notes"], lang)))
 if k["lines"] == 0:

@@ -84,7 +84,8 @@ period_from = filters.period_from if filters else None
 period_to = filters.period_to if filters else None
 st.caption(t("rep.period_hint"))
 
-report = rp.build(cur, period_from, period_to, lang=report_lang, sections=tuple(sections), org=org)
+report = rp.build(cur, period_from, period_to, lang=report_lang, sections=tuple(sections), org=org,
+                  scope=getattr(st.session_state.get("_filters"), "scope", "influenceable"))
 st.session_state["rep_report"] = report
 
 d1, d2, d4, d3 = st.columns(4)

@@ -154,8 +154,15 @@ with tab_supplier:
 
 # ------------------------------------------------------------ signals
 with tab_signals:
-    st.caption(t("wl.signals_intro"))
-    sig = wl.signals(cur)
+    st.caption(t("wl.signals_intro") + " " + t("wl.signals_scope"))
+    scope = getattr(st.session_state.get("_filters"), "scope", "influenceable")
+    basis = wl.new_supplier_basis(cur)
+    if basis is not None:
+        if basis["earlier_months"]:
+            st.caption(t("wl.new_basis", months=basis["earlier_months"], month=f"{basis['quarter_start']:%Y-%m}"))
+        else:
+            st.info(t("wl.new_basis_none", month=f"{basis['quarter_start']:%Y-%m}"), icon=":material/info:")
+    sig = wl.signals(cur, scope=scope)
     if not sig:
         st.info(t("wl.no_signals"))
     else:

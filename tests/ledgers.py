@@ -90,7 +90,7 @@ def ledger_rows(lines: int = 20_000, month: str = "2025-03", seed: int = 7,
             elif a.code.startswith("46") and k == 1:
                 suppliers.append(("Region Realland", "232100-0214"))
             elif a.code.startswith("74") and k == 2:
-                suppliers.append(("Frida Andersson", "19780412-2389"))                   # a sole trader
+                suppliers.append(("Frida Andersson", luhn_org(780412238)))                   # a sole trader
             else:
                 base = 556000000 + (int(a.code) * 37 + k * 1009) % 999999
                 suppliers.append((f"{_PLACES[(int(a.code) + k) % len(_PLACES)]} {word} AB", luhn_org(base)))

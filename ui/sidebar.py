@@ -39,4 +39,6 @@ def global_filters(cur) -> Filters:
     chosen = [u for u in st.session_state.get(state.UNITS, []) if u in units]
     st.session_state[state.UNITS] = chosen
     st.sidebar.multiselect(t("sidebar.units"), units, key=state.UNITS, placeholder=t("sidebar.units_all"))
-    return Filters(quarter_start(lo), quarter_end(hi), list(st.session_state[state.UNITS]))
+    all_spend = st.sidebar.toggle(t("sidebar.all_spend"), key=state.ALL_SPEND, help=t("sidebar.all_spend_help"))
+    return Filters(quarter_start(lo), quarter_end(hi), list(st.session_state[state.UNITS]),
+                   "all" if all_spend else "influenceable")

@@ -20,6 +20,16 @@ def kpi_row(items: list[tuple[str, str, str | None]]) -> None:
         col.metric(label, value, help=help_text)
 
 
+def spend_scope_caption(k: dict, lang: str) -> None:
+    """The line under a page's key figures that says what 'Inköpsvolym' counts: the
+    influenceable spend, with the total and the excluded spend beside it (from cube.kpis)."""
+    from . import format as fmt
+    from .i18n import t
+    key = "kpi.scope_influenceable" if k.get("scope", "influenceable") == "influenceable" else "kpi.scope_all"
+    st.caption(t(key, spend=fmt.msek(k["influenceable_spend"], lang), total=fmt.msek(k["total_spend"], lang),
+                 excluded=fmt.msek(k["excluded_spend"], lang)))
+
+
 PRESENT = "present_mode"
 
 # In presentation mode the controls, tables and the sidebar are hidden (not removed, so every
