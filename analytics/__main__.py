@@ -150,6 +150,23 @@ def _cmd_classify(args) -> int:
     return 0
 
 
+def _cmd_review(args) -> int:
+    from .review import as_json
+    con = connect(args.db)
+    if args.limit < 1:
+        print("error: --limit must be at least 1", file=sys.stderr)
+        return 2
+    out = as_json(con.cursor(), args.limit)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        for it in out:
+            sug = " / ".join(p for p in (it["suggestion"] or []) if p) or "-"
+            conf = "-" if it["confidence"] is None else f"{it['confidence']:.2f}"
+            print(f"{it['kind']:8} {it['spend']:>16,.2f}  {it['name']}  ->  {sug} ({conf})")
+    return 0
+
+
 def _cmd_rules(args) -> int:
     from .classify import import_rules, write_rules_file
     con = connect(args.db)
@@ -339,6 +356,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_classify)
+    p = sub.add_parser("review", help="the review queue: unclassified spend, largest first, with suggestions")
+    p.add_argument("--db")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_review)
 
     p = sub.add_parser("rules", help="import or export the classification rules (XLSX or CSV)")
     p.add_argument("action", choices=["import", "export"])

@@ -44,8 +44,8 @@ if share is not None:
     st.progress(min(1.0, share), text=t("cls.band_ok" if share >= lo else "cls.band_below",
                                            lo=fmt.percent(lo, lang, 0), hi=fmt.percent(hi, lang, 0)))
 
-tab_review, tab_rules, tab_tree, tab_cov = st.tabs([t("cls.tab_review"), t("cls.tab_rules"), t("cls.tab_tree"),
-                                                    t("cls.tab_coverage")])
+tab_review, tab_excl, tab_rules, tab_tree, tab_cov = st.tabs(
+    [t("cls.tab_review"), t("cls.tab_exclusions"), t("cls.tab_rules"), t("cls.tab_tree"), t("cls.tab_coverage")])
 
 # ------------------------------------------------------------ review queue
 with tab_review:
@@ -72,7 +72,7 @@ with tab_review:
                 "detail": (q.org_no.fillna("") + " · " + q.account_text.fillna("")) if by == "supplier"
                 else q.suppliers.astype(str) + " " + t("cls.suppliers_word"),
                 "category": q.category, "confidence": q.confidence,
-                "source": [t(f"cls.source_{s}") if isinstance(s, str) else "" for s in q.source],
+                "source": [" + ".join(t(f"cls.source_{x}") for x in srcs) for srcs in q.sources],
             })
             edited = st.data_editor(
                 table, key=f"cls_queue_{by}", hide_index=True, width="stretch", height=420,
@@ -106,7 +106,6 @@ with tab_review:
                     out.append(item)
                 return out
             chosen = edited["accept"].to_numpy()
-            confident = (q.confidence.fillna(0) >= threshold).to_numpy()
             b1, b2 = st.columns(2)
             before = fmt.percent(share, lang)
             if b1.button(t("cls.accept_selected", n=int(chosen.sum())), key="cls_accept", type="primary",
@@ -118,12 +117,53 @@ with tab_review:
                     _run(lambda: review.accept(cur, items), lambda: t(
                         "cls.accepted", n=len(items), before=before,
                         after=fmt.percent(classify.summary(cur)["classified_share"], lang)))
-            if b2.button(t("cls.accept_confident", n=int(confident.sum()), threshold=fmt.percent(threshold, lang, 0)),
-                         key="cls_accept_all", disabled=not confident.any()):
-                items = _items(confident)
-                _run(lambda: review.accept(cur, items), lambda: t(
-                    "cls.accepted", n=len(items), before=before,
-                    after=fmt.percent(classify.summary(cur)["classified_share"], lang)))
+            plan = review.confident(q, threshold)
+            pending = st.session_state.get("cls_pending_all")
+            if b2.button(t("cls.accept_confident", n=plan["count"], threshold=fmt.percent(threshold, lang, 0)),
+                         key="cls_accept_all", disabled=not plan["count"]):
+                st.session_state["cls_pending_all"] = pending = {"by": by, "threshold": threshold}
+            if pending and pending.get("by") == by and pending.get("threshold") == threshold and plan["count"]:
+                # say what it will do and ask before any rule is made
+                with st.container(border=True):
+                    st.warning(t("cls.confirm_all", n=fmt.number(plan["count"], lang), spend=fmt.msek(plan["spend"], lang),
+                                 share=fmt.percent(plan["share"], lang), threshold=fmt.percent(threshold, lang, 0)),
+                               icon=":material/help:")
+                    sample = plan["sample"]
+                    st.dataframe(pd.DataFrame({t("cls.col_supplier") if by == "supplier" else t("cls.col_account"): sample.name,
+                                               t("cls.col_spend"): sample.spend.round(0), t("cls.col_category"): sample.category,
+                                               t("cls.col_confidence"): [fmt.percent(c, lang, 0) for c in sample.confidence]}),
+                                 hide_index=True, width="stretch")
+                    y, n = st.columns(2)
+                    if y.button(t("cls.confirm_yes", n=fmt.number(plan["count"], lang)), key="cls_confirm_all", type="primary"):
+                        st.session_state.pop("cls_pending_all", None)
+                        items = _items(plan["mask"])
+                        _run(lambda: review.accept(cur, items), lambda: t(
+                            "cls.accepted", n=len(items), before=before,
+                            after=fmt.percent(classify.summary(cur)["classified_share"], lang)))
+                    if n.button(t("cls.confirm_no"), key="cls_cancel_all"):
+                        st.session_state.pop("cls_pending_all", None)
+                        st.rerun()
+
+# ------------------------------------------------------------ default exclusions (switches)
+with tab_excl:
+    st.caption(t("cls.exclusions_intro"))
+    pre = classify.presets(cur)
+    with st.form("cls_presets"):
+        chosen = {}
+        for r in pre.itertuples():
+            c1, c2 = st.columns([3, 2])
+            chosen[r.preset] = c1.toggle(t(f"cls.preset_{r.preset}"), value=bool(r.active), key=f"cls_preset_{r.preset}",
+                                         help=t(f"cls.preset_{r.preset}_help"))
+            c2.caption(t("cls.preset_catches", spend=fmt.msek(r.spend, lang), lines=fmt.number(r.lines, lang)))
+        internal = pre.set_index("preset").at["internal", "org_nos"]
+        orgs = st.text_area(t("cls.internal_orgs"), value="\n".join(f"{o[:6]}-{o[6:]}" for o in internal),
+                            key="cls_internal_orgs", help=t("cls.internal_orgs_help"))
+        if st.form_submit_button(t("cls.presets_save"), type="primary"):
+            def _save():
+                classify.set_internal(cur, [x for x in orgs.replace(",", "\n").splitlines() if x.strip()])
+                for p_, on in chosen.items():
+                    classify.set_preset(cur, p_, on)
+            _run(_save, t("cls.presets_saved"))
 
 # ------------------------------------------------------------ rules
 with tab_rules:
@@ -169,7 +209,7 @@ with tab_rules:
         name = f3.text_input(t("cls.f_supplier"), key="cls_rule_supplier")
         f4, f5, f6 = st.columns(3)
         acct = f4.text_input(t("cls.f_account"), key="cls_rule_acct", help=t("cls.f_account_help"))
-        kw = f5.text_input(t("cls.f_keyword"), key="cls_rule_kw")
+        kw = f5.text_input(t("cls.f_keyword"), key="cls_rule_kw", help=t("cls.f_keyword_help"))
         cat = f6.selectbox(t("cls.col_category"), [None] + sorted(by_path), key="cls_rule_cat",
                            format_func=lambda p: t("cls.excluded_word") if p is None else p)
         f7, f8, f9 = st.columns(3)
