@@ -1,10 +1,13 @@
 """Demokommun: a deterministic synthetic supplier ledger for first start and demos.
 
 Three years of monthly bookings (2023-01 to 2025-12), about 300,000 lines, a few thousand
-suppliers with valid organisation numbers, Kommun-Bas style accounts (classes 4, 6 and 7, which
-match the default category tree of DOMAIN.md, plus a little in class 5 and VAT that the default
-exclusions catch), 22 organisation units including municipal companies,
-credit notes, a few sole traders (personnummer, masked on load) and public bodies. It goes through
+suppliers with valid organisation numbers, Demokommun's own five-digit sub-accounts under the
+Kommun-Bas 13 groups with abbreviated texts (classes 4, 6 and 7; pensions, wages, grants,
+internal rent, VAT and depreciation that the default exclusions take out), the group's own
+companies as suppliers (internal), 22 organisation units, credit notes, a few sole traders
+(personnummer, masked on load) and public bodies. The accounts of the six demo initiatives cost
+10 % less from each initiative's start, so measured savings show; the watchlist has deviations at
+several steps with penalties. It goes through
 the same parse and load path as an uploaded file, flagged as demo data.
 """
 
@@ -29,44 +32,89 @@ SEED = 20231
 LINES = 300_000
 MONTHS = [(y, m) for y in (2023, 2024, 2025) for m in range(1, 13)]
 
-# account, account text, tree level 1 / level 2 (DOMAIN.md; None: no default rule), share of lines, median line (SEK)
+# Kommun-Bas 13 groups with Demokommun's own five-digit sub-accounts and abbreviated texts (the
+# way a municipality writes them, not the words of the rule table): account, account text,
+# whether a shipped default rule is expected to classify it (False: left for the review loop;
+# None: excluded by default), share of lines, median line (SEK).
 ACCOUNTS = [
-    ("64110", "Byggmaterial", "Entreprenad", "Fastighetsunderhåll", 0.06, 9_000),
-    ("64120", "Reparation och underhåll av fastigheter", "Entreprenad", "Fastighetsunderhåll", 0.05, 22_000),
-    ("65210", "Fastighetsskötsel och städtjänster", "Entreprenad", "Fastighetsrelaterade tjänster", 0.05, 18_000),
-    ("64150", "Mark- och gatuarbeten", "Entreprenad", "Mark & Gata", 0.02, 45_000),
-    ("61110", "El", "Entreprenad", "Energi & media", 0.03, 30_000),
-    ("61210", "Fjärrvärme", "Entreprenad", "Energi & media", 0.02, 40_000),
-    ("61310", "Vatten och avlopp", "Entreprenad", "Energi & media", 0.01, 12_000),
-    ("65510", "Bank- och kortavgifter", "Organisation", "Finansiella tjänster", 0.01, 1_500),
-    ("65830", "Rekryteringstjänster", "Organisation", "Human Resources", 0.01, 25_000),
-    ("65860", "Företagshälsovård", "Organisation", "Human Resources", 0.01, 8_000),
-    ("65410", "IT-tjänster", "Organisation", "IT & Kommunikation", 0.04, 20_000),
-    ("64610", "Datorer och kringutrustning", "Organisation", "IT & Kommunikation", 0.03, 12_000),
-    ("64710", "Telefoni och datakommunikation", "Organisation", "IT & Kommunikation", 0.02, 4_000),
-    ("65810", "Konsulttjänster", "Organisation", "Konsulttjänster", 0.03, 35_000),
-    ("64410", "Kontorsmaterial", "Organisation", "Kontor", 0.06, 1_800),
-    ("65120", "Kultur- och föreningsaktiviteter", "Organisation", "Kultur", 0.01, 6_000),
-    ("65710", "Frakter och transporter", "Organisation", "Logistik & transport", 0.02, 3_500),
-    ("65910", "Annonsering och marknadsföring", "Organisation", "Marknadsföring", 0.01, 9_000),
-    ("76210", "Offentliga avgifter", "Organisation", "Offentliga avgifter", 0.01, 7_000),
-    ("71310", "Resor och logi", "Organisation", "Resor", 0.02, 2_500),
-    ("65620", "Leasing av fordon", "Utrustning & material", "Fordon", 0.02, 6_500),
-    ("64820", "Drivmedel", "Utrustning & material", "Fordon", 0.03, 2_000),
-    ("64510", "Förbrukningsmaterial", "Utrustning & material", "Material", 0.06, 2_200),
-    ("64810", "Inventarier och möbler", "Utrustning & material", "Utrustning", 0.03, 9_500),
-    ("64550", "Storköksutrustning", "Utrustning & material", "Utrustning", 0.01, 14_000),
-    ("46110", "Hjälpmedel och brukarstöd", "Verksamhet & stöd", "Brukarstöd", 0.03, 6_000),
-    ("46310", "Köp av huvudverksamhet, vård och omsorg", "Verksamhet & stöd", "Köp av huvudverksamhet", 0.04, 120_000),
-    ("46320", "Köp av huvudverksamhet, skola", "Verksamhet & stöd", "Köp av huvudverksamhet", 0.03, 90_000),
-    ("64210", "Livsmedel", "Verksamhet & stöd", "Måltider och livsmedel", 0.13, 5_500),
-    ("45910", "Bidrag och ersättningar", "Verksamhet & stöd", "Stöd, bidrag & ersättningar", 0.02, 15_000),
-    # not in the default account rules: left for the review loop (their suppliers also sell elsewhere)
-    ("65990", "Övriga främmande tjänster", None, None, 0.08, 24_000),
-    ("64990", "Diverse förbrukningsinventarier", None, None, 0.05, 6_000),
-    ("51110", "Arvoden förtroendevalda", "Ej påverkbar", "Personal", 0.01, 9_000),
-    ("26410", "Ingående moms", "Ej påverkbar", "Moms", 0.01, 3_000),
+    ("40120", "Inv inköp >1 pbb", True, 0.004, 60_000),
+    ("40140", "Bilar o andra transpm", True, 0.006, 60_000),
+    ("41210", "Byggmtrl o VVS-mtrl", True, 0.05, 8_000),
+    ("41230", "El-mtrl fastigh", True, 0.015, 6_000),
+    ("45110", "Föreningsbidrag", None, 0.008, 25_000),
+    ("45720", "Ek bistånd utbet", None, 0.012, 9_000),
+    ("46311", "Köp friskoleplats grundsk", True, 0.025, 95_000),
+    ("46312", "Köp förskoleplats enskild", True, 0.02, 70_000),
+    ("46341", "HVB-placering barn", True, 0.01, 120_000),
+    ("46351", "Hemtj enl LOV", True, 0.015, 45_000),
+    ("46520", "Färdtj entrepr", True, 0.008, 30_000),
+    ("51120", "Mån.lön tillsv anst", None, 0.006, 40_000),
+    ("56110", "Arbetsgivaravg lagst", None, 0.003, 90_000),
+    ("57510", "Penskostn avgbest ålderspens", None, 0.0015, 1_500_000),
+    ("60130", "Internhyra lokaler", None, 0.006, 180_000),
+    ("61111", "Fastighetsel", True, 0.02, 30_000),
+    ("61121", "Fjärrv uppvärmn", True, 0.015, 40_000),
+    ("61131", "VA-avg fastigh", True, 0.008, 12_000),
+    ("61211", "Sophämtn o slamtömn", True, 0.008, 9_000),
+    ("61311", "Lokalvård entrepr", True, 0.04, 18_000),
+    ("61421", "Rep o underh byggn", True, 0.05, 22_000),
+    ("61431", "Hantverkstj fastigh", True, 0.02, 15_000),
+    ("61611", "Snöröjn halkbek", True, 0.012, 35_000),
+    ("61621", "Grönytesköts park", True, 0.01, 20_000),
+    ("62411", "Drivm bensin diesel", True, 0.03, 2_000),
+    ("63111", "Leasingbilar", True, 0.02, 6_500),
+    ("64121", "Möbler o inredn", True, 0.03, 9_500),
+    ("64131", "Storköksutr o köksmask", True, 0.01, 14_000),
+    ("64211", "Datorer o surfpl", True, 0.03, 12_000),
+    ("64311", "Läromedel tryckta", True, 0.02, 3_500),
+    ("64411", "Livsm kostenh", True, 0.13, 5_500),
+    ("64511", "Förbr.mtrl övr", True, 0.05, 2_200),
+    ("64541", "Sjukv.mtrl o inkontinens", True, 0.015, 3_000),
+    ("65111", "Kontorsmtrl", True, 0.05, 1_800),
+    ("68111", "Mobiltelefoni abonnem", True, 0.02, 4_000),
+    ("68411", "IT-drift o licenser", True, 0.03, 20_000),
+    ("69211", "Fordonsrep verkstad", True, 0.02, 7_000),
+    ("70111", "Skolskjuts entrepr", True, 0.02, 25_000),
+    ("70311", "Tjänsteresor tåg flyg", True, 0.015, 2_500),
+    ("72111", "Annonsering", True, 0.008, 9_000),
+    ("73111", "Försäkr.premier", True, 0.003, 40_000),
+    ("74111", "Tekn o miljökonsult", True, 0.025, 35_000),
+    ("74411", "Företagshälsov", True, 0.008, 8_000),
+    ("74511", "Tolktj", True, 0.01, 4_000),
+    ("74811", "Kurser o utb ext", True, 0.01, 6_000),
+    ("75111", "Inhyrd pers bemanning", True, 0.01, 40_000),
+    ("76111", "Medlemsavg SKR m fl", True, 0.002, 30_000),
+    # no default rule catches these two: their suppliers also sell on other accounts
+    ("77111", "Övr köpta tj ej spec", False, 0.06, 24_000),
+    ("76411", "Div övr kostn", False, 0.04, 6_000),
+    ("26411", "Ingående moms", None, 0.01, 3_000),
+    ("79111", "Avskr inventarier", None, 0.002, 50_000),
 ]
+# the accounts of the six demo initiatives (their spend falls after the start, so savings show)
+INITIATIVE_ACCOUNTS = {"41210": "2024-01", "41230": "2024-01", "40140": "2024-01", "63111": "2024-01",
+                       "69211": "2024-01", "62411": "2024-01", "74111": "2024-07", "64121": "2024-10",
+                       "64131": "2025-01", "61421": "2024-04", "61431": "2024-04", "61311": "2024-04"}
+SAVING = 0.10    # spend on those accounts from the start month: 10 % lower
+# the municipal group's own companies (suppliers of internal rent, energy and water)
+def _org(base9: int) -> str:
+    """NNNNNN-NNNN with its Luhn check digit."""
+    total = 0
+    for i, c in enumerate(f"{base9:09d}"):
+        p = int(c) * (2 - i % 2)
+        total += p // 10 + p % 10
+    s = f"{base9:09d}{(10 - total % 10) % 10}"
+    return f"{s[:6]}-{s[6:]}"
+
+
+GROUP_COMPANIES = [("Demokommun Fastighets AB", _org(556880001)), ("Demokommun Energi AB", _org(556880002)),
+                   ("Demokommun Vatten AB", _org(556880003))]
+PENSION = ("KPA Pensionsservice AB", _org(556527559))
+THE_MUNICIPALITY = _org(212000001)
+# accounts paid to one party only (the group's companies get part of the energy too)
+FIXED_PAYEE = {"57510": [PENSION], "56110": [("Skatteverket", "202100-5448")],
+               "51120": [("Löneutbetalning Demokommun", THE_MUNICIPALITY)], "60130": [GROUP_COMPANIES[0]],
+               "61131": [GROUP_COMPANIES[2]], "26411": [("Skatteverket", "202100-5448")],
+               "79111": [("Anläggningsreskontra Demokommun", THE_MUNICIPALITY)]}
 
 ORG_UNITS = [
     "Kommunstyrelsens förvaltning", "Barn- och utbildningsförvaltningen", "Socialförvaltningen",
@@ -119,27 +167,39 @@ def demo_table(lines: int = LINES, seed: int = SEED) -> RawTable:
         b = np.array([((70 + j) * 10 ** 7) + (j % 12 + 1) * 10 ** 5 + (j + 10) * 10 ** 3 + 123 + j])
         pnr = int(b[0]) * 10 + int(_luhn_digit(b)[0])
         sole.append((f"Firma {['Anna', 'Erik', 'Sara', 'Johan'][j % 4]} {['Berg', 'Lind', 'Holm'][j % 3]}", f"{pnr // 10000:06d}-{pnr % 10000:04d}"))
-    sup_names = names + [s[0] for s in sole] + [p[0] for p in PUBLIC_BODIES]
-    sup_org = org_txt + [s[1] for s in sole] + [p[1] for p in PUBLIC_BODIES]
-    n_all = len(sup_names)
+    fixed = sorted({p for payees in FIXED_PAYEE.values() for p in payees} | set(GROUP_COMPANIES))
+    sup_names = names + [s[0] for s in sole] + [p[0] for p in PUBLIC_BODIES] + [f[0] for f in fixed]
+    sup_org = org_txt + [s[1] for s in sole] + [p[1] for p in PUBLIC_BODIES] + [f[1] for f in fixed]
+    n_all = len(sup_names) - len(fixed)
+    fixed_at = {f: n_all + i for i, f in enumerate(fixed)}
 
-    acc_weights = np.array([a[4] for a in ACCOUNTS])
+    acc_weights = np.array([a[3] for a in ACCOUNTS])
     acc_idx = rng.choice(len(ACCOUNTS), size=lines, p=acc_weights / acc_weights.sum())
     # each account has its own pool of suppliers, skewed (Pareto-like) so a few carry most spend
-    unmapped = np.array([a[2] is None for a in ACCOUNTS])
-    mapped_idx = np.flatnonzero(~unmapped)
+    unmapped = np.array([a[2] is False for a in ACCOUNTS])
+    mapped_idx = np.flatnonzero(np.array([a[2] is True for a in ACCOUNTS]))
     pool_of = np.where(unmapped[acc_idx], rng.choice(mapped_idx, size=lines), acc_idx)
     pool = (pool_of * 97 + (rng.pareto(1.1, lines) * 6).astype(int)) % n_sup
     public = rng.random(lines) < 0.01
     pool = np.where(public, n_all - 1 - rng.integers(0, len(PUBLIC_BODIES), lines), pool)
     soles = rng.random(lines) < 0.002
     pool = np.where(soles, n_sup + rng.integers(0, len(sole), lines), pool)
-    median = np.array([a[5] for a in ACCOUNTS])[acc_idx]
+    for i, a in enumerate(ACCOUNTS):
+        payees = FIXED_PAYEE.get(a[0])
+        if payees:
+            at = acc_idx == i
+            pool = np.where(at, np.array([fixed_at[p] for p in payees])[rng.integers(0, len(payees), lines)], pool)
+    energy = np.isin(acc_idx, [i for i, a in enumerate(ACCOUNTS) if a[0] in ("61111", "61121")]) & (rng.random(lines) < 0.4)
+    pool = np.where(energy, fixed_at[GROUP_COMPANIES[1]], pool)
+    median = np.array([a[4] for a in ACCOUNTS])[acc_idx]
     amount = np.round(0.3 * median * rng.lognormal(0.0, 0.9, lines), 2)
     credit = rng.random(lines) < 0.02
     amount = np.where(credit, -np.round(amount * rng.uniform(0.05, 1.0, lines), 2), amount)
     month_idx = rng.integers(0, len(MONTHS), lines)
-    growth = 1 + 0.04 * (month_idx // 12)
+    growth = 1 + 0.02 * (month_idx // 12)
+    start = np.array([MONTHS.index(tuple(int(x) for x in INITIATIVE_ACCOUNTS[a[0]].split("-")))
+                      if a[0] in INITIATIVE_ACCOUNTS else len(MONTHS) for a in ACCOUNTS])[acc_idx]
+    growth = growth * np.where(month_idx >= start, 1 - SAVING, 1.0)
     amount = np.round(amount * growth, 2)
     day = rng.integers(1, 29, lines)
     unit = rng.integers(0, len(ORG_UNITS), lines)
@@ -183,17 +243,67 @@ def load_demo(cur, lines: int = LINES) -> int:
         cur.execute(f"DROP TABLE IF EXISTS {parsed.table}")
         raise IngestError("demo_loaded", "the demo data is already loaded.")
     commit_upload(cur, plan, is_demo=True, user="demo")
+    from .classify import presets, set_internal
+    internal = list(presets(cur).set_index("preset").at["internal", "org_nos"])
+    set_internal(cur, internal + [org for _, org in GROUP_COMPANIES], actor="demo")
     from .prioritise import load_demo_initiatives
     load_demo_initiatives(cur)
+    _demo_deviations(cur)
     return parsed.lines
+
+
+# deviations on the watchlist: (supplier account to pick the largest supplier of, description,
+# severity, step reached, penalty SEK or None, charged, days ago it happened)
+DEMO_DEVIATIONS = [
+    ("64411", "Leveransen till tre skolkök kom efter lunch två dagar i rad", "high", 3, 25_000, True, 70),
+    ("61311", "Lokalvården utförd med färre timmar än avtalat i två förskolor", "medium", 2, 15_000, True, 45),
+    ("70111", "Skolskjutsen sen vid sex tillfällen; föräldrar har klagat", "high", 2, 10_000, False, 30),
+    ("68411", "Driftstopp i skolornas nätverk 6 timmar utan information", "medium", 1, 5_000, False, 12),
+    ("74511", "Tolk uteblev vid två socialtjänstmöten", "low", 1, None, False, 8),
+]
+
+
+def _demo_deviations(cur) -> int:
+    """The demo's watchlist: deviations against the largest supplier of some accounts, moved up
+    the ladder with reasons, with penalties booked and charged (flagged by the actor 'demo')."""
+    import datetime as dt
+
+    from .watchlist import add, move, penalty
+    if cur.execute("SELECT count(*) FROM deviations WHERE created_by = 'demo'").fetchall()[0][0]:
+        return 0
+    last = cur.execute("SELECT max(period_month) FROM ledger_lines").fetchall()[0][0]
+    today = dt.date.today()
+    n = 0
+    for account, text, severity, step, amount, charged, ago in DEMO_DEVIATIONS:
+        rows = cur.execute("""SELECT supplier_key FROM ledger_lines WHERE account = ? AND supplier_key LIKE 'org:%'
+                              GROUP BY supplier_key ORDER BY sum(amount) DESC LIMIT 1""", [account]).fetchall()
+        if not rows:
+            continue
+        occurred = min(today, (last or today)) - dt.timedelta(days=ago)
+        did = add(cur, rows[0][0], text, occurred=occurred, severity=severity, reported_by="Verksamheten (demo)",
+                  contract_owner="Avtalsansvarig (demo)", supplier_owner="Leverantörsansvarig (demo)",
+                  next_action="Uppföljningsmöte med leverantören", due=today + dt.timedelta(days=14 - ago // 3),
+                  actor="demo")
+        if amount:
+            pid = penalty(cur, did, "book", amount, on=occurred, actor="demo")
+        for s in range(2, step + 1):
+            move(cur, did, s, "Avvikelsen upprepades efter påpekande (demo)", actor="demo")
+            if s == 2 and amount and charged:
+                penalty(cur, did, "charge", penalty_id=pid, on=occurred + dt.timedelta(days=7), actor="demo")
+        n += 1
+    return n
 
 
 def remove_demo(cur) -> int:
     """Remove every demo batch and the demo initiatives (one click in the app); returns the
     lines removed."""
     from .prioritise import remove_demo_initiatives
+    from .watchlist import close
     ids = [r[0] for r in cur.execute("SELECT batch_id FROM batches WHERE is_demo AND status = 'loaded'").fetchall()]
     remove_demo_initiatives(cur)
+    # the watchlist's history is never rewritten: the demo's deviations are closed, not deleted
+    for (did,) in cur.execute("SELECT deviation_id FROM deviations WHERE created_by = 'demo' AND status = 'open'").fetchall():
+        close(cur, did, "Demodata borttagen", actor="demo")
     return delete_batches(cur, ids) if ids else 0
 
 

@@ -496,17 +496,19 @@ def import_file(cur, name: str, data: bytes, *, replace: bool = False, actor: st
 
 
 # The six initiatives of DOMAIN.md's real prioritisation slide, with their spend and saving as
-# manual overrides (MSEK), linked to the default tree.
+# manual overrides (MSEK), linked to the default tree. The slide's start quarters (2021 Q2 to
+# 2022 Q2) are moved three years on, so that each baseline (the 12 months before the start) lies
+# inside the demo ledger (2023-2025) and measured savings show.
 DEMO = [
     ("Bygg- och fastighetsmaterial (bygg, el, VA och VVS, kemikalier, hantverk)",
-     ["Entreprenad / Fastighetsunderhåll / Byggmaterial"], "5", 5, 26.7, 1.5, "2021 Q2", "approved"),
-    ("Fordon (köp, underhåll, omkostnader)", ["Utrustning & material / Fordon"], "4", 4, 19.1, 1.1, "2021 Q2", "approved"),
-    ("Teknik- och miljökonsulter", ["Organisation / Konsulttjänster"], "3", 4, 6.8, 0.5, "2021 Q3", "idea"),
-    ("Möbler", ["Utrustning & material / Utrustning / Möbler"], "4", 5, 4.7, 0.5, "2021 Q4", "idea"),
-    ("Storköksutrustning", ["Utrustning & material / Utrustning / Storköksutrustning"], "5", 5, 2.8, 0.3, "2022 Q1", "idea"),
+     ["Entreprenad / Fastighetsunderhåll / Byggmaterial"], "5", 5, 26.7, 1.5, "2024 Q1", "running"),
+    ("Fordon (köp, underhåll, omkostnader)", ["Utrustning & material / Fordon"], "4", 4, 19.1, 1.1, "2024 Q1", "running"),
+    ("Teknik- och miljökonsulter", ["Organisation / Konsulttjänster"], "3", 4, 6.8, 0.5, "2024 Q3", "approved"),
+    ("Möbler", ["Utrustning & material / Utrustning / Möbler"], "4", 5, 4.7, 0.5, "2024 Q4", "approved"),
+    ("Storköksutrustning", ["Utrustning & material / Utrustning / Storköksutrustning"], "5", 5, 2.8, 0.3, "2025 Q1", "approved"),
     ("Bygg- och fastighetstjänster (byggtjänster, värme och sanitet, elektriker)",
      ["Entreprenad / Fastighetsunderhåll / Reparation och underhåll", "Entreprenad / Fastighetsrelaterade tjänster"],
-     "2-4", 4, 54.8, 3.5, "2022 Q2", "idea"),
+     "2-4", 4, 54.8, 3.5, "2024 Q2", "idea"),
 ]
 
 

@@ -101,8 +101,13 @@ def _kommunbas_defaults(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _classify_and_build_cube(con: duckdb.DuckDBPyConnection) -> None:
+    """Reclassify the stored lines and rebuild the cube with today's engine. The engine reads the
+    newest rule columns, so an older step (migration 4) leaves it to the last migration that
+    calls this."""
     from .classify import refresh
-    if con.execute("SELECT count(*) FROM ledger_lines").fetchall()[0][0]:
+    has_newest = con.execute("""SELECT count(*) FROM information_schema.columns
+                                WHERE table_name = 'class_rules' AND column_name = 'preset'""").fetchall()[0][0]
+    if has_newest and con.execute("SELECT count(*) FROM ledger_lines").fetchall()[0][0]:
         refresh(con)
 
 

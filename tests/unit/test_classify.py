@@ -90,6 +90,16 @@ PRECEDENCE = [
                                     ("account", "Kontorsmaterial", dict(account_from="64410"))],
      ("Kontorsmaterial", 4), (None, None)),
     ("your rule beats the defaults", [("account", "Möbler", dict(account_from="64"))], ("Möbler", 4), (None, None)),
+    ("an account rule with a keyword beats the same account without", [
+        ("account", "Möbler", dict(account_from="64")),
+        ("account", "Förbrukningsmaterial", dict(account_from="64", keyword="^kontors"))], ("Förbrukningsmaterial", 4),
+     (None, None)),
+    ("a keyword on the supplier's name", [("account", "Möbler", dict(account_from="64", keyword="alfa",
+                                                                      match_on="supplier_name"))], ("Möbler", 4),
+     (None, None)),
+    ("a whole-word keyword does not match inside a word", [("account", "Möbler", dict(account_from="64",
+                                                                                       keyword="^material$"))],
+     ("Kontorsmaterial", 4), (None, None)),
     ("account range", [("account", "Möbler", dict(account_from="99990", account_to="99999"))], ("Kontorsmaterial", 4),
      ("Möbler", 4)),
     ("supplier exclusion", [("exclude", None, dict(org_no=C))], ("Kontorsmaterial", 4), ("EXCLUDED", 1)),
@@ -101,7 +111,8 @@ PRECEDENCE = [
 LEAF = {"Städ": ("Entreprenad", "Fastighetsrelaterade tjänster", "Fastighetsskötsel och städ"),
         "Livsmedel": ("Verksamhet & stöd", "Måltider och livsmedel", "Livsmedel"),
         "Förbrukningsmaterial": ("Utrustning & material", "Material", "Förbrukningsmaterial"),
-        "Möbler": ("Utrustning & material", "Utrustning", "Möbler")}
+        "Möbler": ("Utrustning & material", "Utrustning", "Möbler"),
+        "Kontorsmaterial": ("Organisation", "Kontor", "Kontorsmaterial")}
 
 
 @pytest.mark.parametrize("name,rules,alfa_office,gamma", PRECEDENCE, ids=[p[0] for p in PRECEDENCE])
@@ -307,7 +318,7 @@ def test_cli_classify_adds_up_and_rules_round_trip(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"classified_share", "classified_spend", "unclassified_spend", "excluded_spend", "rules"}
     assert out["classified_spend"] + out["unclassified_spend"] + out["excluded_spend"] == pytest.approx(TOTAL)
-    assert out["classified_share"] == pytest.approx(1650 / 2100)
+    assert out["classified_share"] == pytest.approx(1500 / 1950)     # Delta kommun's 150 kr: a public body, excluded
     assert cli(["rules", "export", str(tmp_path / "r.csv"), "--db", db]) == 0
     capsys.readouterr()
     assert cli(["rules", "import", str(tmp_path / "r.csv"), "--replace", "--db", db]) == 0
@@ -320,28 +331,59 @@ def test_cli_classify_adds_up_and_rules_round_trip(tmp_path, capsys):
 
 # ------------------------------------------------------------------ review loop
 
-def test_queue_and_suggestions_on_crafted_data(store):
-    rows = LINES + [
-        ("Alfa AB", A, "65990", "Övriga tjänster", "", "", "Skola", "600,00", "2024-03-01"),      # Alfa sells food
-        ("Alfa Livs AB", org(556016070), "65990", "Övriga tjänster", "", "", "Skola", "90,00", "2024-03-02"),
-        ("Zeta AB", org(556999991), "64219", "Livsmedel, frukt", "", "", "Skola", "80,00", "2024-03-03"),
+def test_queue_and_suggestions_on_crafted_data(loaded):
+    rows = [
+        ("Alfa AB", A, "99990", "Övriga tjänster", "", "", "Skola", "600,00", "2024-03-01"),      # Alfa sells food
+        ("Alfa Livs AB", org(556016070), "99990", "Övriga tjänster", "", "", "Skola", "90,00", "2024-03-02"),
+        ("Zeta AB", org(556999991), "99219", "Livsmedel, frukt", "", "", "Skola", "80,00", "2024-03-03"),
     ]
-    load_files(store, [("r.csv", ledger(rows))])
-    q = review.queue(store).set_index("supplier")
+    load_files(loaded, [("r.csv", ledger(rows))])
+    q = review.queue(loaded).set_index("supplier")
     assert list(q.index[:2]) == ["Alfa AB", "Epsilon AB"]                 # largest first: 600, 400
     alfa = q.loc["Alfa AB"]
     assert (alfa.spend, alfa.category, alfa.source) == (600.0, "Verksamhet & stöd / Måltider och livsmedel / Livsmedel",
                                                         "supplier")
-    assert alfa.confidence == pytest.approx(1000 / 1200, abs=1e-3)      # share of its classified spend
+    # 1000 of its 1200 classified kr are food, 1200 of its 1800 kr are classified, 1000 kr is little
+    assert alfa.confidence == pytest.approx(review.supplier_confidence(1000 / 1200, 1000, 1200 / 1800), abs=1e-3)
+    assert alfa.confidence < 0.05
     assert q.loc["Alfa Livs AB"].source == "supplier_name"               # similar to Alfa AB
     assert q.loc["Zeta AB"].source == "account_text" and q.loc["Zeta AB"].category.endswith("Livsmedel")
-    aq = review.account_queue(store).set_index("account")
-    assert aq.loc["65990"].spend == 690.0 and aq.loc["65990"].suppliers == 2
+    aq = review.account_queue(loaded).set_index("account")
+    assert aq.loc["99990"].spend == 690.0 and aq.loc["99990"].suppliers == 2
 
 
-def test_accepting_suggestions_creates_rules_and_raises_coverage(store):
-    rows = LINES + [("Alfa AB", A, "65990", "Övriga tjänster", "", "", "Skola", "600,00", "2024-03-01")]
+def test_a_sliver_of_a_suppliers_spend_never_gives_high_confidence(store):
+    big, small = org(556200001), org(556200002)
+    rows = [  # Storgrossisten: 9 929 kr on a classified food account, a million unclassified
+        ("Storgrossisten AB", big, "64400", "Livsmedel", "", "", "Skola", "9929,00", "2024-03-01"),
+        ("Storgrossisten AB", big, "99100", "Diverse", "", "", "Skola", "1000000,00", "2024-03-02"),
+        # Mattjänst: 2 MSEK of food, and 50 000 kr on an account without a rule
+        ("Mattjänst AB", small, "64400", "Livsmedel", "", "", "Skola", "2000000,00", "2024-03-03"),
+        ("Mattjänst AB", small, "99100", "Diverse", "", "", "Skola", "50000,00", "2024-03-04"),
+    ]
     load_files(store, [("r.csv", ledger(rows))])
+    q = review.queue(store).set_index("supplier")
+    assert q.loc["Storgrossisten AB"].confidence < 0.1
+    assert q.loc["Mattjänst AB"].confidence >= 0.9
+    assert q.loc["Mattjänst AB"].category.endswith("Livsmedel")
+    plan = review.confident(review.queue(store), 0.9)
+    assert (plan["count"], plan["spend"]) == (1, 50000.0) and list(plan["sample"].name) == ["Mattjänst AB"]
+
+
+def test_agreeing_sources_add_up_and_disagreeing_ones_count_less():
+    S = review.Suggestion
+    both = review.combine([S(1, 0.6, "supplier", "x"), S(1, 0.5, "account_text", "y")])
+    assert (both.category_id, both.confidence, both.source) == (1, 0.8, "supplier+account_text")
+    torn = review.combine([S(1, 0.6, "supplier", "x"), S(2, 0.5, "account_text", "y")])
+    assert (torn.category_id, torn.confidence) == (1, 0.45)
+    assert review.combine([S(1, 0.99, "supplier", "x"), S(1, 0.99, "account_text", "y")]).confidence == 0.97
+    assert review.combine([]) is None
+
+
+def test_accepting_suggestions_creates_rules_and_raises_coverage(loaded):
+    load_files(loaded, [("r.csv", ledger([("Alfa AB", A, "99990", "Övriga tjänster", "", "", "Skola", "600,00",
+                                            "2024-03-01")]))])
+    store = loaded
     before = review.coverage(store)["levels"][1]["spend_share"]
     q = review.queue(store)
     top = q.iloc[0]
@@ -354,6 +396,21 @@ def test_accepting_suggestions_creates_rules_and_raises_coverage(store):
     assert store.execute("SELECT count(*) FROM audit_log WHERE action = 'review_accept'").fetchall()[0][0] == 1
     units = after["by_unit"].set_index("org_unit")
     assert units.loc["Skola"].spend == 2350.0
+
+
+def test_review_cli_lists_the_queue_largest_first(tmp_path, capsys):
+    db = str(tmp_path / "cli.duckdb")
+    (tmp_path / "reskontra.csv").write_bytes(ledger())
+    assert cli(["import", str(tmp_path / "reskontra.csv"), "--db", db]) == 0
+    capsys.readouterr()
+    assert cli(["review", "--db", db, "--limit", "5", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [(o["kind"], o["key"], o["spend"]) for o in out] == [
+        ("supplier", "org:" + org(559123456).replace("-", ""), 400.0), ("account", "99998", 400.0),
+        ("supplier", "org:" + C.replace("-", ""), 50.0), ("account", "99999", 50.0)]
+    assert out[0]["name"] == "Epsilon AB" and set(out[0]) == {"kind", "key", "name", "spend", "suggestion", "confidence",
+                                                              "sources"}
+    assert cli(["review", "--db", db, "--limit", "0", "--json"]) == 2
 
 
 def test_new_suppliers_flagged_after_a_second_upload(store):
@@ -369,7 +426,7 @@ def test_new_suppliers_flagged_after_a_second_upload(store):
 
 def test_treemap_parents_equal_children_and_figure(loaded):
     from ui.charts.tree import spend_treemap
-    df = catree.spend_tree(loaded, cube.View(), top=1)
+    df = catree.spend_tree(loaded, cube.View(scope="all"), top=1)
     by_id = df.set_index("id")
     for parent, children in df[df.parent != ""].groupby("parent"):
         assert children.spend.sum() == pytest.approx(by_id.at[parent, "spend"]), parent

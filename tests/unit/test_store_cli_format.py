@@ -37,13 +37,15 @@ def test_old_database_upgrades_in_place(tmp_path):
     con.close()
     con = connect(path)
     cur = con.cursor()
-    assert schema_version(cur) == SCHEMA_VERSION == 7
+    assert schema_version(cur) == SCHEMA_VERSION == 8
     assert summary(cur)["lines"] == 2 and summary(cur)["total"] == 150.0
     assert cur.execute("SELECT count(*) FROM import_profiles").fetchall()[0][0] == 0
-    assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == [1, 2, 3, 4, 5, 6, 7]
-    # v3's account map became account rules in v4, which classified the old lines and built the cube
-    assert cur.execute("SELECT count(*) FROM class_rules WHERE kind = 'account' AND account_from = '64410'").fetchall()[0][0] == 1
-    assert cur.execute("SELECT class_step, excluded FROM ledger_lines WHERE account = '64410'").fetchall() == [(4, False)]
+    assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == [1, 2, 3, 4, 5, 6, 7, 8]
+    # v3's account map became account rules in v4; v8 replaced those demo-only defaults by the
+    # Kommun-Bas defaults (the 64 group rule), classified the old lines and built the cube
+    assert cur.execute("SELECT count(*) FROM class_rules WHERE kind = 'account' AND account_from = '64410'").fetchall()[0][0] == 0
+    assert cur.execute("""SELECT l.class_step, l.excluded, r.account_from, r.preset FROM ledger_lines l
+                          JOIN class_rules r USING (rule_id) WHERE l.account = '64410'""").fetchall() == [(4, False, "64", "kommunbas")]
     assert cur.execute("SELECT sum(spend), count(*) FILTER (WHERE cat_l1 > 0) FROM cube_facts").fetchall()[0] == (150, 1)
     load_files(cur, [("q1.csv", Q1_AGAIN)])
     assert summary(cur)["lines"] == 3
