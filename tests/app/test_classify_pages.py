@@ -12,13 +12,17 @@ from tests.unit.test_classify import LINES, A, ledger
 
 TIMEOUT = 180
 ROOT = Path(__file__).resolve().parents[2]
-ROWS = LINES + [("Alfa AB", A, "65990", "Övriga tjänster", "", "", "Skola", "600,00", "2024-03-01")]
+# Alfa AB: 200 000 kr of food classified, 60 000 kr on an account no rule knows
+ROWS = LINES + [("Alfa AB", A, "99990", "Övriga tjänster", "", "", "Skola", "60000,00", "2024-03-01"),
+                ("Alfa AB", A, "64210", "Livsmedel", "", "", "Skola", "200000,00", "2024-03-05")]
 
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     db = tmp_path / "cls.duckdb"
     con = connect(db)
+    from analytics.classify import set_preset
+    set_preset(con.cursor(), "public", False)      # Delta kommun (a public body) counted
     load_files(con.cursor(), [("reskontra.csv", ledger(ROWS))])
     con.close()
     monkeypatch.setenv("SPENDKOLLEN_DB", str(db))
@@ -41,15 +45,20 @@ def metric(at, label: str) -> str:
 def test_review_accept_suggestions_raises_coverage(app):
     at = app("pages/classify.py")
     assert at.title[0].value == "Klassificering"
-    assert metric(at, "Klassificerad spend") == "61,1 %"          # 1 650 of 2 700 influenceable
+    assert metric(at, "Klassificerad spend") == "76,9 %"          # 201 650 of 262 100 influenceable
     assert metric(at, "Exkluderat") == "0,0 MSEK"
-    at.slider(key="cls_threshold").set_value(0.8).run()
+    at.slider(key="cls_threshold").set_value(0.75).run()
     button = at.button(key="cls_accept_all")
-    assert "(1)" in button.label                                     # Alfa AB's 600, confidence 0.83
+    assert "(1)" in button.label                                     # Alfa AB's 60 000, confidence 0.80
     button.click().run()
     assert not at.exception, at.exception
-    assert at.success[0].value.startswith("1 regler skapade. Klassificerad spend: 61,1 % → 83,3 %")
-    assert metric(at, "Klassificerad spend") == "83,3 %"             # (1 650 + 600) / 2 700
+    # nothing is made before the user has seen what will happen and said yes
+    assert metric(at, "Klassificerad spend") == "76,9 %"
+    assert any("1 regler skapas för 0,1 MSEK" in w.value for w in at.warning)
+    at.button(key="cls_confirm_all").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value.startswith("1 regler skapade. Klassificerad spend: 76,9 % → 99,8 %")
+    assert metric(at, "Klassificerad spend") == "99,8 %"             # (201 650 + 60 000) / 262 100
 
 
 def test_add_a_rule_and_see_a_clear_error(app):
@@ -63,7 +72,7 @@ def test_add_a_rule_and_see_a_clear_error(app):
     at.button[[b.label for b in at.button].index("Lägg till regel")].click().run()
     assert not at.exception, at.exception
     assert metric(at, "Exkluderat") == "0,0 MSEK" and at.success       # Gamma's 50 kr excluded
-    assert metric(at, "Klassificerad spend") == "62,3 %"             # 1 650 of 2 650
+    assert metric(at, "Klassificerad spend") == "77,0 %"             # 201 650 of 262 050
 
 
 def test_tree_edit_and_undo(app):
@@ -95,4 +104,4 @@ def test_tree_page_opens_a_node_in_the_cube(app):
     assert at.title[0].value == "Spendkub – vart pengarna går"
     assert at.session_state["cube_rows"] == "category_l3"
     assert [d for d, _ in at.session_state["cube_drill"]] == ["category_l1", "category_l2"]
-    assert {m.label: m.value for m in at.metric}["Rader"] == "2"       # Alfa's milk 1 000 and Delta's 150
+    assert {m.label: m.value for m in at.metric}["Rader"] == "3"       # Alfa's milk 1 000 and 200 000, Delta's 150

@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def cube_app(tmp_path, monkeypatch):
     db = tmp_path / "cube.duckdb"
     con = connect(db)
+    from analytics.classify import set_preset
+    set_preset(con.cursor(), "public", False)      # Delta kommun (a public body) counted, as in test_cube
     load_files(con.cursor(), [("reskontra.csv", ledger())])
     con.close()
     monkeypatch.setenv("SPENDKOLLEN_DB", str(db))
