@@ -42,8 +42,10 @@ def cube_server(tmp_path):
     from analytics.ingest import load_files
     from analytics.store import connect
     from tests.unit.test_cube import ledger
+    from analytics.classify import set_preset
     db = tmp_path / "cube.duckdb"
     con = connect(db)
+    set_preset(con.cursor(), "public", False)      # Delta kommun (a public body) counted, as in test_cube
     load_files(con.cursor(), [("reskontra.csv", ledger())])
     con.close()
     yield from _serve(db)
