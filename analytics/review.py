@@ -6,14 +6,19 @@ A confidence (0-1) says how much evidence is behind a suggestion, not only how s
 look. Sources:
 - the supplier's own classified spend elsewhere: its largest category. Confidence = the share of
   its classified spend in that category x the square root of the share of the supplier's whole
-  (influenceable) spend that is classified x an amount factor (classified SEK / (SEK + 20,000)).
-  So 9,929 kr classified out of a supplier's million is a sliver: about 0.03, never 0.9;
+  (influenceable) spend that is classified x an amount factor (classified SEK / (SEK + 20,000))
+  x the source's reliability in this store. So 9,929 kr classified out of a supplier's million is
+  a sliver: about 0.03, never 0.9;
 - the account text: the most similar text of an account whose classified spend goes mostly to
   one category (rapidfuzz token-set similarity) x that share x an amount factor (SEK / (SEK +
-  50,000)) x 0.8;
+  50,000)) x the source's reliability;
 - the supplier name: the most similar name of a classified supplier, compared without
-  legal-form words such as AB (rapidfuzz WRatio from 80) x 0.6 x that supplier's share and
-  amount factor; never for sole traders (their names are personal data).
+  legal-form words such as AB (rapidfuzz WRatio from 80) x that supplier's share and amount
+  factor x the source's reliability; never for sole traders (their names are personal data).
+A source's reliability is measured on the store's own classified spend (``reliability``): how
+often a supplier's other accounts share the category of its largest account, how often the most
+similar other account text has the same level-2 category, how often similarly named suppliers
+do. Where a ledger's suppliers sell across categories, supplier evidence counts for less.
 When sources agree on a category their confidences combine (1 - product of the complements, at
 most 0.97); when they disagree, the strongest is kept at three quarters of its confidence.
 """
@@ -117,6 +122,59 @@ def _dominant(cur, key: str) -> dict:
     return {r[0]: (r[1], float(r[2]), float(r[3]), float(r[4])) for r in rows}
 
 
+PRIOR, PRIOR_WEIGHT = 0.8, 5      # a source's reliability before the store shows it (weight in cases)
+
+
+def _rate(agree: int, n: int) -> float:
+    return (agree + PRIOR * PRIOR_WEIGHT) / (n + PRIOR_WEIGHT)
+
+
+def reliability(cur: duckdb.DuckDBPyConnection, limit: int = 2000) -> dict:
+    """How often each suggestion source is right on this store's classified spend, at level 2
+    (shares 0-1, pulled towards 0.8 while there are few cases): 'supplier' (a supplier's other
+    accounts have the category of its largest account), 'account_text' (the most similar other
+    account text has the same category), 'supplier_name' (the most similarly named other
+    supplier has the same category). Each with the number of cases under 'cases'."""
+    pairs = cur.execute("""
+        WITH p AS (SELECT l.supplier_key, l.account, coalesce(cp.l2_id, cp.l1_id) AS cat, sum(l.amount) AS spend
+                   FROM ledger_lines l JOIN category_paths cp USING (category_id)
+                   WHERE NOT l.excluded AND l.category_id IS NOT NULL AND l.account IS NOT NULL
+                   GROUP BY ALL HAVING sum(l.amount) > 0),
+        pa AS (SELECT supplier_key, account, arg_max(cat, spend) AS cat, sum(spend) AS spend FROM p GROUP BY ALL),
+        main AS (SELECT supplier_key, arg_max(account, spend) AS account, arg_max(cat, spend) AS cat FROM pa GROUP BY 1)
+        SELECT count(*), count(*) FILTER (WHERE pa.cat = main.cat)
+        FROM pa JOIN main USING (supplier_key) WHERE pa.account <> main.account""").fetchall()[0]
+    texts = cur.execute("""
+        WITH t AS (SELECT l.account_text, coalesce(cp.l2_id, cp.l1_id) AS cat, sum(l.amount) AS spend
+                   FROM ledger_lines l JOIN category_paths cp USING (category_id)
+                   WHERE NOT l.excluded AND l.category_id IS NOT NULL AND l.account_text IS NOT NULL GROUP BY ALL)
+        SELECT account_text, arg_max(cat, spend) FROM t GROUP BY 1 ORDER BY sum(spend) DESC LIMIT ?""", [limit]).fetchall()
+    names = cur.execute("""
+        WITH t AS (SELECT l.supplier_name_norm AS name, coalesce(cp.l2_id, cp.l1_id) AS cat, sum(l.amount) AS spend
+                   FROM ledger_lines l JOIN category_paths cp USING (category_id)
+                   WHERE NOT l.excluded AND l.category_id IS NOT NULL AND l.supplier_name_norm IS NOT NULL
+                     AND l.legal_form IS DISTINCT FROM 'sole_trader' GROUP BY ALL)
+        SELECT name, arg_max(cat, spend) FROM t GROUP BY 1 ORDER BY sum(spend) DESC LIMIT ?""", [limit]).fetchall()
+
+    def nearest(items: list[tuple[str, int]], scorer, cutoff: int) -> tuple[int, int]:
+        keys = [k for k, _ in items]
+        cats = dict(items)
+        n = agree = 0
+        for k, c in items:
+            for other, _, _ in process.extract(k, keys, scorer=scorer, processor=utils.default_process,
+                                               score_cutoff=cutoff, limit=2):
+                if other != k:
+                    n += 1
+                    agree += cats[other] == c
+                    break
+        return agree, n
+    t_agree, t_n = nearest(texts, fuzz.token_set_ratio, MIN_TEXT_SCORE)
+    n_agree, n_n = nearest(names, fuzz.WRatio, MIN_NAME_SCORE)
+    return {"supplier": _rate(pairs[1], pairs[0]), "account_text": _rate(t_agree, t_n),
+            "supplier_name": _rate(n_agree, n_n), "cases": {"supplier": pairs[0], "account_text": t_n,
+                                                            "supplier_name": n_n}}
+
+
 def _amount(sek: float, half: float) -> float:
     return sek / (sek + half) if sek > 0 else 0.0
 
@@ -168,16 +226,19 @@ def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, acc
         cache["norm"] = norm
         cache["names"] = {norm[k]: k for k in cache["sup"] if k in norm}
         cache["name_list"] = list(cache["names"])
+        cache["rel"] = reliability(cur)
+    rel = cache["rel"]
     cands: list[Suggestion] = []
     if supplier_key and supplier_key in cache["sup"]:
         cid, purity, top, coverage = cache["sup"][supplier_key]
-        cands.append(Suggestion(cid, round(supplier_confidence(purity, top, coverage), 3), "supplier", supplier_key))
+        cands.append(Suggestion(cid, round(supplier_confidence(purity, top, coverage) * rel["supplier"], 3), "supplier",
+                                supplier_key))
     if account_text and cache["acct_texts"]:
         hit = process.extractOne(account_text, cache["acct_texts"], scorer=fuzz.token_set_ratio,
                                  processor=utils.default_process, score_cutoff=MIN_TEXT_SCORE)
         if hit:
             cid, purity, top, _ = cache["acct"][hit[0]]
-            cands.append(Suggestion(cid, round(hit[1] / 100 * 0.8 * purity * _amount(top, ACCOUNT_SEK), 3),
+            cands.append(Suggestion(cid, round(hit[1] / 100 * purity * _amount(top, ACCOUNT_SEK) * rel["account_text"], 3),
                                     "account_text", hit[0]))
     supplier_name = cache["norm"].get(supplier_key) if supplier_key else None
     if supplier_name and cache["name_list"]:
@@ -185,7 +246,7 @@ def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, acc
                                  processor=utils.default_process, score_cutoff=MIN_NAME_SCORE)
         if hit and cache["names"][hit[0]] != supplier_key:
             cid, purity, top, coverage = cache["sup"][cache["names"][hit[0]]]
-            cands.append(Suggestion(cid, round(hit[1] / 100 * 0.6 * purity * _amount(top, SUPPLIER_SEK), 3),
+            cands.append(Suggestion(cid, round(hit[1] / 100 * purity * _amount(top, SUPPLIER_SEK) * rel["supplier_name"], 3),
                                     "supplier_name", hit[0]))
     cands = [c for c in cands if c.confidence > 0]
     best = combine(cands)

@@ -343,8 +343,11 @@ def test_queue_and_suggestions_on_crafted_data(loaded):
     alfa = q.loc["Alfa AB"]
     assert (alfa.spend, alfa.category, alfa.source) == (600.0, "Verksamhet & stöd / Måltider och livsmedel / Livsmedel",
                                                         "supplier")
-    # 1000 of its 1200 classified kr are food, 1200 of its 1800 kr are classified, 1000 kr is little
-    assert alfa.confidence == pytest.approx(review.supplier_confidence(1000 / 1200, 1000, 1200 / 1800), abs=1e-3)
+    # 1000 of its 1200 classified kr are food, 1200 of its 1800 kr are classified, 1000 kr is little;
+    # and one supplier of one with two accounts has another category on its second: reliability 4/6
+    rel = review.reliability(loaded)
+    assert (rel["supplier"], rel["cases"]["supplier"]) == (pytest.approx(4 / 6), 1)
+    assert alfa.confidence == pytest.approx(review.supplier_confidence(1000 / 1200, 1000, 1200 / 1800) * 4 / 6, abs=1e-3)
     assert alfa.confidence < 0.05
     assert q.loc["Alfa Livs AB"].source == "supplier_name"               # similar to Alfa AB
     assert q.loc["Zeta AB"].source == "account_text" and q.loc["Zeta AB"].category.endswith("Livsmedel")
@@ -364,9 +367,10 @@ def test_a_sliver_of_a_suppliers_spend_never_gives_high_confidence(store):
     load_files(store, [("r.csv", ledger(rows))])
     q = review.queue(store).set_index("supplier")
     assert q.loc["Storgrossisten AB"].confidence < 0.1
-    assert q.loc["Mattjänst AB"].confidence >= 0.9
+    # 2 MSEK behind it, 98 % of its spend: as high as this store's (unmeasured, 0.8) reliability allows
+    assert q.loc["Mattjänst AB"].confidence >= 0.75
     assert q.loc["Mattjänst AB"].category.endswith("Livsmedel")
-    plan = review.confident(review.queue(store), 0.9)
+    plan = review.confident(review.queue(store), 0.75)
     assert (plan["count"], plan["spend"]) == (1, 50000.0) and list(plan["sample"].name) == ["Mattjänst AB"]
 
 
