@@ -248,6 +248,22 @@ def _describe(r: Rule) -> dict:
     return {k: v for k, v in r.__dict__.items() if v not in (None, "") and k != "rule_id"}
 
 
+def _rule_change(cur, action: str, detail: dict, actor: str | None, work):
+    """Run ``work()`` (which stores and audits) as one versioned, all-or-nothing change of the
+    rules, then reclassify the store and rebuild the cube in the same transaction."""
+    from .tree import save_version
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        save_version(cur, action, detail, actor)
+        out = work()
+        refresh(cur)
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    return out
+
+
 def add_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule], *, actor: str | None = None,
               action: str = "rule_add") -> list[int]:
     """Validate and store rules in one transaction (all or none), then reclassify the store and
@@ -255,40 +271,26 @@ def add_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule], *, actor: str |
     clean = [validate(cur, r) for r in rules]
     if not clean:
         return []
-    from .tree import save_version
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        save_version(cur, action, {"rules": len(clean)}, actor)
+    def work() -> list[int]:
         ids = [_insert(cur, r, actor) for r in clean]
         for rid, r in zip(ids, clean):
             audit(cur, action, "class_rules", {"rule_id": rid, **_describe(r)}, actor)
-        refresh(cur)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
-    return ids
+        return ids
+    return _rule_change(cur, action, {"rules": len(clean)}, actor, work)
 
 
 def update_rule(cur: duckdb.DuckDBPyConnection, rule_id: int, rule: Rule, *, actor: str | None = None) -> None:
     """Replace a rule's content (same id), reclassify, rebuild the cube; audited and undoable."""
     clean = validate(cur, rule)
     old = get_rule(cur, rule_id)
-    from .tree import save_version
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        save_version(cur, "rule_update", {"rule_id": rule_id}, actor)
+    def work() -> None:
         sets = ", ".join(f"{c} = ?" for c in _RULE_COLS)
         cur.execute(f"UPDATE class_rules SET {sets}, updated_at = now()::TIMESTAMP WHERE rule_id = ?",
                     [clean.kind, clean.category_id, clean.org_no, clean.supplier, normalise_name(cur, clean.supplier),
                      clean.account_from, clean.account_to, clean.keyword, clean.legal_form, clean.batch_id,
                      clean.source_row, clean.active, clean.note, clean.match_on, clean.preset, rule_id])
         audit(cur, "rule_update", "class_rules", {"rule_id": rule_id, "before": _describe(old), "after": _describe(clean)}, actor)
-        refresh(cur)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
+    _rule_change(cur, "rule_update", {"rule_id": rule_id}, actor, work)
 
 
 def delete_rules(cur: duckdb.DuckDBPyConnection, rule_ids: list[int], *, actor: str | None = None) -> None:
@@ -296,18 +298,11 @@ def delete_rules(cur: duckdb.DuckDBPyConnection, rule_ids: list[int], *, actor: 
     if not rule_ids:
         return
     olds = [get_rule(cur, i) for i in rule_ids]
-    from .tree import save_version
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        save_version(cur, "rule_delete", {"rules": len(rule_ids)}, actor)
+    def work() -> None:
         cur.execute("DELETE FROM class_rules WHERE rule_id IN (SELECT unnest(?::INTEGER[]))", [list(rule_ids)])
         for i, old in zip(rule_ids, olds):
             audit(cur, "rule_delete", "class_rules", {"rule_id": i, **_describe(old)}, actor)
-        refresh(cur)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
+    _rule_change(cur, "rule_delete", {"rules": len(rule_ids)}, actor, work)
 
 
 def get_rule(cur: duckdb.DuckDBPyConnection, rule_id: int) -> Rule:
@@ -584,18 +579,11 @@ def set_preset(cur: duckdb.DuckDBPyConnection, preset: str, active: bool, *, act
                                      [preset, bool(active)]).fetchall()]
     if not ids:
         return 0
-    from .tree import save_version
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        save_version(cur, "preset_switch", {"preset": preset, "active": bool(active)}, actor)
+    def work() -> None:
         cur.execute("UPDATE class_rules SET active = ?, updated_at = now()::TIMESTAMP WHERE rule_id IN (SELECT unnest(?::INTEGER[]))",
                     [bool(active), ids])
         audit(cur, "preset_switch", "class_rules", {"preset": preset, "active": bool(active), "rules": len(ids)}, actor)
-        refresh(cur)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
+    _rule_change(cur, "preset_switch", {"preset": preset, "active": bool(active)}, actor, work)
     return len(ids)
 
 
@@ -608,20 +596,13 @@ def set_internal(cur: duckdb.DuckDBPyConnection, org_nos: list[str], *, actor: s
     if sorted(old) == clean:
         return len(clean)
     active = bool(presets(cur).set_index("preset").at["internal", "active"])
-    from .tree import save_version
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        save_version(cur, "internal_orgs", {"org_nos": len(clean)}, actor)
+    def work() -> None:
         cur.execute("DELETE FROM class_rules WHERE preset = 'internal' AND kind = 'exclude'")
         for org in clean:
             _insert(cur, Rule("exclude", None, org_no=org, active=active, note="Koncernintern", preset="internal"),
                     actor)
         audit(cur, "internal_orgs", "class_rules", {"before": list(old), "after": clean}, actor)
-        refresh(cur)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
+    _rule_change(cur, "internal_orgs", {"org_nos": len(clean)}, actor, work)
     return len(clean)
 
 
@@ -722,19 +703,12 @@ def import_rules(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, *, repl
     """Read a rules file and store its rules in one transaction (added to the existing rules, or
     replacing them all with ``replace``); reclassifies. Returns the number of rules read."""
     rules = read_rules_file(cur, name, data)
-    from .tree import save_version
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        save_version(cur, "rules_import", {"file": name, "rules": len(rules), "replace": replace}, actor)
+    def work() -> None:
         if replace:
             cur.execute("DELETE FROM class_rules")
         for r in rules:
             _insert(cur, r, actor)
         audit(cur, "rules_import", "class_rules", {"file": name, "rules": len(rules), "replace": replace}, actor)
-        refresh(cur)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
+    _rule_change(cur, "rules_import", {"file": name, "rules": len(rules), "replace": replace}, actor, work)
     return len(rules)
 

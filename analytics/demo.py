@@ -96,13 +96,18 @@ INITIATIVE_ACCOUNTS = {"41210": "2024-01", "41230": "2024-01", "40140": "2024-01
                        "64131": "2025-01", "61421": "2024-04", "61431": "2024-04", "61311": "2024-04"}
 SAVING = 0.10    # spend on those accounts from the start month: 10 % lower
 # the municipal group's own companies (suppliers of internal rent, energy and water)
+def _luhn_digit(base9: np.ndarray) -> np.ndarray:
+    """Luhn check digit for an array of nine-digit integers."""
+    digits = np.stack([(base9 // 10 ** (8 - i)) % 10 for i in range(9)], axis=1)
+    weights = np.array([2, 1, 2, 1, 2, 1, 2, 1, 2])
+    prod = digits * weights
+    total = (prod // 10 + prod % 10).sum(axis=1)
+    return (10 - total % 10) % 10
+
+
 def _org(base9: int) -> str:
     """NNNNNN-NNNN with its Luhn check digit."""
-    total = 0
-    for i, c in enumerate(f"{base9:09d}"):
-        p = int(c) * (2 - i % 2)
-        total += p // 10 + p % 10
-    s = f"{base9:09d}{(10 - total % 10) % 10}"
+    s = f"{base9:09d}{int(_luhn_digit(np.array([base9]))[0])}"
     return f"{s[:6]}-{s[6:]}"
 
 
@@ -134,15 +139,6 @@ _TRADE = ["Bygg", "El", "VVS", "Konsult", "Data", "Kök", "Städ", "Transport", 
 PUBLIC_BODIES = [("Skatteverket", "202100-5448"), ("Trafikverket", "202100-6297"),
                  ("Region Demoland", "232100-0016"), ("Lantmäteriet", "202100-4888"),
                  ("Grannkommunen", "212000-0142")]
-
-
-def _luhn_digit(base9: np.ndarray) -> np.ndarray:
-    """Luhn check digit for an array of nine-digit integers."""
-    digits = np.stack([(base9 // 10 ** (8 - i)) % 10 for i in range(9)], axis=1)
-    weights = np.array([2, 1, 2, 1, 2, 1, 2, 1, 2])
-    prod = digits * weights
-    total = (prod // 10 + prod % 10).sum(axis=1)
-    return (10 - total % 10) % 10
 
 
 def demo_table(lines: int = LINES, seed: int = SEED) -> RawTable:

@@ -342,12 +342,12 @@ def as_json(cur: duckdb.DuckDBPyConnection, limit: int = 50) -> list[dict]:
     for kind, q in (("supplier", queue(cur, limit)), ("account", account_queue(cur, limit))):
         for r in q.itertuples(index=False):
             cid = r.category_id
-            path = names[int(cid)]["path"] if cid is not pd.NA and cid is not None and int(cid) in names else None
+            path = names[int(cid)]["path"] if pd.notna(cid) and int(cid) in names else None
             out.append({"kind": kind, "key": r.supplier_key if kind == "supplier" else r.account,
                         "name": r.supplier if kind == "supplier" else f"{r.account} {r.account_text or ''}".strip(),
                         "spend": round(float(r.spend), 2),
                         "suggestion": (path + [None] * (3 - len(path))) if path else None,
-                        "confidence": None if r.confidence is None or r.confidence != r.confidence else float(r.confidence),
+                        "confidence": float(r.confidence) if pd.notna(r.confidence) else None,
                         "sources": list(r.sources)})
     out.sort(key=lambda x: -x["spend"])
     return out[:limit]

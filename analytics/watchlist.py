@@ -485,7 +485,7 @@ def read_file(name: str, data: bytes, mapping: dict[str, str] | None = None) -> 
     anchor = (mapping or {}).get("supplier") or (mapping or {}).get("org_no")
     try:
         header, body = read_rows(name, data, anchor or "supplier")
-    except Exception:  # noqa: BLE001 - no such header word: fall back to the first non-empty row
+    except Exception:
         header, body = read_rows(name, data, None)
     idx = {h.strip().lower(): i for i, h in enumerate(header)}
     mapping = mapping or {f: f for f in FILE_COLUMNS if f in idx}

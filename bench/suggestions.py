@@ -14,20 +14,22 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
-from analytics import review  # noqa: E402
-from analytics.classify import category_names  # noqa: E402
-from analytics.demo import load_demo  # noqa: E402
-from analytics.ingest import load_files  # noqa: E402
-from analytics.store import connect  # noqa: E402
+from analytics import review
+from analytics.classify import category_names
+from analytics.demo import load_demo
+from analytics.ingest import load_files
+from analytics.store import connect
 
 BANDS = [(0.9, 1.01), (0.7, 0.9), (0.5, 0.7), (0.3, 0.5), (0.0, 0.3)]
 
 
 def l2(names: dict, cid) -> str | None:
-    if cid is None or cid != cid or int(cid) not in names:
+    if pd.isna(cid) or int(cid) not in names:
         return None
     path = names[int(cid)]["path"]
     return " / ".join(path[:2]) if len(path) >= 2 else path[0]
@@ -56,7 +58,7 @@ def measure(cur, share: float = 0.3, seed: int = 1) -> dict:
                                     ("accounts", review.account_queue(cur, limit=100_000), by_account, "account")):
             rows = [r for r in q.itertuples() if getattr(r, key) in truth]
             scored = [(float(r.confidence), l2(names, r.category_id) == l2(names, truth[getattr(r, key)]))
-                      for r in rows if r.confidence is not None and r.confidence == r.confidence]
+                      for r in rows if pd.notna(r.confidence)]
             out[kind] = bands(scored)
             out[kind]["items"] = len(rows)
             out[kind]["without_suggestion"] = len(rows) - len(scored)

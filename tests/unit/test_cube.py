@@ -12,18 +12,7 @@ from analytics.__main__ import main as cli
 from analytics.export import Sheet, csv_bytes, neutralise, xlsx_bytes
 from analytics.ingest import load_files
 from tests.conftest import csv_bytes as text_bytes
-
-
-def org(base9: int) -> str:
-    """A valid organisation number (Luhn) from nine digits."""
-    digits = [int(c) for c in f"{base9:09d}"]
-    total = 0
-    for i, d in enumerate(digits):
-        p = d * (2 if i % 2 == 0 else 1)
-        total += p // 10 + p % 10
-    check = (10 - total % 10) % 10
-    s = f"{base9:09d}{check}"
-    return f"{s[:6]}-{s[6:]}"
+from tests.ledgers import luhn_org as org
 
 
 ALFA, BETA, GAMMA, DELTA = org(556016068), org(556677889), org(916543210), org(212000014)

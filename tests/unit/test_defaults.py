@@ -114,7 +114,7 @@ def test_no_supplier_is_new_on_the_first_upload(store):
     assert (basis["quarter_start"], basis["earlier_months"]) == (dt.date(2025, 1, 1), 0)
     sig = wl.signals(store)
     assert not [s for s in sig if s["kind"] == "new_large"]
-    award = [s for s in sig if s["kind"] == "direct_award"][0]
+    award = next(s for s in sig if s["kind"] == "direct_award")
     assert award["params"]["months"] == 3 and "3 of 12 months loaded" in award["detail"]
     # a year earlier loaded: now a supplier seen only in the latest quarter is new
     newcomer = luhn_org(556400002)
