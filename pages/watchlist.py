@@ -129,7 +129,7 @@ with tab_log:
                 run_edit(lambda: wl.close(cur, int(pick), note), t("wl.closed"))
         hist = wl.history(cur, int(pick))
         st.markdown(f"**{t('wl.history')}**")
-        st.dataframe(pd.DataFrame({"at": hist.at, "actor": hist.actor,
+        st.dataframe(pd.DataFrame({"at": hist["at"], "actor": hist.actor,
                                    "what": [", ".join(f"{k}: {v}" for k, v in w.items()) for w in hist.what],
                                    "why": hist.why}), hide_index=True, width="stretch",
                      column_config={"at": t("log.at"), "actor": t("log.actor"), "what": t("wl.col_what"), "why": t("wl.why")})
