@@ -420,16 +420,19 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
     cur.execute(f"""UPDATE ledger_lines l SET category_id = c.category_id, rule_id = NULL, class_step = {STEP_NO['cpv']}
                     FROM _cpv c WHERE l.cpv = c.cpv AND {lscope}""", sp)
 
-    # 1 exclusions: keyword, legal form, account, supplier, single line (the last one named wins the credit)
-    if n_kw:
-        _exclude(cur, f"""FROM _kw k WHERE {text.format(p='l.')} = k.txt AND l.account IS NOT DISTINCT FROM k.account
-                          AND k.excl_rule IS NOT NULL""", "k.excl_rule", lscope, sp)
+    # 1 exclusions. A line several exclusions catch is credited to the last one applied: legal
+    # form, supplier, keyword, account, single line. So the account groups that define
+    # influenceable spend (class 5, VAT, 45, 60 ...) show what they take out, and the public-body
+    # and internal switches the rest.
     _exclude(cur, """FROM (SELECT legal_form, max(rule_id) AS rule_id FROM class_rules
                            WHERE active AND kind = 'exclude' AND legal_form IS NOT NULL AND org_no IS NULL
                              AND supplier_norm IS NULL AND account_from IS NULL AND batch_id IS NULL GROUP BY legal_form) f
                      WHERE l.legal_form = f.legal_form""", "f.rule_id", lscope, sp)
-    _exclude(cur, f"FROM _acct a WHERE {acct_join} AND a.excl_rule IS NOT NULL", "a.excl_rule", lscope, sp)
     _exclude(cur, f"FROM _sup s WHERE {sup_join} AND s.excl_rule IS NOT NULL", "s.excl_rule", lscope, sp)
+    if n_kw:
+        _exclude(cur, f"""FROM _kw k WHERE {text.format(p='l.')} = k.txt AND l.account IS NOT DISTINCT FROM k.account
+                          AND k.excl_rule IS NOT NULL""", "k.excl_rule", lscope, sp)
+    _exclude(cur, f"FROM _acct a WHERE {acct_join} AND a.excl_rule IS NOT NULL", "a.excl_rule", lscope, sp)
     _exclude(cur, """FROM (SELECT batch_id, source_row, max(rule_id) AS rule_id FROM class_rules
                            WHERE active AND kind = 'exclude' AND batch_id IS NOT NULL GROUP BY ALL) x
                      WHERE l.batch_id = x.batch_id AND l.source_row = x.source_row""", "x.rule_id", lscope, sp)
