@@ -10,10 +10,11 @@ look. Sources:
   x the source's reliability in this store. So 9,929 kr classified out of a supplier's million is
   a sliver: about 0.03, never 0.9;
 - the account text: the most similar text of an account whose classified spend goes mostly to
-  one category (rapidfuzz token-set similarity) x that share x an amount factor (SEK / (SEK +
+  one category (rapidfuzz token-sort similarity from 70) x that share x an amount factor (SEK / (SEK +
   50,000)) x the source's reliability;
 - the supplier name: the most similar name of a classified supplier, compared without
-  legal-form words such as AB (rapidfuzz WRatio from 80) x that supplier's share and amount
+  legal-form words such as AB (``name_similarity`` from 85: the same name, one name the other's
+  first words, "Ahlsell" and "Ahlsell Sverige", or nearly the same letters) x that supplier's share and amount
   factor x the source's reliability; never for sole traders (their names are personal data).
 A source's reliability is measured on the store's own classified spend (``reliability``): how
 often a supplier's other accounts share the category of its largest account, how often the most
@@ -35,8 +36,31 @@ from .classify import Rule, add_rules, category_names
 from .cube import SOLE_TRADER_PREFIX
 
 TARGET_BAND = (0.80, 0.90)
-MIN_NAME_SCORE = 80
-MIN_TEXT_SCORE = 60
+MIN_NAME_SCORE = 85
+LETTERS_SAME = 92       # plain letter ratio from which two different names are one company misspelt
+# words that say nothing about who a supplier is (legal forms the loader keeps, "Sverige")
+_NAME_NOISE = {"IDEELL", "FÖRENING", "EK", "FÖR", "EKONOMISK", "SVERIGE", "I", "AKTIEBOLAG", "KB", "HB", "AB"}
+
+
+def name_similarity(a: str, b: str, *, score_cutoff: float = 0, **_) -> float:
+    """0-100: how surely two normalised supplier names are the same company. 100 for the same
+    words, 90 when one name is the other's first words ("AHLSELL" and "AHLSELL SVERIGE"), else
+    rapidfuzz's plain ratio of the letters when it is at least LETTERS_SAME (a misspelling), 0
+    below (so "VÄSTHOLM KONSULT" and "VÄSTHOLM DATA", or "NORRBERG" and "NORRBY", stay apart); words such as IDEELL FÖRENING and SVERIGE left out."""
+    ta = [w for w in str(a).upper().split() if w not in _NAME_NOISE]
+    tb = [w for w in str(b).upper().split() if w not in _NAME_NOISE]
+    if not ta or not tb:
+        return 0.0
+    if ta == tb:
+        return 100.0
+    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    if long_[:len(short)] == short:
+        score = 90.0
+    else:     # a spelling variant, not a neighbour: "NORRBERG" and "NORRBY" are two companies
+        score = fuzz.ratio(" ".join(ta), " ".join(tb))
+        score = score if score >= LETTERS_SAME else 0.0
+    return score if score >= score_cutoff else 0.0
+MIN_TEXT_SCORE = 70
 
 
 @dataclass
@@ -125,7 +149,7 @@ def _dominant(cur, key: str) -> dict:
 PRIOR, PRIOR_WEIGHT = 0.8, 5      # a source's reliability before the store shows it (weight in cases)
 
 
-def _rate(agree: int, n: int) -> float:
+def _rate(agree: float, n: int) -> float:
     return (agree + PRIOR * PRIOR_WEIGHT) / (n + PRIOR_WEIGHT)
 
 
@@ -135,15 +159,20 @@ def reliability(cur: duckdb.DuckDBPyConnection, limit: int = 2000) -> dict:
     accounts have the category of its largest account), 'account_text' (the most similar other
     account text has the same category), 'supplier_name' (the most similarly named other
     supplier has the same category). Each with the number of cases under 'cases'."""
+    # per supplier with classified spend on several accounts: the share of the spend on its other
+    # accounts that has the category of its largest account; then the mean over those suppliers
+    # (each supplier one case; sole traders left out, they are people buying anything)
     pairs = cur.execute("""
         WITH p AS (SELECT l.supplier_key, l.account, coalesce(cp.l2_id, cp.l1_id) AS cat, sum(l.amount) AS spend
                    FROM ledger_lines l JOIN category_paths cp USING (category_id)
                    WHERE NOT l.excluded AND l.category_id IS NOT NULL AND l.account IS NOT NULL
+                     AND l.legal_form IS DISTINCT FROM 'sole_trader'
                    GROUP BY ALL HAVING sum(l.amount) > 0),
         pa AS (SELECT supplier_key, account, arg_max(cat, spend) AS cat, sum(spend) AS spend FROM p GROUP BY ALL),
-        main AS (SELECT supplier_key, arg_max(account, spend) AS account, arg_max(cat, spend) AS cat FROM pa GROUP BY 1)
-        SELECT count(*), count(*) FILTER (WHERE pa.cat = main.cat)
-        FROM pa JOIN main USING (supplier_key) WHERE pa.account <> main.account""").fetchall()[0]
+        main AS (SELECT supplier_key, arg_max(account, spend) AS account, arg_max(cat, spend) AS cat FROM pa GROUP BY 1),
+        per AS (SELECT pa.supplier_key, sum(pa.spend) FILTER (WHERE pa.cat = main.cat) / sum(pa.spend) AS agree
+                FROM pa JOIN main USING (supplier_key) WHERE pa.account <> main.account GROUP BY 1)
+        SELECT count(*), coalesce(sum(coalesce(agree, 0)), 0)::DOUBLE FROM per""").fetchall()[0]
     texts = cur.execute("""
         WITH t AS (SELECT l.account_text, coalesce(cp.l2_id, cp.l1_id) AS cat, sum(l.amount) AS spend
                    FROM ledger_lines l JOIN category_paths cp USING (category_id)
@@ -161,15 +190,15 @@ def reliability(cur: duckdb.DuckDBPyConnection, limit: int = 2000) -> dict:
         cats = dict(items)
         n = agree = 0
         for k, c in items:
-            for other, _, _ in process.extract(k, keys, scorer=scorer, processor=utils.default_process,
-                                               score_cutoff=cutoff, limit=2):
+            for other, _, _ in process.extract(k, keys, scorer=scorer, score_cutoff=cutoff, limit=2,
+                                               **({} if scorer is name_similarity else {"processor": utils.default_process})):
                 if other != k:
                     n += 1
                     agree += cats[other] == c
                     break
         return agree, n
-    t_agree, t_n = nearest(texts, fuzz.token_set_ratio, MIN_TEXT_SCORE)
-    n_agree, n_n = nearest(names, fuzz.WRatio, MIN_NAME_SCORE)
+    t_agree, t_n = nearest(texts, fuzz.token_sort_ratio, MIN_TEXT_SCORE)
+    n_agree, n_n = nearest(names, name_similarity, MIN_NAME_SCORE)
     return {"supplier": _rate(pairs[1], pairs[0]), "account_text": _rate(t_agree, t_n),
             "supplier_name": _rate(n_agree, n_n), "cases": {"supplier": pairs[0], "account_text": t_n,
                                                             "supplier_name": n_n}}
@@ -234,7 +263,7 @@ def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, acc
         cands.append(Suggestion(cid, round(supplier_confidence(purity, top, coverage) * rel["supplier"], 3), "supplier",
                                 supplier_key))
     if account_text and cache["acct_texts"]:
-        hit = process.extractOne(account_text, cache["acct_texts"], scorer=fuzz.token_set_ratio,
+        hit = process.extractOne(account_text, cache["acct_texts"], scorer=fuzz.token_sort_ratio,
                                  processor=utils.default_process, score_cutoff=MIN_TEXT_SCORE)
         if hit:
             cid, purity, top, _ = cache["acct"][hit[0]]
@@ -242,8 +271,8 @@ def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, acc
                                     "account_text", hit[0]))
     supplier_name = cache["norm"].get(supplier_key) if supplier_key else None
     if supplier_name and cache["name_list"]:
-        hit = process.extractOne(supplier_name, cache["name_list"], scorer=fuzz.WRatio,
-                                 processor=utils.default_process, score_cutoff=MIN_NAME_SCORE)
+        hit = process.extractOne(supplier_name, cache["name_list"], scorer=name_similarity,
+                                 score_cutoff=MIN_NAME_SCORE)
         if hit and cache["names"][hit[0]] != supplier_key:
             cid, purity, top, coverage = cache["sup"][cache["names"][hit[0]]]
             cands.append(Suggestion(cid, round(hit[1] / 100 * purity * _amount(top, SUPPLIER_SEK) * rel["supplier_name"], 3),

@@ -56,7 +56,7 @@ with tab_review:
         by = c1.segmented_control(t("cls.queue_by"), ["supplier", "account"], default="supplier", key="cls_by",
                                   format_func=lambda v: t(f"cls.queue_by_{v}")) or "supplier"
         only_new = c2.toggle(t("cls.only_new"), key="cls_only_new", help=t("cls.only_new_help"))
-        threshold = c3.slider(t("cls.threshold"), 0.5, 1.0, 0.9, 0.05, key="cls_threshold", help=t("cls.threshold_help"))
+        threshold = c3.slider(t("cls.threshold"), 0.5, 1.0, 0.75, 0.05, key="cls_threshold", help=t("cls.threshold_help"))
         q = review.queue(cur, 300) if by == "supplier" else review.account_queue(cur, 300)
         if only_new:
             q = q[q.new.fillna(False)]

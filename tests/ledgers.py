@@ -53,6 +53,12 @@ _WORDS = {"40": "Maskin", "41": "Bygghandel", "45": "Idrottsförening", "46": "O
           "72": "Media", "73": "Försäkring", "74": "Konsult", "75": "Bemanning", "76": "Förbund", "77": "Inkasso",
           "78": "Fastighet", "79": "Fastighet", "26": "Skatteverket", "84": "Kommuninvest", "51": "Löner",
           "53": "Löner", "56": "Skatteverket", "57": "KPA Pension", "58": "Kursgården"}
+_TRADES = {"Utrustning": "Maskin", "IT & Kommunikation": "IT", "Fordon": "Bil", "Kultur": "Kultur",
+           "Fastighetsunderhåll": "Bygg", "Mark & Gata": "Mark", "Köp av huvudverksamhet": "Omsorg",
+           "Logistik & transport": "Transport", "Energi & media": "Energi", "Fastighetsrelaterade tjänster": "Fastighetsservice",
+           "Material": "Förbrukning", "Finansiella tjänster": "Finans", "Måltider och livsmedel": "Livs",
+           "Kontor": "Kontor", "Resor": "Resebyrå", "Marknadsföring": "Reklam", "Human Resources": "Personal",
+           "Konsulttjänster": "Konsult", "Brukarstöd": "Tolk", "Offentliga avgifter": "Förbund"}
 _PLACES = ["Norrby", "Åsen", "Ekdal", "Sjövik", "Backa", "Lindö", "Bergsjö", "Hagby", "Strand", "Ängsö", "Kullen",
            "Torsby"]
 
@@ -92,8 +98,12 @@ def ledger_rows(lines: int = 20_000, month: str = "2025-03", seed: int = 7,
             elif a.code.startswith("74") and k == 2:
                 suppliers.append(("Frida Andersson", luhn_org(780412238)))                   # a sole trader
             else:
-                base = 556000000 + (int(a.code) * 37 + k * 1009) % 999999
-                suppliers.append((f"{_PLACES[(int(a.code) + k) % len(_PLACES)]} {word} AB", luhn_org(base)))
+                # a supplier sells within one level-2 category (its name says which), on the
+                # accounts of it: the same name is the same company
+                trade = _TRADES.get(a.expected or "", word)
+                place = _PLACES[(int(a.code) + k) % len(_PLACES)]
+                base = 556000000 + sum(ord(c) * (i + 1) for i, c in enumerate(place + trade)) * 97 % 999999
+                suppliers.append((f"{place} {trade} AB", luhn_org(base)))
         share = a.weight / wsum * total_sek
         raw = [rng.lognormvariate(0, 1.0) for _ in ns]
         scale = share / sum(raw)
