@@ -11,7 +11,7 @@ from ui import format as fmt
 from ui.charts.tree import spend_treemap
 from ui.db import cursor
 from ui.i18n import current_lang, t
-from ui.widgets import empty_state
+from ui.widgets import empty_state, spend_scope_caption
 
 st.title(t("tree.title"))
 cur = cursor()
@@ -74,8 +74,6 @@ pick = s1.selectbox(t("tree.pick"), list(by_label), key="tree_pick")
 if s2.button(t("tree.open"), key="tree_open", width="stretch", type="primary") and pick in by_label:
     _open(by_label[pick])
 
-tot = df[df.parent == ""].spend.sum()
-cls = df[(df.parent == "") & (df.kind == "category")].spend.sum()
-excl = df[(df.parent == "") & (df.kind == "excluded")].spend.sum()
-st.caption(t("tree.coverage", classified=fmt.percent(cls / (tot - excl) if tot - excl else None, lang),
-             excluded=fmt.msek(excl, lang)))
+k = data.kpis(db, ver, view)
+st.caption(t("tree.coverage", classified=fmt.percent(k["classified_share"], lang), excluded=fmt.msek(k["excluded_spend"], lang)))
+spend_scope_caption(k, lang)
