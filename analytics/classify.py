@@ -12,6 +12,9 @@ precedence (``STEPS``); the first step that matches decides:
 4. account  - account or account range -> category, optionally only where the account text (or,
               with match_on 'supplier_name', the supplier's name) contains a keyword: that is how
               the shipped Kommun-Bas defaults split the groups that mix categories (40, 61, 64, 74).
+              An exclusion with a keyword and match_on is matched the same way (the default
+              exclusion of taxes and public fees looks at the account text); without match_on
+              its keyword is looked for in the description and account text, as in step 5.
 5. keyword  - a word in the line's description or account text -> category.
    otherwise  "Ej klassificerat" (category NULL).
 
@@ -89,7 +92,7 @@ class Rule:
     active: bool = True
     note: str | None = None
     rule_id: int | None = field(default=None, compare=False)
-    match_on: str | None = None          # account rules with a keyword: 'account_text' (default) or 'supplier_name'
+    match_on: str | None = None          # a keyword on 'account_text' or 'supplier_name' (account step); see the docstring
     preset: str | None = None            # shipped default (see the module docstring); None for your own rules
 
 
@@ -192,13 +195,14 @@ def validate(cur: duckdb.DuckDBPyConnection, rule: Rule) -> Rule:
     if keyword is not None:
         keyword_pattern(keyword)
     match_on = (str(rule.match_on).strip().lower() or None) if rule.match_on is not None else None
-    if match_on == "account_text":
-        match_on = None
+    if match_on == "account_text" and rule.kind == "account":
+        match_on = None                  # an account rule's keyword is on the account text anyway
     if match_on is not None and match_on not in MATCH_ON:
         raise RuleError("rule_match_on", f"'{rule.match_on}': match the keyword on account_text or supplier_name",
                         value=str(rule.match_on))
-    if match_on and not (rule.kind == "account" and keyword):
-        raise RuleError("rule_match_on_kind", "only an account rule with a keyword can look at the supplier's name")
+    if match_on and not (rule.kind in ("account", "exclude") and keyword):
+        raise RuleError("rule_match_on_kind", "only an account rule or an exclusion with a keyword can say where the "
+                                              "keyword is looked for")
     preset = (str(rule.preset).strip() or None) if rule.preset is not None else None
     return Rule(rule.kind, None if rule.category_id is None else int(rule.category_id), org, supplier, lo, hi,
                 keyword, legal, None if rule.batch_id is None else int(rule.batch_id),
@@ -336,7 +340,7 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
 
     # 5 keyword: per distinct (text, account)
     text = "lower(coalesce({p}description, '') || ' ' || coalesce({p}account_text, ''))"
-    step5 = [(rid, kw) for rid, kind, kw, _ in kw_rules if kind in ("keyword", "exclude")]
+    step5 = [(rid, kw) for rid, kind, kw, on in kw_rules if kind == "keyword" or (kind == "exclude" and on is None)]
     n_kw = len(step5)
     if n_kw:
         # one pass over the distinct texts serves both the keyword rules and keyword exclusions
@@ -359,14 +363,25 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
     # 4 account (and account exclusions): per distinct (account, account text), and the supplier's
     # name only when an account rule looks at it
     step4 = [(rid, "sname" if match_on == "supplier_name" else "account_text", kw)
-             for rid, kind, kw, match_on in kw_rules if kind == "account"]
+             for rid, kind, kw, match_on in kw_rules if kind == "account" or (kind == "exclude" and match_on)]
     by_name = any(col == "sname" for _, col, _ in step4)
     sname = "supplier_name_norm" if by_name else "NULL::VARCHAR"
     cur.execute(f"""CREATE OR REPLACE TEMP TABLE _atx AS
                     SELECT DISTINCT account, account_text, {sname} AS sname FROM ledger_lines
                     WHERE {scope} AND account IS NOT NULL""", sp)
-    _keyword_hits(cur, "_akhit", "_atx", "account, account_text, sname", step4)
-    arank = f"{own} + length(r.account_from) * 1000000000000 + (r.keyword IS NOT NULL)::BIGINT * 100000000000 + r.rule_id"
+    # keywords on the account text scan the distinct (account, text) pairs, keywords on the name
+    # the distinct (account, name) pairs; both are then joined to the keys
+    cur.execute("CREATE OR REPLACE TEMP TABLE _att AS SELECT DISTINCT account, account_text FROM _atx")
+    _keyword_hits(cur, "_akt", "_att", "account, account_text", [r for r in step4 if r[1] == "account_text"])
+    cur.execute("CREATE OR REPLACE TEMP TABLE _atn AS SELECT DISTINCT account, sname FROM _atx WHERE sname IS NOT NULL")
+    _keyword_hits(cur, "_akn", "_atn", "account, sname", [r for r in step4 if r[1] == "sname"])
+    cur.execute("""CREATE OR REPLACE TEMP TABLE _akhit AS
+                   SELECT x.account, x.account_text, x.sname, h.rule_id FROM _atx x
+                   JOIN _akt h ON h.account = x.account AND h.account_text IS NOT DISTINCT FROM x.account_text
+                   UNION ALL
+                   SELECT x.account, x.account_text, x.sname, h.rule_id FROM _atx x
+                   JOIN _akn h ON h.account = x.account AND h.sname = x.sname""")
+    arank = f"{own} + coalesce(length(r.account_from), 0) * 1000000000000 + (r.keyword IS NOT NULL)::BIGINT * 100000000000 + r.rule_id"
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE _acct AS
         WITH cand AS (
@@ -379,7 +394,7 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
         SELECT x.account, x.account_text, x.sname,
                arg_max(r.rule_id, {arank}) FILTER (WHERE r.kind = 'account') AS acct_rule,
                arg_max(r.rule_id, {arank}) FILTER (WHERE r.kind = 'exclude') AS excl_rule
-        FROM cand x JOIN class_rules r ON r.rule_id = x.rule_id AND {acct_prefix}
+        FROM cand x JOIN class_rules r ON r.rule_id = x.rule_id AND (r.account_from IS NULL OR {acct_prefix})
         GROUP BY ALL""")
     acct_join = f"""l.account = a.account AND l.account_text IS NOT DISTINCT FROM a.account_text
                     AND {'l.supplier_name_norm IS NOT DISTINCT FROM a.sname' if by_name else 'true'}"""
@@ -436,7 +451,7 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
     _exclude(cur, """FROM (SELECT batch_id, source_row, max(rule_id) AS rule_id FROM class_rules
                            WHERE active AND kind = 'exclude' AND batch_id IS NOT NULL GROUP BY ALL) x
                      WHERE l.batch_id = x.batch_id AND l.source_row = x.source_row""", "x.rule_id", lscope, sp)
-    for t in ("_kw", "_acct", "_sup", "_cpv", "_txt", "_kwhit", "_atx", "_akhit"):
+    for t in ("_kw", "_acct", "_sup", "_cpv", "_txt", "_kwhit", "_atx", "_akhit", "_att", "_akt", "_atn", "_akn"):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
 
 

@@ -37,6 +37,7 @@ from .cube import SOLE_TRADER_PREFIX
 
 TARGET_BAND = (0.80, 0.90)
 MIN_NAME_SCORE = 85
+MIN_TEXT_SCORE = 70
 LETTERS_SAME = 92       # plain letter ratio from which two different names are one company misspelt
 # words that say nothing about who a supplier is (legal forms the loader keeps, "Sverige")
 _NAME_NOISE = {"IDEELL", "FÖRENING", "EK", "FÖR", "EKONOMISK", "SVERIGE", "I", "AKTIEBOLAG", "KB", "HB", "AB"}
@@ -60,7 +61,28 @@ def name_similarity(a: str, b: str, *, score_cutoff: float = 0, **_) -> float:
         score = fuzz.ratio(" ".join(ta), " ".join(tb))
         score = score if score >= LETTERS_SAME else 0.0
     return score if score >= score_cutoff else 0.0
-MIN_TEXT_SCORE = 70
+
+
+def name_index(names: list[str]) -> dict[str, list[str]]:
+    """Names by the first five letters of their first telling word: two names that
+    ``name_similarity`` can call the same company share them (same words, first words, or a
+    misspelling of at most a few letters)."""
+    index: dict[str, list[str]] = {}
+    for n in names:
+        index.setdefault(_name_key(n), []).append(n)
+    return index
+
+
+def _name_key(name: str) -> str:
+    words = [w for w in str(name).upper().split() if w not in _NAME_NOISE]
+    return words[0][:5] if words else ""
+
+
+def similar_name(name: str, index: dict[str, list[str]], limit: int = 1, skip: str | None = None) -> list[tuple[str, float]]:
+    """The names of ``index`` (see name_index) that ``name_similarity`` calls the same company
+    (at least MIN_NAME_SCORE), best first."""
+    scored = [(c, name_similarity(name, c)) for c in index.get(_name_key(name), []) if c != skip]
+    return sorted([x for x in scored if x[1] >= MIN_NAME_SCORE], key=lambda x: -x[1])[:limit]
 
 
 @dataclass
@@ -162,43 +184,49 @@ def reliability(cur: duckdb.DuckDBPyConnection, limit: int = 2000) -> dict:
     # per supplier with classified spend on several accounts: the share of the spend on its other
     # accounts that has the category of its largest account; then the mean over those suppliers
     # (each supplier one case; sole traders left out, they are people buying anything)
-    pairs = cur.execute("""
-        WITH p AS (SELECT l.supplier_key, l.account, coalesce(cp.l2_id, cp.l1_id) AS cat, sum(l.amount) AS spend
-                   FROM ledger_lines l JOIN category_paths cp USING (category_id)
-                   WHERE NOT l.excluded AND l.category_id IS NOT NULL AND l.account IS NOT NULL
-                     AND l.legal_form IS DISTINCT FROM 'sole_trader'
-                   GROUP BY ALL HAVING sum(l.amount) > 0),
-        pa AS (SELECT supplier_key, account, arg_max(cat, spend) AS cat, sum(spend) AS spend FROM p GROUP BY ALL),
-        main AS (SELECT supplier_key, arg_max(account, spend) AS account, arg_max(cat, spend) AS cat FROM pa GROUP BY 1),
-        per AS (SELECT pa.supplier_key, sum(pa.spend) FILTER (WHERE pa.cat = main.cat) / sum(pa.spend) AS agree
-                FROM pa JOIN main USING (supplier_key) WHERE pa.account <> main.account GROUP BY 1)
+    from .ingest.parse import name_norm_sql
+    classified = f"f.cat_l1 > 0 AND f.legal_form IS DISTINCT FROM 'sole_trader'"
+    cat = "coalesce(f.cat_l2, f.cat_l1)"
+    pairs = cur.execute(f"""
+        WITH pa AS (SELECT supplier_no, account, arg_max(cat, spend) AS cat, sum(spend) AS spend
+                    FROM (SELECT f.supplier_no, f.account, {cat} AS cat, sum(f.spend) AS spend FROM cube_facts f
+                          WHERE {classified} AND f.account IS NOT NULL GROUP BY ALL HAVING sum(f.spend) > 0)
+                    GROUP BY ALL),
+        main AS (SELECT supplier_no, arg_max(account, spend) AS account, arg_max(cat, spend) AS cat FROM pa GROUP BY 1),
+        per AS (SELECT pa.supplier_no, sum(pa.spend) FILTER (WHERE pa.cat = main.cat) / sum(pa.spend) AS agree
+                FROM pa JOIN main USING (supplier_no) WHERE pa.account <> main.account GROUP BY 1)
         SELECT count(*), coalesce(sum(coalesce(agree, 0)), 0)::DOUBLE FROM per""").fetchall()[0]
-    texts = cur.execute("""
-        WITH t AS (SELECT l.account_text, coalesce(cp.l2_id, cp.l1_id) AS cat, sum(l.amount) AS spend
-                   FROM ledger_lines l JOIN category_paths cp USING (category_id)
-                   WHERE NOT l.excluded AND l.category_id IS NOT NULL AND l.account_text IS NOT NULL GROUP BY ALL)
+    texts = cur.execute(f"""
+        WITH t AS (SELECT a.account_text, {cat} AS cat, sum(f.spend) AS spend FROM cube_facts f
+                   JOIN cube_accounts a USING (account) WHERE {classified} AND a.account_text IS NOT NULL GROUP BY ALL)
         SELECT account_text, arg_max(cat, spend) FROM t GROUP BY 1 ORDER BY sum(spend) DESC LIMIT ?""", [limit]).fetchall()
-    names = cur.execute("""
-        WITH t AS (SELECT l.supplier_name_norm AS name, coalesce(cp.l2_id, cp.l1_id) AS cat, sum(l.amount) AS spend
-                   FROM ledger_lines l JOIN category_paths cp USING (category_id)
-                   WHERE NOT l.excluded AND l.category_id IS NOT NULL AND l.supplier_name_norm IS NOT NULL
-                     AND l.legal_form IS DISTINCT FROM 'sole_trader' GROUP BY ALL)
-        SELECT name, arg_max(cat, spend) FROM t GROUP BY 1 ORDER BY sum(spend) DESC LIMIT ?""", [limit]).fetchall()
+    names = cur.execute(f"""
+        WITH s AS (SELECT supplier_no, {name_norm_sql('name')} AS name FROM suppliers),
+        t AS (SELECT s.name, {cat} AS cat, sum(f.spend) AS spend FROM cube_facts f
+              JOIN s USING (supplier_no) WHERE {classified} GROUP BY ALL)
+        SELECT name, arg_max(cat, spend) FROM t WHERE name IS NOT NULL GROUP BY 1 ORDER BY sum(spend) DESC LIMIT ?""",
+                        [limit]).fetchall()
 
-    def nearest(items: list[tuple[str, int]], scorer, cutoff: int) -> tuple[int, int]:
+    def nearest(items: list[tuple[str, int]], find) -> tuple[int, int]:
         keys = [k for k, _ in items]
         cats = dict(items)
         n = agree = 0
         for k, c in items:
-            for other, _, _ in process.extract(k, keys, scorer=scorer, score_cutoff=cutoff, limit=2,
-                                               **({} if scorer is name_similarity else {"processor": utils.default_process})):
-                if other != k:
-                    n += 1
-                    agree += cats[other] == c
-                    break
+            hit = find(k, keys)
+            if hit:
+                n += 1
+                agree += cats[hit] == c
         return agree, n
-    t_agree, t_n = nearest(texts, fuzz.token_sort_ratio, MIN_TEXT_SCORE)
-    n_agree, n_n = nearest(names, name_similarity, MIN_NAME_SCORE)
+
+    def text_hit(k, keys):
+        for other, _, _ in process.extract(k, keys, scorer=fuzz.token_sort_ratio, processor=utils.default_process,
+                                           score_cutoff=MIN_TEXT_SCORE, limit=2):
+            if other != k:
+                return other
+        return None
+    t_agree, t_n = nearest(texts, text_hit)
+    index = name_index([k for k, _ in names])
+    n_agree, n_n = nearest(names, lambda k, keys: next((c for c, _ in similar_name(k, index, skip=k)), None))
     return {"supplier": _rate(pairs[1], pairs[0]), "account_text": _rate(t_agree, t_n),
             "supplier_name": _rate(n_agree, n_n), "cases": {"supplier": pairs[0], "account_text": t_n,
                                                             "supplier_name": n_n}}
@@ -255,6 +283,7 @@ def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, acc
         cache["norm"] = norm
         cache["names"] = {norm[k]: k for k in cache["sup"] if k in norm}
         cache["name_list"] = list(cache["names"])
+        cache["name_index"] = name_index(cache["name_list"])
         cache["rel"] = reliability(cur)
     rel = cache["rel"]
     cands: list[Suggestion] = []
@@ -271,8 +300,8 @@ def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, acc
                                     "account_text", hit[0]))
     supplier_name = cache["norm"].get(supplier_key) if supplier_key else None
     if supplier_name and cache["name_list"]:
-        hit = process.extractOne(supplier_name, cache["name_list"], scorer=name_similarity,
-                                 score_cutoff=MIN_NAME_SCORE)
+        found = similar_name(supplier_name, cache["name_index"], skip=supplier_name)
+        hit = found[0] if found else None
         if hit and cache["names"][hit[0]] != supplier_key:
             cid, purity, top, coverage = cache["sup"][cache["names"][hit[0]]]
             cands.append(Suggestion(cid, round(hit[1] / 100 * purity * _amount(top, SUPPLIER_SEK) * rel["supplier_name"], 3),
