@@ -94,6 +94,12 @@ ACCOUNTS = [
 INITIATIVE_ACCOUNTS = {"41210": "2024-01", "41230": "2024-01", "40140": "2024-01", "63111": "2024-01",
                        "69211": "2024-01", "62411": "2024-01", "74111": "2024-07", "64121": "2024-10",
                        "64131": "2025-01", "61421": "2024-04", "61431": "2024-04", "61311": "2024-04"}
+# accounts of one category whose suppliers also sell on the other (a builders' merchant books on
+# both building-material accounts): a share of each account's lines goes to its sibling's suppliers
+SIBLING = {"41210": "41230", "41230": "41210", "61421": "61431", "61431": "61421", "40140": "63111", "63111": "69211",
+           "69211": "40140", "46311": "46312", "46312": "46311", "46341": "46351", "46351": "46341", "64541": "64511",
+           "64511": "64541", "68111": "68411", "68411": "68111", "61111": "61121", "61121": "61111"}
+SIBLING_SHARE = 0.3
 SAVING = 0.10    # spend on those accounts from the start month: 10 % lower
 # the municipal group's own companies (suppliers of internal rent, energy and water)
 # what the suppliers of each account do (their names say it; a supplier sells on one account,
@@ -195,6 +201,9 @@ def demo_table(lines: int = LINES, seed: int = SEED) -> RawTable:
     unmapped = np.array([a[2] is False for a in ACCOUNTS])
     mapped_idx = np.flatnonzero(np.array([a[2] is True for a in ACCOUNTS]))
     pool_of = np.where(unmapped[acc_idx], rng.choice(mapped_idx, size=lines), acc_idx)
+    code_at = {a[0]: i for i, a in enumerate(ACCOUNTS)}
+    sibling = np.array([code_at[SIBLING[a[0]]] if a[0] in SIBLING else i for i, a in enumerate(ACCOUNTS)])
+    pool_of = np.where(rng.random(lines) < SIBLING_SHARE, sibling[pool_of], pool_of)
     pool = pool_of * block + np.minimum((rng.pareto(1.1, lines) * 6).astype(int), block - 1)
     public = rng.random(lines) < 0.01
     pool = np.where(public, n_all - 1 - rng.integers(0, len(PUBLIC_BODIES), lines), pool)
