@@ -92,7 +92,9 @@ def test_upload_csv_in_browser_and_see_summary(server, tmp_path):
         expect(page.get_by_text("Inläst: 1 fil(er), 2 rader")).to_be_visible(timeout=60_000)
         page.screenshot(path=str(tmp_path / "upload.png"), full_page=True)
         page.goto(server + "/oversikt")
-        expect(page.get_by_text("Inköpsvolym")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Inköpsvolym", exact=True)).to_be_visible(timeout=60_000)
+        # the headline says what it counts: the influenceable spend, with the total beside it
+        expect(page.get_by_text("Inköpsvolym = påverkbar spend", exact=False)).to_be_visible(timeout=60_000)
         browser.close()
 
 
