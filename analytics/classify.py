@@ -252,15 +252,17 @@ def _describe(r: Rule) -> dict:
     return {k: v for k, v in r.__dict__.items() if v not in (None, "") and k != "rule_id"}
 
 
-def _rule_change(cur, action: str, detail: dict, actor: str | None, work):
+def _rule_change(cur, action: str, detail: dict, actor: str | None, work, *, reclassify: bool = True):
     """Run ``work()`` (which stores and audits) as one versioned, all-or-nothing change of the
-    rules, then reclassify the store and rebuild the cube in the same transaction."""
+    rules or the tree, then (unless ``reclassify`` is False) reclassify the store and rebuild the
+    cube in the same transaction."""
     from .tree import save_version
     cur.execute("BEGIN TRANSACTION")
     try:
         save_version(cur, action, detail, actor)
         out = work()
-        refresh(cur)
+        if reclassify:
+            refresh(cur)
         cur.execute("COMMIT")
     except Exception:
         cur.execute("ROLLBACK")

@@ -185,7 +185,7 @@ def reliability(cur: duckdb.DuckDBPyConnection, limit: int = 2000) -> dict:
     # accounts that has the category of its largest account; then the mean over those suppliers
     # (each supplier one case; sole traders left out, they are people buying anything)
     from .ingest.parse import name_norm_sql
-    classified = f"f.cat_l1 > 0 AND f.legal_form IS DISTINCT FROM 'sole_trader'"
+    classified = "f.cat_l1 > 0 AND f.legal_form IS DISTINCT FROM 'sole_trader'"
     cat = "coalesce(f.cat_l2, f.cat_l1)"
     pairs = cur.execute(f"""
         WITH pa AS (SELECT supplier_no, account, arg_max(cat, spend) AS cat, sum(spend) AS spend

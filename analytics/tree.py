@@ -154,19 +154,15 @@ def undo(cur: duckdb.DuckDBPyConnection, *, actor: str | None = None) -> dict | 
 
 
 def _edit(cur, action: str, detail: dict, actor: str | None, work, reclassify: bool = True):
-    """Run ``work(cur)`` as one audited, versioned, all-or-nothing edit."""
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        save_version(cur, action, detail, actor)
+    """Run ``work(cur)`` as one audited, versioned, all-or-nothing edit of the tree (through the
+    one helper that owns such changes, classify._rule_change)."""
+    from .classify import _rule_change
+
+    def audited():
         out = work(cur)
         audit(cur, action, "categories", detail, actor)
-        if reclassify:
-            refresh(cur)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
-    return out
+        return out
+    return _rule_change(cur, action, detail, actor, audited, reclassify=reclassify)
 
 
 # ------------------------------------------------------------------ edits

@@ -39,10 +39,10 @@ def server(tmp_path):
 @pytest.fixture
 def cube_server(tmp_path):
     """A server on a store holding the small crafted ledger of the cube tests (no demo data)."""
+    from analytics.classify import set_preset
     from analytics.ingest import load_files
     from analytics.store import connect
     from tests.unit.test_cube import ledger
-    from analytics.classify import set_preset
     db = tmp_path / "cube.duckdb"
     con = connect(db)
     set_preset(con.cursor(), "public", False)      # Delta kommun (a public body) counted, as in test_cube

@@ -14,7 +14,6 @@ from analytics.ingest import load_files
 from tests.conftest import csv_bytes as text_bytes
 from tests.ledgers import luhn_org as org
 
-
 ALFA, BETA, GAMMA, DELTA = org(556016068), org(556677889), org(916543210), org(212000014)
 # personnummer of a sole trader (month 05): masked on load
 SOLE = "19800512-" + org(800512123)[7:]
