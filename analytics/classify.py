@@ -506,16 +506,16 @@ def rules_table(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every rule in precedence order with the spend (SEK) and lines it catches (the lines it
     decides after precedence): columns rule_id, step (1-5), kind, org_no, supplier, account_from,
     account_to, keyword, legal_form, batch_id, source_row, category_id, category (path 'L1 / L2'),
-    active, note, spend, lines, created_by, updated_at."""
+    active, note, spend, lines, created_by, updated_at, preset."""
     names = category_names(cur)
     df = cur.execute("""
         SELECT r.rule_id, r.kind, r.org_no, r.supplier, r.account_from, r.account_to, r.keyword, r.legal_form,
                r.batch_id, r.source_row, r.category_id, r.active, r.note, coalesce(s.spend, 0)::DOUBLE AS spend,
-               coalesce(s.lines, 0)::BIGINT AS lines, r.created_by, r.updated_at
+               coalesce(s.lines, 0)::BIGINT AS lines, r.created_by, r.updated_at, r.preset
         FROM class_rules r
         LEFT JOIN (SELECT rule_id, sum(amount) AS spend, count(*) AS lines FROM ledger_lines
                    WHERE rule_id IS NOT NULL GROUP BY rule_id) s USING (rule_id)""").df()
-    for c in ("org_no", "supplier", "account_from", "account_to", "keyword", "legal_form", "note"):
+    for c in ("org_no", "supplier", "account_from", "account_to", "keyword", "legal_form", "note", "preset"):
         df[c] = pd.Series([v if isinstance(v, str) else None for v in df[c]], dtype=object, index=df.index)
     df.insert(1, "step", [STEP_NO[k] for k in df.kind])
     df.insert(11, "category", [" / ".join(names[c]["path"]) if c in names else None
@@ -571,22 +571,19 @@ def seed_default_rules(con: duckdb.DuckDBPyConnection) -> int:
     return len(rules)
 
 
-def presets(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def presets(cur: duckdb.DuckDBPyConnection, rules: pd.DataFrame | None = None) -> pd.DataFrame:
     """The default exclusions as switches, in EXCLUSION_PRESETS order: preset, active (all its
     rules on), rules (count), spend (SEK) and lines it catches now (the lines it decides), and
-    org_nos (for 'internal': the group's own organisation numbers)."""
-    rows = {r[0]: r[1:] for r in cur.execute("""
-        SELECT r.preset, bool_and(r.active), count(*), coalesce(sum(s.spend), 0)::DOUBLE, coalesce(sum(s.lines), 0)::BIGINT,
-               list(r.org_no ORDER BY r.org_no) FILTER (WHERE r.org_no IS NOT NULL)
-        FROM class_rules r
-        LEFT JOIN (SELECT rule_id, sum(amount) AS spend, count(*) AS lines FROM ledger_lines
-                   WHERE rule_id IS NOT NULL AND excluded GROUP BY rule_id) s USING (rule_id)
-        WHERE r.kind = 'exclude' AND r.preset IS NOT NULL GROUP BY r.preset""").fetchall()}
+    org_nos (for 'internal': the group's own organisation numbers). From ``rules`` (a
+    rules_table already read) when given, so a page reads the store's lines once."""
+    table = rules_table(cur) if rules is None else rules
+    excl = table[(table.kind == "exclude") & table.preset.notna()]
     out = []
     for p in EXCLUSION_PRESETS:
-        active, n, spend, lines, orgs = rows.get(p, (p == "internal", 0, 0.0, 0, None))
-        out.append({"preset": p, "active": bool(active), "rules": int(n), "spend": float(spend), "lines": int(lines),
-                    "org_nos": list(orgs or [])})
+        mine = excl[excl.preset == p]
+        out.append({"preset": p, "active": bool(mine.active.all()) if len(mine) else p == "internal",
+                    "rules": len(mine), "spend": float(mine.spend.sum()), "lines": int(mine.lines.sum()),
+                    "org_nos": sorted(o for o in mine.org_no if isinstance(o, str))})
     return pd.DataFrame(out)
 
 
@@ -612,10 +609,10 @@ def set_internal(cur: duckdb.DuckDBPyConnection, org_nos: list[str], *, actor: s
     excluded as internal transactions (preset 'internal', switched like the others). Replaces
     the list; one audited, undoable change. Returns the number of organisations."""
     clean = sorted({n for n in (normalise_org_no(o) for o in org_nos) if n})
-    old = presets(cur).set_index("preset").at["internal", "org_nos"]
+    now = presets(cur).set_index("preset").loc["internal"]
+    old, active = now["org_nos"], bool(now["active"])
     if sorted(old) == clean:
         return len(clean)
-    active = bool(presets(cur).set_index("preset").at["internal", "active"])
     def work() -> None:
         cur.execute("DELETE FROM class_rules WHERE preset = 'internal' AND kind = 'exclude'")
         for org in clean:

@@ -159,8 +159,6 @@ _SYL = ["berg", "lund", "dal", "vik", "sjö", "by", "ström", "holm", "ås", "ma
         "torp", "ryd", "back", "gren", "kvist", "stad", "hamn"]
 _FIRST = ["Norr", "Söder", "Väst", "Öst", "Stor", "Lill", "Ny", "Gamle", "Hög", "Djup", "Ljus", "Mörk",
           "Gull", "Silver", "Ek", "Björk", "Tall", "Gran", "Alm", "Lind"]
-_TRADE = ["Bygg", "El", "VVS", "Konsult", "Data", "Kök", "Städ", "Transport", "Måleri", "Livs", "Kontor",
-          "Omsorg", "Mark", "Energi", "Teknik", "Möbel", "Fordon", "Reklam", "Vård", "Utbildning"]
 PUBLIC_BODIES = [("Skatteverket", "202100-5448"), ("Trafikverket", "202100-6297"),
                  ("Region Demoland", "232100-0016"), ("Lantmäteriet", "202100-4888"),
                  ("Grannkommunen", "212000-0142")]

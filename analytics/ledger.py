@@ -69,16 +69,14 @@ def quarters(cur: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def overview(cur: duckdb.DuckDBPyConnection, filters=None, top: int = 10) -> dict:
-    """Key figures of the filtered lines: kpis (spend, lines, suppliers, org_units, credit_notes,
-    valid_org_share: share 0-1 of spend with a valid organisation number), spend per quarter
-    (DataFrame quarter, spend) and the top suppliers by spend (DataFrame)."""
+    """Key figures of the filtered lines, in the filters' scope (influenceable spend unless
+    filters.scope is 'all'): kpis (cube.kpis: spend, total_spend, excluded_spend, lines,
+    suppliers, org_units, credit_notes, valid_org_share ...), spend per quarter (DataFrame
+    quarter, spend) and the top suppliers by spend (DataFrame)."""
+    from .cube import kpis, view_from_filters
     from .filters import Filters
-    cond, params = (filters or Filters()).where("l")
-    k = cur.execute(f"""
-        SELECT coalesce(sum(amount), 0), count(*), count(DISTINCT supplier_key), count(DISTINCT org_unit),
-               count(*) FILTER (WHERE amount < 0),
-               sum(amount) FILTER (WHERE org_no_status = 'valid') / nullif(sum(amount), 0)
-        FROM ledger_lines l WHERE {cond}""", params).fetchall()[0]
+    filters = filters or Filters()
+    cond, params = filters.where("l")
     by_quarter = cur.execute(f"""
         SELECT strftime(period_month, '%Y') || ' Q' || quarter(period_month) AS quarter, sum(amount)::DOUBLE AS spend
         FROM ledger_lines l WHERE {cond} GROUP BY 1 ORDER BY 1""", params).df()
@@ -86,8 +84,4 @@ def overview(cur: duckdb.DuckDBPyConnection, filters=None, top: int = 10) -> dic
         SELECT s.name AS supplier, s.org_no, sum(l.amount)::DOUBLE AS spend, count(*) AS lines
         FROM ledger_lines l JOIN suppliers s USING (supplier_key)
         WHERE {cond} GROUP BY ALL ORDER BY spend DESC LIMIT ?""", params + [top]).df()
-    return {
-        "kpis": {"spend": float(k[0]), "lines": int(k[1]), "suppliers": int(k[2]), "org_units": int(k[3]),
-                 "credit_notes": int(k[4]), "valid_org_share": float(k[5]) if k[5] is not None else None},
-        "by_quarter": by_quarter, "top_suppliers": top_sup,
-    }
+    return {"kpis": kpis(cur, view_from_filters(filters)), "by_quarter": by_quarter, "top_suppliers": top_sup}

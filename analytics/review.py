@@ -14,12 +14,12 @@ look. Sources:
   50,000)) x the source's reliability;
 - the supplier name: the most similar name of a classified supplier, compared without
   legal-form words such as AB (``name_similarity`` from 85: the same name, one name the other's
-  first words, "Ahlsell" and "Ahlsell Sverige", or nearly the same letters) x that supplier's share and amount
-  factor x the source's reliability; never for sole traders (their names are personal data).
+  first words, "Ahlsell" and "Ahlsell Sverige", or a misspelling) x that supplier's share and
+  amount factor x the source's reliability; never for sole traders (their names are personal data).
 A source's reliability is measured on the store's own classified spend (``reliability``): how
-often a supplier's other accounts share the category of its largest account, how often the most
-similar other account text has the same level-2 category, how often similarly named suppliers
-do. Where a ledger's suppliers sell across categories, supplier evidence counts for less.
+much of a supplier's spend on its other accounts has the category of its largest account, how
+often the most similar other account text has the same level-2 category, how often the
+same-named other supplier does. Where a ledger's suppliers sell across categories, supplier evidence counts for less.
 When sources agree on a category their confidences combine (1 - product of the complements, at
 most 0.97); when they disagree, the strongest is kept at three quarters of its confidence.
 """
@@ -43,11 +43,12 @@ LETTERS_SAME = 92       # plain letter ratio from which two different names are 
 _NAME_NOISE = {"IDEELL", "FÖRENING", "EK", "FÖR", "EKONOMISK", "SVERIGE", "I", "AKTIEBOLAG", "KB", "HB", "AB"}
 
 
-def name_similarity(a: str, b: str, *, score_cutoff: float = 0, **_) -> float:
+def name_similarity(a: str, b: str) -> float:
     """0-100: how surely two normalised supplier names are the same company. 100 for the same
     words, 90 when one name is the other's first words ("AHLSELL" and "AHLSELL SVERIGE"), else
-    rapidfuzz's plain ratio of the letters when it is at least LETTERS_SAME (a misspelling), 0
-    below (so "VÄSTHOLM KONSULT" and "VÄSTHOLM DATA", or "NORRBERG" and "NORRBY", stay apart); words such as IDEELL FÖRENING and SVERIGE left out."""
+    rapidfuzz's plain ratio of the letters when it is at least LETTERS_SAME (a misspelling) and 0
+    below (so "VÄSTHOLM KONSULT" and "VÄSTHOLM DATA", or "NORRBERG" and "NORRBY", stay apart).
+    Words such as IDEELL FÖRENING and SVERIGE are left out."""
     ta = [w for w in str(a).upper().split() if w not in _NAME_NOISE]
     tb = [w for w in str(b).upper().split() if w not in _NAME_NOISE]
     if not ta or not tb:
@@ -60,7 +61,7 @@ def name_similarity(a: str, b: str, *, score_cutoff: float = 0, **_) -> float:
     else:     # a spelling variant, not a neighbour: "NORRBERG" and "NORRBY" are two companies
         score = fuzz.ratio(" ".join(ta), " ".join(tb))
         score = score if score >= LETTERS_SAME else 0.0
-    return score if score >= score_cutoff else 0.0
+    return score
 
 
 def name_index(names: list[str]) -> dict[str, list[str]]:
@@ -177,10 +178,12 @@ def _rate(agree: float, n: int) -> float:
 
 def reliability(cur: duckdb.DuckDBPyConnection, limit: int = 2000) -> dict:
     """How often each suggestion source is right on this store's classified spend, at level 2
-    (shares 0-1, pulled towards 0.8 while there are few cases): 'supplier' (a supplier's other
-    accounts have the category of its largest account), 'account_text' (the most similar other
-    account text has the same category), 'supplier_name' (the most similarly named other
-    supplier has the same category). Each with the number of cases under 'cases'."""
+    (shares 0-1, pulled towards PRIOR while there are few cases), from the cube's aggregates:
+    'supplier' (the mean over suppliers with classified spend on several accounts of the share of
+    that spend which has the category of the supplier's largest account; sole traders left out),
+    'account_text' (the most similar other account text has the same category), 'supplier_name'
+    (the other supplier ``name_similarity`` calls the same company has the same category). The
+    number of cases of each under 'cases'."""
     # per supplier with classified spend on several accounts: the share of the spend on its other
     # accounts that has the category of its largest account; then the mean over those suppliers
     # (each supplier one case; sole traders left out, they are people buying anything)
@@ -267,9 +270,8 @@ def combine(candidates: list[Suggestion]) -> Suggestion | None:
 
 
 def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, account_text: str | None = None, *,
-            _cache: dict | None = None, all_sources: bool = False):
-    """The best suggestion for a supplier and/or an account text (see the module docstring);
-    with ``all_sources`` also the single sources' suggestions: (best, [candidates])."""
+            _cache: dict | None = None) -> Suggestion | None:
+    """The best suggestion for a supplier and/or an account text (see the module docstring)."""
     cache = _cache if _cache is not None else {}
     if "sup" not in cache:
         cache["sup"] = _dominant(cur, "supplier_key")
@@ -307,8 +309,7 @@ def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, acc
             cands.append(Suggestion(cid, round(hit[1] / 100 * purity * _amount(top, SUPPLIER_SEK) * rel["supplier_name"], 3),
                                     "supplier_name", hit[0]))
     cands = [c for c in cands if c.confidence > 0]
-    best = combine(cands)
-    return (best, cands) if all_sources else best
+    return combine(cands)
 
 
 def _with_suggestions(cur, df: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -44,6 +44,7 @@ if share is not None:
     st.progress(min(1.0, share), text=t("cls.band_ok" if share >= lo else "cls.band_below",
                                            lo=fmt.percent(lo, lang, 0), hi=fmt.percent(hi, lang, 0)))
 
+rules_now = classify.rules_table(cur)     # read once: the exclusion switches and the rules tab
 tab_review, tab_excl, tab_rules, tab_tree, tab_cov = st.tabs(
     [t("cls.tab_review"), t("cls.tab_exclusions"), t("cls.tab_rules"), t("cls.tab_tree"), t("cls.tab_coverage")])
 
@@ -147,7 +148,7 @@ with tab_review:
 # ------------------------------------------------------------ default exclusions (switches)
 with tab_excl:
     st.caption(t("cls.exclusions_intro"))
-    pre = classify.presets(cur)
+    pre = classify.presets(cur, rules_now)
     with st.form("cls_presets"):
         chosen = {}
         for r in pre.itertuples():
@@ -168,7 +169,7 @@ with tab_excl:
 # ------------------------------------------------------------ rules
 with tab_rules:
     st.markdown(t("cls.precedence"))
-    rules = classify.rules_table(cur)
+    rules = rules_now
     kinds = {k: t(f"cls.kind_{k}") for k in classify.RULE_KINDS}
 
     def _match(r) -> str:

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from analytics import cube
 from analytics.ledger import has_data, overview
 from ui import format as fmt
 from ui.charts.trend import quarterly_spend
@@ -20,7 +19,6 @@ lang = current_lang()
 filters = st.session_state.get("_filters")
 data = overview(cur, filters)
 k = data["kpis"]
-scope = cube.kpis(cur, cube.view_from_filters(filters))
 kpi_row([
     (t("kpi.spend"), fmt.msek(k["spend"], lang), t("kpi.spend_help")),
     (t("kpi.lines"), fmt.number(k["lines"], lang), None),
@@ -28,7 +26,7 @@ kpi_row([
     (t("kpi.org_units"), fmt.number(k["org_units"], lang), None),
     (t("kpi.valid_org"), fmt.percent(k["valid_org_share"], lang), t("kpi.valid_org_help")),
 ])
-spend_scope_caption(scope, lang)
+spend_scope_caption(k, lang)
 if k["lines"] == 0:
     st.warning(t("overview.no_lines_in_filter"))
     st.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from . import format as fmt
 from .i18n import t
 
 
@@ -23,8 +24,6 @@ def kpi_row(items: list[tuple[str, str, str | None]]) -> None:
 def spend_scope_caption(k: dict, lang: str) -> None:
     """The line under a page's key figures that says what 'Inköpsvolym' counts: the
     influenceable spend, with the total and the excluded spend beside it (from cube.kpis)."""
-    from . import format as fmt
-    from .i18n import t
     key = "kpi.scope_influenceable" if k.get("scope", "influenceable") == "influenceable" else "kpi.scope_all"
     st.caption(t(key, spend=fmt.msek(k["influenceable_spend"], lang), total=fmt.msek(k["total_spend"], lang),
                  excluded=fmt.msek(k["excluded_spend"], lang)))
