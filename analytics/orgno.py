@@ -11,6 +11,8 @@ as written and flagged.
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 # First digit of a valid organisation number -> legal form code (labels live in the UI catalogs).
@@ -97,10 +99,19 @@ def classify_sql(raw: str) -> str:
                  FROM (SELECT {shape} AS kind, {digits} AS digits, {c} AS cleaned))))"""
 
 
+# A personnummer-shaped run (month digits 00-19), in a syntax both RE2 (DuckDB) and Python read.
+PNR_RUN = r"(?:19|20)?(\d{2}[01]\d\d{2})[-+ ]?\d{4}"
+
+
 def mask_embedded_sql(expr: str) -> str:
-    """SQL: ``expr`` with every personnummer-shaped run (month digits 00-19) masked, so that a
-    cell holding several ids never shows one in clear."""
-    return f"regexp_replace({expr}, '(?:19|20)?(\\d{{2}}[01]\\d\\d{{2}})[-+ ]?\\d{{4}}', '\\1-****', 'g')"
+    """SQL: ``expr`` with every personnummer-shaped run masked, so that a cell holding several
+    ids never shows one in clear."""
+    return f"regexp_replace({expr}, '{PNR_RUN}', '\\1-****', 'g')"
+
+
+def mask_embedded(text: str | None) -> str | None:
+    """``text`` with every personnummer-shaped run masked (the same rule as mask_embedded_sql)."""
+    return re.sub(PNR_RUN, r"\1-****", text) if text else text
 
 
 def _legal_form_case(d: str) -> str:

@@ -113,6 +113,29 @@ def _classify_and_build_cube(con: duckdb.DuckDBPyConnection) -> None:
 
 # Each migration is a list of statements (SQL text, or a function of the connection for seeding
 # and backfilling). Never edit a released one: append a new step.
+def _mask_report_samples(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 9: mask personnummer-shaped runs in the text of stored validation samples.
+    Frozen: its own pattern, no domain code."""
+    import re
+    pattern = re.compile(r"(?:19|20)?(\d{2}[01]\d\d{2})[-+ ]?\d{4}")
+
+    def mask(value):
+        if isinstance(value, str):
+            return pattern.sub(r"\1-****", value)
+        if isinstance(value, list):
+            return [mask(v) for v in value]
+        if isinstance(value, dict):
+            return {k: mask(v) for k, v in value.items()}
+        return value
+    for batch_id, report in con.execute("SELECT batch_id, report FROM batches WHERE report IS NOT NULL").fetchall():
+        data = json.loads(report)
+        if not isinstance(data, dict) or not data.get("samples"):
+            continue
+        data["samples"] = mask(data["samples"])
+        con.execute("UPDATE batches SET report = ? WHERE batch_id = ?",
+                    [json.dumps(data, ensure_ascii=False, default=str), batch_id])
+
+
 MIGRATIONS: list[list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = [
     # 1: batches, ledger lines, suppliers, audit log.
     [
@@ -463,6 +486,14 @@ MIGRATIONS: list[list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = [
         "ALTER TABLE tree_version_rules ADD COLUMN preset VARCHAR",
         _kommunbas_defaults,
         _classify_and_build_cube,
+    ],
+    # 9: lines converted from another currency keep their original amount, currency and rate;
+    #    validation reports already stored get their sample rows' personnummer masked.
+    [
+        "ALTER TABLE ledger_lines ADD COLUMN amount_orig DECIMAL(18, 2)",
+        "ALTER TABLE ledger_lines ADD COLUMN currency_orig VARCHAR",
+        "ALTER TABLE ledger_lines ADD COLUMN fx_rate DOUBLE",
+        _mask_report_samples,
     ],
 ]
 

@@ -45,10 +45,14 @@ def synonyms() -> tuple[tuple[str, str], ...]:
 
 def header_score(header: str) -> dict[str, float]:
     """Best score 0-1 per field for one header, from its name alone."""
-    h = normalise_header(header)
+    return dict(_header_score(normalise_header(header)))
+
+
+@lru_cache(maxsize=65536)
+def _header_score(h: str) -> tuple[tuple[str, float], ...]:
     best: dict[str, float] = {}
     if not h:
-        return best
+        return ()
     for field, syn in synonyms():
         if h == syn:
             s = 1.0
@@ -62,13 +66,18 @@ def header_score(header: str) -> dict[str, float]:
             continue
         if s > best.get(field, 0.0):
             best[field] = s
-    return best
+    return tuple(best.items())
 
 
 _NUMBER = re.compile(r"^[\s(+\-−]*[£$€]?\s*\d[\d\s\u00a0.,']*(?:[eE][+-]?\d+)?\s*(kr|sek|gbp|usd|eur)?[)\-−]?\s*$", re.IGNORECASE)
 _DATEISH = re.compile(r"^\s*(\d{4}-\d{1,2}(-\d{1,2})?|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{6}|\d{8}|\d{5}(\.0)?)([ T].*)?\s*$")
 _ORGID = r"((SE)?\d{6}[-\s]?\d{4}(01)?|\d{12})"
 _ORGISH = re.compile(rf"^\s*({_ORGID}((\s*[,/;&+]\s*|\s+(och|and)\s+){_ORGID})*|saknas|[A-Z]{{2}}[0-9A-Z]{{6,14}})?\s*$", re.IGNORECASE)
+
+
+def looks_like_value(cell: str) -> bool:
+    """True when a cell reads as data (an amount, a date, an id number), not as a column name."""
+    return bool(_NUMBER.match(cell) or _DATEISH.match(cell) or re.fullmatch(r"[\d\s.,:/+-]+", cell))
 
 
 def content_factor(field: str, values: list[str]) -> float:

@@ -19,7 +19,7 @@ import duckdb
 from ..store import audit, current_user
 from .columns import FIELDS, Mapping, auto_map
 from .errors import IngestError
-from .parse import ParsedFile, parse_file
+from .parse import ParsedFile, drop_parsed_tables, lines_select, parse_file
 from .periods import PeriodError, parse_period
 from .readers import RawTable, read_file
 
@@ -27,6 +27,7 @@ LINE_COLUMNS = [
     "source_row", "booking_date", "period_month", "period_grain", "supplier_name", "supplier_name_norm",
     "supplier_key", "org_no_raw", "org_no", "org_no_status", "legal_form", "account", "account_text",
     "org_unit", "buyer", "invoice_no", "voucher_no", "description", "cpv", "amount",
+    "amount_orig", "currency_orig", "fx_rate",
 ]
 
 
@@ -100,16 +101,68 @@ def map_columns(raw: RawTable, override: dict[str, str | None] | None = None,
     return mapping
 
 
+def store_currency(cur) -> str | None:
+    """The currency the store's amounts are in (of the loaded batches), None for an empty store."""
+    rows = cur.execute("""SELECT currency FROM batches WHERE status = 'loaded' AND rows > 0
+                          GROUP BY 1 ORDER BY sum(rows) DESC""").fetchall()
+    return rows[0][0] if rows else None
+
+
+def parse_rates(specs) -> dict:
+    """Exchange rates to the store's currency from the person or the command line: a dict as
+    parse_file takes it ({code: rate} or {(code, month): rate}) from strings such as 'EUR=11,45'
+    or 'EUR:2024-03=11.32', or rows {'currency', 'month', 'rate'}. Raises IngestError naming the
+    bad entry."""
+    rates: dict = {}
+    for spec in specs or []:
+        if isinstance(spec, dict):
+            code, month, rate = spec.get("currency"), spec.get("month"), spec.get("rate")
+            if not code and rate in (None, ""):
+                continue
+            text = f"{code or ''}{':' + str(month) if month else ''}={rate if rate is not None else ''}"
+        else:
+            text = str(spec)
+            code, _, rate = text.partition("=")
+            code, _, month = code.partition(":")
+        code = (code or "").strip().upper()
+        try:
+            value = float(str(rate).strip().replace(" ", "").replace(",", "."))
+        except ValueError:
+            value = float("nan")
+        if len(code) != 3 or not code.isalpha() or not value > 0:
+            raise IngestError("bad_rate", f"'{text}' is not an exchange rate; write the currency code and the "
+                              "rate to the store's currency, such as EUR=11,45 (or EUR:2024-03=11,32 for one month).",
+                              value=text)
+        if month and str(month).strip():
+            try:
+                start, _grain = parse_period(str(month).strip())
+            except PeriodError:
+                raise IngestError("bad_rate", f"'{text}': '{month}' is not a month (write YYYY-MM).", value=text) from None
+            rates[(code, start)] = value
+        else:
+            rates[code] = value
+    return rates
+
+
 def plan_upload(cur: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], *,
                 period: str | None = None, currency: str = "SEK", profile: str | None = None,
                 overrides: dict[str, dict[str, str | None]] | None = None,
-                date_order: str | None = None, sheet: str | None = None,
+                date_order: str | None = None, sheet: str | None = None, decimal: str | None = None,
+                rates=None, allow_dates_outside: bool = False,
                 progress=None, raws: dict[str, RawTable] | None = None) -> UploadPlan:
     """Read, map and parse every file; check duplicates and overlapping periods. Writes nothing
     to the store's tables (only temp tables on ``cur``). Raises IngestError for the first file
-    that cannot be loaded, naming it. ``raws`` may hold files already read (by name)."""
+    that cannot be loaded, naming it. ``raws`` may hold files already read (by name).
+
+    ``currency`` is what the files' amounts are in where no currency column or sign says; the
+    lines are stored in the store's currency (the first upload sets it), so any other currency
+    needs a rate in ``rates`` (see parse_rates). ``allow_dates_outside`` loads dates before 1990
+    or more than a year ahead (otherwise refused by row)."""
     if not files:
         raise IngestError("no_files", "no file was given.")
+    currency = (currency or "SEK").strip().upper()
+    target = store_currency(cur) or currency
+    rates = rates if isinstance(rates, dict) else parse_rates(rates)
     user_period = None
     if period:
         try:
@@ -137,11 +190,17 @@ def plan_upload(cur: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], 
                               "upload first.", file=name, other=loaded[0], at=f"{loaded[1]:%Y-%m-%d %H:%M}")
         raw = (raws or {}).get(name) or read_file(name, data, sheet=sheet)
         mapping = map_columns(raw, (overrides or {}).get(name), profile_mapping)
-        parsed = parse_file(cur, raw, mapping, period=user_period, date_order=date_order)
+        try:
+            parsed = parse_file(cur, raw, mapping, period=user_period, date_order=date_order, decimal=decimal,
+                                currency=currency, target_currency=target, rates=rates,
+                                allow_dates_outside=allow_dates_outside)
+        except BaseException:
+            discard_plan(cur, UploadPlan(planned, target, profile))
+            raise
         planned.append(PlannedFile(raw, mapping, parsed, digest))
     if progress:
         progress(1.0, "")
-    plan = UploadPlan(planned, currency, profile)
+    plan = UploadPlan(planned, target, profile)
     plan.overlap = overlapping_batches(cur, plan.months)
     return plan
 
@@ -172,6 +231,11 @@ def commit_upload(cur: duckdb.DuckDBPyConnection, plan: UploadPlan, *, replace_p
     cur.execute("BEGIN TRANSACTION")
     try:
         replaced = []
+        held = store_currency(cur)
+        if held and held != plan.currency:
+            raise IngestError("currency_mismatch", f"the store holds amounts in {held} and this upload is in "
+                              f"{plan.currency}; the two are never added. Plan the upload again (it converts "
+                              f"to {held} with a rate).", held=held, currency=plan.currency)
         if replace_period and plan.months:
             replaced = _remove_months(cur, plan.months, user)
         for f in plan.files:
@@ -190,8 +254,9 @@ def commit_upload(cur: duckdb.DuckDBPyConnection, plan: UploadPlan, *, replace_p
                  plan.currency, plan.profile, is_demo, p.report["excluded_rows"],
                  json.dumps(p.report, ensure_ascii=False, default=str)]).fetchall()[0][0]
             cols = ", ".join(LINE_COLUMNS)
-            cur.execute(f"INSERT INTO ledger_lines (batch_id, {cols}) "
-                        f"SELECT ?, {cols} FROM {p.table} WHERE kind = 'line' ORDER BY source_row", [batch_id])
+            with _registered(cur, p):
+                cur.execute(f"INSERT INTO ledger_lines (batch_id, {cols}) "
+                            f"SELECT ?, * FROM ({lines_select(p, LINE_COLUMNS)}) ORDER BY source_row", [batch_id])
             batch_ids.append(batch_id)
         refresh_derived(cur, batch_ids)
         audit(cur, "upload", "batches", {"upload_id": upload_id, "batches": batch_ids,
@@ -203,9 +268,20 @@ def commit_upload(cur: duckdb.DuckDBPyConnection, plan: UploadPlan, *, replace_p
         cur.execute("ROLLBACK")
         raise
     finally:
-        for f in plan.files:
-            cur.execute(f"DROP TABLE IF EXISTS {f.parsed.table}")
+        discard_plan(cur, plan)
     return batch_ids
+
+
+class _registered:
+    """The parsed file's cells registered as its view while its lines are read."""
+    def __init__(self, cur, parsed: ParsedFile):
+        self.cur, self.parsed = cur, parsed
+
+    def __enter__(self):
+        self.cur.register(self.parsed.sql["view"], self.parsed.arrow)
+
+    def __exit__(self, *exc):
+        self.cur.unregister(self.parsed.sql["view"])
 
 
 def _remove_months(cur, months: list[dt.date], user: str) -> list[dict]:
@@ -316,14 +392,17 @@ def list_profiles(cur) -> list[str]:
 
 def preview_lines(cur, plan: UploadPlan, index: int, n: int = 15):
     """The first ``n`` parsed lines of file ``index`` of a pending plan, as a DataFrame."""
-    table = plan.files[index].parsed.table
-    return cur.execute(f"""
-        SELECT source_row, booking_date, strftime(period_month, '%Y-%m') AS period, supplier_name, org_no,
-               org_no_status, account, account_text, org_unit, amount::DOUBLE AS amount
-        FROM {table} WHERE kind = 'line' ORDER BY source_row LIMIT ?""", [n]).df()
+    parsed = plan.files[index].parsed
+    cols = ["source_row", "booking_date", "period_month", "supplier_name", "org_no", "org_no_status", "account",
+            "account_text", "org_unit", "amount"]
+    with _registered(cur, parsed):
+        return cur.execute(f"""
+            SELECT source_row, booking_date, strftime(period_month, '%Y-%m') AS period, supplier_name, org_no,
+                   org_no_status, account, account_text, org_unit, amount::DOUBLE AS amount
+            FROM ({lines_select(parsed, cols)}) ORDER BY source_row LIMIT ?""", [n]).df()
 
 
 def discard_plan(cur, plan: UploadPlan) -> None:
     """Drop a plan's temp tables without loading it."""
     for f in plan.files:
-        cur.execute(f"DROP TABLE IF EXISTS {f.parsed.table}")
+        drop_parsed_tables(cur, f.parsed.sql["k"])

@@ -1,9 +1,17 @@
 """Turn a RawTable of text cells into ledger lines, in DuckDB over the whole file at once.
 
-Two passes: a statistics query decides what holds for the whole file (decimal comma or point,
-day-month or month-day order, whether supplier ids are organisation numbers), then one SELECT
-parses every row and sorts it into a kind: a ledger line, a blank row, a total row, or junk with a
-reason. Nothing is written to the store here; the result is a temporary table on the cursor.
+A statistics pass decides what holds for the whole file: the amount column's convention (decimal
+comma or point, from the values that can only be read one way), day-month or month-day order,
+whether supplier ids are organisation numbers. Then one SELECT sorts every row into a kind: a
+ledger line, a blank row, a total row, or junk with a reason. Every amount is read by its own
+shape under the column's convention; a value that contradicts the convention, or that reads two
+ways (1.234 with nothing else in the column to say which), is refused by row and never read at
+another magnitude.
+
+Only a narrow table is kept per file (row number, kind, amount, dates, currency); the lines' text
+columns are read again from the file's Arrow table when they are written (``lines_select``), so
+a pending upload holds the file about once, not three times. Nothing is written to the store
+here; the results are temporary tables on the cursor.
 """
 
 from __future__ import annotations
@@ -15,15 +23,16 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa
 
-from ..orgno import classify_sql, mask_embedded_sql
+from ..orgno import classify_sql, mask_embedded, mask_embedded_sql
 from .columns import FIELDS, REQUIRED_ANY_SUPPLIER, Mapping
 from .errors import IngestError
 from .periods import format_period, period_from_filename
-from .readers import RawTable
+from .readers import TYPED_NUMBER, RawTable
 
 MAX_CELL_CHARS = 32_767            # Excel's own limit; a longer cell is a broken export
 MAX_REJECTED_SHARE = 0.05          # more junk than this and the file is refused, not half-loaded
 SAMPLES_PER_PROBLEM = 10
+EARLIEST_DATE = dt.date(1990, 1, 1)   # dates before, or more than a year ahead, need a confirmation
 _counter = itertools.count(1)
 
 # A whole cell that labels a total row: "Summa", "Totalt:", "Grand total 2016", "Summa totalt".
@@ -31,55 +40,134 @@ TOTAL_WORDS = (r"^\s*(grand\s+)?(summa|total|totalt|totals|sum|slutsumma|totalsu
                r"(\s+(totalt|total|summa))?\s*[:.]?\s*[0-9\s/q-]*$")
 LEGAL_SUFFIXES = ("AB", "AKTIEBOLAG", "PUBL", "HB", "KB", "LTD", "LIMITED", "PLC", "INC", "LLC", "LLP",
                   "CO", "CORP", "GMBH", "OY", "AS", "APS", "BV")
+# Currency words and signs in amount cells and currency columns -> ISO code.
+CURRENCY_WORDS = {"KR": "SEK", "KR.": "SEK", "SEK": "SEK", "SKR": "SEK", "KRONOR": "SEK", ":-": "SEK",
+                  "€": "EUR", "EUR": "EUR", "EURO": "EUR", "$": "USD", "US$": "USD", "USD": "USD",
+                  "£": "GBP", "GBP": "GBP", "NOK": "NOK", "DKK": "DKK"}
+_AMOUNT_CURRENCY = "(?i)(kr\\.?|sek|gbp|usd|eur|nok|dkk|[£$€])"
+
+# Amount shapes (the text without spaces, currency and sign); each is read one way, or votes for
+# the column's convention, or is ambiguous. 'c' = decimal comma, 'p' = decimal point.
+SHAPES = [
+    ("int", "\\d+"),
+    ("c_dec", "\\d+,\\d{1,2}|\\d+,\\d{4,}|\\d{4,},\\d{3}|0,\\d+|,\\d{1,2}"),
+    ("p_dec", "\\d+\\.\\d{1,2}|\\d+\\.\\d{4,}|\\d{4,}\\.\\d{3}|0\\.\\d+|\\.\\d{1,2}"),
+    ("c_dec_pt", "\\d{1,3}(\\.\\d{3})+,\\d+"),     # 1.234,50: comma decimal, point thousands
+    ("p_dec_ct", "\\d{1,3}(,\\d{3})+\\.\\d+"),     # 1,234.50
+    ("pt", "\\d{1,3}(\\.\\d{3}){2,}"),             # 1.234.567: point thousands
+    ("ct", "\\d{1,3}(,\\d{3}){2,}"),               # 1,234,567
+    ("p3", "[1-9]\\d{0,2}\\.\\d{3}"),              # 1.234: 1,234 or 1 234?
+    ("c3", "[1-9]\\d{0,2},\\d{3}"),                # 1,234: 1,234 or 1 234?
+    ("sci", "(\\d+(\\.\\d*)?|\\.\\d+)[eE][+-]?\\d+"),
+]
+COMMA_VOTES = ("c_dec", "c_dec_pt", "pt")
+POINT_VOTES = ("p_dec", "p_dec_ct", "ct")
 
 
 @dataclass
 class ParsedFile:
     """The outcome of parsing one file: where its lines wait, what was excluded, what to tell."""
     file_name: str
-    table: str                       # temp table on the cursor holding kind='line' rows
+    table: str                       # narrow temp table on the cursor: row, kind, amount, dates, currency
     lines: int
     total: float
     period_from: dt.date | None
     period_to: dt.date | None
     months: list[dt.date]
     report: dict = field(default_factory=dict)
+    sql: dict = field(default_factory=dict)      # what lines_select needs: view name, expressions, lookups
+    arrow: pa.Table | None = None                # the file's cells, registered again to write the lines
+    currency: str = "SEK"                        # the currency of ``amount`` (the store's)
 
 
 def _money(v) -> float:
     return round(float(v or 0), 2)
 
 
-def _expr(mapping: Mapping, name: str) -> str:
-    """SQL for a mapped field's trimmed text, '' when unmapped. Column names are c0..cN, ours."""
+def _expr(mapping: Mapping, name: str, typed: bool = False) -> str:
+    """SQL for a mapped field's trimmed text, '' when unmapped. Column names are c0..cN, ours.
+    ``typed``: the file has typed numbers (workbook, Parquet) whose mark is removed, except in
+    the amount, where it says the value is exact."""
     i = mapping.columns.get(name)
-    return f"trim(c{int(i)})" if i is not None else "''"
+    if i is None:
+        return "''"
+    if typed and name != "amount":
+        return f"replace(trim(c{int(i)}), chr(31), '')"
+    return f"trim(c{int(i)})"
 
 
 def _amount_core(a: str) -> str:
     """SQL: the amount text without spaces, currency, sign and brackets (digits and separators)."""
     s = f"regexp_replace({a}, '[\\s\u00a0\u202f\u2009''\"]', '', 'g')"
-    s = f"regexp_replace({s}, '(?i)(kr\\.?|sek|gbp|usd|eur|[£$€])', '', 'g')"
+    s = f"regexp_replace({s}, '{_AMOUNT_CURRENCY}', '', 'g')"
     return f"regexp_replace({s}, '^[(+\\-−–]+|[)\\-−–]+$', '', 'g')"
 
 
 def _amount_negative(a: str) -> str:
-    s = f"regexp_replace({a}, '[\\s\u00a0\u202f\u2009]|(?i)(kr\\.?|sek|gbp|usd|eur|[£$€])', '', 'g')"
+    s = f"regexp_replace({a}, '[\\s\u00a0\u202f\u2009]|{_AMOUNT_CURRENCY}', '', 'g')"
     return f"(regexp_matches({s}, '^[-−–]') OR regexp_matches({s}, '[-−–]$') OR regexp_matches({s}, '^\\(.*\\)$'))"
 
 
-def _amount_sql(a: str, decimal: str) -> str:
-    """SQL: the amount as DECIMAL(18,2), NULL when the text is not a number."""
-    core = _amount_core(a)
+def _shape_sql(core: str) -> str:
+    """SQL: the shape name of an amount core (see SHAPES); 'typed', 'empty' or 'bad' otherwise."""
+    whens = " ".join(f"WHEN regexp_full_match({core}, '{rx}') THEN '{name}'" for name, rx in SHAPES)
+    return (f"CASE WHEN {core} = '' THEN 'empty' WHEN starts_with({core}, chr(31)) THEN 'typed' "
+            f"{whens} ELSE 'bad' END")
+
+
+def decide_decimal(votes: dict, decimal: str | None) -> str | None:
+    """The column's decimal separator: the person's choice, else the convention most values that
+    read one way show ('' when no value says)."""
+    if decimal in (",", "."):
+        return decimal
+    comma = sum(votes.get(s, 0) for s in COMMA_VOTES)
+    point = sum(votes.get(s, 0) for s in POINT_VOTES)
+    if not comma and not point:
+        return None
+    return "," if comma >= point else "."
+
+
+def _shape_reading(decimal: str | None) -> dict[str, str | None]:
+    """Per shape: how it reads under the column's convention ('num' text to cast, or a refusal
+    kind). ``x`` is the core."""
     if decimal == ",":
-        num = f"replace(replace({core}, '.', ''), ',', '.')"
-    else:
-        num = f"replace({core}, ',', '')"
+        ok = {"c_dec": "replace(x, ',', '.')", "c_dec_pt": "replace(replace(x, '.', ''), ',', '.')",
+              "pt": "replace(x, '.', '')", "p3": "replace(x, '.', '')"}
+        refuse = {"p_dec": "junk_amount_convention", "p_dec_ct": "junk_amount_convention",
+                  "ct": "junk_amount_convention", "c3": "junk_amount_ambiguous"}
+    elif decimal == ".":
+        ok = {"p_dec": "x", "p_dec_ct": "replace(x, ',', '')", "ct": "replace(x, ',', '')",
+              "c3": "replace(x, ',', '')"}
+        refuse = {"c_dec": "junk_amount_convention", "c_dec_pt": "junk_amount_convention",
+                  "pt": "junk_amount_convention", "p3": "junk_amount_ambiguous"}
+    else:   # nothing in the column says: only unambiguous shapes read (there are none of c/p)
+        ok = {}
+        refuse = {"p3": "junk_amount_ambiguous", "c3": "junk_amount_ambiguous"}
+    ok["int"] = "x"
+    return {"ok": ok, "refuse": refuse}
+
+
+def _amount_columns(a: str, decimal: str | None) -> tuple[str, str]:
+    """SQL for (amount DECIMAL(18,2) or NULL, refusal kind or NULL) of amount text ``a``; the core
+    and shape come from columns ``core`` and ``shape`` of the same row."""
+    reading = _shape_reading(decimal)
+    num_whens = " ".join(f"WHEN '{s}' THEN {expr.replace('x', 'core')}" for s, expr in reading["ok"].items())
+    exact = f"try_cast((CASE shape {num_whens} END) AS DECIMAL(38, 6))"
+    typed = "try_cast(substr(core, 2) AS DOUBLE)"
+    sci = "try_cast(core AS DOUBLE)"
+    sign = f"(CASE WHEN {_amount_negative(a)} THEN -1 ELSE 1 END)"
     value = f"""CASE
-        WHEN regexp_full_match({num}, '\\d+(\\.\\d+)?|\\.\\d+') THEN try_cast({num} AS DECIMAL(18, 2))
-        WHEN regexp_full_match({num}, '(\\d+(\\.\\d*)?|\\.\\d+)[eE][+-]?\\d+') THEN try_cast(try_cast({num} AS DOUBLE) AS DECIMAL(18, 2))
-        END"""
-    return f"(CASE WHEN {_amount_negative(a)} THEN -1 ELSE 1 END) * ({value})"
+        WHEN shape = 'typed' THEN try_cast(round({typed}, 2) AS DECIMAL(18, 2))
+        WHEN shape = 'sci' THEN try_cast(round({sci}, 2) AS DECIMAL(18, 2))
+        ELSE try_cast(round({exact}, 2) AS DECIMAL(18, 2)) END"""
+    rounded = f"""CASE
+        WHEN shape = 'typed' THEN abs({typed} - round({typed}, 2)) > 1e-6
+        WHEN shape = 'sci' THEN abs({sci} - round({sci}, 2)) > 1e-6
+        ELSE {exact} <> round({exact}, 2) END"""
+    refuse_whens = " ".join(f"WHEN '{s}' THEN '{kind}'" for s, kind in reading["refuse"].items())
+    refusal = f"CASE shape {refuse_whens} WHEN 'bad' THEN 'junk_amount' END" if refuse_whens else \
+        "CASE shape WHEN 'bad' THEN 'junk_amount' END"
+    return f"({sign} * ({value}))", f"({refusal})", f"coalesce({rounded}, false)"
 
 
 # Date shapes, tested in this order.
@@ -92,12 +180,13 @@ _SERIAL = "'^[2-7]\\d{4}(\\.\\d+)?$'"
 _TIME = "'^\\d{1,2}:\\d{2}(:\\d{2}(\\.\\d+)?)?$'"
 
 
-def _date_sql(d: str, order: str) -> str:
-    """SQL: the booking date (DATE) of text ``d``; ``order`` is 'dmy' or 'mdy' for slash dates."""
+def _date_sql(d: str, order: str, pivot: int) -> str:
+    """SQL: the booking date (DATE) of text ``d``; ``order`` is 'dmy' or 'mdy' for slash dates;
+    two-digit years up to ``pivot`` are 20yy, later ones 19yy."""
     p1 = f"TRY_CAST(regexp_extract({d}, {_DMY}, 1) AS INTEGER)"
     p2 = f"TRY_CAST(regexp_extract({d}, {_DMY}, 3) AS INTEGER)"
     yr = f"TRY_CAST(regexp_extract({d}, {_DMY}, 4) AS INTEGER)"
-    year = f"(CASE WHEN {yr} < 100 THEN 2000 + {yr} ELSE {yr} END)"
+    year = f"(CASE WHEN {yr} <= {pivot} THEN 2000 + {yr} WHEN {yr} < 100 THEN 1900 + {yr} ELSE {yr} END)"
     day, month = (p1, p2) if order == "dmy" else (p2, p1)
     return f"""CASE
         WHEN regexp_matches({d}, {_ISO}) THEN try_cast(try_strptime(regexp_extract({d}, '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}'), '%Y-%m-%d') AS DATE)
@@ -115,6 +204,14 @@ def _month_sql(d: str) -> str:
         END"""
 
 
+def _currency_sql(x: str) -> str:
+    """SQL: the ISO code of a currency word or sign ``x`` ('' for none, '?'+text when unknown)."""
+    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in CURRENCY_WORDS.items())
+    u = f"upper(trim({x}))"
+    return (f"CASE {u} WHEN '' THEN '' {whens} ELSE CASE WHEN regexp_full_match({u}, '[A-Z]{{3}}') "
+            f"THEN {u} ELSE '?' || {u} END END")
+
+
 def name_norm_sql(n: str) -> str:
     """SQL: a supplier name normalised for matching: upper case, punctuation and legal-form words
     (AB, LTD ...) removed, spaces collapsed."""
@@ -125,29 +222,36 @@ def name_norm_sql(n: str) -> str:
     return f"nullif(trim(regexp_replace({s}, '\\s+', ' ', 'g')), '')"
 
 
-def _file_stats(cur, view: str, mapping: Mapping) -> dict:
-    a, d, sid = _expr(mapping, "amount"), _expr(mapping, "date"), _expr(mapping, "supplier_id")
-    core = _amount_core(a)
-    org_status = f"({classify_sql(sid)}).org_no_status"
+def _file_stats(cur, view: str, mapping: Mapping, typed: bool) -> dict:
+    a, d, sid = _expr(mapping, "amount"), _expr(mapping, "date", typed), _expr(mapping, "supplier_id", typed)
+    org_status = f"({classify_sql('sid')}).org_no_status"
     row = cur.execute(f"""
+        WITH v AS (SELECT {a} AS a, {d} AS d, {sid} AS sid FROM {view}),
+        s AS (SELECT *, {_shape_sql(_amount_core('a'))} AS shape FROM v)
         SELECT
-          count(*) FILTER (WHERE regexp_matches({core}, ',(\\d{{1,2}}|\\d{{4,}})$')
-                              OR regexp_matches({core}, '\\.\\d{{3}}.*,\\d+$')) AS comma_dec,
-          count(*) FILTER (WHERE regexp_matches({core}, '\\.(\\d{{1,2}}|\\d{{4,}})$')
-                              OR regexp_matches({core}, ',\\d{{3}}.*\\.\\d+$')) AS point_dec,
-          count(*) FILTER (WHERE regexp_matches({d}, {_DMY})) AS slash_dates,
-          count(*) FILTER (WHERE regexp_matches({d}, {_DMY}) AND regexp_extract({d}, {_DMY}, 2) = '/') AS true_slash,
-          max(TRY_CAST(regexp_extract({d}, {_DMY}, 1) AS INTEGER)) FILTER (WHERE regexp_matches({d}, {_DMY})) AS max_p1,
-          max(TRY_CAST(regexp_extract({d}, {_DMY}, 3) AS INTEGER)) FILTER (WHERE regexp_matches({d}, {_DMY})) AS max_p2,
-          any_value({d}) FILTER (WHERE regexp_matches({d}, {_DMY})) AS slash_example,
-          count(*) FILTER (WHERE {d} <> '' AND NOT regexp_matches({d}, {_TIME})) AS usable_dates,
-          count(*) FILTER (WHERE regexp_matches({d}, {_TIME})) AS time_only,
-          count(*) FILTER (WHERE {sid} <> '' AND {org_status} IN ('valid', 'personal')) AS sid_orgno,
-          count(*) FILTER (WHERE {sid} <> '') AS sid_filled,
-          count(*) FILTER (WHERE {a} <> '') AS amount_filled
-        FROM {view}""").fetchall()[0]
+          count(*) FILTER (WHERE regexp_matches(d, {_DMY})) AS slash_dates,
+          count(*) FILTER (WHERE regexp_matches(d, {_DMY}) AND regexp_extract(d, {_DMY}, 2) = '/') AS true_slash,
+          max(TRY_CAST(regexp_extract(d, {_DMY}, 1) AS INTEGER)) FILTER (WHERE regexp_matches(d, {_DMY})) AS max_p1,
+          max(TRY_CAST(regexp_extract(d, {_DMY}, 3) AS INTEGER)) FILTER (WHERE regexp_matches(d, {_DMY})) AS max_p2,
+          any_value(d) FILTER (WHERE regexp_matches(d, {_DMY})) AS slash_example,
+          count(*) FILTER (WHERE d <> '' AND NOT regexp_matches(d, {_TIME})) AS usable_dates,
+          count(*) FILTER (WHERE regexp_matches(d, {_TIME})) AS time_only,
+          count(*) FILTER (WHERE sid <> '') AS sid_filled,
+          count(*) FILTER (WHERE a <> '') AS amount_filled,
+          histogram(shape) AS shapes,
+          min(a) FILTER (WHERE shape IN ('p3', 'c3')) AS ambiguous_example
+        FROM s""").fetchall()[0]
     cols = [c[0] for c in cur.description]
-    return dict(zip(cols, row))
+    stats = dict(zip(cols, row))
+    shapes = stats["shapes"] or {}
+    if isinstance(shapes, dict) and set(shapes) == {"key", "value"}:
+        shapes = dict(zip(shapes["key"], shapes["value"]))
+    stats["shapes"] = dict(shapes)
+    # organisation-number shapes over the distinct supplier ids only
+    stats["sid_orgno"] = cur.execute(f"""
+        SELECT coalesce(sum(n), 0) FROM (SELECT sid, count(*) AS n FROM (SELECT {sid} AS sid FROM {view})
+        WHERE sid <> '' GROUP BY sid) WHERE {org_status} IN ('valid', 'personal')""").fetchall()[0][0]
+    return stats
 
 
 def decide_date_order(stats: dict, date_order: str | None, file_name: str, column: str | None) -> str:
@@ -173,62 +277,134 @@ def decide_date_order(stats: dict, date_order: str | None, file_name: str, colum
         file=file_name, column=column, example=stats["slash_example"])
 
 
-def parse_file(cur: duckdb.DuckDBPyConnection, raw: RawTable, mapping: Mapping, *,
-               period: tuple[dt.date, str] | None = None, date_order: str | None = None) -> ParsedFile:
-    """Parse one read file into a temp table of ledger lines on ``cur`` and a validation report.
+# Parquet types each field can be read from (checked before parsing, so the message names them).
+_PARQUET_OK = {
+    "amount": ("int", "uint", "float", "double", "decimal", "string", "large_string", "halffloat"),
+    "date": ("date", "timestamp", "string", "large_string", "int", "uint"),
+}
 
+
+def _check_parquet_types(raw: RawTable, mapping: Mapping) -> None:
+    types = raw.meta.get("types")
+    if not types:
+        return
+    wrong = []
+    for f, i in mapping.columns.items():
+        header = raw.headers[i]
+        typ = types.get(header, "")
+        allowed = _PARQUET_OK.get(f)
+        unusable = typ.startswith(("binary", "large_binary", "list", "large_list", "struct", "map",
+                                   "fixed_size", "dictionary<values=binary"))
+        if allowed and not typ.startswith(allowed) or unusable or (f == "amount" and typ == "bool"):
+            wrong.append(f"'{header}' ({typ})")
+    if wrong:
+        raise IngestError("parquet_types", "these columns have a Parquet type the import cannot read for what "
+                          "they hold: " + ", ".join(wrong) + ". Amounts must be numbers or text, dates must be "
+                          "dates, timestamps or text. Write the file again with those types, or choose other "
+                          "columns.", file=raw.file_name, columns=", ".join(wrong))
+
+
+def parse_file(cur: duckdb.DuckDBPyConnection, raw: RawTable, mapping: Mapping, *,
+               period: tuple[dt.date, str] | None = None, date_order: str | None = None,
+               decimal: str | None = None, currency: str = "SEK", target_currency: str | None = None,
+               rates: dict | None = None, allow_dates_outside: bool = False,
+               today: dt.date | None = None) -> ParsedFile:
+    """Parse one read file into temp tables on ``cur`` and a validation report.
+
+    ``currency`` is the currency of amounts that state none; ``target_currency`` the store's
+    (lines in another currency need a rate in ``rates``: {code: rate} or {(code, month): rate}).
     Raises IngestError when the file as a whole cannot be loaded (no amount column, no supplier
-    column, no period for undated rows, too many junk rows)."""
+    column, no period for undated rows, a currency without a rate, too many junk rows)."""
     name = raw.file_name
+    headers = ", ".join(h for h in raw.headers if h)
+    if not raw.header_recognised and ("amount" not in mapping.columns
+                                      or not any(f in mapping.columns for f in REQUIRED_ANY_SUPPLIER)):
+        first = " | ".join(h for h in raw.headers if h)[:120]
+        if raw.meta.get("format") == "excel":
+            sheets = ", ".join(raw.meta.get("sheets", []))
+            raise IngestError("no_sheet_with_header", "no sheet has a header row with recognisable column names "
+                              f"(for example Leverantör, Belopp, Datum). Sheets: {sheets}; sheet "
+                              f"'{raw.meta.get('sheet')}' was read, its first row reads '{mask_embedded(first)}'. "
+                              "Choose the sheet with the ledger, choose the columns by hand in the column mapping, "
+                              "or add a header row.", file=name, sheets=sheets, sheet=raw.meta.get("sheet"),
+                              first=mask_embedded(first))
+        raise IngestError("no_header", "no header row with recognisable column names (for example "
+                          f"Leverantör, Belopp, Datum) among the first rows. The first row reads: '{first}'. "
+                          "Choose the columns by hand (at least the amount and the supplier) in the column "
+                          "mapping (command line: --map amount=<column> --map supplier_name=<column>), or add "
+                          "a header row.", file=name, first=mask_embedded(first))
     if "amount" not in mapping.columns:
         raise IngestError("no_amount_column", "no column holds the amounts (such as Belopp, Nettobelopp, "
-                          "Amount). Columns found: " + ", ".join(h for h in raw.headers if h) +
-                          ". Choose the amount column by hand.", file=name,
-                          columns=", ".join(h for h in raw.headers if h))
+                          "Amount). Columns found: " + headers + ". Choose the amount column by hand.",
+                          file=name, columns=headers)
     if not any(f in mapping.columns for f in REQUIRED_ANY_SUPPLIER):
         raise IngestError("no_supplier_column", "no column names the supplier (such as Leverantör, "
-                          "Organisationsnummer, Supplier Name). Columns found: " +
-                          ", ".join(h for h in raw.headers if h) + ". Choose the supplier column by hand.",
-                          file=name, columns=", ".join(h for h in raw.headers if h))
+                          "Organisationsnummer, Supplier Name). Columns found: " + headers +
+                          ". Choose the supplier column by hand.", file=name, columns=headers)
     mapped_headers = [raw.headers[i] for i in mapping.columns.values()]
     dupes = sorted({h for h in mapped_headers if h and [x.strip().lower() for x in raw.headers].count(h.strip().lower()) > 1})
     if dupes:
         raise IngestError("duplicate_headers", f"the column name '{dupes[0]}' appears more than once, so "
                           "it is unclear which one to use. Rename one of them and upload again.",
                           file=name, column=dupes[0])
-
+    _check_parquet_types(raw, mapping)
     if raw.num_rows == 0 and not raw.bad_rows:
         raise IngestError("no_data_rows", "the file has a header row but no data rows. Export the ledger "
                           "again with its rows.", file=name)
     if raw.num_rows == 0:
-        detail = "; ".join(f"row {n}: wrong number of cells ('{txt[:40]}')" for n, txt in raw.bad_rows[:3])
+        detail = "; ".join(f"row {n}: wrong number of cells ('{mask_embedded(txt)[:40]}')" for n, txt in raw.bad_rows[:3])
         raise IngestError("no_valid_rows", f"no row could be read as a ledger line ({detail}). Check the "
                           "delimiter and quoting of the export.", file=name, detail=detail)
     k = next(_counter)
     view = f"raw_in_{k}"
     arrow = raw.table.append_column("_row", pa.array(raw.source_rows, type=pa.int64()))
     cur.register(view, arrow)
+    options = dict(period=period, date_order=date_order, decimal=decimal, currency=currency,
+                   target_currency=target_currency or currency, rates=rates or {},
+                   allow_dates_outside=allow_dates_outside, today=today or dt.date.today())
     try:
-        return _parse_registered(cur, raw, mapping, view, k, period, date_order)
+        parsed = _parse_registered(cur, raw, mapping, view, k, **options)
+    except BaseException:
+        drop_parsed_tables(cur, k)
+        raise
     finally:
         cur.unregister(view)
+    parsed.arrow = arrow
+    return parsed
 
 
-def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int,
-                      period: tuple[dt.date, str] | None, date_order: str | None) -> ParsedFile:
+def drop_parsed_tables(cur, k: int | str) -> None:
+    for prefix in ("stage", "sup", "org", "dates", "rates"):
+        cur.execute(f"DROP TABLE IF EXISTS {prefix}_{k}")
+
+
+def _rates_rows(rates: dict) -> list[tuple[str, dt.date | None, float]]:
+    rows = []
+    for key, rate in rates.items():
+        code, month = (key if isinstance(key, tuple) else (key, None))
+        rows.append((str(code).upper(), month, float(rate)))
+    return rows
+
+
+def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *, period, date_order,
+                      decimal, currency, target_currency, rates, allow_dates_outside, today) -> ParsedFile:
     name = raw.file_name
-    stats = _file_stats(cur, view, mapping)
-    warnings: list[dict] = []
+    typed = raw.meta.get("format") in ("excel", "parquet")
+    stats = _file_stats(cur, view, mapping, typed)
+    warnings: list[dict] = list(raw.warnings)
+    amount_header = mapping.header_of("amount", raw.headers)
     if stats["amount_filled"] == 0:
-        column = mapping.header_of("amount", raw.headers)
         raise IngestError("amount_column_empty", "the amount column is empty in every row. If the amounts are "
                           "Excel formulas, the workbook was saved without their results: open it in Excel, "
                           "save it again (or paste the amounts as values) and upload again.",
-                          file=name, column=column)
-    decimal = "," if stats["comma_dec"] > stats["point_dec"] else "."
+                          file=name, column=amount_header)
+    shapes = stats["shapes"]
+    dec = decide_decimal(shapes, decimal)
     has_date = "date" in mapping.columns
     order = decide_date_order(stats, date_order, name, mapping.header_of("date", raw.headers))
     fallback = period or period_from_filename(name)
+    latest = today.replace(year=today.year + 1) if not (today.month == 2 and today.day == 29) else today + dt.timedelta(days=365)
+    pivot = (today.year + 1) % 100
     if has_date and stats["usable_dates"] == 0 and stats["time_only"]:
         warnings.append({"code": "dates_time_only", "column": mapping.header_of("date", raw.headers),
                          "period": format_period(*fallback) if fallback else None})
@@ -243,109 +419,130 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int,
     use_sid_as_org = ("org_no" not in mapping.columns and stats["sid_filled"]
                       and stats["sid_orgno"] >= 0.5 * stats["sid_filled"])
 
-    e = {f: _expr(mapping, f) for f in FIELDS}
-    org_src = e["org_no"] if "org_no" in mapping.columns else (e["supplier_id"] if use_sid_as_org else "NULL")
+    e = {f: _expr(mapping, f, typed) for f in FIELDS}
+    org_src = e["org_no"] if "org_no" in mapping.columns else (e["supplier_id"] if use_sid_as_org else "''")
     fb_month = f"DATE '{fallback[0].isoformat()}'" if fallback else "NULL::DATE"
     fb_grain = f"'{fallback[1]}'" if fallback else "NULL"
-    all_cells = " || ".join(f"c{i}" for i in range(len(raw.headers))) or "''"
-    long_cell = " OR ".join(f"length(c{i}) > {MAX_CELL_CHARS}" for i in range(len(raw.headers))) or "false"
-    longest = "greatest(" + ", ".join(f"length(c{i})" for i in range(len(raw.headers))) + ")" \
-        if len(raw.headers) > 1 else ("length(c0)" if raw.headers else "0")
-    acct_split = "'^(\\d{3,6})[\\s:–-]+(\\S.*)$'"
-    table = f"stage_{k}"
+    n = len(raw.headers)
+    cells = [f"c{i}" for i in range(n)]
+    is_blank = (f"concat({', '.join(cells)})" if n > 1 else (cells[0] if cells else "''"))
+    longest = f"greatest({', '.join(f'length({c})' for c in cells)})" if n > 1 else (f"length({cells[0]})" if cells else "0")
     supplier_clean = mask_embedded_sql("regexp_replace(supplier_text, '\\s+', ' ', 'g')")
+    amount_value, amount_refusal, amount_rounded = _amount_columns("amount_text", dec)
+    lo, hi = EARLIEST_DATE.isoformat(), latest.isoformat()
 
     # Supplier names, organisation numbers and dates repeat across a ledger (thousands of distinct
-    # values in a million lines), so their regex-heavy parsing runs once per distinct value and is
-    # joined back; amounts are nearly all distinct and are parsed in line.
-    cur.execute(f"""
-    CREATE OR REPLACE TEMP TABLE {table} AS
-    WITH src AS (
-      SELECT _row,
-        {e['amount']} AS amount_text, {e['date']} AS date_text,
-        {e['supplier_name']} AS supplier_text, {e['supplier_id']} AS supplier_id,
-        {org_src} AS org_text,
-        {e['account']} AS account_text_raw, {e['account_text']} AS account_name_raw,
-        {e['org_unit']} AS org_unit, {e['buyer']} AS buyer,
-        {e['invoice_no']} AS invoice_no, {e['voucher_no']} AS voucher_no,
-        {e['description']} AS description, {e['cpv']} AS cpv,
-        trim({all_cells}) = '' AS is_blank,
-        {long_cell} AS too_long, {longest} AS longest
-      FROM {view}
-    ), supplier_lookup AS (
+    # values in a million lines), so their regex-heavy parsing runs once per distinct value in a
+    # lookup table; amounts are nearly all distinct and are parsed in line.
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE sup_{k} AS
       SELECT supplier_text, nullif(supplier_clean, '') AS supplier_name, {name_norm_sql('supplier_clean')} AS name_norm,
         regexp_matches(lower(supplier_text), '{TOTAL_WORDS}') AS supplier_total_label
-      FROM (SELECT supplier_text, {supplier_clean} AS supplier_clean FROM (SELECT DISTINCT supplier_text FROM src))
-    ), org_lookup AS (
-      SELECT org_text, {classify_sql('org_text')} AS org FROM (SELECT DISTINCT org_text FROM src)
-    ), date_lookup AS (
-      SELECT date_text,
-        CASE WHEN date_text = '' OR regexp_matches(date_text, {_TIME}) THEN NULL ELSE {_date_sql('date_text', order)} END AS booking_date,
-        {_month_sql('date_text')} AS text_month,
-        date_text <> '' AND NOT regexp_matches(date_text, {_TIME}) AS has_date_text,
-        regexp_matches(lower(date_text), '{TOTAL_WORDS}') AS date_total_label
-      FROM (SELECT DISTINCT date_text FROM src)
+      FROM (SELECT supplier_text, {supplier_clean} AS supplier_clean
+            FROM (SELECT DISTINCT {e['supplier_name']} AS supplier_text FROM {view}))""")
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE org_{k} AS
+      SELECT org_text, {classify_sql('org_text')} AS org FROM (SELECT DISTINCT {org_src} AS org_text FROM {view})""")
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE dates_{k} AS
+      SELECT date_text, booking_date, text_month, has_date_text, date_total_label,
+        coalesce(date_trunc('month', booking_date)::DATE, text_month) AS own_month,
+        coalesce(coalesce(booking_date, text_month) NOT BETWEEN DATE '{lo}' AND DATE '{hi}', false) AS outside
+      FROM (SELECT date_text,
+          CASE WHEN date_text = '' OR regexp_matches(date_text, {_TIME}) THEN NULL ELSE {_date_sql('date_text', order, pivot)} END AS booking_date,
+          {_month_sql('date_text')} AS text_month,
+          date_text <> '' AND NOT regexp_matches(date_text, {_TIME}) AS has_date_text,
+          regexp_matches(lower(date_text), '{TOTAL_WORDS}') AS date_total_label
+        FROM (SELECT DISTINCT {e['date']} AS date_text FROM {view}))""")
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE rates_{k} (currency VARCHAR, month DATE, rate DOUBLE)")
+    if rates:
+        cur.executemany(f"INSERT INTO rates_{k} VALUES (?, ?, ?)", _rates_rows(rates))
+    fallback_outside = bool(fallback and not (EARLIEST_DATE <= fallback[0] <= latest))
+    outside_kind = "'line'" if allow_dates_outside else "'junk_date_range'"
+    label_fields = [f for f in ("org_unit", "account_text", "account", "description", "buyer") if f in mapping.columns]
+    text_total = " OR ".join(f"regexp_matches(lower(t_{f}), '{TOTAL_WORDS}')" for f in label_fields) or "false"
+    label_cols = "".join(f"{e[f]} AS t_{f}, " for f in label_fields)
+    cur.execute(f"""
+    CREATE OR REPLACE TEMP TABLE stage_{k} AS
+    WITH src AS (
+      SELECT _row, {e['amount']} AS amount_text, {e['date']} AS date_text,
+        {e['supplier_name']} AS supplier_text, {e['supplier_id']} AS supplier_id, {org_src} AS org_text,
+        {label_cols}{_currency_sql(e['currency'])} AS currency_cell,
+        {_currency_sql(f"regexp_extract({e['amount']}, '{_AMOUNT_CURRENCY}', 1)")} AS currency_mark,
+        trim({is_blank}) = '' AS is_blank, {longest} AS longest
+      FROM {view}
+    ), shaped AS (
+      SELECT *, {_shape_sql('core')} AS shape FROM (SELECT *, {_amount_core('amount_text')} AS core FROM src)
     ), parsed AS (
-      SELECT src.*, s.supplier_name, s.name_norm, d.booking_date, d.text_month, d.has_date_text, o.org,
-        {_amount_sql('amount_text', decimal)} AS amount,
-        (supplier_text = '' AND supplier_id = '' AND coalesce(src.org_text, '') = '') AS no_supplier,
-        (s.supplier_total_label OR d.date_total_label OR regexp_matches(lower(org_unit), '{TOTAL_WORDS}')
-          OR regexp_matches(lower(account_name_raw), '{TOTAL_WORDS}') OR regexp_matches(lower(account_text_raw), '{TOTAL_WORDS}')
-          OR regexp_matches(lower(description), '{TOTAL_WORDS}')
-          OR regexp_matches(lower(buyer), '{TOTAL_WORDS}')) AS total_label,
-        s.supplier_total_label
-      FROM src
-      JOIN supplier_lookup s USING (supplier_text)
-      JOIN date_lookup d USING (date_text)
-      JOIN org_lookup o ON o.org_text IS NOT DISTINCT FROM src.org_text
-    ), framed AS (
-      SELECT *,
-        max(CASE WHEN NOT no_supplier THEN _row END) OVER () AS last_line_row,
-        sum(CASE WHEN NOT no_supplier AND NOT total_label THEN amount END) OVER () AS lines_sum
+      SELECT shaped.*, s.supplier_total_label, d.booking_date, d.text_month, d.has_date_text, d.own_month,
+        (d.outside OR (d.own_month IS NULL AND {str(fallback_outside).lower()})) AS outside,
+        {amount_value} AS amount0, {amount_refusal} AS amount_refusal, {amount_rounded} AS rounded,
+        coalesce(nullif(currency_cell, ''), nullif(currency_mark, ''), '{currency}') AS line_currency,
+        (supplier_text = '' AND supplier_id = '' AND org_text = '') AS no_supplier,
+        (s.supplier_total_label OR d.date_total_label) AS label_total
+      FROM shaped
+      JOIN sup_{k} s USING (supplier_text)
+      JOIN dates_{k} d USING (date_text)
+    ), priced AS (
+      SELECT parsed.*,
+        CASE WHEN line_currency = '{target_currency}' THEN 1.0 ELSE coalesce(rm.rate, ra.rate) END AS fx,
+        CASE WHEN no_supplier OR supplier_total_label THEN label_total OR {text_total} ELSE label_total END AS total_label
       FROM parsed
-    ), kinds AS (
-      SELECT *,
-        CASE
-          WHEN is_blank THEN 'blank'
-          WHEN too_long THEN 'junk_too_long'
-          WHEN amount_text <> '' AND amount IS NULL THEN 'junk_amount'
-          WHEN amount IS NOT NULL AND (
-                 (total_label AND (no_supplier OR supplier_total_label))
-              OR (no_supplier AND NOT has_date_text AND _row > coalesce(last_line_row, 0)
-                  AND abs(amount - coalesce(lines_sum, 0)) <= 0.02 * abs(coalesce(lines_sum, 0)) + 0.01))
-            THEN 'total'
-          WHEN no_supplier AND amount_text = '' THEN 'junk_empty'
-          WHEN has_date_text AND booking_date IS NULL AND text_month IS NULL THEN 'junk_date'
-          WHEN coalesce(date_trunc('month', booking_date), text_month, {fb_month}) IS NULL THEN 'junk_no_period'
-          ELSE 'line'
-        END AS kind
-      FROM framed
+      LEFT JOIN rates_{k} rm ON rm.currency = parsed.line_currency AND rm.month = coalesce(parsed.own_month, {fb_month})
+      LEFT JOIN rates_{k} ra ON ra.currency = parsed.line_currency AND ra.month IS NULL
     )
-    SELECT _row AS source_row, kind, amount_text, date_text, supplier_text, longest,
-      booking_date,
-      CAST(coalesce(date_trunc('month', booking_date), text_month, {fb_month}) AS DATE) AS period_month,
-      CASE WHEN booking_date IS NOT NULL THEN 'day' WHEN text_month IS NOT NULL THEN 'month' ELSE {fb_grain} END AS period_grain,
-      supplier_name,
-      name_norm AS supplier_name_norm,
+    SELECT _row AS source_row,
       CASE
-        WHEN org.org_no_status = 'valid' THEN 'org:' || org.org_digits
-        WHEN org.org_no_status = 'personal' THEN 'pnr:' || substr(sha256(org.org_digits), 1, 16)
-        WHEN name_norm IS NOT NULL THEN 'name:' || name_norm
-        WHEN supplier_id <> '' THEN 'id:' || {mask_embedded_sql('supplier_id')}
-        WHEN org.org_no IS NOT NULL THEN 'raw:' || org.org_no
-        ELSE 'unknown'
-      END AS supplier_key,
-      org.org_no_raw, org.org_no, org.org_no_status, org.legal_form,
-      nullif(CASE WHEN account_name_raw = '' AND regexp_matches(account_text_raw, {acct_split})
-                  THEN regexp_extract(account_text_raw, {acct_split}, 1) ELSE account_text_raw END, '') AS account,
-      nullif(CASE WHEN account_name_raw = '' AND regexp_matches(account_text_raw, {acct_split})
-                  THEN trim(regexp_extract(account_text_raw, {acct_split}, 2)) ELSE account_name_raw END, '') AS account_text,
-      nullif(org_unit, '') AS org_unit, nullif(buyer, '') AS buyer,
-      nullif(invoice_no, '') AS invoice_no, nullif(voucher_no, '') AS voucher_no,
-      nullif({mask_embedded_sql('description')}, '') AS description, nullif(cpv, '') AS cpv,
-      coalesce(amount, 0)::DECIMAL(18, 2) AS amount
-    FROM kinds
+        WHEN is_blank THEN 'blank'
+        WHEN longest > {MAX_CELL_CHARS} THEN 'junk_too_long'
+        WHEN amount_text <> '' AND amount_refusal IS NOT NULL THEN amount_refusal
+        WHEN amount_text <> '' AND amount0 IS NULL THEN 'junk_amount'
+        WHEN amount0 IS NOT NULL AND total_label AND (no_supplier OR supplier_total_label) THEN 'total'
+        WHEN no_supplier AND amount_text = '' THEN 'junk_empty'
+        WHEN has_date_text AND booking_date IS NULL AND text_month IS NULL THEN 'junk_date'
+        WHEN coalesce(own_month, {fb_month}) IS NULL THEN 'junk_no_period'
+        WHEN starts_with(line_currency, '?') THEN 'junk_currency'
+        WHEN outside THEN {outside_kind}
+        ELSE 'line'
+      END AS kind,
+      no_supplier AND NOT has_date_text AND amount0 IS NOT NULL AS total_candidate,
+      NOT no_supplier AND NOT total_label AS counts_in_sum,
+      no_supplier, outside, rounded, line_currency,
+      CASE WHEN line_currency <> '{target_currency}' THEN fx END AS fx_rate,
+      CASE WHEN line_currency <> '{target_currency}' THEN coalesce(amount0, 0)::DECIMAL(18, 2) END AS amount_orig,
+      booking_date,
+      CAST(coalesce(own_month, {fb_month}) AS DATE) AS period_month,
+      CASE WHEN booking_date IS NOT NULL THEN 'day' WHEN text_month IS NOT NULL THEN 'month' ELSE {fb_grain} END AS period_grain,
+      try_cast(round(coalesce(amount0, 0) * coalesce(fx, 1), 2) AS DECIMAL(18, 2)) AS amount,
+      CASE WHEN kind_hint THEN amount_text END AS amount_text,
+      CASE WHEN kind_hint THEN date_text END AS date_text,
+      CASE WHEN kind_hint THEN supplier_text END AS supplier_text,
+      longest
+    FROM (SELECT *, (is_blank OR longest > {MAX_CELL_CHARS} OR amount_refusal IS NOT NULL OR amount0 IS NULL
+                     OR no_supplier OR outside OR starts_with(line_currency, '?') OR fx IS NULL
+                     OR (has_date_text AND booking_date IS NULL AND text_month IS NULL)
+                     OR coalesce(own_month, {fb_month}) IS NULL) AS kind_hint FROM priced)
     """)
+    # A trailing row without supplier and date whose amount is the lines' sum is a total row.
+    cur.execute(f"""
+        UPDATE stage_{k} SET kind = 'total'
+        FROM (SELECT max(source_row) FILTER (WHERE NOT no_supplier) AS last_line_row,
+                     coalesce(sum(amount) FILTER (WHERE counts_in_sum), 0) AS lines_sum FROM stage_{k}) f
+        WHERE total_candidate AND kind IN ('line', 'junk_no_period', 'junk_date_range')
+          AND source_row > coalesce(f.last_line_row, 0)
+          AND abs(amount - f.lines_sum) <= 0.02 * abs(f.lines_sum) + 0.01""")
+    table = f"stage_{k}"
+
+    missing = cur.execute(f"""
+        SELECT line_currency, count(*), (list(source_row ORDER BY source_row))[1:{SAMPLES_PER_PROBLEM}]
+        FROM {table} WHERE kind = 'line' AND fx_rate IS NULL AND line_currency <> '{target_currency}'
+        GROUP BY 1 ORDER BY 2 DESC""").fetchall()
+    if missing:
+        what = "; ".join(f"{c}: {n:,} lines (rows {', '.join(map(str, rows))})" for c, n, rows in missing)
+        codes = ", ".join(c for c, _n, _r in missing)
+        raise IngestError("currency_rate_missing", f"lines are in another currency than {target_currency}, the "
+                          f"currency of the store and of this upload ({what}). Give a rate to {target_currency} for "
+                          f"{codes} (one rate, or one per month) in the upload form (command line: --rate "
+                          f"{missing[0][0]}=<rate> or --rate {missing[0][0]}:YYYY-MM=<rate>), or export the ledger "
+                          f"in {target_currency}.", file=name, column=mapping.header_of("currency", raw.headers),
+                          currencies=codes, target=target_currency, detail=what)
 
     counts = dict(cur.execute(f"SELECT kind, count(*) FROM {table} GROUP BY kind").fetchall())
     lines = counts.get("line", 0)
@@ -353,18 +550,23 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int,
     junk = sum(counts[kk] for kk in junk_kinds) + len(raw.bad_rows)
     samples = []
     for kind in junk_kinds:
-        for r in cur.execute(f"""SELECT source_row, amount_text, date_text, supplier_text, longest FROM {table}
+        for r in cur.execute(f"""SELECT source_row, amount_text, date_text, supplier_text, longest, line_currency FROM {table}
                                  WHERE kind = ? ORDER BY source_row LIMIT {SAMPLES_PER_PROBLEM}""", [kind]).fetchall():
-            samples.append({"kind": kind, "row": r[0], "amount": r[1][:60], "date": r[2][:40],
-                            "supplier": (r[3] or "")[:60], "chars": r[4]})
+            samples.append({"kind": kind, "row": r[0], "amount": mask_embedded((r[1] or "")[:60]).replace(TYPED_NUMBER, ""),
+                            "date": mask_embedded((r[2] or "")[:40]), "supplier": mask_embedded((r[3] or "")[:60]),
+                            "chars": r[4], "currency": r[5].lstrip("?")[:20]})
     for number, text in raw.bad_rows[:SAMPLES_PER_PROBLEM]:
-        samples.append({"kind": "junk_cells", "row": number, "text": text[:120]})
+        samples.append({"kind": "junk_cells", "row": number, "text": mask_embedded(text[:120])})
     if raw.bad_rows:
         counts["junk_cells"] = len(raw.bad_rows)
 
     totals = cur.execute(f"SELECT source_row, amount FROM {table} WHERE kind = 'total' ORDER BY source_row").fetchall()
     agg = cur.execute(f"""SELECT sum(amount), min(period_month), max(period_month),
-                                 count(*) FILTER (WHERE amount_text = ''), count(*) FILTER (WHERE amount < 0)
+                                 count(*) FILTER (WHERE amount_text = ''), count(*) FILTER (WHERE amount < 0),
+                                 count(*) FILTER (WHERE rounded), (list(source_row ORDER BY source_row) FILTER (WHERE rounded))[1:{SAMPLES_PER_PROBLEM}],
+                                 count(*) FILTER (WHERE outside), (list(source_row ORDER BY source_row) FILTER (WHERE outside))[1:{SAMPLES_PER_PROBLEM}],
+                                 min(coalesce(booking_date, period_month)) FILTER (WHERE outside),
+                                 max(coalesce(booking_date, period_month)) FILTER (WHERE outside)
                           FROM {table} WHERE kind = 'line'""").fetchall()[0]
     line_sum = agg[0] or 0
     if counts.get("blank"):
@@ -374,46 +576,120 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int,
         warnings.append({"code": "total_row" if abs(diff) < 0.005 else "total_row_mismatch", "row": row_no,
                          "file_total": _money(value), "line_sum": _money(line_sum), "difference": round(diff, 2)})
     if agg[3]:
-        warnings.append({"code": "empty_amounts", "count": agg[3],
-                         "column": mapping.header_of("amount", raw.headers)})
+        warnings.append({"code": "empty_amounts", "count": agg[3], "column": amount_header})
+    if agg[5]:
+        warnings.append({"code": "amounts_rounded", "count": agg[5], "rows": agg[6], "column": amount_header})
+    if agg[7]:
+        warnings.append({"code": "dates_outside_confirmed", "count": agg[7], "rows": agg[8],
+                         "first": str(agg[9]), "last": str(agg[10]), "earliest": lo, "latest": hi})
+    if counts.get("junk_date_range"):
+        rows = [s["row"] for s in samples if s["kind"] == "junk_date_range"]
+        warnings.append({"code": "dates_outside", "count": counts["junk_date_range"], "rows": rows,
+                         "earliest": lo, "latest": hi})
+    converted = cur.execute(f"""SELECT line_currency, count(*), sum(amount_orig), sum(amount), min(fx_rate), max(fx_rate)
+                                FROM {table} WHERE kind = 'line' AND fx_rate IS NOT NULL GROUP BY 1 ORDER BY 1""").fetchall()
+    for code, nlines, orig, conv, rmin, rmax in converted:
+        warnings.append({"code": "converted", "currency": code, "count": nlines, "amount": _money(orig),
+                         "converted": _money(conv), "target": target_currency,
+                         "rate": rmin if rmin == rmax else f"{rmin}–{rmax}"})
     if junk:
         warnings.append({"code": "junk_rows", "count": junk,
                          "rows": sorted(s["row"] for s in samples)[:SAMPLES_PER_PROBLEM]})
-    org_stats = dict(cur.execute(f"SELECT org_no_status, count(*) FROM {table} WHERE kind = 'line' GROUP BY 1").fetchall())
+    org_stats = dict(cur.execute(f"""SELECT o.org.org_no_status, count(*) FROM {table} t
+        JOIN (SELECT _row, {org_src} AS org_text FROM {view}) v ON v._row = t.source_row
+        JOIN org_{k} o ON o.org_text = v.org_text WHERE t.kind = 'line' GROUP BY 1""").fetchall())
 
     if lines == 0:
-        detail = "; ".join(_sample_text(s) for s in samples[:3])
+        detail = "; ".join(sample_text(s) for s in samples[:3])
         raise IngestError("no_valid_rows", "no row could be read as a ledger line" +
                           (f" ({detail})" if detail else "") + ". Check the column mapping and the file.",
-                          file=name, detail=detail)
-    if junk > max(MAX_REJECTED_SHARE * (lines + junk), 3):
-        detail = "; ".join(_sample_text(s) for s in samples[:3])
-        raise IngestError("too_many_junk_rows", f"{junk} of {lines + junk} rows could not be read ({detail}). "
-                          "The file is refused rather than loaded in part: check the column mapping "
-                          "(is the amount column right?) and the export.", file=name,
-                          junk=junk, rows=lines + junk, detail=detail)
+                          file=name, detail=detail, samples=samples[:3])
+    if junk > MAX_REJECTED_SHARE * (lines + junk):
+        detail = "; ".join(sample_text(s) for s in samples[:3])
+        numbers = sorted(s["row"] for s in samples)[:SAMPLES_PER_PROBLEM]
+        raise IngestError("too_many_junk_rows", f"{junk:,} of {lines + junk:,} rows ({junk / (lines + junk):.0%}) could "
+                          f"not be read; at most {MAX_REJECTED_SHARE:.0%} may be left out. Rows "
+                          f"{', '.join(map(str, numbers))}: {detail}. The file is refused rather than loaded in part: "
+                          "check the column mapping (is the amount column right?) and the export.", file=name,
+                          junk=junk, rows=lines + junk, share=round(100 * junk / (lines + junk)),
+                          numbers=", ".join(map(str, numbers)), detail=detail, samples=samples[:3])
 
     months = [r[0] for r in cur.execute(
         f"SELECT DISTINCT period_month FROM {table} WHERE kind = 'line' ORDER BY 1").fetchall()]
     report = {
-        "file": name, "meta": raw.meta, "decimal": decimal, "date_order": order if stats["slash_dates"] else None,
+        "file": name, "meta": {kk: v for kk, v in raw.meta.items() if kk != "types"},
+        "decimal": dec, "amount_shapes": shapes, "date_order": order if stats["slash_dates"] else None,
         "mapping": {f: raw.headers[i] for f, i in mapping.columns.items()},
         "mapping_scores": mapping.scores,
         "counts": {"lines": lines, **{kk: v for kk, v in counts.items() if kk != "line"}},
         "credit_notes": agg[4], "org_no": org_stats, "samples": samples, "warnings": warnings,
         "excluded_rows": sum(v for kk, v in counts.items() if kk != "line"),
-        "org_from_supplier_id": bool(use_sid_as_org),
+        "org_from_supplier_id": bool(use_sid_as_org), "currency": target_currency,
+        "converted": {c: {"lines": nl, "amount": _money(o), "converted": _money(cv)} for c, nl, o, cv, _a, _b in converted},
     }
-    return ParsedFile(name, table, lines, _money(line_sum), agg[1], agg[2], months, report)
+    sql = {"view": view, "k": k, "e": e, "org_src": org_src}
+    return ParsedFile(name, table, lines, _money(line_sum), agg[1], agg[2], months, report, sql,
+                      currency=target_currency)
 
 
-def _sample_text(s: dict) -> str:
+def lines_select(parsed: ParsedFile, columns: list[str]) -> str:
+    """SQL selecting the file's lines (kind 'line') with ``columns`` of ledger_lines, from the
+    narrow stage table joined back to the file's cells (the view must be registered)."""
+    s = parsed.sql
+    k, e, view = s["k"], s["e"], s["view"]
+    acct_split = "'^(\\d{3,6})[\\s:–-]+(\\S.*)$'"
+    exprs = {
+        "source_row": "t.source_row", "booking_date": "t.booking_date", "period_month": "t.period_month",
+        "period_grain": "t.period_grain", "amount": "t.amount", "amount_orig": "t.amount_orig",
+        "currency_orig": "CASE WHEN t.fx_rate IS NOT NULL THEN t.line_currency END", "fx_rate": "t.fx_rate",
+        "supplier_name": "sp.supplier_name", "supplier_name_norm": "sp.name_norm",
+        "supplier_key": f"""CASE
+            WHEN o.org.org_no_status = 'valid' THEN 'org:' || o.org.org_digits
+            WHEN o.org.org_no_status = 'personal' THEN 'pnr:' || substr(sha256(o.org.org_digits), 1, 16)
+            WHEN sp.name_norm IS NOT NULL THEN 'name:' || sp.name_norm
+            WHEN v.supplier_id <> '' THEN 'id:' || {mask_embedded_sql('v.supplier_id')}
+            WHEN o.org.org_no IS NOT NULL THEN 'raw:' || o.org.org_no
+            ELSE 'unknown' END""",
+        "org_no_raw": "o.org.org_no_raw", "org_no": "o.org.org_no", "org_no_status": "o.org.org_no_status",
+        "legal_form": "o.org.legal_form",
+        "account": f"""nullif(CASE WHEN v.account_name_raw = '' AND regexp_matches(v.account_text_raw, {acct_split})
+                  THEN regexp_extract(v.account_text_raw, {acct_split}, 1) ELSE v.account_text_raw END, '')""",
+        "account_text": f"""nullif(CASE WHEN v.account_name_raw = '' AND regexp_matches(v.account_text_raw, {acct_split})
+                  THEN trim(regexp_extract(v.account_text_raw, {acct_split}, 2)) ELSE v.account_name_raw END, '')""",
+        "org_unit": "nullif(v.org_unit, '')", "buyer": "nullif(v.buyer, '')",
+        "invoice_no": "nullif(v.invoice_no, '')", "voucher_no": "nullif(v.voucher_no, '')",
+        "description": f"nullif({mask_embedded_sql('v.description')}, '')", "cpv": "nullif(v.cpv, '')",
+    }
+    return f"""
+        SELECT {', '.join(exprs[c] + ' AS ' + c for c in columns)}
+        FROM stage_{k} t
+        JOIN (SELECT _row, {e['supplier_name']} AS supplier_text, {e['supplier_id']} AS supplier_id,
+                     {s['org_src']} AS org_text, {e['account']} AS account_text_raw,
+                     {e['account_text']} AS account_name_raw, {e['org_unit']} AS org_unit, {e['buyer']} AS buyer,
+                     {e['invoice_no']} AS invoice_no, {e['voucher_no']} AS voucher_no,
+                     {e['description']} AS description, {e['cpv']} AS cpv FROM {view}) v ON v._row = t.source_row
+        JOIN sup_{k} sp ON sp.supplier_text = v.supplier_text
+        JOIN org_{k} o ON o.org_text = v.org_text
+        WHERE t.kind = 'line'"""
+
+
+def sample_text(s: dict) -> str:
+    """One refused row in English (the command line; the UI renders samples from its catalogs)."""
     row = s.get("row")
     kind = s["kind"]
     if kind == "junk_amount":
         return f"row {row}: amount '{s['amount']}' is not a number"
+    if kind == "junk_amount_convention":
+        return f"row {row}: amount '{s['amount']}' uses the other decimal separator than the rest of the column"
+    if kind == "junk_amount_ambiguous":
+        return (f"row {row}: amount '{s['amount']}' reads two ways (decimals or thousands); choose the decimal "
+                "separator (command line: --decimal , or .)")
     if kind == "junk_date":
         return f"row {row}: date '{s['date']}' is not a date"
+    if kind == "junk_date_range":
+        return f"row {row}: date '{s['date']}' is outside {EARLIEST_DATE.year} to a year ahead (confirm to load it)"
+    if kind == "junk_currency":
+        return f"row {row}: currency '{s.get('currency', '')}' is not a currency code"
     if kind == "junk_too_long":
         return f"row {row}: a cell holds {s['chars']:,} characters (the limit is {MAX_CELL_CHARS:,})"
     if kind == "junk_empty":

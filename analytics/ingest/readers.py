@@ -4,6 +4,11 @@ Every reader returns a RawTable: the header cells, an Arrow table of string colu
 source row number of each data row (as a spreadsheet would number it, the header being its own
 row), and the rows that could not be read at all (wrong number of cells), with their numbers.
 Nothing here interprets values; that is parse.py's work in DuckDB.
+
+The file's bytes are handed to the Arrow CSV reader as they are (it transcodes Windows-1252 and
+UTF-16 itself), so no second copy of the file is held in Python. A file whose header row is not
+recognised is still read (its first row as the header, or numbered columns when that row is
+data): the person then chooses the columns by hand.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,16 +28,23 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ..orgno import mask_embedded
 from .columns import find_header_row
 from .errors import IngestError
 
 MAX_UPLOAD_BYTES = 500 * 1024 * 1024          # matches .streamlit/config.toml maxUploadSize
 MAX_XLSX_EXPANDED_BYTES = 2 * 1024 ** 3       # a workbook that unpacks to more is refused
 MAX_XLSX_RATIO = 200                          # ... and so is one compressed more than this
+MAX_COLUMNS = 500                             # no ledger export has more; a wider file is refused
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".dat", ".skv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 DELIMITERS = [";", ",", "\t", "|"]
+HEAD_BYTES = 256 * 1024                       # what sniffing (encoding, delimiter, header) looks at
+EXCEL_CHUNK_ROWS = 65_536                     # worksheet rows turned into Arrow arrays at a time
+# A typed (binary) number with decimals from a workbook or Parquet file is written with this mark
+# first, so parsing knows it is exact and not a text whose separators must be guessed.
+TYPED_NUMBER = "\x1f"
 csv.field_size_limit(1 << 30)   # header sniffing must not choke on a (broken) huge cell
 
 
@@ -44,15 +57,20 @@ class RawTable:
     source_rows: np.ndarray
     bad_rows: list[tuple[int, str]] = field(default_factory=list)   # (row, text) with the wrong cell count
     meta: dict = field(default_factory=dict)                        # encoding, delimiter, sheet, format
+    warnings: list[dict] = field(default_factory=list)              # merged cells, hidden rows
 
     @property
     def num_rows(self) -> int:
         return self.table.num_rows
 
+    @property
+    def header_recognised(self) -> bool:
+        return self.meta.get("header_recognised", True)
+
     def sample(self, n: int = 200) -> list[list[str]]:
         """The first ``n`` data rows as lists of strings (for mapping and preview)."""
         part = self.table.slice(0, n).to_pydict()
-        cols = [part[f"c{i}"] for i in range(len(self.headers))]
+        cols = [[v.replace(TYPED_NUMBER, "") for v in part[f"c{i}"]] for i in range(len(self.headers))]
         return [list(r) for r in zip(*cols)] if cols else []
 
 
@@ -63,23 +81,44 @@ def read_file(name: str, data: bytes, *, sheet: str | None = None) -> RawTable:
         raise IngestError("too_large", f"the file is {len(data) / 1024 ** 2:.0f} MB; the limit is "
                           f"{MAX_UPLOAD_BYTES // 1024 ** 2} MB. Split it, for example one file a month.",
                           file=name, size_mb=round(len(data) / 1024 ** 2), limit_mb=MAX_UPLOAD_BYTES // 1024 ** 2)
-    if not data or not data.strip(b"\x00\t\r\n \xef\xbb\xbf\xff\xfe"):
+    head = bytes(data[:HEAD_BYTES])
+    blank = b"\x00\t\r\n \xef\xbb\xbf\xff\xfe"
+    if not data or (not head.strip(blank) and not bytes(data).strip(blank)):
         raise IngestError("empty_file", "the file is empty. Export the ledger again and check that it "
                           "holds rows.", file=name)
     suffix = Path(name).suffix.lower()
-    if data[:4] == b"PAR1":
+    if head[:4] == b"PAR1":
         return read_parquet(name, data)
-    if data[:4] == b"PK\x03\x04":            # XLSX, XLSM and ODS are all zip packages
+    if head[:4] == b"PK\x03\x04":            # XLSX, XLSM and ODS are all zip packages
         return read_excel(name, data, sheet=sheet, check_zip=True)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data:
             raise _password_error(name)
         return read_excel(name, data, sheet=sheet)
+    other = _other_format(head)
+    if other:
+        raise IngestError("other_format", f"the file is {other}, not a ledger table. Export the ledger "
+                          "as CSV or Excel (.xlsx) and upload that.", file=name, kind=other)
     if suffix in EXCEL_SUFFIXES or suffix in PARQUET_SUFFIXES:
         raise IngestError("bad_format", f"the file is called {suffix} but is not a valid {suffix} file "
                           "(damaged, or another format renamed). Open it in Excel and save it again.",
                           file=name, suffix=suffix)
     return read_text(name, data)
+
+
+def _other_format(head: bytes) -> str | None:
+    """A format people upload by mistake, named so the message says what it is."""
+    if head.startswith(b"%PDF"):
+        return "a PDF document"
+    if head[:2] == b"\x1f\x8b":
+        return "a gzip archive"
+    if head[:6] == b"7z\xbc\xaf\x27\x1c":
+        return "a 7-Zip archive"
+    if head[:4] == b"Rar!":
+        return "a RAR archive"
+    if head[:3] == b"\xff\xd8\xff" or head[:8] == b"\x89PNG\r\n\x1a\n":
+        return "an image"
+    return None
 
 
 def _password_error(name: str) -> IngestError:
@@ -88,36 +127,52 @@ def _password_error(name: str) -> IngestError:
                        file=name)
 
 
+def _too_wide(name: str, n: int) -> IngestError:
+    return IngestError("too_many_columns", f"the file has {n:,} columns; a ledger has at most a few dozen "
+                       f"and the limit is {MAX_COLUMNS}. Check the delimiter, or export only the ledger's "
+                       "columns.", file=name, columns=n, limit=MAX_COLUMNS)
+
+
 # ---------------------------------------------------------------- text
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Bytes to text and the encoding used: BOMs first (UTF-8, UTF-16), then strict UTF-8, then
-    Windows-1252 (Swedish Excel's "CSV (semikolonavgränsad)")."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith(b"\xff\xfe"):
-        return data[2:].decode("utf-16-le", errors="replace"), "utf-16-le"
-    if data.startswith(b"\xfe\xff"):
-        return data[2:].decode("utf-16-be", errors="replace"), "utf-16-be"
-    head = data[:4096]
+def detect_encoding(data) -> tuple[str, int]:
+    """The encoding of the bytes and the length of their byte-order mark: BOMs first (UTF-8,
+    UTF-16), then UTF-16 without a BOM, then strict UTF-8 on the head, else Windows-1252 (Swedish
+    Excel's "CSV (semikolonavgränsad)")."""
+    head = bytes(data[:HEAD_BYTES])
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8", 3
+    if head.startswith(b"\xff\xfe"):
+        return "utf-16-le", 2
+    if head.startswith(b"\xfe\xff"):
+        return "utf-16-be", 2
     if len(head) >= 4 and head.count(b"\x00") > len(head) // 4:
         # UTF-16 without a BOM: every other byte is NUL for Latin text.
-        enc = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
-        return data.decode(enc, errors="replace"), enc
+        return ("utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"), 0
     try:
-        return data.decode("utf-8"), "utf-8"
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:         # not just a character cut at the end of the head
+            return "cp1252", 0
+    return "utf-8", 0
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Bytes to text and the encoding used (for small files: rules, trees, lists)."""
+    encoding, bom = detect_encoding(data)
+    try:
+        return bytes(data[bom:]).decode(encoding), encoding
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252"
+        return bytes(data[bom:]).decode("cp1252", errors="replace"), "cp1252"
 
 
 def _looks_binary(text: str) -> bool:
     head = text[:65536]
     if not head:
         return False
-    if "\x00" in head:
-        return True
-    controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\n\r\f\v")
-    return controls / len(head) > 0.01 or head.count("\ufffd") / len(head) > 0.1
+    controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\t\n\r\f\v\x00")
+    return controls / len(head) > 0.01 or head.count("\ufffd") / len(head) > 0.1 \
+        or head.count("\x00") / len(head) > 0.05
 
 
 def sniff_delimiter(lines: list[str]) -> str:
@@ -136,27 +191,37 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
+def _head_text(data, encoding: str, bom: int) -> str:
+    raw = bytes(data[bom:bom + HEAD_BYTES])
+    text = raw.decode(encoding, errors="replace")
+    if len(data) - bom > HEAD_BYTES:          # the last line may be cut: drop it
+        cut = max(text.rfind("\n"), text.rfind("\r"))
+        text = text[:cut + 1] if cut > 0 else text
+    return text
+
+
 def read_text(name: str, data: bytes) -> RawTable:
     """Read CSV/TXT/TSV bytes: any of the supported encodings, delimiters and line endings."""
-    text, encoding = decode(data)
-    if _looks_binary(text):
+    encoding, bom = detect_encoding(data)
+    head = _head_text(data, encoding, bom)
+    if _looks_binary(head):
         raise IngestError("binary", "the file is not text, nor a workbook or Parquet file the import "
                           "knows. Export the ledger as CSV or Excel (.xlsx).", file=name)
-    # CRLF, CR-only (classic Mac) and mixed endings all become LF.
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    head_lines = text[:200_000].split("\n")[:60]
+    # CRLF, CR-only (classic Mac) and mixed endings all count as one line end.
+    head_lines = head.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:60]
     delim = sniff_delimiter(head_lines)
     head_rows = list(csv.reader(head_lines[:40], delimiter=delim))
+    widest = max((len(r) for r in head_rows), default=0)
+    if widest > MAX_COLUMNS:
+        raise _too_wide(name, widest)
     header_idx = find_header_row(head_rows)
-    if header_idx is None:
-        first = next((ln for ln in head_lines if ln.strip()), "")
-        raise IngestError("no_header", "no header row with recognisable column names (for example "
-                          "Leverantör, Belopp, Datum) among the first rows. The first line reads: "
-                          f"'{first[:120]}'. Add a header row, or choose the columns by hand.",
-                          file=name, first=first[:120])
-    headers = [h.strip() for h in head_rows[header_idx]]
+    recognised = header_idx is not None
+    if recognised:
+        headers = [h.strip() for h in head_rows[header_idx]]
+    else:
+        header_idx, headers = _fallback_header(head_rows)
     # csv.reader counts records; with a quoted line break in the preamble, find the header's line.
-    header_line = _line_of_record(head_lines, delim, header_idx)
+    header_line = _line_of_record(head_lines, delim, header_idx) if header_idx >= 0 else -1
     n = len(headers)
     names = [f"c{i}" for i in range(n)]
     bad: list[tuple[int, str]] = []
@@ -165,24 +230,34 @@ def read_text(name: str, data: bytes) -> RawTable:
         bad.append((row.number if row.number is not None else -1, row.text))
         return "skip"
 
-    payload = text.encode("utf-8")
-    del text
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(payload),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=header_line + 1,
-                                           use_threads=False, block_size=1 << 26),
+    buf = pa.py_buffer(data)
+    source = pa.BufferReader(buf.slice(bom) if bom else buf)
+
+    def read(enc: str) -> pa.Table:
+        return pacsv.read_csv(
+            source,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=header_line + 1, encoding=enc,
+                                           use_threads=False, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
                                               newlines_in_values=True, ignore_empty_lines=False,
                                               invalid_row_handler=on_bad),
             convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
+    try:
+        try:
+            table = read(encoding)
+        except pa.ArrowInvalid as exc:
+            if encoding != "utf-8" or "UTF8" not in str(exc):
+                raise
+            encoding = "cp1252"              # UTF-8 in the head, Windows-1252 further down
+            bad.clear()
+            source.seek(0)
+            table = read(encoding)
     except pa.ArrowInvalid as exc:
         raise IngestError("unreadable_csv", f"the file could not be read as {_delim_name(delim)}-separated "
                           f"text ({str(exc).splitlines()[0][:160]}). Check for an unclosed quote.",
                           file=name) from None
-    del payload
     first_data_line = header_line + 2             # 1-based line after the header
     total_lines = header_line + 1 + table.num_rows + len(bad)
     bad_numbers = np.array(sorted(b[0] for b in bad if b[0] > 0), dtype=np.int64)
@@ -190,8 +265,59 @@ def read_text(name: str, data: bytes) -> RawTable:
     rows = np.setdiff1d(candidates, bad_numbers, assume_unique=True)
     if len(rows) != table.num_rows:                # quoted line breaks: number records instead
         rows = np.arange(first_data_line, first_data_line + table.num_rows, dtype=np.int64)
+    _check_structure(name, table, headers, rows, bad, delim)
     return RawTable(name, headers, table, rows, bad,
-                    {"format": "csv", "encoding": encoding, "delimiter": delim, "header_row": header_line + 1})
+                    {"format": "csv", "encoding": encoding, "delimiter": delim, "header_row": header_line + 1,
+                     "header_recognised": recognised})
+
+
+def _check_structure(name: str, table: pa.Table, headers: list[str], rows: np.ndarray,
+                     bad: list[tuple[int, str]], delim: str) -> None:
+    """Refuse what a broken quote or a NUL byte does to a text file, naming the row: a record that
+    swallowed the following lines (they hold the delimiter like rows do), a cell with NUL bytes."""
+    n = len(headers)
+    for number, text in bad:
+        if "\n" in text or "\r" in text:
+            swallowed = text.replace("\r\n", "\n").replace("\r", "\n").count("\n")
+            raise IngestError("unclosed_quote", f"a double quote (\") opened in this row is never closed, so "
+                              f"the next {swallowed:,} lines were read into one cell. Close the quote (or remove "
+                              "it) in the file and upload again.", file=name, row=number, lines=swallowed)
+    for i in range(n):
+        col = table.column(i)
+        for needle, code in (("\n", "quote"), ("\r", "quote"), ("\x00", "nul")):
+            hits = pc.match_substring(col, needle)
+            if not pc.any(hits).as_py():
+                continue
+            idx = pc.indices_nonzero(hits)
+            for j in idx.to_pylist()[:1000]:
+                cell = col[j].as_py()
+                row = int(rows[j]) if j < len(rows) else j + 1
+                if code == "nul":
+                    raise IngestError("nul_bytes", "the row holds NUL bytes (character code 0), which no "
+                                      "ledger text has; the export is damaged or was saved in another "
+                                      "encoding. Export the ledger again (as UTF-8 or Windows-1252 CSV).",
+                                      file=name, row=row, column=headers[i] or None)
+                lines = cell.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+                rowlike = sum(1 for ln in lines[1:] if ln.count(delim) >= max(n - 1, 1) // 2 + 1)
+                if rowlike:
+                    raise IngestError("unclosed_quote", f"a double quote (\") in this row swallows the next "
+                                      f"{len(lines) - 1:,} lines into one cell ({rowlike:,} of them look like "
+                                      "rows of their own). Close the quote (or remove it) and upload again.",
+                                      file=name, row=row, column=headers[i] or None, lines=len(lines) - 1)
+
+
+def _fallback_header(rows: list[list[str]]) -> tuple[int, list[str]]:
+    """No recognised header: the first non-empty row, when it reads as names (no cell a number or
+    a date), is the header; otherwise the columns are numbered and every row is data (index -1)."""
+    from .columns import looks_like_value
+    for i, cells in enumerate(rows):
+        if any(c.strip() for c in cells):
+            filled = [c.strip() for c in cells if c.strip()]
+            if filled and not any(looks_like_value(c) for c in filled) and len(set(filled)) == len(filled):
+                return i, [c.strip() or f"Kolumn {k + 1}" for k, c in enumerate(cells)]
+            width = max(len(r) for r in rows)
+            return i - 1, [f"Kolumn {k + 1}" for k in range(width)]
+    return -1, []
 
 
 def _line_of_record(lines: list[str], delim: str, record_idx: int) -> int:
@@ -215,10 +341,15 @@ def _check_zip(name: str, data: bytes) -> None:
     """Refuse a workbook that would unpack to an absurd size (a zip bomb) before opening it."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            expanded = sum(i.file_size for i in zf.infolist())
+            infos = zf.infolist()
+            expanded = sum(i.file_size for i in infos)
+            encrypted = any(i.flag_bits & 0x1 for i in infos)
     except zipfile.BadZipFile:
         raise IngestError("bad_format", "the workbook is damaged (not a valid .xlsx zip). Open it in "
                           "Excel and save it again.", file=name) from None
+    if encrypted:
+        raise IngestError("encrypted_zip", "the file is an encrypted zip package; it cannot be read without "
+                          "its password. Save the workbook again without encryption.", file=name)
     if expanded > MAX_XLSX_EXPANDED_BYTES or (expanded > 50 * 1024 ** 2 and expanded > MAX_XLSX_RATIO * len(data)):
         raise IngestError("zip_bomb", f"the workbook unpacks to {expanded / 1024 ** 3:.1f} GB from "
                           f"{len(data) / 1024 ** 2:.1f} MB, which no ledger does; it is refused as unsafe. "
@@ -236,7 +367,9 @@ def _cell_text(v) -> str:
     if isinstance(v, float):
         if math.isfinite(v) and v == int(v) and abs(v) < 1e15:
             return str(int(v))
-        return repr(v)
+        return TYPED_NUMBER + repr(v) if math.isfinite(v) else ""
+    if isinstance(v, int):
+        return str(v)
     if isinstance(v, dt.datetime):
         return v.isoformat(sep=" ")
     if isinstance(v, (dt.date, dt.time)):
@@ -246,9 +379,21 @@ def _cell_text(v) -> str:
     return str(v)
 
 
+def _a1(row: int, col: int) -> str:
+    """0-based (row, column) as an A1 reference."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
 def read_excel(name: str, data: bytes, *, sheet: str | None = None, check_zip: bool = False) -> RawTable:
     """Read XLSX/XLSM/XLS/ODS with python-calamine: the named sheet, else the first sheet with a
-    recognisable header row. Formulas give their saved results."""
+    recognisable header row (else the first sheet with data, for choosing the columns by hand).
+    Formulas give their saved results. Merged ranges are filled from their top-left cell and
+    named in a warning; hidden rows (XLSX) are read and named in a warning."""
     import python_calamine as cal
 
     if check_zip:
@@ -265,58 +410,203 @@ def read_excel(name: str, data: bytes, *, sheet: str | None = None, check_zip: b
     if sheet and sheet not in names:
         raise IngestError("no_sheet", f"the workbook has no sheet '{sheet}'; its sheets are: "
                           + ", ".join(names) + ".", file=name, sheet=sheet, sheets=", ".join(names))
+    fallback = None
     for sheet_name in order:
         try:
-            rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+            ws = wb.get_sheet_by_name(sheet_name)
+            head_raw = []
+            for r in ws.iter_rows():
+                head_raw.append(r)
+                if len(head_raw) >= 40:
+                    break
         except Exception:
             continue
-        head = [[_cell_text(v).strip() for v in r] for r in rows[:40]]
+        head = [[_cell_text(v).replace(TYPED_NUMBER, "").strip() for v in r] for r in head_raw]
+        while head and not any(head[-1]):
+            head.pop()
+        width = max((_filled_width(r) for r in head), default=0)
+        if width > MAX_COLUMNS:
+            raise _too_wide(name, width)
         header_idx = find_header_row(head)
         if header_idx is None:
-            continue
-        headers = head[header_idx]
-        while headers and not headers[-1]:
-            headers.pop()
-        n = len(headers)
-        body = rows[header_idx + 1:]
-        cols = [[] for _ in range(n)]
-        for r in body:
-            width = min(len(r), n)
-            for i in range(width):
-                cols[i].append(_cell_text(r[i]))
-            for i in range(width, n):
-                cols[i].append("")
-        table = pa.table({f"c{i}": pa.array(cols[i], type=pa.string()) for i in range(n)})
-        source_rows = np.arange(header_idx + 2, header_idx + 2 + len(body), dtype=np.int64)
-        return RawTable(name, headers, table, source_rows, [],
-                        {"format": "excel", "sheet": sheet_name, "sheets": names, "header_row": header_idx + 1})
+            if fallback is None and head:
+                fallback = (sheet_name, ws, head)
+            if not sheet:
+                continue
+            return _excel_table(name, data, ws, sheet_name, names, head, None)
+        return _excel_table(name, data, ws, sheet_name, names, head, header_idx)
+    if fallback:
+        sheet_name, ws, head = fallback
+        return _excel_table(name, data, wb.get_sheet_by_name(sheet_name), sheet_name, names, head, None)
     raise IngestError("no_sheet_with_header", "no sheet has a header row with recognisable column names "
-                      "(for example Leverantör, Belopp, Datum). Sheets: " + ", ".join(names) +
+                      "(for example Leverantör, Belopp, Datum), nor any data. Sheets: " + ", ".join(names) +
                       ". Choose the sheet with the ledger, or add a header row.",
                       file=name, sheets=", ".join(names))
+
+
+def _filled_width(cells: list[str]) -> int:
+    n = len(cells)
+    while n and not cells[n - 1]:
+        n -= 1
+    return n
+
+
+def _excel_table(name: str, data: bytes, ws, sheet_name: str, sheets: list[str], head: list[list[str]],
+                 header_idx: int | None) -> RawTable:
+    recognised = header_idx is not None
+    if recognised:
+        headers = head[header_idx]
+    else:
+        header_idx, headers = _fallback_header(head)
+    headers = headers[:_filled_width(headers)] if recognised else headers
+    headers = [h or f"Kolumn {k + 1}" for k, h in enumerate(headers)]
+    n = len(headers)
+    # calamine's rows are the sheet's rows from the first; its columns start at the first used one
+    col0 = (ws.start or (0, 0))[1]
+    merged = [((r0, c0 - col0), (r1, c1 - col0)) for (r0, c0), (r1, c1) in _merged_ranges(ws)
+              if r1 > header_idx and c1 >= col0 and c0 - col0 < n]
+    top_left: dict[tuple[int, int], object] = {}
+    cols: list[list[str]] = [[] for _ in range(n)]
+    chunks: list[list[pa.Array]] = [[] for _ in range(n)]
+    count = 0
+    for k, r in enumerate(ws.iter_rows()):
+        if k <= header_idx:
+            continue
+        if merged:
+            r = list(r)
+            for (r0, c0), (r1, c1) in merged:
+                if k == r0 and 0 <= c0 < len(r):
+                    top_left[(r0, c0)] = r[c0]
+                if r0 < k <= r1 or (k == r0 and c1 > c0):
+                    value = top_left.get((r0, c0))
+                    for c in range(max(c0, 0), min(c1, n - 1) + 1):
+                        if (k, c) != (r0, c0):
+                            while len(r) <= c:
+                                r.append("")
+                            r[c] = value
+        width = min(len(r), n)
+        for i in range(width):
+            cols[i].append(_cell_text(r[i]))
+        for i in range(width, n):
+            cols[i].append("")
+        count += 1
+        if len(cols[0]) >= EXCEL_CHUNK_ROWS:
+            for i in range(n):
+                chunks[i].append(pa.array(cols[i], type=pa.string()))
+                cols[i] = []
+    for i in range(n):
+        if cols[i] or not chunks[i]:
+            chunks[i].append(pa.array(cols[i], type=pa.string()))
+    table = pa.table({f"c{i}": pa.chunked_array(chunks[i], type=pa.string()) for i in range(n)})
+    start = header_idx + 2                       # 1-based sheet row of the first data row
+    source_rows = np.arange(start, start + count, dtype=np.int64)
+    warnings = []
+    if merged:
+        refs = [f"{_a1(r0, c0 + col0)}:{_a1(r1, c1 + col0)}" for (r0, c0), (r1, c1) in merged]
+        warnings.append({"code": "merged_cells", "count": len(refs), "ranges": refs[:20]})
+    hidden = _hidden_rows(data, sheet_name, sheets)
+    hidden = [h for h in hidden if h >= start]
+    if hidden:
+        warnings.append({"code": "hidden_rows", "count": len(hidden), "rows": hidden[:20]})
+    return RawTable(name, headers, table, source_rows, [],
+                    {"format": "excel", "sheet": sheet_name, "sheets": sheets,
+                     "header_row": header_idx + 1, "header_recognised": recognised}, warnings)
+
+
+def _merged_ranges(ws) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    try:
+        ranges = ws.merged_cell_ranges or []
+    except Exception:   # not every format reports merged cells
+        return []
+    return [(tuple(a), tuple(b)) for a, b in ranges]
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+_ROW_NO = re.compile(rb'\br="(\d+)"')
+
+
+def _hidden_rows(data: bytes, sheet_name: str, sheets: list[str]) -> list[int]:
+    """Row numbers an XLSX sheet marks hidden (filtered or hidden by hand), read from the sheet's
+    XML in chunks; [] for other formats."""
+    if bytes(data[:4]) != b"PK\x03\x04":
+        return []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            path = _sheet_path(zf, sheet_name, sheets)
+            if not path:
+                return []
+            hidden: list[int] = []
+            tail = b""
+            with zf.open(path) as fh:
+                while True:
+                    block = fh.read(1 << 22)
+                    if not block:
+                        break
+                    text = tail + block
+                    cut = text.rfind(b"<")
+                    body, tail = (text[:cut], text[cut:]) if cut > 0 else (text, b"")
+                    for m in _ROW_TAG.finditer(body):
+                        if _HIDDEN.search(m.group(1)):
+                            number = _ROW_NO.search(m.group(1))
+                            if number:
+                                hidden.append(int(number.group(1)))
+            return hidden
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return []
+
+
+def _sheet_path(zf: zipfile.ZipFile, sheet_name: str, sheets: list[str]) -> str | None:
+    try:
+        book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return None
+    from xml.sax.saxutils import escape
+    m = re.search(r'<(?:\w+:)?sheet\b[^>]*name="' + re.escape(escape(sheet_name, {'"': "&quot;"})) + r'"[^>]*>', book)
+    if not m:
+        return None
+    rid = re.search(r'r:id="([^"]+)"', m.group(0)) or re.search(r'\bid="([^"]+)"', m.group(0))
+    if not rid:
+        return None
+    t = re.search(r'<Relationship\b[^>]*Id="' + re.escape(rid.group(1)) + r'"[^>]*>', rels)
+    if not t:
+        return None
+    target = re.search(r'Target="([^"]+)"', t.group(0)).group(1)
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
 
 
 # ---------------------------------------------------------------- Parquet
 
 def read_parquet(name: str, data: bytes) -> RawTable:
-    """Read a Parquet file; every column is cast to text for the same parsing path."""
+    """Read a Parquet file; every column is cast to text for the same parsing path (numbers with
+    decimals carry the typed-number mark). ``meta['types']`` keeps each column's Parquet type."""
     try:
         table = pq.read_table(pa.BufferReader(data))
     except Exception as exc:
         raise IngestError("bad_format", f"the Parquet file could not be read ({str(exc)[:120]}).", file=name) from None
+    if table.num_columns > MAX_COLUMNS:
+        raise _too_wide(name, table.num_columns)
     headers = list(table.column_names)
-    columns = {}
+    columns, types = {}, {}
     for i, col in enumerate(table.columns):
+        types[headers[i]] = str(col.type)
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
             arr = col.cast(pa.string())
-        elif pa.types.is_nested(col.type) or pa.types.is_binary(col.type):
+        elif pa.types.is_nested(col.type) or pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type) \
+                or pa.types.is_dictionary(col.type) and not pa.types.is_string(col.type.value_type):
             arr = pa.chunked_array([pa.nulls(len(col), pa.string())])
+        elif pa.types.is_floating(col.type) or pa.types.is_decimal(col.type):
+            text = pc.cast(col, pa.string())
+            whole = pc.match_substring_regex(text, r"^-?\d+(\.0*)?$")
+            marked = pc.binary_join_element_wise(TYPED_NUMBER, text, "")
+            arr = pc.if_else(whole, pc.replace_substring_regex(text, r"\.0*$", ""), marked)
         else:
             arr = pc.cast(col, pa.string())
         columns[f"c{i}"] = pc.fill_null(arr, "")
     out = pa.table(columns) if columns else pa.table({})
-    source_rows = np.arange(1, table.num_rows + 1, dtype=np.int64)
-    return RawTable(name, headers, out, source_rows, [], {"format": "parquet"})
+    source_rows = np.arange(2, table.num_rows + 2, dtype=np.int64)
+    return RawTable(name, headers, out, source_rows, [], {"format": "parquet", "types": types})
 
 
 def read_rows(name: str, data: bytes, required: str | None) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -333,7 +623,7 @@ def read_rows(name: str, data: bytes, required: str | None) -> tuple[list[str], 
         except Exception as exc:  # calamine raises several error types for damaged files
             raise IngestError("bad_format", f"the workbook could not be opened ({str(exc)[:120]}). Open it in "
                               "Excel and save it again as .xlsx.", file=name) from None
-        rows = [[_cell_text(v).strip() for v in r] for r in grid]
+        rows = [[_cell_text(v).replace(TYPED_NUMBER, "").strip() for v in r] for r in grid]
     else:
         text, _enc = decode(data)
         lines = text.splitlines()
@@ -343,3 +633,8 @@ def read_rows(name: str, data: bytes, required: str | None) -> tuple[list[str], 
         if (required is None and any(r)) or (required is not None and any(c.lower() == required.lower() for c in r)):
             return r, [(i + 1 + k + 1, cells) for k, cells in enumerate(rows[i + 1:])]
     raise IngestError("no_header_named", f"no header row with a column '{required}' was found", file=name, column=required)
+
+
+def masked_bad_rows(bad: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Unreadable rows with personnummer masked, for reports."""
+    return [(n, mask_embedded(t)) for n, t in bad]

@@ -37,10 +37,10 @@ def test_old_database_upgrades_in_place(tmp_path):
     con.close()
     con = connect(path)
     cur = con.cursor()
-    assert schema_version(cur) == SCHEMA_VERSION == 8
+    assert schema_version(cur) == SCHEMA_VERSION == 9
     assert summary(cur)["lines"] == 2 and summary(cur)["total"] == 150.0
     assert cur.execute("SELECT count(*) FROM import_profiles").fetchall()[0][0] == 0
-    assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     # v3's account map became account rules in v4; v8 replaced those demo-only defaults by the
     # Kommun-Bas defaults (the 64 group rule), classified the old lines and built the cube
     assert cur.execute("SELECT count(*) FROM class_rules WHERE kind = 'account' AND account_from = '64410'").fetchall()[0][0] == 0
@@ -49,6 +49,25 @@ def test_old_database_upgrades_in_place(tmp_path):
     assert cur.execute("SELECT sum(spend), count(*) FILTER (WHERE cat_l1 > 0) FROM cube_facts").fetchall()[0] == (150, 1)
     load_files(cur, [("q1.csv", Q1_AGAIN)])
     assert summary(cur)["lines"] == 3
+
+
+def test_migration_9_masks_personnummer_in_stored_reports(tmp_path):
+    path = tmp_path / "v8.duckdb"
+    con = connect(path, upto=8)
+    report = {"file": "a.csv", "samples": [
+        {"kind": "junk_amount", "row": 4, "amount": "x", "supplier": "Anna Berg 19811228-9874"},
+        {"kind": "junk_cells", "row": 9, "text": "Per Ek;8112289874;1;2;3"}], "warnings": []}
+    con.execute("""INSERT INTO batches (upload_id, file_name, sha256, uploaded_at, uploaded_by, rows, total, currency,
+                   status, report) VALUES ('u', 'a.csv', 'x', now()::TIMESTAMP, 't', 0, 0, 'SEK', 'loaded', ?)""",
+                [json.dumps(report)])
+    con.close()
+    con = connect(path)
+    stored = json.loads(con.execute("SELECT report FROM batches").fetchall()[0][0])
+    assert [s.get("supplier", s.get("text")) for s in stored["samples"]] == ["Anna Berg 811228-****",
+                                                                            "Per Ek;811228-****;1;2;3"]
+    assert "9874" not in json.dumps(stored)
+    assert con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'ledger_lines' "
+                       "AND column_name IN ('amount_orig', 'currency_orig', 'fx_rate')").fetchall()[0][0] == 3
 
 
 def test_newer_database_is_refused(tmp_path):
