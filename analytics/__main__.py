@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from .ingest import IngestError, load_files
+from .ingest import FIELDS, IngestError, load_files, parse_rates
 from .ingest.periods import format_period
 from .store import connect
 
@@ -22,11 +22,22 @@ def _cmd_import(args) -> int:
             print(f"spendkollen: '{name}' does not exist or is not a file.", file=sys.stderr)
             return 2
         files.append((path.name, path.read_bytes()))
+    chosen = {}
+    for spec in args.map:
+        field, sep, header = spec.partition("=")
+        if not sep or field.strip() not in FIELDS:
+            print(f"spendkollen: --map '{spec}': write FIELD=COLUMN with a field among {', '.join(FIELDS)}.",
+                  file=sys.stderr)
+            return 2
+        chosen[field.strip()] = header.strip() or None
     con = connect(args.db)
     cur = con.cursor()
     try:
         plan = load_files(cur, files, period=args.period, currency=args.currency, profile=args.profile,
-                          replace_period=args.replace_period, date_order=args.date_order, sheet=args.sheet)
+                          replace_period=args.replace_period, date_order=args.date_order, sheet=args.sheet,
+                          decimal=args.decimal, rates=parse_rates(args.rate),
+                          allow_dates_outside=args.allow_dates_outside,
+                          overrides={name: chosen for name, _ in files} if chosen else None)
     except IngestError as exc:
         print(f"spendkollen: refused, nothing was loaded. {exc}", file=sys.stderr)
         return 2
@@ -58,6 +69,21 @@ def _warning_text(w: dict) -> str:
         return f"{w['count']} row(s) have an empty amount in column '{w['column']}' and count as 0"
     if code == "junk_rows":
         return f"{w['count']} row(s) could not be read and were left out (rows {', '.join(map(str, w['rows']))})"
+    if code == "merged_cells":
+        return f"{w['count']} merged cell range(s) ({', '.join(w['ranges'])}) were filled from their top-left cell"
+    if code == "hidden_rows":
+        return f"{w['count']} row(s) are hidden in the workbook (rows {', '.join(map(str, w['rows']))}); they were read"
+    if code == "amounts_rounded":
+        return (f"{w['count']} amount(s) in column '{w['column']}' had more than two decimals and were rounded "
+                f"(rows {', '.join(map(str, w['rows']))})")
+    if code == "dates_outside":
+        return (f"{w['count']} row(s) with dates outside {w['earliest']}..{w['latest']} were left out (rows "
+                f"{', '.join(map(str, w['rows']))}); --allow-dates-outside loads them")
+    if code == "dates_outside_confirmed":
+        return f"{w['count']} row(s) with dates outside {w['earliest']}..{w['latest']} were loaded as asked"
+    if code == "converted":
+        return (f"{w['count']} line(s) in {w['currency']} ({w['amount']:.2f}) were converted to "
+                f"{w['converted']:.2f} {w['target']} at {w['rate']}")
     if code in ("period_from_name", "period_from_user"):
         return f"no date column; every line is booked to the period {w['period']}"
     if code == "dates_time_only":
@@ -328,6 +354,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--replace-period", action="store_true", help="replace the months this upload covers")
     p.add_argument("--date-order", choices=["dmy", "mdy"], help="order of day and month in slash dates")
     p.add_argument("--sheet", help="workbook sheet to read")
+    p.add_argument("--decimal", choices=[",", "."], help="decimal separator of the amounts (default: from the values)")
+    p.add_argument("--rate", action="append", default=[], metavar="CUR[:YYYY-MM]=RATE",
+                   help="exchange rate to the store's currency, for lines in another currency (repeatable)")
+    p.add_argument("--allow-dates-outside", action="store_true",
+                   help="load dates before 1990 or more than a year ahead (refused by row otherwise)")
+    p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                   help="choose a column by hand, e.g. --map amount=Belopp (fields: " + ", ".join(FIELDS) + ")")
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("summary", help="what is loaded")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -498,6 +499,7 @@ MIGRATIONS: list[list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = [
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 def db_path(path: str | os.PathLike | None = None) -> Path:
@@ -518,8 +520,19 @@ def connect(path: str | os.PathLike | None = None, *, upto: int | None = None) -
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(target)
+    con.execute(f"SET memory_limit = '{memory_limit()}'")
     migrate(con, upto=upto)
     return con
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit: $SPENDKOLLEN_MEMORY_LIMIT (such as 2GB), else 1GB. Above it DuckDB
+    evicts cached blocks and spills work to the store's .tmp folder instead of growing, so a
+    large upload (or many sessions) cannot take the server's memory."""
+    value = os.environ.get("SPENDKOLLEN_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, re.IGNORECASE):
+        raise RuntimeError(f"SPENDKOLLEN_MEMORY_LIMIT='{value}' is not a size; write it like 1GB or 512MB.")
+    return value
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

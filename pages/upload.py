@@ -1,5 +1,6 @@
 """Ladda upp: files -> column mapping -> preview and validation report -> commit; history and undo."""
 
+import datetime as dt
 import hashlib
 import json
 
@@ -16,11 +17,14 @@ from analytics.ingest import (
     list_profiles,
     load_profile,
     map_columns,
+    parse_rates,
     plan_upload,
     preview_lines,
     read_file,
     save_profile,
+    store_currency,
 )
+from analytics.ingest.parse import EARLIEST_DATE, latest_date
 from analytics.ingest.periods import format_period
 from analytics.ledger import has_demo, upload_history
 from ui import format as fmt
@@ -42,15 +46,38 @@ nonce = st.session_state.get(state.UPLOAD_NONCE, 0)
 uploaded = st.file_uploader(t("upload.files"), type=FILE_TYPES, accept_multiple_files=True,
                             key=f"uploader_{nonce}", help=t("upload.files_help"))
 
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3, c4, c5 = st.columns(5)
 profiles = list_profiles(cur)
 profile = c1.selectbox(t("upload.profile"), [""] + profiles, key="up_profile",
                        format_func=lambda p: p or t("upload.profile_none"))
 period = c2.text_input(t("upload.period"), key="up_period", help=t("upload.period_help"),
                        placeholder="2016-03 / 2016-Q1").strip() or None
-currency = c3.selectbox(t("upload.currency"), ["SEK", "EUR", "NOK", "DKK", "GBP", "USD"], key="up_currency")
+held = store_currency(cur)
+currencies = ["SEK", "EUR", "NOK", "DKK", "GBP", "USD"]
+if held and held not in currencies:
+    currencies.insert(0, held)
+currency = c3.selectbox(t("upload.currency"), currencies, key="up_currency",
+                        index=currencies.index(held) if held else 0,
+                        help=t("upload.store_currency", currency=held) if held else None)
 order = c4.selectbox(t("upload.date_order"), ["auto", "dmy", "mdy"], key="up_date_order",
                      format_func=lambda o: t(f"upload.date_order_{o}"))
+decimal = c5.selectbox(t("upload.decimal"), ["auto", ",", "."], key="up_decimal",
+                       format_func=lambda d: t({"auto": "upload.decimal_auto", ",": "upload.decimal_comma",
+                                                ".": "upload.decimal_point"}[d]))
+target_currency = held or currency
+with st.expander(t("upload.rates"), expanded=bool(st.session_state.get("up_rates_open")) or currency != target_currency):
+    st.caption(t("upload.rates_help", currency=target_currency))
+    rate_rows = st.data_editor(
+        pd.DataFrame({"currency": pd.Series(dtype="str"), "month": pd.Series(dtype="str"),
+                      "rate": pd.Series(dtype="float")}),
+        num_rows="dynamic", key="up_rates", hide_index=True, width="stretch",
+        column_config={"currency": st.column_config.TextColumn(t("upload.rate_currency"), max_chars=3),
+                       "month": st.column_config.TextColumn(t("upload.rate_month")),
+                       "rate": st.column_config.NumberColumn(t("upload.rate_value", currency=target_currency),
+                                                             min_value=0.0, format="%.4f")})
+rate_specs = [{"currency": r["currency"], "month": r["month"], "rate": r["rate"]}
+              for r in rate_rows.to_dict("records")
+              if isinstance(r.get("currency"), str) and r["currency"].strip()]
 
 
 def _drop_pending():
@@ -82,7 +109,10 @@ else:
         raw = read_cache[sha]
         raws[name] = raw
         auto = map_columns(raw, None, profile_mapping)
-        with st.expander(t("upload.mapping_for", file=name), expanded=len(files) == 1):
+        with st.expander(t("upload.mapping_for", file=fmt.md_escape(name)),
+                         expanded=len(files) == 1 or not raw.header_recognised):
+            if not raw.header_recognised:
+                st.info(t("upload.no_header", file=fmt.md_escape(name)), icon=":material/table_view:")
             st.caption(t("upload.mapping_help"))
             options = [""] + [h for h in raw.headers if h]
             cols = st.columns(4)
@@ -97,7 +127,9 @@ else:
         _drop_pending()
         st.stop()
 
-    plan_key = json.dumps([sorted(shas.values()), overrides, period, currency, profile, order], sort_keys=True)
+    allow_dates = bool(st.session_state.get("up_allow_dates"))
+    plan_key = json.dumps([sorted(shas.values()), overrides, period, currency, profile, order, decimal,
+                           rate_specs, allow_dates], sort_keys=True, default=str)
     pending = st.session_state.get(state.PENDING_UPLOAD)
     if not pending or pending["key"] != plan_key:
         _drop_pending()
@@ -106,10 +138,17 @@ else:
         try:
             plan = plan_upload(work, files, period=period, currency=currency, overrides=overrides, raws=raws,
                                date_order=None if order == "auto" else order,
-                               progress=lambda share, name: bar.progress(min(share, 1.0), text=t("upload.reading_file", file=name) if name else t("upload.reading")))
+                               decimal=None if decimal == "auto" else decimal, rates=parse_rates(rate_specs),
+                               allow_dates_outside=allow_dates,
+                               progress=lambda share, name: bar.progress(min(share, 1.0), text=t("upload.reading_file", file=fmt.md_escape(name)) if name else t("upload.reading")))
         except IngestError as exc:
             bar.empty()
+            if exc.code in ("currency_rate_missing", "bad_rate"):
+                st.session_state["up_rates_open"] = True
             st.error(error_text(exc), icon=":material/error:")
+            if "junk_date_range" in exc.params.get("kinds", []):
+                st.checkbox(t("upload.allow_dates", earliest=fmt.date(EARLIEST_DATE, lang),
+                              latest=fmt.date(latest_date(), lang)), key="up_allow_dates")
             st.stop()
         bar.empty()
         pending = {"key": plan_key, "cursor": work, "plan": plan}
@@ -127,7 +166,7 @@ else:
         rep = f.parsed.report
         counts = rep["counts"]
         with st.container(border=True):
-            st.markdown(f"**{f.parsed.file_name}** · " + t("upload.file_summary", lines=fmt.number(f.parsed.lines, lang),
+            st.markdown(f"**{fmt.md_escape(f.parsed.file_name)}** · " + t("upload.file_summary", lines=fmt.number(f.parsed.lines, lang),
                         total=fmt.money(f.parsed.total, lang, currency), excluded=fmt.number(rep["excluded_rows"], lang),
                         credits=fmt.number(rep["credit_notes"], lang)))
             for w in rep["warnings"]:
@@ -146,9 +185,15 @@ else:
             st.dataframe(preview_lines(work, plan, i).rename(columns=lambda c: t(f"col.{c}")), hide_index=True,
                          width="stretch")
 
+    outside = [w for f in plan.files for w in f.parsed.report["warnings"]
+               if w["code"] in ("dates_outside", "dates_outside_confirmed")]
+    if outside:
+        st.checkbox(t("upload.allow_dates", earliest=fmt.date(dt.date.fromisoformat(outside[0]["earliest"]), lang),
+                      latest=fmt.date(dt.date.fromisoformat(outside[0]["latest"]), lang)), key="up_allow_dates")
+
     choice = "add"
     if plan.overlap:
-        st.warning(t("upload.overlap", files=", ".join(sorted({o["file_name"] for o in plan.overlap})),
+        st.warning(t("upload.overlap", files=", ".join(sorted({fmt.md_escape(o["file_name"]) for o in plan.overlap})),
                      lines=fmt.number(sum(o["lines"] for o in plan.overlap), lang)), icon=":material/event_repeat:")
         choice = st.radio(t("upload.overlap_question"), ["replace", "add"], index=None, key="up_overlap",
                           format_func=lambda c: t(f"upload.overlap_{c}"))

@@ -66,3 +66,17 @@ def date(value: dt.date | dt.datetime | None, lang: str = "sv") -> str:
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
+
+
+# What Markdown, HTML, Streamlit's emoji/icon shortcodes, colour directives and LaTeX act on inside
+# a line (line-start syntax such as "# " or "1. " cannot occur: line breaks become spaces).
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()!|<>~$:")
+
+
+def md_escape(text) -> str:
+    """User text (file names, cells, headers) made inert for Streamlit's Markdown: every character
+    Markdown, HTML, emoji shortcodes, colour directives or LaTeX could act on is backslash-escaped,
+    and line breaks become spaces, so a cell can never add a link, an image or formatting."""
+    s = str(text if text is not None else "")
+    s = s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in s)

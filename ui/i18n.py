@@ -41,20 +41,40 @@ def t(key: str, **params) -> str:
     return translate(current_lang(), key, **params)
 
 
+def _inert(params: dict) -> dict:
+    """Message parameters with the user's text escaped for Markdown (numbers stay numbers)."""
+    from .format import md_escape
+    return {k: (md_escape(v) if isinstance(v, str) else v) for k, v in params.items()}
+
+
+def sample_line(s: dict, lang: str) -> str:
+    """One refused row of a validation report: its number, the problem and the value."""
+    value = s.get("amount") if s["kind"].startswith("junk_amount") else \
+        s.get("date") if s["kind"].startswith("junk_date") else \
+        s.get("currency") if s["kind"] == "junk_currency" else s.get("text", s.get("supplier", ""))
+    return translate(lang, "sample.row", row=s.get("row"), problem=translate(lang, f"kind.{s['kind']}").lower(),
+                     value=(value or "")[:60])
+
+
 def error_text(exc, lang: str | None = None) -> str:
-    """An IngestError as a sentence in the user's language, naming file, row and column."""
+    """An IngestError as a sentence in the user's language, naming file, row and column. User
+    text in it (file names, cells) is escaped, so the sentence is safe to show as Markdown."""
+    from .format import md_escape
     lang = lang or current_lang()
     where = []
     if exc.file:
-        where.append(translate(lang, "where.file", file=exc.file))
+        where.append(translate(lang, "where.file", file=md_escape(exc.file)))
     if exc.row is not None:
         where.append(translate(lang, "where.row", row=exc.row))
     if exc.column:
-        where.append(translate(lang, "where.column", column=exc.column))
+        where.append(translate(lang, "where.column", column=md_escape(exc.column)))
+    params = dict(exc.params)
+    if params.get("samples"):
+        params["detail"] = "; ".join(sample_line(s, lang) for s in params["samples"])
     key = f"err.{exc.code}"
-    body = translate(lang, key, **exc.params)
+    body = translate(lang, key, **_inert({k: v for k, v in params.items() if k != "samples"}))
     if body == key:
-        body = str(exc)
+        body = md_escape(str(exc))
         where = []
     return (", ".join(where) + ": " if where else "") + body
 
@@ -67,6 +87,11 @@ def warning_text(w: dict, lang: str | None = None) -> str:
     for k in ("file_total", "line_sum", "difference"):
         if k in params:
             params[k] = fmt.number(params[k], lang, 2)
+    for k in ("amount", "converted"):
+        if k in params:
+            params[k] = fmt.number(params[k], lang, 2)
     if "rows" in params:
         params["rows"] = ", ".join(str(r) for r in params["rows"])
-    return translate(lang, f"warn.{w['code']}", **params)
+    if "ranges" in params:
+        params["ranges"] = ", ".join(params["ranges"])
+    return translate(lang, f"warn.{w['code']}", **_inert(params))

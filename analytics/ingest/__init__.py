@@ -18,10 +18,12 @@ from .load import (
     list_profiles,
     load_profile,
     map_columns,
+    parse_rates,
     plan_upload,
     preview_lines,
     refresh_suppliers,
     save_profile,
+    store_currency,
 )
 from .periods import parse_period, period_from_filename
 from .readers import read_file
@@ -39,6 +41,7 @@ __all__ = [
     "load_profile",
     "map_columns",
     "normalise_header",
+    "parse_rates",
     "parse_period",
     "period_from_filename",
     "plan_upload",
@@ -46,6 +49,7 @@ __all__ = [
     "read_file",
     "refresh_suppliers",
     "save_profile",
+    "store_currency",
 ]
 
 

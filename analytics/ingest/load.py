@@ -256,7 +256,7 @@ def commit_upload(cur: duckdb.DuckDBPyConnection, plan: UploadPlan, *, replace_p
             cols = ", ".join(LINE_COLUMNS)
             with _registered(cur, p):
                 cur.execute(f"INSERT INTO ledger_lines (batch_id, {cols}) "
-                            f"SELECT ?, * FROM ({lines_select(p, LINE_COLUMNS)}) ORDER BY source_row", [batch_id])
+                            f"SELECT ?, * FROM ({lines_select(p, LINE_COLUMNS)})", [batch_id])
             batch_ids.append(batch_id)
         refresh_derived(cur, batch_ids)
         audit(cur, "upload", "batches", {"upload_id": upload_id, "batches": batch_ids,

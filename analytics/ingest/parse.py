@@ -44,7 +44,7 @@ LEGAL_SUFFIXES = ("AB", "AKTIEBOLAG", "PUBL", "HB", "KB", "LTD", "LIMITED", "PLC
 CURRENCY_WORDS = {"KR": "SEK", "KR.": "SEK", "SEK": "SEK", "SKR": "SEK", "KRONOR": "SEK", ":-": "SEK",
                   "€": "EUR", "EUR": "EUR", "EURO": "EUR", "$": "USD", "US$": "USD", "USD": "USD",
                   "£": "GBP", "GBP": "GBP", "NOK": "NOK", "DKK": "DKK"}
-_AMOUNT_CURRENCY = "(?i)(kr\\.?|sek|gbp|usd|eur|nok|dkk|[£$€])"
+_AMOUNT_CURRENCY = "(?i)(kr\\.?|sek|gbp|usd|eur|nok|dkk|:-|[£$€])"
 
 # Amount shapes (the text without spaces, currency and sign); each is read one way, or votes for
 # the column's convention, or is ambiguous. 'c' = decimal comma, 'p' = decimal point.
@@ -127,9 +127,10 @@ def decide_decimal(votes: dict, decimal: str | None) -> str | None:
     return "," if comma >= point else "."
 
 
-def _shape_reading(decimal: str | None) -> dict[str, str | None]:
+def _shape_reading(decimal: str | None, chosen: bool = False) -> dict[str, str | None]:
     """Per shape: how it reads under the column's convention ('num' text to cast, or a refusal
-    kind). ``x`` is the core."""
+    kind). ``x`` is the core. ``chosen``: the person chose the separator, so 1,234 with a decimal
+    comma is 1.234 (rounded, with a warning) rather than ambiguous."""
     if decimal == ",":
         ok = {"c_dec": "replace(x, ',', '.')", "c_dec_pt": "replace(replace(x, '.', ''), ',', '.')",
               "pt": "replace(x, '.', '')", "p3": "replace(x, '.', '')"}
@@ -144,13 +145,19 @@ def _shape_reading(decimal: str | None) -> dict[str, str | None]:
         ok = {}
         refuse = {"p3": "junk_amount_ambiguous", "c3": "junk_amount_ambiguous"}
     ok["int"] = "x"
+    if chosen and decimal == ",":
+        ok["c3"] = "replace(x, ',', '.')"
+        refuse.pop("c3")
+    if chosen and decimal == ".":
+        ok["p3"] = "x"
+        refuse.pop("p3")
     return {"ok": ok, "refuse": refuse}
 
 
-def _amount_columns(a: str, decimal: str | None) -> tuple[str, str]:
+def _amount_columns(a: str, decimal: str | None, chosen: bool = False) -> tuple[str, str, str]:
     """SQL for (amount DECIMAL(18,2) or NULL, refusal kind or NULL) of amount text ``a``; the core
     and shape come from columns ``core`` and ``shape`` of the same row."""
-    reading = _shape_reading(decimal)
+    reading = _shape_reading(decimal, chosen)
     num_whens = " ".join(f"WHEN '{s}' THEN {expr.replace('x', 'core')}" for s, expr in reading["ok"].items())
     exact = f"try_cast((CASE shape {num_whens} END) AS DECIMAL(38, 6))"
     typed = "try_cast(substr(core, 2) AS DOUBLE)"
@@ -378,6 +385,12 @@ def drop_parsed_tables(cur, k: int | str) -> None:
         cur.execute(f"DROP TABLE IF EXISTS {prefix}_{k}")
 
 
+def latest_date(today: dt.date | None = None) -> dt.date:
+    """The last date loaded without a confirmation: a year from today."""
+    today = today or dt.date.today()
+    return today + dt.timedelta(days=366 if today.month == 2 and today.day == 29 else 365)
+
+
 def _rates_rows(rates: dict) -> list[tuple[str, dt.date | None, float]]:
     rows = []
     for key, rate in rates.items():
@@ -403,7 +416,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
     has_date = "date" in mapping.columns
     order = decide_date_order(stats, date_order, name, mapping.header_of("date", raw.headers))
     fallback = period or period_from_filename(name)
-    latest = today.replace(year=today.year + 1) if not (today.month == 2 and today.day == 29) else today + dt.timedelta(days=365)
+    latest = latest_date(today)
     pivot = (today.year + 1) % 100
     if has_date and stats["usable_dates"] == 0 and stats["time_only"]:
         warnings.append({"code": "dates_time_only", "column": mapping.header_of("date", raw.headers),
@@ -428,7 +441,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
     is_blank = (f"concat({', '.join(cells)})" if n > 1 else (cells[0] if cells else "''"))
     longest = f"greatest({', '.join(f'length({c})' for c in cells)})" if n > 1 else (f"length({cells[0]})" if cells else "0")
     supplier_clean = mask_embedded_sql("regexp_replace(supplier_text, '\\s+', ' ', 'g')")
-    amount_value, amount_refusal, amount_rounded = _amount_columns("amount_text", dec)
+    amount_value, amount_refusal, amount_rounded = _amount_columns("amount_text", dec, decimal in (",", "."))
     lo, hi = EARLIEST_DATE.isoformat(), latest.isoformat()
 
     # Supplier names, organisation numbers and dates repeat across a ledger (thousands of distinct
@@ -603,7 +616,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
         detail = "; ".join(sample_text(s) for s in samples[:3])
         raise IngestError("no_valid_rows", "no row could be read as a ledger line" +
                           (f" ({detail})" if detail else "") + ". Check the column mapping and the file.",
-                          file=name, detail=detail, samples=samples[:3])
+                          file=name, detail=detail, samples=samples[:3], kinds=junk_kinds)
     if junk > MAX_REJECTED_SHARE * (lines + junk):
         detail = "; ".join(sample_text(s) for s in samples[:3])
         numbers = sorted(s["row"] for s in samples)[:SAMPLES_PER_PROBLEM]
@@ -612,7 +625,8 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
                           f"{', '.join(map(str, numbers))}: {detail}. The file is refused rather than loaded in part: "
                           "check the column mapping (is the amount column right?) and the export.", file=name,
                           junk=junk, rows=lines + junk, share=round(100 * junk / (lines + junk)),
-                          numbers=", ".join(map(str, numbers)), detail=detail, samples=samples[:3])
+                          numbers=", ".join(map(str, numbers)), detail=detail, samples=samples[:3],
+                          kinds=junk_kinds + (["junk_cells"] if raw.bad_rows else []))
 
     months = [r[0] for r in cur.execute(
         f"SELECT DISTINCT period_month FROM {table} WHERE kind = 'line' ORDER BY 1").fetchall()]

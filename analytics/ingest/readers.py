@@ -266,6 +266,7 @@ def read_text(name: str, data: bytes) -> RawTable:
     if len(rows) != table.num_rows:                # quoted line breaks: number records instead
         rows = np.arange(first_data_line, first_data_line + table.num_rows, dtype=np.int64)
     _check_structure(name, table, headers, rows, bad, delim)
+    pa.default_memory_pool().release_unused()      # the parser's blocks, so the rest can use the memory
     return RawTable(name, headers, table, rows, bad,
                     {"format": "csv", "encoding": encoding, "delimiter": delim, "header_row": header_line + 1,
                      "header_recognised": recognised})
@@ -502,7 +503,7 @@ def _excel_table(name: str, data: bytes, ws, sheet_name: str, sheets: list[str],
     source_rows = np.arange(start, start + count, dtype=np.int64)
     warnings = []
     if merged:
-        refs = [f"{_a1(r0, c0 + col0)}:{_a1(r1, c1 + col0)}" for (r0, c0), (r1, c1) in merged]
+        refs = [f"{_a1(r0, c0 + col0)}:{_a1(r1, c1 + col0)}" for (r0, c0), (r1, c1) in sorted(merged, key=lambda m: (m[0][1], m[0][0]))]
         warnings.append({"code": "merged_cells", "count": len(refs), "ranges": refs[:20]})
     hidden = _hidden_rows(data, sheet_name, sheets)
     hidden = [h for h in hidden if h >= start]

@@ -1,0 +1,85 @@
+"""Property: every amount and date written in a Swedish or English convention either loads exactly
+as written or is refused (by row, or the whole file); it is never read as another value."""
+
+import datetime as dt
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analytics.ingest import IngestError, load_files
+from analytics.store import connect
+
+_STORE = []
+
+
+def store():
+    """One in-memory store for all examples (each example's lines are told apart by batch)."""
+    if not _STORE:
+        _STORE.append(connect(":memory:").cursor())
+    return _STORE[0]
+
+
+def group(digits: str, sep: str) -> str:
+    out = []
+    while len(digits) > 3:
+        out.insert(0, digits[-3:])
+        digits = digits[:-3]
+    out.insert(0, digits)
+    return sep.join(out)
+
+
+# name -> (thousands separator, decimal separator)
+AMOUNT_STYLES = {
+    "sv_space": ("\u00a0", ","), "sv_thin": (" ", ","), "sv_point": (".", ","), "sv_plain": ("", ","),
+    "en": (",", "."), "en_plain": ("", "."), "ch": ("'", "."),
+}
+NEGATIVE_STYLES = ["-{}", "{}-", "({})", "−{}"]
+
+
+def write_amount(value: Decimal, style: str, negative: str, decimals: bool, suffix: str) -> str:
+    thousands, point = AMOUNT_STYLES[style]
+    whole, frac = f"{abs(value):.2f}".split(".")
+    text = group(whole, thousands) + (point + frac if decimals or frac != "00" else "")
+    if value < 0:
+        text = negative.format(text)
+    return text + suffix
+
+
+DATE_STYLES = {
+    "iso": lambda d: d.isoformat(), "sv_dots": lambda d: d.strftime("%d.%m.%Y"), "compact": lambda d: d.strftime("%Y%m%d"),
+    "slash_dmy": lambda d: d.strftime("%d/%m/%Y"), "iso_time": lambda d: d.isoformat() + " 00:00:00",
+}
+
+amounts = st.decimals(min_value=Decimal("-99999999.99"), max_value=Decimal("99999999.99"), places=2,
+                      allow_nan=False, allow_infinity=False)
+dates = st.dates(min_value=dt.date(1985, 1, 1), max_value=dt.date(2030, 12, 31))
+row = st.tuples(amounts, dates, st.sampled_from(list(AMOUNT_STYLES)))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(row, min_size=1, max_size=25), column_style=st.sampled_from(list(AMOUNT_STYLES)),
+       mixed=st.booleans(), negative=st.sampled_from(NEGATIVE_STYLES), decimals=st.booleans(),
+       suffix=st.sampled_from(["", " kr", ""]), date_style=st.sampled_from(list(DATE_STYLES)))
+def test_amounts_and_dates_round_trip_or_are_refused(rows, column_style, mixed, negative, decimals, suffix, date_style):
+    written = []
+    for value, day, own_style in rows:
+        style = own_style if mixed else column_style
+        written.append((value, day, write_amount(value, style, negative, decimals, suffix), DATE_STYLES[date_style](day)))
+    text = "Leverantör;Belopp;Datum\n" + "".join(f"Lev {i} AB;{a};{d}\n" for i, (_v, _d, a, d) in enumerate(written))
+    cur = store()
+    cur.execute("UPDATE batches SET status = 'deleted'")      # the same text may come again
+    try:
+        plan = load_files(cur, [("egenskap.csv", text.encode())], allow_dates_outside=True)
+    except IngestError as exc:
+        assert exc.code in ("too_many_junk_rows", "no_valid_rows", "date_order_ambiguous"), str(exc)
+        return
+    stored = {r[0]: (r[1], r[2]) for r in cur.execute(
+        "SELECT source_row, amount, booking_date FROM ledger_lines WHERE batch_id = ?", [plan.batch_ids[0]]).fetchall()}
+    for i, (value, day, shown_amount, shown_date) in enumerate(written):
+        source_row = i + 2
+        if source_row in stored:
+            assert stored[source_row] == (value, day), (shown_amount, shown_date, stored[source_row])
+    report = plan.files[0].parsed.report
+    refused = sum(v for k, v in report["counts"].items() if k.startswith("junk_"))
+    assert len(stored) + refused == len(written)         # a row not stored is a refused row, counted
