@@ -1,24 +1,28 @@
-"""Ingest benchmark: prints JSON. python bench/ingest.py [--lines N] [--xlsx-lines N]
+"""Ingest benchmark: prints JSON. python bench/ingest.py [--sizes 25,50,100,200] [--xlsx-lines N]
 
-A semicolon CSV in Windows-1252 with decimal commas (target: 1,000,000 lines < 10 s, peak < 2 GB)
-and an XLSX (target: 200,000 lines < 8 s), each loaded, validated and committed into a fresh
-DuckDB file. Generated files are cached in bench/.cache (git-ignored)."""
+Semicolon CSVs in Windows-1252 with decimal commas (the Swedish Excel export) of several sizes in
+MB, and an XLSX, each read and validated (plan_upload: the parse) and, separately, also committed
+into a fresh DuckDB file (the whole load), each in its own process so its peak RSS is its own. In the same run, for the same files, the
+references: DuckDB alone (read_csv into a table of the same file) and a pandas peer (read_csv with
+the Swedish options and to_parquet). Reported per file: seconds, peak RSS, peak RSS per MB of
+file above the process's baseline (imports and an empty store), and the slope of peak RSS over
+file size between the sizes (what each extra MB of file costs). Targets: the parse's slope at most
+4 (no more than four copies of the file held at once, the file's own bytes included); the whole
+load's DuckDB part is bounded by its memory limit (SPENDKOLLEN_MEMORY_LIMIT, 1GB), a constant;
+1,000,000 CSV lines < 10 s.
+Generated files are cached in bench/.cache (git-ignored)."""
 
 import argparse
 import json
-import resource
+import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from analytics.ingest import load_files
-from analytics.store import connect
-
+ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache"
+BYTES_PER_LINE = 84.2                     # the generated CSV's average line length
 
 
 def make_csv(n: int) -> Path:
@@ -30,9 +34,9 @@ def make_csv(n: int) -> Path:
     sup = rng.integers(0, 5000, n)
     amt = rng.lognormal(8, 1.2, n) * np.where(rng.random(n) < 0.02, -1, 1)
     day = rng.integers(0, 365, n)
+    dates = np.datetime64("2025-01-01") + day
     with open(path, "w", encoding="cp1252", newline="") as fh:
         fh.write("Leverantör;Organisationsnummer;Konto;Kontotext;Förvaltning;Belopp;Bokföringsdatum\r\n")
-        dates = np.datetime64("2025-01-01") + day
         for i in range(n):
             a = f"{amt[i]:,.2f}".replace(",", " ").replace(".", ",")
             fh.write(f"Leverantör {sup[i]} AB;55{sup[i]:04d}-0000;64{sup[i] % 90:03d};Förbrukning;"
@@ -58,29 +62,89 @@ def make_xlsx(n: int) -> Path:
     return path
 
 
-def timed_load(path: Path) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        con = connect(Path(tmp) / "bench.duckdb")
-        data = path.read_bytes()
-        start = time.perf_counter()
-        plan = load_files(con.cursor(), [(path.name, data)])
-        seconds = time.perf_counter() - start
-        con.close()
-    return {"file": path.name, "mb": round(len(data) / 1e6, 1), "lines": plan.lines, "seconds": round(seconds, 2)}
+# One measurement, run in a child process: prints {"seconds", "baseline_mb", "peak_mb", ...}.
+CHILD = r"""
+import json, resource, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+def rss_mb():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmRSS'):
+            return int(line.split()[1]) / 1024
+kind, path = sys.argv[1], Path(sys.argv[2])
+tmp = Path(tempfile.mkdtemp())
+if kind in ('spendkollen', 'parse'):
+    from analytics.ingest import commit_upload, plan_upload
+    from analytics.store import connect
+    con = connect(tmp / 'bench.duckdb')
+    cur = con.cursor()
+    base = rss_mb()
+    data = path.read_bytes()
+    start = time.perf_counter()
+    plan = plan_upload(cur, [(path.name, data)])
+    extra = {'lines': plan.lines, 'total': plan.total}
+    if kind == 'spendkollen':
+        extra['parse_seconds'] = round(time.perf_counter() - start, 2)
+        commit_upload(cur, plan)
+elif kind == 'duckdb':
+    import duckdb
+    con = duckdb.connect(str(tmp / 'ref.duckdb'))
+    con.execute("SET memory_limit = '1GB'")
+    base = rss_mb()
+    data = path.read_bytes()
+    start = time.perf_counter()
+    con.execute(f"CREATE TABLE lines AS SELECT * FROM read_csv('{path}', delim=';', header=true, encoding='latin-1', all_varchar=true)")
+    extra = {'lines': con.execute('SELECT count(*) FROM lines').fetchall()[0][0]}
+else:
+    import pandas as pd
+    base = rss_mb()
+    data = path.read_bytes()
+    start = time.perf_counter()
+    df = pd.read_csv(path, sep=';', decimal=',', thousands=' ', encoding='cp1252', dtype={'Konto': str})
+    df.to_parquet(tmp / 'ref.parquet')
+    extra = {'lines': len(df)}
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({'seconds': round(seconds, 2), 'baseline_mb': round(base), 'peak_mb': round(peak), **extra}))
+"""
+
+
+def measure(kind: str, path: Path) -> dict:
+    out = subprocess.run([sys.executable, "-c", CHILD, kind, str(path), str(ROOT)], capture_output=True, text=True,
+                         check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    mb = path.stat().st_size / 1024 ** 2
+    result["file_mb"] = round(mb, 1)
+    result["peak_over_baseline_per_file_mb"] = round((result["peak_mb"] - result["baseline_mb"]) / mb, 2)
+    return result
+
+
+def slope(points: list[dict]) -> float | None:
+    if len(points) < 2:
+        return None
+    x = np.array([p["file_mb"] for p in points])
+    y = np.array([p["peak_mb"] for p in points])
+    return round(float(np.polyfit(x, y, 1)[0]), 2)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--sizes", default="25,50,100,200", help="CSV sizes in MB")
     ap.add_argument("--xlsx-lines", type=int, default=200_000)
     ap.add_argument("--json", action="store_true", help="(output is always JSON)")
     args = ap.parse_args()
-    csv_path, xlsx_path = make_csv(args.lines), make_xlsx(args.xlsx_lines)
-    out = {"csv": timed_load(csv_path)}
-    out["peak_rss_mb_after_csv"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    out["xlsx"] = timed_load(xlsx_path)
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    out["targets"] = {"csv_seconds": 10, "xlsx_seconds": 8, "peak_rss_mb": 2048}
+    sizes = [float(s) for s in args.sizes.split(",") if s]
+    out = {"csv_parse": [], "csv": [], "reference_duckdb": [], "reference_pandas": []}
+    for mb in sizes:
+        path = make_csv(int(mb * 1024 ** 2 / BYTES_PER_LINE))
+        out["csv_parse"].append(measure("parse", path))
+        out["csv"].append(measure("spendkollen", path))
+        out["reference_duckdb"].append(measure("duckdb", path))
+        out["reference_pandas"].append(measure("pandas", path))
+    out["slope_mb_per_file_mb"] = {k: slope(out[k]) for k in ("csv_parse", "csv", "reference_duckdb", "reference_pandas")}
+    out["duckdb_memory_limit"] = __import__("os").environ.get("SPENDKOLLEN_MEMORY_LIMIT") or "1GB"
+    out["xlsx"] = measure("spendkollen", make_xlsx(args.xlsx_lines))
+    out["targets"] = {"slope_mb_per_file_mb": 4, "csv_seconds_per_million_lines": 10, "xlsx_seconds_200k": 8}
     print(json.dumps(out))
 
 

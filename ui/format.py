@@ -79,4 +79,6 @@ def md_escape(text) -> str:
     and line breaks become spaces, so a cell can never add a link, an image or formatting."""
     s = str(text if text is not None else "")
     s = s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    # a zero-width space keeps a URL in the text from becoming a link (GFM's autolinks)
+    s = s.replace("://", "\u200b://").replace("www.", "www\u200b.").replace("WWW.", "WWW\u200b.")
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in s)

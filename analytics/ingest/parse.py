@@ -326,7 +326,7 @@ def parse_file(cur: duckdb.DuckDBPyConnection, raw: RawTable, mapping: Mapping, 
     headers = ", ".join(h for h in raw.headers if h)
     if not raw.header_recognised and ("amount" not in mapping.columns
                                       or not any(f in mapping.columns for f in REQUIRED_ANY_SUPPLIER)):
-        first = " | ".join(h for h in raw.headers if h)[:120]
+        first = raw.meta.get("first_line") or " | ".join(h for h in raw.headers if h)[:120]
         if raw.meta.get("format") == "excel":
             sheets = ", ".join(raw.meta.get("sheets", []))
             raise IngestError("no_sheet_with_header", "no sheet has a header row with recognisable column names "
@@ -522,16 +522,10 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
       CASE WHEN line_currency <> '{target_currency}' THEN coalesce(amount0, 0)::DECIMAL(18, 2) END AS amount_orig,
       booking_date,
       CAST(coalesce(own_month, {fb_month}) AS DATE) AS period_month,
-      CASE WHEN booking_date IS NOT NULL THEN 'day' WHEN text_month IS NOT NULL THEN 'month' ELSE {fb_grain} END AS period_grain,
+      booking_date IS NULL AND text_month IS NOT NULL AS month_grain,
       try_cast(round(coalesce(amount0, 0) * coalesce(fx, 1), 2) AS DECIMAL(18, 2)) AS amount,
-      CASE WHEN kind_hint THEN amount_text END AS amount_text,
-      CASE WHEN kind_hint THEN date_text END AS date_text,
-      CASE WHEN kind_hint THEN supplier_text END AS supplier_text,
-      longest
-    FROM (SELECT *, (is_blank OR longest > {MAX_CELL_CHARS} OR amount_refusal IS NOT NULL OR amount0 IS NULL
-                     OR no_supplier OR outside OR starts_with(line_currency, '?') OR fx IS NULL
-                     OR (has_date_text AND booking_date IS NULL AND text_month IS NULL)
-                     OR coalesce(own_month, {fb_month}) IS NULL) AS kind_hint FROM priced)
+      amount_text = '' AS empty_amount
+    FROM priced
     """)
     # A trailing row without supplier and date whose amount is the lines' sum is a total row.
     cur.execute(f"""
@@ -563,8 +557,10 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
     junk = sum(counts[kk] for kk in junk_kinds) + len(raw.bad_rows)
     samples = []
     for kind in junk_kinds:
-        for r in cur.execute(f"""SELECT source_row, amount_text, date_text, supplier_text, longest, line_currency FROM {table}
-                                 WHERE kind = ? ORDER BY source_row LIMIT {SAMPLES_PER_PROBLEM}""", [kind]).fetchall():
+        for r in cur.execute(f"""SELECT t.source_row, {e['amount']}, {e['date']}, {e['supplier_name']}, {longest}, t.line_currency
+                                 FROM (SELECT source_row, line_currency FROM {table} WHERE kind = ?
+                                       ORDER BY source_row LIMIT {SAMPLES_PER_PROBLEM}) t
+                                 JOIN {view} v ON v._row = t.source_row ORDER BY t.source_row""", [kind]).fetchall():
             samples.append({"kind": kind, "row": r[0], "amount": mask_embedded((r[1] or "")[:60]).replace(TYPED_NUMBER, ""),
                             "date": mask_embedded((r[2] or "")[:40]), "supplier": mask_embedded((r[3] or "")[:60]),
                             "chars": r[4], "currency": r[5].lstrip("?")[:20]})
@@ -575,7 +571,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
 
     totals = cur.execute(f"SELECT source_row, amount FROM {table} WHERE kind = 'total' ORDER BY source_row").fetchall()
     agg = cur.execute(f"""SELECT sum(amount), min(period_month), max(period_month),
-                                 count(*) FILTER (WHERE amount_text = ''), count(*) FILTER (WHERE amount < 0),
+                                 count(*) FILTER (WHERE empty_amount), count(*) FILTER (WHERE amount < 0),
                                  count(*) FILTER (WHERE rounded), (list(source_row ORDER BY source_row) FILTER (WHERE rounded))[1:{SAMPLES_PER_PROBLEM}],
                                  count(*) FILTER (WHERE outside), (list(source_row ORDER BY source_row) FILTER (WHERE outside))[1:{SAMPLES_PER_PROBLEM}],
                                  min(coalesce(booking_date, period_month)) FILTER (WHERE outside),
@@ -641,7 +637,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
         "org_from_supplier_id": bool(use_sid_as_org), "currency": target_currency,
         "converted": {c: {"lines": nl, "amount": _money(o), "converted": _money(cv)} for c, nl, o, cv, _a, _b in converted},
     }
-    sql = {"view": view, "k": k, "e": e, "org_src": org_src}
+    sql = {"view": view, "k": k, "e": e, "org_src": org_src, "fallback_grain": fb_grain}
     return ParsedFile(name, table, lines, _money(line_sum), agg[1], agg[2], months, report, sql,
                       currency=target_currency)
 
@@ -654,7 +650,9 @@ def lines_select(parsed: ParsedFile, columns: list[str]) -> str:
     acct_split = "'^(\\d{3,6})[\\s:–-]+(\\S.*)$'"
     exprs = {
         "source_row": "t.source_row", "booking_date": "t.booking_date", "period_month": "t.period_month",
-        "period_grain": "t.period_grain", "amount": "t.amount", "amount_orig": "t.amount_orig",
+        "period_grain": f"CASE WHEN t.booking_date IS NOT NULL THEN 'day' WHEN t.month_grain THEN 'month' "
+                        f"ELSE {s['fallback_grain']} END",
+        "amount": "t.amount", "amount_orig": "t.amount_orig",
         "currency_orig": "CASE WHEN t.fx_rate IS NOT NULL THEN t.line_currency END", "fx_rate": "t.fx_rate",
         "supplier_name": "sp.supplier_name", "supplier_name_norm": "sp.name_norm",
         "supplier_key": f"""CASE

@@ -237,7 +237,7 @@ def read_text(name: str, data: bytes) -> RawTable:
         return pacsv.read_csv(
             source,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=header_line + 1, encoding=enc,
-                                           use_threads=False, block_size=1 << 24),
+                                           use_threads=False, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
                                               newlines_in_values=True, ignore_empty_lines=False,
                                               invalid_row_handler=on_bad),
@@ -269,7 +269,7 @@ def read_text(name: str, data: bytes) -> RawTable:
     pa.default_memory_pool().release_unused()      # the parser's blocks, so the rest can use the memory
     return RawTable(name, headers, table, rows, bad,
                     {"format": "csv", "encoding": encoding, "delimiter": delim, "header_row": header_line + 1,
-                     "header_recognised": recognised})
+                     "header_recognised": recognised, "first_line": _first_line(head_rows)})
 
 
 def _check_structure(name: str, table: pa.Table, headers: list[str], rows: np.ndarray,
@@ -308,17 +308,32 @@ def _check_structure(name: str, table: pa.Table, headers: list[str], rows: np.nd
 
 
 def _fallback_header(rows: list[list[str]]) -> tuple[int, list[str]]:
-    """No recognised header: the first non-empty row, when it reads as names (no cell a number or
-    a date), is the header; otherwise the columns are numbered and every row is data (index -1)."""
+    """No recognised header: the first row as wide as most rows (shorter ones above it are titles)
+    is the header when it reads as names (no cell a number or a date, no name twice); otherwise
+    the columns are numbered and that row is the first data row (the index returned is the row
+    before it, -1 for the first)."""
     from .columns import looks_like_value
+    filled = [r for r in rows if any(c.strip() for c in r)]
+    if not filled:
+        return -1, []
+    widths = [len(r) for r in filled]
+    width = max(set(widths), key=widths.count)
     for i, cells in enumerate(rows):
+        if len(cells) != width or not any(c.strip() for c in cells):
+            continue
+        names = [c.strip() for c in cells if c.strip()]
+        if not any(looks_like_value(c) for c in names) and len(set(names)) == len(names):
+            return i, [c.strip() or f"Kolumn {k + 1}" for k, c in enumerate(cells)]
+        return i - 1, [f"Kolumn {k + 1}" for k in range(width)]
+    return -1, [f"Kolumn {k + 1}" for k in range(width)]
+
+
+def _first_line(rows: list[list[str]]) -> str:
+    """The file's first non-empty row as text (personnummer masked), for messages."""
+    for cells in rows:
         if any(c.strip() for c in cells):
-            filled = [c.strip() for c in cells if c.strip()]
-            if filled and not any(looks_like_value(c) for c in filled) and len(set(filled)) == len(filled):
-                return i, [c.strip() or f"Kolumn {k + 1}" for k, c in enumerate(cells)]
-            width = max(len(r) for r in rows)
-            return i - 1, [f"Kolumn {k + 1}" for k in range(width)]
-    return -1, []
+            return mask_embedded(" | ".join(c.strip() for c in cells if c.strip()))[:120]
+    return ""
 
 
 def _line_of_record(lines: list[str], delim: str, record_idx: int) -> int:
@@ -511,7 +526,8 @@ def _excel_table(name: str, data: bytes, ws, sheet_name: str, sheets: list[str],
         warnings.append({"code": "hidden_rows", "count": len(hidden), "rows": hidden[:20]})
     return RawTable(name, headers, table, source_rows, [],
                     {"format": "excel", "sheet": sheet_name, "sheets": sheets,
-                     "header_row": header_idx + 1, "header_recognised": recognised}, warnings)
+                     "header_row": header_idx + 1, "header_recognised": recognised,
+                     "first_line": _first_line(head)}, warnings)
 
 
 def _merged_ranges(ws) -> list[tuple[tuple[int, int], tuple[int, int]]]:

@@ -171,3 +171,61 @@ def test_download_the_steering_group_pack(cube_server, tmp_path):
     titles = [s.shapes.title.text for s in prs.slides]
     assert titles[1] == "Inköpsvolym och trend per kvartal"
     assert any(sh.has_chart for sh in list(prs.slides)[1].shapes)
+
+
+def test_unrecognised_file_opens_the_mapping_and_markdown_stays_text(server, tmp_path):
+    """A file whose first line is a Markdown image and whose name is Markdown: the browser fetches
+    nothing, shows both as text, offers the column mapping, and the hand-chosen columns load."""
+    import http.server
+    import re
+    import threading
+
+    from playwright.sync_api import expect, sync_playwright
+
+    hits = []
+
+    class Count(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    trap = http.server.HTTPServer(("127.0.0.1", 0), Count)
+    threading.Thread(target=trap.serve_forever, daemon=True).start()
+    port = trap.server_address[1]
+    name = "![namn](bild.png) **fet**.csv"
+    csv = tmp_path / name
+    csv.write_bytes((f"![bild](http://127.0.0.1:{port}/first.png)\n"
+                     "Bygg i Norr AB;12 500,00;2026-01-12\n"
+                     "Kök & Co AB;-500,00;2026-01-20\n").encode("cp1252"))
+    try:
+        with sync_playwright() as pw:
+            browser = launch(pw)
+            page = browser.new_page(viewport={"width": 1400, "height": 1200})
+            page.goto(server + "/upload", timeout=90_000)
+            expect(page.get_by_role("heading", name="Ladda upp leverantörsreskontra")).to_be_visible(timeout=90_000)
+            page.locator("input[type=file]").first.set_input_files(str(csv))
+            expect(page.get_by_text("Ingen rubrikrad känns igen", exact=False)).to_be_visible(timeout=60_000)
+            error = page.get_by_text("Första raden lyder", exact=False)
+            expect(error).to_be_visible(timeout=60_000)
+            expect(error).to_contain_text(re.compile(rf"!\[bild\]\(http\W*://127\.0\.0\.1:{port}/first\.png\)"))
+            assert error.locator("a").count() == 0              # not even a link to click
+            expect(page.get_by_text(name, exact=False).first).to_be_visible()
+            assert page.locator("img[src*='first.png'], img[src*='bild.png']").count() == 0
+            page.screenshot(path=str(tmp_path / "unrecognised.png"), full_page=True)
+            for label, column in (("Belopp", "Kolumn 2"), ("Leverantörsnamn", "Kolumn 1"), ("Datum / period", "Kolumn 3")):
+                box = page.get_by_role("combobox", name=label, exact=True)
+                box.click()
+                page.get_by_role("option", name=column, exact=True).click()
+                expect(box).to_have_value(column, timeout=60_000)
+            expect(page.get_by_text("2 rader, 12 000 kr", exact=False)).to_be_visible(timeout=60_000)
+            page.screenshot(path=str(tmp_path / "mapping.png"), full_page=True)
+            page.get_by_role("button", name="Läs in").click()
+            expect(page.get_by_text("Inläst: 1 fil(er), 2 rader")).to_be_visible(timeout=60_000)
+            browser.close()
+    finally:
+        trap.shutdown()
+    assert hits == []
