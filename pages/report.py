@@ -10,6 +10,7 @@ from analytics import report as rp
 from analytics.ledger import has_data
 from ui.charts.trend import PALETTE
 from ui.db import cursor
+from ui.format import md_escape
 from ui.i18n import current_lang, t
 from ui.widgets import empty_state
 
@@ -104,7 +105,7 @@ if d3.button(t("rep.present"), key="rep_present_btn", icon=":material/present_to
 st.subheader(t("rep.preview"))
 for n, sl in enumerate(report.slides, start=1):
     with st.container(border=True):
-        st.markdown(f"**{n}. {sl.title}**")
+        st.markdown(f"**{n}. {md_escape(sl.title)}**")
         if sl.section == "title":
             st.write("  \n".join(sl.bullets))
             continue

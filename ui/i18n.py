@@ -41,10 +41,11 @@ def t(key: str, **params) -> str:
     return translate(current_lang(), key, **params)
 
 
-def _inert(params: dict) -> dict:
-    """Message parameters with the user's text escaped for Markdown (numbers stay numbers)."""
+def _inert(params: dict, safe: tuple = ()) -> dict:
+    """Message parameters with the user's text escaped for Markdown (numbers, and the ``safe``
+    keys built here from escaped parts, stay as they are)."""
     from .format import md_escape
-    return {k: (md_escape(v) if isinstance(v, str) else v) for k, v in params.items()}
+    return {k: (md_escape(v) if isinstance(v, str) and k not in safe else v) for k, v in params.items()}
 
 
 def sample_line(s: dict, lang: str) -> str:
@@ -52,8 +53,9 @@ def sample_line(s: dict, lang: str) -> str:
     value = s.get("amount") if s["kind"].startswith("junk_amount") else \
         s.get("date") if s["kind"].startswith("junk_date") else \
         s.get("currency") if s["kind"] == "junk_currency" else s.get("text", s.get("supplier", ""))
+    from .format import md_escape
     return translate(lang, "sample.row", row=s.get("row"), problem=translate(lang, f"kind.{s['kind']}").lower(),
-                     value=(value or "")[:60])
+                     value=md_escape((value or "")[:60]))
 
 
 def error_text(exc, lang: str | None = None) -> str:
@@ -69,10 +71,16 @@ def error_text(exc, lang: str | None = None) -> str:
     if exc.column:
         where.append(translate(lang, "where.column", column=md_escape(exc.column)))
     params = dict(exc.params)
+    safe = ()
+    if params.get("samples") or params.get("missing"):
+        safe = ("detail",)
     if params.get("samples"):
         params["detail"] = "; ".join(sample_line(s, lang) for s in params["samples"])
+    if params.get("missing"):
+        params["detail"] = "; ".join(translate(lang, "err.currency_detail", currency=md_escape(m["currency"]), count=m["count"],
+                                               rows=", ".join(map(str, m["rows"]))) for m in params["missing"])
     key = f"err.{exc.code}"
-    body = translate(lang, key, **_inert({k: v for k, v in params.items() if k != "samples"}))
+    body = translate(lang, key, **_inert({k: v for k, v in params.items() if k not in ("samples", "missing")}, safe))
     if body == key:
         body = md_escape(str(exc))
         where = []

@@ -537,20 +537,6 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
           AND abs(amount - f.lines_sum) <= 0.02 * abs(f.lines_sum) + 0.01""")
     table = f"stage_{k}"
 
-    missing = cur.execute(f"""
-        SELECT line_currency, count(*), (list(source_row ORDER BY source_row))[1:{SAMPLES_PER_PROBLEM}]
-        FROM {table} WHERE kind = 'line' AND fx_rate IS NULL AND line_currency <> '{target_currency}'
-        GROUP BY 1 ORDER BY 2 DESC""").fetchall()
-    if missing:
-        what = "; ".join(f"{c}: {n:,} lines (rows {', '.join(map(str, rows))})" for c, n, rows in missing)
-        codes = ", ".join(c for c, _n, _r in missing)
-        raise IngestError("currency_rate_missing", f"lines are in another currency than {target_currency}, the "
-                          f"currency of the store and of this upload ({what}). Give a rate to {target_currency} for "
-                          f"{codes} (one rate, or one per month) in the upload form (command line: --rate "
-                          f"{missing[0][0]}=<rate> or --rate {missing[0][0]}:YYYY-MM=<rate>), or export the ledger "
-                          f"in {target_currency}.", file=name, column=mapping.header_of("currency", raw.headers),
-                          currencies=codes, target=target_currency, detail=what)
-
     counts = dict(cur.execute(f"SELECT kind, count(*) FROM {table} GROUP BY kind").fetchall())
     lines = counts.get("line", 0)
     junk_kinds = sorted(kk for kk in counts if kk.startswith("junk_"))
@@ -623,6 +609,22 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
                           junk=junk, rows=lines + junk, share=round(100 * junk / (lines + junk)),
                           numbers=", ".join(map(str, numbers)), detail=detail, samples=samples[:3],
                           kinds=junk_kinds + (["junk_cells"] if raw.bad_rows else []))
+
+    missing = cur.execute(f"""
+        SELECT line_currency, count(*), (list(source_row ORDER BY source_row))[1:{SAMPLES_PER_PROBLEM}]
+        FROM {table} WHERE kind = 'line' AND fx_rate IS NULL AND line_currency <> '{target_currency}'
+        GROUP BY 1 ORDER BY 2 DESC""").fetchall()
+    if missing:
+        what = "; ".join(f"{c}: {n:,} line{'s' if n != 1 else ''} (row{'s' if n != 1 else ''} "
+                         f"{', '.join(map(str, rows))})" for c, n, rows in missing)
+        codes = ", ".join(c for c, _n, _r in missing)
+        raise IngestError("currency_rate_missing", f"lines are in another currency than {target_currency}, the "
+                          f"currency of the store and of this upload ({what}). Give a rate to {target_currency} for "
+                          f"{codes} (one rate, or one per month) in the upload form (command line: --rate "
+                          f"{missing[0][0]}=<rate> or --rate {missing[0][0]}:YYYY-MM=<rate>), or export the ledger "
+                          f"in {target_currency}.", file=name, column=mapping.header_of("currency", raw.headers),
+                          currencies=codes, target=target_currency, detail=what,
+                          missing=[{"currency": c, "count": n, "rows": rows} for c, n, rows in missing])
 
     months = [r[0] for r in cur.execute(
         f"SELECT DISTINCT period_month FROM {table} WHERE kind = 'line' ORDER BY 1").fetchall()]
@@ -699,7 +701,8 @@ def sample_text(s: dict) -> str:
     if kind == "junk_date":
         return f"row {row}: date '{s['date']}' is not a date"
     if kind == "junk_date_range":
-        return f"row {row}: date '{s['date']}' is outside {EARLIEST_DATE.year} to a year ahead (confirm to load it)"
+        return (f"row {row}: date '{s['date']}' is outside {EARLIEST_DATE.year} to a year ahead (confirm to load it; "
+                "command line: --allow-dates-outside)")
     if kind == "junk_currency":
         return f"row {row}: currency '{s.get('currency', '')}' is not a currency code"
     if kind == "junk_too_long":

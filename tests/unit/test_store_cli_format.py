@@ -147,6 +147,27 @@ def test_cli_period_and_replace(tmp_path):
     assert (s["lines"], s["total"], s["periods"]) == (1, 7.0, ["2023-10"])
 
 
+def test_cli_mapping_decimal_rates_and_dates(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    f = tmp_path / "egen.csv"
+    f.write_text("Vem;Hur mycket;Valuta;När\nA AB;1.234;SEK;2024-01-10\nB AB;10;EUR;2024-01-11\nC AB;3;SEK;1989-12-31\n",
+                 encoding="utf-8")
+    r = run_cli("import", str(f), db=db)
+    assert r.returncode == 2 and "--map amount=" in r.stderr            # no dead end: says how to choose
+    mapping = ["--map", "supplier_name=Vem", "--map", "amount=Hur mycket", "--map", "currency=Valuta", "--map", "date=När"]
+    r = run_cli("import", str(f), *mapping, db=db)
+    assert r.returncode == 2 and "--decimal" in r.stderr, r.stderr
+    r = run_cli("import", str(f), *mapping, "--decimal", ",", db=db)
+    assert r.returncode == 2 and "--allow-dates-outside" in r.stderr, r.stderr
+    r = run_cli("import", str(f), *mapping, "--decimal", ",", "--allow-dates-outside", db=db)
+    assert r.returncode == 2 and "--rate EUR=" in r.stderr, r.stderr
+    r = run_cli("import", str(f), *mapping, "--decimal", ",", "--rate", "EUR=11,5", "--allow-dates-outside", db=db)
+    assert r.returncode == 0, r.stderr
+    assert "converted" in r.stderr and "loaded as asked" in r.stderr
+    assert json.loads(run_cli("summary", "--json", db=db).stdout)["total"] == 1234 + 115 + 3
+    assert run_cli("import", str(f), "--map", "belopp", db=db).returncode == 2
+
+
 def test_demo_data(tmp_path):
     from analytics.demo import demo_table, load_demo, remove_demo
     a, b = demo_table(2000), demo_table(2000)

@@ -376,3 +376,20 @@ def test_pending_plan_holds_no_wide_copy(store):
     assert text_columns == {"kind", "line_currency"}     # no cell of the file is copied
     discard_plan(store, plan)
     assert not store.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0]
+
+
+@pytest.mark.parametrize("suffix", ["xls", "ods"])
+def test_old_xls_and_ods_with_unrecognised_columns_open_the_mapping(store, suffix):
+    """Binary Excel 97 and OpenDocument files (written by LibreOffice Calc from a workbook with the
+    columns Vem, Hur mycket, När, FAKT NR; the .xls format cannot be written from Python)."""
+    from tests.conftest import ROOT
+    name = f"unrecognised_headers.{suffix}"
+    data = (ROOT / "tests" / "data" / name).read_bytes()
+    raw = read_file(name, data)
+    assert not raw.header_recognised and raw.headers == ["Vem", "Hur mycket", "När", "FAKT NR"]
+    refused(store, [(name, data)], "no_sheet_with_header")
+    plan = load_files(store, [(name, data)], overrides={name: {"supplier_name": "Vem", "amount": "Hur mycket",
+                                                               "date": "När"}})
+    assert plan.files[0].mapping.columns["invoice_no"] == 3         # FAKT NR is known
+    assert store.execute("SELECT supplier_name, invoice_no, amount FROM ledger_lines ORDER BY source_row").fetchall() == [
+        ("Bygg i Norr AB", "F-1", Decimal("12500.50")), ("Kök & Co AB", "F-2", Decimal("-500.00"))]
