@@ -23,7 +23,7 @@ install-dev: $(VENV)/.installed-dev
 
 ## Start the dashboard on http://localhost:$(PORT) (demo data is loaded into an empty store on first start).
 run: install
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(BIN)/python -m ui.serve --server.port $(PORT)
 
 ## Run the whole suite: unit, app (AppTest), real files, and the browser tests (Chromium).
 test: install-dev

@@ -22,21 +22,32 @@ def _watch_title() -> str:
     return t("nav.watchlist") + (f" · {t('nav.overdue', n=n)}" if n else "")
 
 
-PAGES = {
-    "upload": st.Page("pages/upload.py", title=t("nav.upload"), icon=":material/upload:", url_path="upload"),
-    "cube": st.Page("pages/cube.py", title=t("nav.cube"), icon=":material/view_in_ar:", url_path="spendkub",
-                    default=True),
-    "tree": st.Page("pages/category_tree.py", title=t("nav.tree"), icon=":material/account_tree:", url_path="kategoritrad"),
-    "classify": st.Page("pages/classify.py", title=t("nav.classify"), icon=":material/rule:", url_path="klassificering"),
-    "overview": st.Page("pages/overview.py", title=t("nav.overview"), icon=":material/insights:",
-                        url_path="oversikt"),
-    "prioritise": st.Page("pages/prioritise.py", title=t("nav.prioritise"), icon=":material/bubble_chart:",
-                          url_path="prioritering"),
-    "savings": st.Page("pages/savings.py", title=t("nav.savings"), icon=":material/savings:", url_path="besparingar"),
-    "watchlist": st.Page("pages/watchlist.py", title=_watch_title(), icon=":material/report:", url_path="bevakningslista"),
-    "report": st.Page("pages/report.py", title=t("nav.report"), icon=":material/slideshow:", url_path="rapport"),
-    "log": st.Page("pages/log.py", title=t("nav.log"), icon=":material/history:", url_path="logg"),
+def _requested_path() -> str:
+    """The page path of the URL this run was asked for ("" for the root)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    return (ctx.pages_manager.intended_page_name or "") if ctx else ""
+
+
+# key: (script, title, icon, url path)
+PAGE_SPECS = {
+    "upload": ("pages/upload.py", t("nav.upload"), ":material/upload:", "upload"),
+    "cube": ("pages/cube.py", t("nav.cube"), ":material/view_in_ar:", "spendkub"),
+    "tree": ("pages/category_tree.py", t("nav.tree"), ":material/account_tree:", "kategoritrad"),
+    "classify": ("pages/classify.py", t("nav.classify"), ":material/rule:", "klassificering"),
+    "overview": ("pages/overview.py", t("nav.overview"), ":material/insights:", "oversikt"),
+    "prioritise": ("pages/prioritise.py", t("nav.prioritise"), ":material/bubble_chart:", "prioritering"),
+    "savings": ("pages/savings.py", t("nav.savings"), ":material/savings:", "besparingar"),
+    "watchlist": ("pages/watchlist.py", _watch_title(), ":material/report:", "bevakningslista"),
+    "report": ("pages/report.py", t("nav.report"), ":material/slideshow:", "rapport"),
+    "log": ("pages/log.py", t("nav.log"), ":material/history:", "logg"),
 }
+# The spend cube answers at the root. Streamlit serves the default page only there, so a link
+# to /spendkub would be "Page not found": when that path is asked for, another page takes the
+# root for the session and the cube keeps its own path.
+DEFAULT = "cube" if _requested_path() != PAGE_SPECS["cube"][3] else "overview"
+PAGES = {key: st.Page(script, title=title, icon=icon, url_path=path, default=key == DEFAULT)
+         for key, (script, title, icon, path) in PAGE_SPECS.items()}
 st.session_state["_pages"] = PAGES
 
 nav = st.navigation({

@@ -54,11 +54,11 @@ def cube_server(tmp_path):
 def _serve(db: Path):
     port = free_port()
     env = dict(os.environ, SPENDKOLLEN_DB=str(db), SPENDKOLLEN_USER="e2e")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
+    deadline = time.time() + 300                  # a new store gets the demo first
     while time.time() < deadline:
         try:
             if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
@@ -229,3 +229,34 @@ def test_unrecognised_file_opens_the_mapping_and_markdown_stays_text(server, tmp
     finally:
         trap.shutdown()
     assert hits == []
+
+
+PAGE_TITLES = [
+    ("spendkub", "Spendkub – vart pengarna går"), ("upload", "Ladda upp leverantörsreskontra"),
+    ("klassificering", "Klassificering"), ("kategoritrad", "Kategoriträd"), ("oversikt", "Översikt"),
+    ("prioritering", "Prioritering: potential och genomförbarhet"), ("besparingar", "Besparingsuppföljning"),
+    ("bevakningslista", "Bevakningslista: avvikelser och eskalering"), ("rapport", "Styrgruppsrapport"),
+    ("logg", "Ändringslogg"),
+]
+
+
+def test_every_page_opens_from_its_own_url_on_a_fresh_server(cube_server):
+    """The first session on a just-started server opens a deep link: the page, inside the whole
+    app (the Swedish menu in its sections, the language switch), and no "Page not found"."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        for path, title in PAGE_TITLES:          # the first of these is the server's first session
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            page.goto(f"{cube_server}/{path}", timeout=90_000)
+            expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=90_000)
+            nav = page.get_by_test_id("stSidebarNav")
+            expect(nav.get_by_text("Analys", exact=True)).to_be_visible()
+            expect(nav.get_by_role("link", name="Spendkub", exact=True)).to_be_visible()
+            expect(page.get_by_text("Svenska", exact=True)).to_be_visible()
+            assert page.get_by_text("Page not found").count() == 0
+            assert nav.get_by_text("category tree").count() == 0      # not Streamlit's file-name menu
+            context.close()
+        browser.close()
