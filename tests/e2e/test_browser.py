@@ -31,24 +31,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
-    yield from _serve(tmp_path / "e2e.duckdb")
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One server for the module on a new store (it gets the demo before it starts); the tests
+    that upload each use their own file, so they do not disturb each other."""
+    yield from _serve(tmp_path_factory.mktemp("e2e") / "e2e.duckdb")
 
 
-@pytest.fixture
-def cube_server(tmp_path):
-    """A server on a store holding the small crafted ledger of the cube tests (no demo data)."""
+@pytest.fixture(scope="module")
+def cube_server(tmp_path_factory):
+    """One server for the module on a store holding the small crafted ledger of the cube tests
+    (no demo data); its tests only read."""
     from analytics.classify import set_preset
     from analytics.ingest import load_files
     from analytics.store import connect
     from tests.unit.test_cube import ledger
-    db = tmp_path / "cube.duckdb"
+    db = tmp_path_factory.mktemp("cube") / "cube.duckdb"
     con = connect(db)
     set_preset(con.cursor(), "public", False)      # Delta kommun (a public body) counted, as in test_cube
     load_files(con.cursor(), [("reskontra.csv", ledger())])
     con.close()
     yield from _serve(db)
+
+
+def wait_idle(page) -> None:
+    """Wait until the app's script run has finished (Streamlit's running indicator is gone)."""
+    from playwright.sync_api import expect
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=90_000)
 
 
 def _serve(db: Path):
@@ -139,11 +148,10 @@ def test_treemap_click_opens_the_cube_drilled_to_the_node(cube_server, tmp_path)
         expect(page.get_by_role("heading", name="Kategoriträd")).to_be_visible(timeout=90_000)
         box = page.locator("g.slice").filter(has_text="Verksamhet & stöd").first
         expect(box).to_be_visible(timeout=60_000)
-        page.wait_for_timeout(1500)                      # let the chart settle after the run
+        wait_idle(page)
         page.screenshot(path=str(tmp_path / "treemap.png"), full_page=True)
-        area = box.bounding_box()
-        # the category's header strip (its children cover the rest of the box)
-        page.mouse.click(area["x"] + 12, area["y"] + 8)
+        # the category's own label (its children cover the rest of its box)
+        box.locator("text").filter(has_text="Verksamhet & stöd").first.click(force=True)   # the label lies on the box's own surface
         expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=60_000)
         # the breadcrumb names the clicked category
         expect(page.get_by_role("button", name="Kategori nivå 1: Verksamhet & stöd")).to_be_visible(timeout=60_000)
@@ -199,8 +207,8 @@ def test_unrecognised_file_opens_the_mapping_and_markdown_stays_text(server, tmp
     name = "![namn](bild.png) **fet**.csv"
     csv = tmp_path / name
     csv.write_bytes((f"![bild](http://127.0.0.1:{port}/first.png)\n"
-                     "Bygg i Norr AB;12 500,00;2026-01-12\n"
-                     "Kök & Co AB;-500,00;2026-01-20\n").encode("cp1252"))
+                     "Bygg i Norr AB;12 500,00;2026-02-12\n"
+                     "Kök & Co AB;-500,00;2026-02-20\n").encode("cp1252"))   # a month no other test loads
     try:
         with sync_playwright() as pw:
             browser = launch(pw)

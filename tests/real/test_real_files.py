@@ -1,6 +1,7 @@
 """The public files in ../shared/data/real with the figures in EXPECTED.json: lines and totals exact."""
 
 import json
+import os
 
 import pytest
 
@@ -8,6 +9,8 @@ from analytics.ingest import load_files
 from analytics.ledger import summary
 from tests.conftest import REAL
 
+if not (REAL / "EXPECTED.json").exists() and os.environ.get("SPENDKOLLEN_CI"):
+    pytest.fail(f"the public spend files are required in CI: {REAL} is missing", pytrace=False)
 pytestmark = pytest.mark.skipif(not (REAL / "EXPECTED.json").exists(), reason="../shared/data/real is not present")
 EXPECTED = json.loads((REAL / "EXPECTED.json").read_text()) if (REAL / "EXPECTED.json").exists() else {}
 
