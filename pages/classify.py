@@ -12,6 +12,7 @@ from ui import format as fmt
 from ui.charts.tree import coverage_bars
 from ui.db import cursor
 from ui.i18n import current_lang, t
+from ui.tables import show_table, texts
 from ui.widgets import empty_state, kpi_row, run_edit, show_done
 
 lang = current_lang()
@@ -69,10 +70,10 @@ with tab_review:
                 "accept": False,
                 "name": q.supplier if by == "supplier" else q.account.astype(str) + " " + q.account_text.fillna(""),
                 "new": q.new.fillna(False).astype(bool),
-                "spend": q.spend.round(0), "share": q.share,
+                "spend": texts(q.spend, "number", lang), "share": texts(q.share, "percent", lang, 2),
                 "detail": (q.org_no.fillna("") + " · " + q.account_text.fillna("")) if by == "supplier"
                 else q.suppliers.astype(str) + " " + t("cls.suppliers_word"),
-                "category": q.category, "confidence": q.confidence,
+                "category": q.category, "confidence": texts(q.confidence, "percent", lang, 0),
                 "source": [" + ".join(t(f"cls.source_{x}") for x in srcs) for srcs in q.sources],
             })
             edited = st.data_editor(
@@ -82,14 +83,12 @@ with tab_review:
                     "accept": st.column_config.CheckboxColumn(t("cls.col_accept"), width="small"),
                     "name": st.column_config.TextColumn(t("cls.col_supplier") if by == "supplier" else t("cls.col_account")),
                     "new": st.column_config.CheckboxColumn(t("cls.col_new"), width="small"),
-                    "spend": st.column_config.NumberColumn(t("cls.col_spend"), format="localized"),
-                    "share": st.column_config.ProgressColumn(t("cls.col_share"), format="percent", min_value=0.0,
-                                                             max_value=float(max(0.01, q.share.max() or 0.01))),
+                    "spend": st.column_config.TextColumn(t("cls.col_spend"), alignment="right"),
+                    "share": st.column_config.TextColumn(t("cls.col_share"), alignment="right"),
                     "detail": st.column_config.TextColumn(t("cls.col_detail")),
                     "category": st.column_config.SelectboxColumn(t("cls.col_category"), options=sorted(by_path),
                                                                  width="large"),
-                    "confidence": st.column_config.ProgressColumn(t("cls.col_confidence"), format="percent",
-                                                                  min_value=0.0, max_value=1.0),
+                    "confidence": st.column_config.TextColumn(t("cls.col_confidence"), alignment="right"),
                     "source": st.column_config.TextColumn(t("cls.col_source")),
                 })
 
@@ -130,7 +129,7 @@ with tab_review:
                                  share=fmt.percent(plan["share"], lang), threshold=fmt.percent(threshold, lang, 0)),
                                icon=":material/help:")
                     sample = plan["sample"]
-                    st.dataframe(pd.DataFrame({t("cls.col_supplier") if by == "supplier" else t("cls.col_account"): sample.name,
+                    show_table(pd.DataFrame({t("cls.col_supplier") if by == "supplier" else t("cls.col_account"): sample.name,
                                                t("cls.col_spend"): sample.spend.round(0), t("cls.col_category"): sample.category,
                                                t("cls.col_confidence"): [fmt.percent(c, lang, 0) for c in sample.confidence]}),
                                  hide_index=True, width="stretch")
@@ -193,7 +192,7 @@ with tab_rules:
         "match": [_match(r) for r in rules.itertuples()], "category": rules.category.fillna(t("cls.excluded_word")),
         "active": rules.active, "spend": rules.spend.round(0), "lines": rules.lines, "note": rules.note,
     })
-    st.dataframe(shown, hide_index=True, width="stretch", height=360, column_config={
+    show_table(shown, hide_index=True, width="stretch", height=360, column_config={
         "rule_id": st.column_config.NumberColumn("#", width="small"),
         "step": st.column_config.NumberColumn(t("cls.col_step"), width="small"),
         "kind": t("cls.col_kind"), "match": t("cls.col_match"), "category": t("cls.col_category"),
@@ -263,7 +262,7 @@ with tab_rules:
 # ------------------------------------------------------------ tree
 with tab_tree:
     st.caption(t("cls.tree_intro"))
-    st.dataframe(nodes[["path", "level", "code"]], hide_index=True, width="stretch", height=300, column_config={
+    show_table(nodes[["path", "level", "code"]], hide_index=True, width="stretch", height=300, column_config={
         "path": t("cls.col_category"), "level": st.column_config.NumberColumn(t("cls.col_level"), width="small"),
         "code": t("cls.col_cpv")})
     ids = list(nodes.category_id)
@@ -341,7 +340,7 @@ with tab_cov:
     if not cov["by_unit"].empty:
         st.plotly_chart(coverage_bars(cov["by_unit"], cov["target"], title=t("cls.by_unit"), x_title=t("cls.kpi_classified"),
                                       band=t("cls.target_band")), width="stretch", key="cls_cov_chart")
-        st.dataframe(cov["by_unit"].rename(columns={"org_unit": t("dim.org_unit")}), hide_index=True, width="stretch",
+        show_table(cov["by_unit"].rename(columns={"org_unit": t("dim.org_unit")}), hide_index=True, width="stretch",
                      column_config={"spend": st.column_config.NumberColumn(t("cls.col_spend"), format="localized"),
                                     "classified_spend": st.column_config.NumberColumn(t("cls.col_classified_spend"),
                                                                                       format="localized"),

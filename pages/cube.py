@@ -13,6 +13,7 @@ from ui import urlstate
 from ui.charts import cube as charts
 from ui.db import cursor
 from ui.i18n import current_lang, t
+from ui.tables import show_table
 from ui.widgets import empty_state, kpi_row, spend_scope_caption
 
 st.title(t("cube.title"))
@@ -266,7 +267,7 @@ with tab_pivot:
     # whole kronor on screen (exports keep öre)
     rounded = table.round({"spend": 0} if not cols else ({c: 0 for c in table.columns[1:]} if measure == "spend" else {}))
     shown, cfg = _display(rounded, p, measure)
-    event = st.dataframe(shown, hide_index=True, width="stretch", column_config=cfg, key="cube_table",
+    event = show_table(shown, hide_index=True, width="stretch", column_config=cfg, key="cube_table",
                          on_select="rerun", selection_mode="single-cell")
     st.caption(t("cube.pivot_hint"))
 
@@ -384,7 +385,7 @@ with tab_pareto:
     head = head[["rank", "supplier", "spend", "lines", "cum_share", "abc"]].rename(columns={
         "rank": t("cube.rank"), "supplier": t("col.supplier"), "spend": MEASURE_LABEL["spend"],
         "lines": MEASURE_LABEL["lines"], "cum_share": t("cube.cum_share"), "abc": t("cube.abc_class")})
-    st.dataframe(head, hide_index=True, width="stretch", height=300, column_config={
+    show_table(head, hide_index=True, width="stretch", height=300, column_config={
         MEASURE_LABEL["spend"]: st.column_config.NumberColumn(format="localized"),
         t("cube.cum_share"): st.column_config.NumberColumn(format="percent")})
     st.subheader(t("cube.fragmentation"))
@@ -395,7 +396,7 @@ with tab_pareto:
         "category": t("col.category"), "spend": MEASURE_LABEL["spend"], "suppliers": MEASURE_LABEL["suppliers"],
         "spend_per_supplier": t("cube.per_supplier"), "top_share": t("cube.top_share"),
         "tail_suppliers": t("cube.tail_suppliers")})
-    st.dataframe(fr_shown, hide_index=True, width="stretch", column_config={
+    show_table(fr_shown, hide_index=True, width="stretch", column_config={
         MEASURE_LABEL["spend"]: st.column_config.NumberColumn(format="localized"),
         t("cube.per_supplier"): st.column_config.NumberColumn(format="localized"),
         t("cube.top_share"): st.column_config.NumberColumn(format="percent")})
@@ -438,7 +439,7 @@ with tab_lines:
     o2.markdown(t("cube.lines_count", n=fmt.number(n, lang), total=fmt.money(total, lang, decimals=2),
                   page=page + 1, pages=pages))
     shown = df.rename(columns={c: t(f"col.{c}") for c in df.columns})
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+    show_table(shown, hide_index=True, width="stretch", decimals={t("col.amount"): 2}, column_config={
         t("col.amount"): st.column_config.NumberColumn(format="localized")})
     b1, b2, b3 = st.columns([1, 1, 4])
     if b1.button(t("cube.prev_page"), disabled=page == 0, key="cube_prev"):

@@ -8,6 +8,7 @@ import streamlit as st
 from analytics.store import audit_entries
 from ui.db import cursor
 from ui.i18n import t
+from ui.tables import show_table
 
 st.title(t("log.title"))
 st.caption(t("log.caption"))
@@ -17,4 +18,4 @@ if not entries:
     st.stop()
 frame = pd.DataFrame([{t("log.at"): e["at"], t("log.actor"): e["actor"], t("log.action"): t(f"action.{e['action']}"),
                        t("log.detail"): json.dumps(e["detail"], ensure_ascii=False)[:300]} for e in entries])
-st.dataframe(frame, hide_index=True, width="stretch")
+show_table(frame, hide_index=True, width="stretch")

@@ -7,6 +7,7 @@ from ui import format as fmt
 from ui.charts.trend import quarterly_spend
 from ui.db import cursor
 from ui.i18n import current_lang, t
+from ui.tables import show_table
 from ui.widgets import empty_state, kpi_row, spend_scope_caption
 
 st.title(t("overview.title"))
@@ -35,6 +36,6 @@ st.plotly_chart(quarterly_spend(data["by_quarter"], title=t("overview.trend_titl
 st.subheader(t("overview.top_suppliers"))
 top = data["top_suppliers"].rename(columns={"supplier": t("col.supplier"), "org_no": t("col.org_no"),
                                             "spend": t("col.spend"), "lines": t("col.lines")})
-st.dataframe(top, hide_index=True, width="stretch",
+show_table(top, hide_index=True, width="stretch",
              column_config={t("col.spend"): st.column_config.NumberColumn(format="localized")})
 st.caption(t("overview.credit_notes", n=fmt.number(k["credit_notes"], lang)))

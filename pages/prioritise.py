@@ -14,6 +14,7 @@ from ui import format as fmt
 from ui.charts.matrix import bubble_matrix, roadmap
 from ui.db import cursor
 from ui.i18n import current_lang, error_text, t
+from ui.tables import show_table
 from ui.widgets import kpi_row
 
 lang = current_lang()
@@ -180,7 +181,7 @@ with tab_rank:
             "suppliers": ranked.suppliers, "trend": ranked.trend, "classified": ranked.classified_share,
             "contracts": [t("pri.no_contracts")] * len(ranked),
             "start": ranked.start, "status": [STATUS[s] for s in ranked.status]})
-        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        show_table(shown, hide_index=True, width="stretch", column_config={
             "rank": st.column_config.NumberColumn(t("pri.col_rank"), width="small"),
             "name": t("pri.col_name"), "score": st.column_config.NumberColumn(t("pri.col_score"), format="%.2f"),
             "potential": t("pri.col_potential"), "feasibility": t("pri.col_feasibility"),

@@ -10,6 +10,7 @@ from ui import format as fmt
 from ui.charts.savings import cumulative, waterfall
 from ui.db import cursor
 from ui.i18n import current_lang, t
+from ui.tables import show_table
 from ui.widgets import kpi_row, run_edit, show_done
 
 lang = current_lang()
@@ -47,7 +48,7 @@ with tab_all:
         "name": ov.name, "type": [TYPE[x] for x in ov.type], "status": [STATUS.get(s, "–") for s in ov.status],
         **{c: pd.to_numeric(ov[c], errors="coerce") for c in ("baseline", "baseline_diff", "planned", "reported", "measured")},
         "areas": ov.areas})
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+    show_table(shown, hide_index=True, width="stretch", column_config={
         "name": t("pri.col_name"), "type": t("sav.col_type"), "status": t("sav.col_status"),
         "baseline": st.column_config.NumberColumn(t("sav.col_baseline"), format="localized", help=t("sav.baseline_help")),
         "baseline_diff": st.column_config.NumberColumn(t("sav.col_baseline_diff"), format="localized",
@@ -59,7 +60,7 @@ with tab_all:
     st.caption(t("sav.status_rule", on=fmt.percent(sv.ON_TRACK, lang, 0), risk=fmt.percent(sv.AT_RISK, lang, 0)))
     st.markdown(f"**{t('sav.area_kpis')}**")
     ak = sv.area_kpis(cur, ov)
-    st.dataframe(ak.assign(contract_coverage=t("pri.no_contracts")), hide_index=True, width="stretch", column_config={
+    show_table(ak.assign(contract_coverage=t("pri.no_contracts")), hide_index=True, width="stretch", column_config={
         "area": t("sav.col_area"), "initiatives": t("pri.kpi_initiatives"),
         "baseline": st.column_config.NumberColumn(t("sav.col_baseline"), format="localized"),
         "measured": st.column_config.NumberColumn(t("sav.measured"), format="localized"),

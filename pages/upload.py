@@ -31,6 +31,7 @@ from ui import format as fmt
 from ui import state
 from ui.db import cursor
 from ui.i18n import current_lang, error_text, t, warning_text
+from ui.tables import show_table
 
 FILE_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "ods", "parquet"]
 lang = current_lang()
@@ -177,13 +178,14 @@ else:
                     f"{t('orgstatus.' + k)}: {fmt.number(v, lang)}" for k, v in sorted(org.items())))
             if rep["samples"]:
                 st.markdown(t("upload.rejected_rows"))
-                st.dataframe(pd.DataFrame([{t("col.row"): s.get("row"), t("col.problem"): t("kind." + s["kind"]),
+                show_table(pd.DataFrame([{t("col.row"): s.get("row"), t("col.problem"): t("kind." + s["kind"]),
                                             t("col.amount"): s.get("amount", ""), t("col.date"): s.get("date", ""),
                                             t("col.supplier"): s.get("supplier", s.get("text", ""))} for s in rep["samples"]]),
                              hide_index=True, width="stretch")
             st.markdown(t("upload.preview"))
-            st.dataframe(preview_lines(work, plan, i).rename(columns=lambda c: t(f"col.{c}")), hide_index=True,
-                         width="stretch")
+            show_table(preview_lines(work, plan, i).rename(columns=lambda c: t(f"col.{c}")), hide_index=True,
+                       width="stretch", decimals={t("col.amount"): 2},
+                       column_config={t("col.source_row"): st.column_config.NumberColumn()})
 
     outside = [w for f in plan.files for w in f.parsed.report["warnings"]
                if w["code"] in ("dates_outside", "dates_outside_confirmed")]
@@ -231,7 +233,7 @@ else:
         t("col.lines"): h["rows"], t("col.total"): fmt.money(h["total"], lang, h["currency"]),
         t("col.status"): t(f"status.{h['status']}"), t("col.excluded"): h["excluded_rows"],
     } for h in history])
-    st.dataframe(frame, hide_index=True, width="stretch")
+    show_table(frame, hide_index=True, width="stretch")
     loaded = [h for h in history if h["status"] == "loaded"]
     if loaded:
         with st.expander(t("upload.undo")):

@@ -12,6 +12,7 @@ from analytics.ingest import IngestError
 from ui import format as fmt
 from ui.db import cursor
 from ui.i18n import current_lang, error_text, t
+from ui.tables import show_table
 from ui.widgets import kpi_row, run_edit, show_done
 
 lang = current_lang()
@@ -53,7 +54,7 @@ with tab_log:
             "severity": [SEV.get(s, s) for s in df.severity], "next_action": df.next_action, "due": df.due,
             "booked": df.booked, "charged": df.charged, "status": [t(f"wl.status_{s}") for s in df.status],
             "contract_owner": df.contract_owner, "supplier_owner": df.supplier_owner, "description": df.description})
-        st.dataframe(shown.style.apply(lambda r: ["background-color: #fde2e1" if r.overdue else "" for _ in r], axis=1),
+        show_table(shown.style.apply(lambda r: ["background-color: #fde2e1" if r.overdue else "" for _ in r], axis=1),
                      hide_index=True, width="stretch", column_config={
                          "id": st.column_config.NumberColumn("#", width="small"), "overdue": t("wl.col_overdue"),
                          "supplier": t("wl.col_supplier"), "step": t("wl.col_step"), "severity": t("wl.col_severity"),
@@ -112,7 +113,7 @@ with tab_log:
         pens = wl.penalties(cur, int(pick))
         with p2:
             if not pens.empty:
-                st.dataframe(pens[["penalty_id", "amount", "booked_on", "charged_on", "earned_back_on"]], hide_index=True,
+                show_table(pens[["penalty_id", "amount", "booked_on", "charged_on", "earned_back_on"]], hide_index=True,
                              width="stretch", column_config={
                                  "penalty_id": "#", "amount": st.column_config.NumberColumn(t("wl.penalty_amount"), format="localized"),
                                  "booked_on": t("wl.col_booked_on"), "charged_on": t("wl.col_charged_on"),
@@ -129,7 +130,7 @@ with tab_log:
                 run_edit(lambda: wl.close(cur, int(pick), note), t("wl.closed"))
         hist = wl.history(cur, int(pick))
         st.markdown(f"**{t('wl.history')}**")
-        st.dataframe(pd.DataFrame({"at": hist["at"], "actor": hist.actor,
+        show_table(pd.DataFrame({"at": hist["at"], "actor": hist.actor,
                                    "what": [", ".join(f"{k}: {v}" for k, v in w.items()) for w in hist.what],
                                    "why": hist.why}), hide_index=True, width="stretch",
                      column_config={"at": t("log.at"), "actor": t("log.actor"), "what": t("wl.col_what"), "why": t("wl.why")})
@@ -181,7 +182,7 @@ with tab_signals:
             if "status" in q:
                 q["status"] = t(f"wl.org_{q['status']}")
             return t(f"wl.detail_{kind}", **q)
-        st.dataframe(pd.DataFrame({"kind": [t(f"wl.sig_{k}") for k in sdf.kind], "supplier": sdf.supplier,
+        show_table(pd.DataFrame({"kind": [t(f"wl.sig_{k}") for k in sdf.kind], "supplier": sdf.supplier,
                                    "org_no": sdf.org_no, "amount": sdf.amount,
                                    "detail": [_detail(k, p) for k, p in zip(sdf.kind, sdf.params)]}),
                      hide_index=True, width="stretch", column_config={
@@ -191,13 +192,13 @@ with tab_signals:
 
 # ------------------------------------------------------------ ladder and thresholds
 with tab_ladder:
-    st.dataframe(pd.DataFrame({"step": ladder.step, "name": ladder.name_sv if lang == "sv" else ladder.name_en,
+    show_table(pd.DataFrame({"step": ladder.step, "name": ladder.name_sv if lang == "sv" else ladder.name_en,
                                "actions": ladder.actions_sv if lang == "sv" else ladder.actions_en,
                                "penalty": [t(f"wl.penalty_{p}") for p in ladder.penalty]}),
                  hide_index=True, width="stretch", column_config={"step": t("wl.col_step"), "name": t("wl.col_name"),
                                                                   "actions": t("wl.col_actions"), "penalty": t("wl.col_penalty")})
     st.caption(t("wl.ladder_caption", days=wl.EARN_BACK_DAYS))
-    st.dataframe(cur.execute("SELECT * FROM thresholds ORDER BY kind, valid_from").df(), hide_index=True, width="stretch")
+    show_table(cur.execute("SELECT * FROM thresholds ORDER BY kind, valid_from").df(), hide_index=True, width="stretch")
 
 # ------------------------------------------------------------ import / export
 with tab_files:

@@ -120,3 +120,23 @@ def test_presentation_mode_hides_the_controls_and_can_be_left(cube_app):
     [b for b in at.button if b.label == "Avsluta presentationsläget"][0].click().run()
     assert not at.session_state["present_mode"]
     assert not [m for m in at.markdown if m.value.startswith("<style>")]
+
+
+def shown(at, i=0):
+    """What the browser displays in dataframe ``i``: the display texts the server sent."""
+    import pyarrow as pa
+    proto = at.dataframe[i].proto
+    data = proto.arrow_data if proto.HasField("arrow_data") else proto
+    return pa.ipc.open_stream(data.styler.display_values).read_all().to_pandas()
+
+
+@pytest.mark.parametrize("lang,spend,share", [("sv", "1\u00a0880", "100,0 %"), ("en", "1,880", "100.0%")])
+def test_table_numbers_are_in_the_ui_language_not_the_browsers(cube_app, lang, spend, share):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["lang"] = lang
+    at.run()
+    assert not at.exception
+    texts = shown(at)
+    total = texts.iloc[-1].tolist()
+    assert spend in total and share in total
+    assert "None" not in texts.to_string() and "nan" not in texts.to_string()
