@@ -8,9 +8,10 @@ from ui.db import cursor
 from ui.i18n import t
 from ui.sidebar import global_filters, language_switch
 from ui.urlstate import apply_global_filters_from_url
-from ui.widgets import presentation_mode
+from ui.widgets import base_style, presentation_mode
 
 st.set_page_config(page_title="Spendkollen", page_icon=":material/insights:", layout="wide")
+base_style()
 
 language_switch()
 cur = cursor()

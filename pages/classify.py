@@ -231,7 +231,7 @@ with tab_rules:
             _run(_add, t("cls.rule_added"))
 
     r1, r2 = st.columns([3, 2])
-    picked = r1.multiselect(t("cls.pick_rules"), list(rules.rule_id), key="cls_pick_rules",
+    picked = r1.multiselect(t("cls.pick_rules"), list(rules.rule_id), placeholder=t("ui.choose_options"), key="cls_pick_rules",
                             format_func=lambda i: f"#{i} {shown.set_index('rule_id').at[i, 'kind']}: "
                                                   f"{shown.set_index('rule_id').at[i, 'match']}")
     a1, a2 = r2.columns(2)

@@ -76,7 +76,7 @@ if present:
 st.title(t("rep.title"))
 st.caption(t("rep.intro"))
 c1, c2, c3 = st.columns([3, 2, 2])
-sections = c1.multiselect(t("rep.sections"), list(rp.SECTIONS), default=list(rp.SECTIONS), key="rep_sections",
+sections = c1.multiselect(t("rep.sections"), list(rp.SECTIONS), placeholder=t("ui.choose_options"), default=list(rp.SECTIONS), key="rep_sections",
                           format_func=lambda s: t(f"rep.section_{s}"))
 report_lang = c2.segmented_control(t("rep.language"), ["sv", "en"], default=lang, key="rep_lang",
                                    format_func=lambda v: t(f"rep.lang_{v}")) or lang

@@ -97,7 +97,7 @@ with tab_one:
                            format_func=lambda v: v or t("sav.no_index"), key=f"sav_index_{iid}")
         sup_opts = [r[0] for r in cur.execute("SELECT supplier_key FROM suppliers ORDER BY total DESC LIMIT 2000").fetchall()]
         sup_names = dict(cur.execute("SELECT supplier_key, name FROM suppliers WHERE legal_form IS DISTINCT FROM 'sole_trader'").fetchall())
-        sups = c3.multiselect(t("sav.suppliers"), sup_opts, default=[k for k in s["supplier_keys"] if k in sup_opts],
+        sups = c3.multiselect(t("sav.suppliers"), sup_opts, placeholder=t("ui.choose_options"), default=[k for k in s["supplier_keys"] if k in sup_opts],
                               format_func=lambda k: sup_names.get(k, k), key=f"sav_sup_{iid}", help=t("sav.suppliers_help"))
         if st.form_submit_button(t("sav.save_settings")):
             run_edit(lambda: sv.set_settings(cur, iid, stype, idx or None, sups), t("sav.settings_saved"))

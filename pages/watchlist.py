@@ -169,7 +169,7 @@ with tab_signals:
     else:
         sdf = pd.DataFrame(sig)
         kinds = list(dict.fromkeys(sdf.kind))
-        pick_kinds = st.multiselect(t("wl.signal_kinds"), kinds, default=kinds, format_func=lambda k: t(f"wl.sig_{k}"),
+        pick_kinds = st.multiselect(t("wl.signal_kinds"), kinds, placeholder=t("ui.choose_options"), default=kinds, format_func=lambda k: t(f"wl.sig_{k}"),
                                     key="wl_sig_kinds")
         sdf = sdf[sdf.kind.isin(pick_kinds)]
         def _detail(kind: str, p: dict) -> str:

@@ -103,3 +103,34 @@ def warning_text(w: dict, lang: str | None = None) -> str:
     if "ranges" in params:
         params["ranges"] = ", ".join(params["ranges"])
     return translate(lang, f"warn.{w['code']}", **_inert(params))
+
+
+def describe(detail, lang: str, limit: int = 400) -> str:
+    """An audit entry's detail in words: 'filer: a.csv · rader: 2 · summa: 12 000', the keys in the
+    user's language, lists joined, changes as before → after."""
+    from . import format as fmt
+
+    def value(v) -> str:
+        if isinstance(v, bool):
+            return translate(lang, "logkey.yes" if v else "logkey.no")
+        if isinstance(v, (int, float)):
+            return fmt.number(v, lang, 0 if float(v).is_integer() else 2)
+        if v is None:
+            return "–"
+        if isinstance(v, list):
+            return ", ".join(value(x) for x in v[:12]) + (" …" if len(v) > 12 else "")
+        if isinstance(v, dict):
+            if set(v) == {"before", "after"} or set(v) == {"old", "new"}:
+                a, b = (v.get("before"), v.get("after")) if "before" in v else (v.get("old"), v.get("new"))
+                return f"{value(a)} → {value(b)}"
+            return "; ".join(f"{key(k)}: {value(x)}" for k, x in v.items() if x not in (None, "", [], {}))
+        return str(v)
+
+    def key(k: str) -> str:
+        text = translate(lang, f"logkey.{k}")
+        return k.replace("_", " ") if text == f"logkey.{k}" else text
+
+    if not isinstance(detail, dict):
+        return value(detail)[:limit]
+    text = " · ".join(f"{key(k)}: {value(v)}" for k, v in detail.items() if v not in (None, "", [], {}))
+    return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -29,6 +29,20 @@ def spend_scope_caption(k: dict, lang: str) -> None:
                  excluded=fmt.msek(k["excluded_spend"], lang)))
 
 
+# Key figures are never cut ("2 555,0 M…"): the value's font follows the width, value and label may wrap.
+_BASE_CSS = """<style>
+[data-testid="stMetricValue"] { font-size: clamp(1.1rem, 0.7rem + 1.0vw, 2.1rem); }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { overflow: visible !important; text-overflow: clip !important;
+  white-space: normal !important; line-height: 1.15; }
+[data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div { white-space: normal; overflow: visible; text-overflow: clip; }
+</style>"""
+
+
+def base_style() -> None:
+    """The app's own CSS on every page (app.py calls it once per run)."""
+    st.markdown(_BASE_CSS, unsafe_allow_html=True)
+
+
 PRESENT = "present_mode"
 
 # In presentation mode the controls, tables and the sidebar are hidden (not removed, so every
