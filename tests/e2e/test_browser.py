@@ -54,6 +54,16 @@ def cube_server(tmp_path_factory):
     yield from _serve(db)
 
 
+def upload_in_browser(browser, server: str, path: Path, height: int):
+    """A new page on the upload page with ``path`` chosen in the file uploader."""
+    from playwright.sync_api import expect
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    page.goto(server + "/upload", timeout=90_000)
+    expect(page.get_by_role("heading", name="Ladda upp leverantörsreskontra")).to_be_visible(timeout=90_000)
+    page.locator("input[type=file]").first.set_input_files(str(path))
+    return page
+
+
 def wait_idle(page) -> None:
     """Wait until the app's script run has finished (Streamlit's running indicator is gone)."""
     from playwright.sync_api import expect
@@ -91,10 +101,7 @@ def test_upload_csv_in_browser_and_see_summary(server, tmp_path):
                     "Kök & Co AB;SAKNAS;-500,00;2026-01-20\n".encode("cp1252"))
     with sync_playwright() as pw:
         browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(server + "/upload", timeout=90_000)
-        expect(page.get_by_role("heading", name="Ladda upp leverantörsreskontra")).to_be_visible(timeout=90_000)
-        page.locator("input[type=file]").first.set_input_files(str(csv))
+        page = upload_in_browser(browser, server, csv, height=1000)
         expect(page.get_by_text("Validering")).to_be_visible(timeout=60_000)
         expect(page.get_by_text("2 rader, 12 000 kr", exact=False)).to_be_visible(timeout=30_000)
         page.get_by_role("button", name="Läs in").click()
@@ -212,10 +219,7 @@ def test_unrecognised_file_opens_the_mapping_and_markdown_stays_text(server, tmp
     try:
         with sync_playwright() as pw:
             browser = launch(pw)
-            page = browser.new_page(viewport={"width": 1400, "height": 1200})
-            page.goto(server + "/upload", timeout=90_000)
-            expect(page.get_by_role("heading", name="Ladda upp leverantörsreskontra")).to_be_visible(timeout=90_000)
-            page.locator("input[type=file]").first.set_input_files(str(csv))
+            page = upload_in_browser(browser, server, csv, height=1200)
             expect(page.get_by_text("Ingen rubrikrad känns igen", exact=False)).to_be_visible(timeout=60_000)
             error = page.get_by_text("Första raden lyder", exact=False)
             expect(error).to_be_visible(timeout=60_000)

@@ -1,0 +1,52 @@
+"""Tables and the change log in the UI language: numbers formatted on the server (not by the
+browser's locale), no "None", audit details in words."""
+
+import pandas as pd
+import streamlit as st
+
+from ui.i18n import describe
+from ui.tables import localize, texts
+
+
+def frame():
+    return pd.DataFrame({"Leverantör": ["Bygg AB", None], "Belopp": [260618432.4, None], "Andel": [0.5789, 0.1],
+                         "Rader": [1926, 3], "Poäng": [1.234, 2.0], "#": [1234, 7]})
+
+
+CONFIG = {"Belopp": st.column_config.NumberColumn("Belopp (kr)", format="localized"),
+          "Andel": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
+          "Poäng": st.column_config.NumberColumn(format="%.2f"), "#": st.column_config.NumberColumn("#")}
+
+
+def displayed(lang):
+    styler, config = localize(frame(), CONFIG, lang)
+    html = styler.to_string()
+    return [line.split(" ", 1)[1] for line in html.splitlines()[1:]], config
+
+
+def test_swedish_numbers_whatever_the_browser():
+    rows, config = displayed("sv")
+    assert rows[0] == "Bygg AB 260\u00a0618\u00a0432 57,9 % 1\u00a0926 1,23 1234"
+    assert rows[1] == "– – 10,0 % 3 2,00 7"                      # no None, no nan
+    assert config["Belopp"] == {"label": "Belopp (kr)"}          # the browser's number format is gone
+
+
+def test_english_numbers():
+    rows, _config = displayed("en")
+    assert rows[0] == "Bygg AB 260,618,432 57.9% 1,926 1.23 1234"
+
+
+def test_texts_for_read_only_editor_columns():
+    assert texts([531574.4, None], "number", "sv") == ["531\u00a0574", "–"]
+    assert texts([0.0052], "percent", "sv", 2) == ["0,52 %"]
+
+
+def test_audit_details_in_words():
+    detail = {"upload_id": "abc", "files": ["jan.csv", "feb.csv"], "lines": 1234, "total": 12000.5, "demo": False,
+              "replaced": []}
+    assert describe(detail, "sv") == "uppladdning: abc · filer: jan.csv, feb.csv · rader: 1\u00a0234 · " \
+                                     "summa: 12\u00a0000,50 · demodata: nej"
+    change = {"rule_id": 3, "before": {"category_id": 4}, "after": {"category_id": 5}}
+    assert describe(change, "en") == "rule: 3 · before: category: 4 · after: category: 5"
+    assert describe({"changes": {"step": {"before": 1, "after": 2}}}, "sv") == "ändringar: steg: 1 → 2"
+    assert describe({"x": "a" * 500}, "sv").endswith("…")
