@@ -97,7 +97,7 @@ def test_upload_with_mapping_edit_and_commit(app):
     commit = [b for b in at.button if b.label == "Läs in"][0]
     commit.click().run()
     assert not at.exception
-    assert "Inläst: 1 fil(er), 2 rader" in at.success[0].value
+    assert "Inläst: 1 fil, 2 rader" in at.success[0].value
     s = store_summary(db)
     assert (s["lines"], s["total"], s["batches"]) == (2, 800.0, 1)
 

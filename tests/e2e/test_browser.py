@@ -105,7 +105,7 @@ def test_upload_csv_in_browser_and_see_summary(server, tmp_path):
         expect(page.get_by_text("Validering")).to_be_visible(timeout=60_000)
         expect(page.get_by_text("2 rader, 12 000 kr", exact=False)).to_be_visible(timeout=30_000)
         page.get_by_role("button", name="Läs in").click()
-        expect(page.get_by_text("Inläst: 1 fil(er), 2 rader")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Inläst: 1 fil, 2 rader")).to_be_visible(timeout=60_000)
         page.screenshot(path=str(tmp_path / "upload.png"), full_page=True)
         page.goto(server + "/oversikt")
         expect(page.get_by_text("Inköpsvolym", exact=True)).to_be_visible(timeout=60_000)
@@ -236,7 +236,7 @@ def test_unrecognised_file_opens_the_mapping_and_markdown_stays_text(server, tmp
             expect(page.get_by_text("2 rader, 12 000 kr", exact=False)).to_be_visible(timeout=60_000)
             page.screenshot(path=str(tmp_path / "mapping.png"), full_page=True)
             page.get_by_role("button", name="Läs in").click()
-            expect(page.get_by_text("Inläst: 1 fil(er), 2 rader")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("Inläst: 1 fil, 2 rader")).to_be_visible(timeout=60_000)
             browser.close()
     finally:
         trap.shutdown()

@@ -50,3 +50,10 @@ def test_audit_details_in_words():
     assert describe(change, "en") == "rule: 3 · before: category: 4 · after: category: 5"
     assert describe({"changes": {"step": {"before": 1, "after": 2}}}, "sv") == "ändringar: steg: 1 → 2"
     assert describe({"x": "a" * 500}, "sv").endswith("…")
+
+
+def test_plural_forms_follow_the_number():
+    from ui.i18n import translate
+    assert translate("sv", "upload.undone", lines="1") == "Borttaget: 1 rad."
+    assert translate("sv", "upload.undone", lines="1\u00a0234") == "Borttaget: 1\u00a0234 rader."
+    assert translate("en", "upload.done", files=1, lines="0", total="SEK 0") == "Loaded: 1 file, 0 lines, SEK 0."
