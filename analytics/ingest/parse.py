@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from dataclasses import dataclass, field
 
 import duckdb
@@ -129,27 +130,27 @@ def decide_decimal(votes: dict, decimal: str | None) -> str | None:
 
 def _shape_reading(decimal: str | None, chosen: bool = False) -> dict[str, str | None]:
     """Per shape: how it reads under the column's convention ('num' text to cast, or a refusal
-    kind). ``x`` is the core. ``chosen``: the person chose the separator, so 1,234 with a decimal
+    kind). ``{c}`` stands for the core. ``chosen``: the person chose the separator, so 1,234 with a decimal
     comma is 1.234 (rounded, with a warning) rather than ambiguous."""
     if decimal == ",":
-        ok = {"c_dec": "replace(x, ',', '.')", "c_dec_pt": "replace(replace(x, '.', ''), ',', '.')",
-              "pt": "replace(x, '.', '')", "p3": "replace(x, '.', '')"}
+        ok = {"c_dec": "replace({c}, ',', '.')", "c_dec_pt": "replace(replace({c}, '.', ''), ',', '.')",
+              "pt": "replace({c}, '.', '')", "p3": "replace({c}, '.', '')"}
         refuse = {"p_dec": "junk_amount_convention", "p_dec_ct": "junk_amount_convention",
                   "ct": "junk_amount_convention", "c3": "junk_amount_ambiguous"}
     elif decimal == ".":
-        ok = {"p_dec": "x", "p_dec_ct": "replace(x, ',', '')", "ct": "replace(x, ',', '')",
-              "c3": "replace(x, ',', '')"}
+        ok = {"p_dec": "{c}", "p_dec_ct": "replace({c}, ',', '')", "ct": "replace({c}, ',', '')",
+              "c3": "replace({c}, ',', '')"}
         refuse = {"c_dec": "junk_amount_convention", "c_dec_pt": "junk_amount_convention",
                   "pt": "junk_amount_convention", "p3": "junk_amount_ambiguous"}
     else:   # nothing in the column says: only unambiguous shapes read (there are none of c/p)
         ok = {}
         refuse = {"p3": "junk_amount_ambiguous", "c3": "junk_amount_ambiguous"}
-    ok["int"] = "x"
+    ok["int"] = "{c}"
     if chosen and decimal == ",":
-        ok["c3"] = "replace(x, ',', '.')"
+        ok["c3"] = "replace({c}, ',', '.')"
         refuse.pop("c3")
     if chosen and decimal == ".":
-        ok["p3"] = "x"
+        ok["p3"] = "{c}"
         refuse.pop("p3")
     return {"ok": ok, "refuse": refuse}
 
@@ -158,7 +159,7 @@ def _amount_columns(a: str, decimal: str | None, chosen: bool = False) -> tuple[
     """SQL for (amount DECIMAL(18,2) or NULL, refusal kind or NULL) of amount text ``a``; the core
     and shape come from columns ``core`` and ``shape`` of the same row."""
     reading = _shape_reading(decimal, chosen)
-    num_whens = " ".join(f"WHEN '{s}' THEN {expr.replace('x', 'core')}" for s, expr in reading["ok"].items())
+    num_whens = " ".join(f"WHEN '{s}' THEN {expr.format(c='core')}" for s, expr in reading["ok"].items())
     exact = f"try_cast((CASE shape {num_whens} END) AS DECIMAL(38, 6))"
     typed = "try_cast(substr(core, 2) AS DOUBLE)"
     sci = "try_cast(core AS DOUBLE)"
@@ -323,6 +324,10 @@ def parse_file(cur: duckdb.DuckDBPyConnection, raw: RawTable, mapping: Mapping, 
     Raises IngestError when the file as a whole cannot be loaded (no amount column, no supplier
     column, no period for undated rows, a currency without a rate, too many junk rows)."""
     name = raw.file_name
+    for code in (currency, target_currency or currency):
+        if not isinstance(code, str) or not re.fullmatch(r"[A-Z]{3}", code):
+            raise IngestError("bad_currency", f"'{code}' is not a currency code; write three letters such as SEK "
+                              "or EUR.", value=str(code)[:40])
     headers = ", ".join(h for h in raw.headers if h)
     if not raw.header_recognised and ("amount" not in mapping.columns
                                       or not any(f in mapping.columns for f in REQUIRED_ANY_SUPPLIER)):

@@ -285,26 +285,24 @@ def _check_structure(name: str, table: pa.Table, headers: list[str], rows: np.nd
                               "it) in the file and upload again.", file=name, row=number, lines=swallowed)
     for i in range(n):
         col = table.column(i)
-        for needle, code in (("\n", "quote"), ("\r", "quote"), ("\x00", "nul")):
-            hits = pc.match_substring(col, needle)
-            if not pc.any(hits).as_py():
-                continue
-            idx = pc.indices_nonzero(hits)
-            for j in idx.to_pylist()[:1000]:
-                cell = col[j].as_py()
-                row = int(rows[j]) if j < len(rows) else j + 1
-                if code == "nul":
-                    raise IngestError("nul_bytes", "the row holds NUL bytes (character code 0), which no "
-                                      "ledger text has; the export is damaged or was saved in another "
-                                      "encoding. Export the ledger again (as UTF-8 or Windows-1252 CSV).",
-                                      file=name, row=row, column=headers[i] or None)
-                lines = cell.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-                rowlike = sum(1 for ln in lines[1:] if ln.count(delim) >= max(n - 1, 1) // 2 + 1)
-                if rowlike:
-                    raise IngestError("unclosed_quote", f"a double quote (\") in this row swallows the next "
-                                      f"{len(lines) - 1:,} lines into one cell ({rowlike:,} of them look like "
-                                      "rows of their own). Close the quote (or remove it) and upload again.",
-                                      file=name, row=row, column=headers[i] or None, lines=len(lines) - 1)
+        hits = pc.match_substring_regex(col, "[\n\r\x00]")   # one pass per column for all three
+        if not pc.any(hits).as_py():
+            continue
+        for j in pc.indices_nonzero(hits).to_pylist()[:1000]:
+            cell = col[j].as_py()
+            row = int(rows[j]) if j < len(rows) else j + 1
+            if "\x00" in cell:
+                raise IngestError("nul_bytes", "the row holds NUL bytes (character code 0), which no "
+                                  "ledger text has; the export is damaged or was saved in another "
+                                  "encoding. Export the ledger again (as UTF-8 or Windows-1252 CSV).",
+                                  file=name, row=row, column=headers[i] or None)
+            lines = cell.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            rowlike = sum(1 for ln in lines[1:] if ln.count(delim) >= max(n - 1, 1) // 2 + 1)
+            if rowlike:
+                raise IngestError("unclosed_quote", f"a double quote (\") in this row swallows the next "
+                                  f"{len(lines) - 1:,} lines into one cell ({rowlike:,} of them look like "
+                                  "rows of their own). Close the quote (or remove it) and upload again.",
+                                  file=name, row=row, column=headers[i] or None, lines=len(lines) - 1)
 
 
 def _fallback_header(rows: list[list[str]]) -> tuple[int, list[str]]:
@@ -650,8 +648,3 @@ def read_rows(name: str, data: bytes, required: str | None) -> tuple[list[str], 
         if (required is None and any(r)) or (required is not None and any(c.lower() == required.lower() for c in r)):
             return r, [(i + 1 + k + 1, cells) for k, cells in enumerate(rows[i + 1:])]
     raise IngestError("no_header_named", f"no header row with a column '{required}' was found", file=name, column=required)
-
-
-def masked_bad_rows(bad: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """Unreadable rows with personnummer masked, for reports."""
-    return [(n, mask_embedded(t)) for n, t in bad]

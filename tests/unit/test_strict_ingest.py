@@ -393,3 +393,9 @@ def test_old_xls_and_ods_with_unrecognised_columns_open_the_mapping(store, suffi
     assert plan.files[0].mapping.columns["invoice_no"] == 3         # FAKT NR is known
     assert store.execute("SELECT supplier_name, invoice_no, amount FROM ledger_lines ORDER BY source_row").fetchall() == [
         ("Bygg i Norr AB", "F-1", Decimal("12500.50")), ("Kök & Co AB", "F-2", Decimal("-500.00"))]
+
+
+@pytest.mark.parametrize("code", ["SEK' OR 1=1 --", "kr", "EURO"])
+def test_a_currency_that_is_not_a_code_is_refused_before_any_sql(store, code):
+    err = refused(store, [("valuta.csv", (H + "A AB;1;2024-01-01\n").encode())], "bad_currency", currency=code)
+    assert err.params["value"] == code.upper()
