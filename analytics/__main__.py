@@ -1,4 +1,4 @@
-"""Command line: python -m analytics import|summary|cube|classify|rules|tree|initiatives|savings|watchlist|signals|report|demo|delete-demo ...
+"""Command line: python -m analytics import|summary|cube|classify|rules|tree|initiatives|savings|watchlist|signals|report|template|demo|delete-demo ...
 
 Exit codes: 0 done, 2 refused (a clear message on stderr, nothing written)."""
 
@@ -315,11 +315,33 @@ def _cmd_signals(args) -> int:
     return 0
 
 
+def _cmd_template(args) -> int:
+    from .report import TemplateError, remove_template, save_template, stored_template
+    con = connect(args.db)
+    if args.action == "set":
+        if not args.file or not Path(args.file).is_file():
+            print("spendkollen: name an existing file: python -m analytics template set FILE.pptx", file=sys.stderr)
+            return 2
+        path = Path(args.file)
+        try:
+            saved = save_template(con, path.name, path.read_bytes())
+        except TemplateError as exc:
+            print(f"spendkollen: refused. {exc}", file=sys.stderr)
+            return 2
+        print(f"template {saved['name']} stored; the pack uses it from now on")
+    elif args.action == "remove":
+        print("template removed; the default look is used" if remove_template(con) else "no template was stored")
+    else:
+        cur = stored_template(con)
+        print(f"{cur['name']}\t{cur['at']:%Y-%m-%d %H:%M}\t{cur['by']}\t{cur['sha256'][:12]}" if cur
+              else "no template stored; the default look is used")
+    return 0
+
+
 def _cmd_report(args) -> int:
-    from .report import build, to_pdf, to_pptx, to_xlsx
+    from .report import TemplateError, build, write
     out = Path(args.out)
-    writers = {".pptx": to_pptx, ".xlsx": to_xlsx, ".pdf": to_pdf}
-    if out.suffix.lower() not in writers:
+    if out.suffix.lower() not in (".pptx", ".xlsx", ".pdf"):
         print(f"spendkollen: refused. '{out.name}': the report is written as .pptx, .xlsx or .pdf.", file=sys.stderr)
         return 2
     try:
@@ -335,8 +357,20 @@ def _cmd_report(args) -> int:
     if not cur.execute("SELECT count(*) FROM cube_rollup").fetchall()[0][0]:
         print("spendkollen: refused. Nothing is loaded; import a ledger first.", file=sys.stderr)
         return 2
+    template = None
+    if args.template:
+        path = Path(args.template)
+        if not path.is_file():
+            print(f"spendkollen: refused. The template '{path}' does not exist.", file=sys.stderr)
+            return 2
+        template = (path.name, path.read_bytes())
     report = build(cur, lo, hi, lang=args.lang, org=args.org or "")
-    out.write_bytes(writers[out.suffix.lower()](report))
+    try:
+        data = write(cur, report, out.suffix.lower()[1:], template)
+    except TemplateError as exc:
+        print(f"spendkollen: refused. {exc}", file=sys.stderr)
+        return 2
+    out.write_bytes(data)
     print(f"wrote {out} ({len(report.slides)} slides)")
     return 0
 
@@ -440,8 +474,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM")
     p.add_argument("--lang", choices=["sv", "en"], default="sv")
     p.add_argument("--org", help="organisation name on the title slide")
+    p.add_argument("--template", metavar="FILE.pptx|FILE.potx",
+                   help="use this PowerPoint template for this run (default: the stored one, see 'template')")
     p.add_argument("--db")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("template", help="the organisation's PowerPoint template for the pack: set FILE, remove, show")
+    p.add_argument("action", choices=["set", "remove", "show"])
+    p.add_argument("file", nargs="?", metavar="FILE.pptx|FILE.potx")
+    p.add_argument("--db")
+    p.set_defaults(func=_cmd_template)
 
     args = parser.parse_args(argv)
     try:

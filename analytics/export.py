@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
-KINDS = ("text", "money", "int", "share", "date", "decimal")
+KINDS = ("text", "money", "int", "share", "date", "decimal", "decimal1")
 
 
 def neutralise(value):
@@ -38,6 +38,35 @@ class Sheet:
     title: str = ""
     notes: list[str] = field(default_factory=list)
     total_last_row: bool = False
+
+
+def infer_kind(values: pd.Series) -> str:
+    """The kind of a column nobody named: whole numbers 'int', other numbers 'decimal', dates
+    'date', anything else 'text' (so a number is never written as text)."""
+    if pd.api.types.is_bool_dtype(values):
+        return "text"
+    if pd.api.types.is_integer_dtype(values):
+        return "int"
+    if pd.api.types.is_float_dtype(values):
+        present = values.dropna()
+        return "int" if len(present) and (present == present.round()).all() and present.abs().max() < 1e15 else "decimal"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "date"
+    present = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return "int" if all(float(v).is_integer() for v in present) else "decimal"
+    if present and all(isinstance(v, (dt.date, dt.datetime, pd.Timestamp)) for v in present):
+        return "date"
+    return "text"
+
+
+def _kinds(table: pd.DataFrame, kinds: dict[str, str] | None) -> dict[str, str]:
+    """The given kinds, and for every other column the kind its values have."""
+    out = dict(kinds or {})
+    for col in table.columns:
+        if col not in out:
+            out[col] = infer_kind(table[col])
+    return out
 
 
 def _safe_sheet_name(name: str, used: set[str]) -> str:
@@ -67,6 +96,7 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
         "text": wb.add_format({}),
         "money": wb.add_format({"num_format": "#,##0"}),
         "decimal": wb.add_format({"num_format": "#,##0.00"}),
+        "decimal1": wb.add_format({"num_format": "#,##0.0"}),
         "int": wb.add_format({"num_format": "#,##0"}),
         "share": wb.add_format({"num_format": "0.0%"}),
         "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
@@ -87,6 +117,7 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
             row += 1
         header_row = row
         columns = list(sheet.table.columns)
+        kinds = _kinds(sheet.table, sheet.kinds)
         widths = [min(60, max(8, len(str(c)) + 2)) for c in columns]
         for j, col in enumerate(columns):
             ws.write_string(row, j, str(neutralise(str(col))), fmt["head"])
@@ -95,13 +126,13 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
             r = row + 1 + i
             last = sheet.total_last_row and i == n - 1
             for j, (col, v) in enumerate(zip(columns, values)):
-                kind = sheet.kinds.get(col, "text")
+                kind = kinds.get(col, "text")
                 f = bold[kind] if last else fmt[kind]
                 if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
                     ws.write_blank(r, j, None, f)
                 elif kind == "date" and isinstance(v, (dt.date, dt.datetime, pd.Timestamp)):
                     ws.write_datetime(r, j, pd.Timestamp(v).to_pydatetime(), f)
-                elif kind in ("money", "int", "share", "decimal") and isinstance(v, (int, float)) and not isinstance(v, bool):
+                elif kind in ("money", "int", "share", "decimal", "decimal1") and isinstance(v, (int, float)) and not isinstance(v, bool):
                     ws.write_number(r, j, float(v), f)
                 else:
                     text = str(neutralise(str(v) if not isinstance(v, str) else v))
@@ -121,7 +152,7 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
 def csv_bytes(table: pd.DataFrame, lang: str = "sv", kinds: dict[str, str] | None = None) -> bytes:
     """CSV for Excel in the user's locale: Swedish uses ';' and decimal comma, English ',' and a
     point; UTF-8 with BOM so Excel reads å, ä, ö; text neutralised against formula injection."""
-    kinds = kinds or {}
+    kinds = _kinds(table, kinds)
     sep, dec = (";", ",") if lang == "sv" else (",", ".")
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=sep, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
@@ -132,7 +163,7 @@ def csv_bytes(table: pd.DataFrame, lang: str = "sv", kinds: dict[str, str] | Non
             kind = kinds.get(col, "text")
             if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
                 out.append("")
-            elif kind in ("money", "decimal") and isinstance(v, (int, float)):
+            elif kind in ("money", "decimal", "decimal1") and isinstance(v, (int, float)):
                 out.append(f"{v:.2f}".replace(".", dec))
             elif kind == "share" and isinstance(v, (int, float)):
                 out.append(f"{v:.4f}".replace(".", dec))

@@ -496,6 +496,18 @@ MIGRATIONS: list[list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = [
         "ALTER TABLE ledger_lines ADD COLUMN fx_rate DOUBLE",
         _mask_report_samples,
     ],
+    # 10: the organisation's PowerPoint template for the steering pack (the newest active one is
+    #     used; earlier ones stay as history).
+    [
+        """CREATE TABLE report_templates (
+            template_id INTEGER PRIMARY KEY,
+            file_name VARCHAR NOT NULL,
+            content BLOB NOT NULL,
+            sha256 VARCHAR NOT NULL,
+            uploaded_at TIMESTAMP NOT NULL,
+            uploaded_by VARCHAR NOT NULL,
+            active BOOLEAN NOT NULL)""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

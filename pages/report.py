@@ -12,7 +12,8 @@ from ui.charts.trend import PALETTE
 from ui.db import cursor
 from ui.format import md_escape
 from ui.i18n import current_lang, t
-from ui.widgets import empty_state
+from ui.tables import show_table
+from ui.widgets import empty_state, run_edit, show_done
 
 cur = cursor()
 lang = current_lang()
@@ -26,26 +27,32 @@ present = st.session_state.get("rep_present", False)
 
 
 def _figure(sl: rp.Slide, height: int) -> go.Figure:
-    if sl.chart == "bubble":
-        pts = next(iter(sl.series.values()))
-        names = sl.bullets
-        return go.Figure([go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="markers+text", text=names,
-                                     textposition="top center",
+    """The slide's chart on screen, numbers in the pack's language."""
+    ch = sl.chart
+    sep = ", " if report_lang == "sv" else ".,"
+    if ch.kind == "bubble":
+        pts = next(iter(ch.series.values()))
+        return go.Figure([go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="markers+text",
+                                     text=[n.split(" (")[0] for n in ch.names], textposition="top center",
                                      marker=dict(size=[p[2] for p in pts], sizemode="area",
                                                  sizeref=2.0 * max(p[2] for p in pts) / 60 ** 2, color=PALETTE[0]))],
-                         layout=dict(height=height, xaxis=dict(range=[0.5, 5.5], title=t("pri.col_feasibility")),
-                                     yaxis=dict(range=[0.5, 5.5], title=t("pri.col_potential")),
+                         layout=dict(height=height, xaxis=dict(range=[0, 5.6], dtick=1, title=ch.axes[0]),
+                                     yaxis=dict(range=[0, 5.6], dtick=1, title=ch.axes[1]), separators=sep,
                                      margin=dict(l=10, r=10, t=10, b=10)))
-    horizontal = sl.chart in ("bar", "stacked")
+    horizontal = ch.kind in ("bar", "stacked")
+    number = ",.1f" if ch.unit == "msek" else ",.0f"
     traces = []
-    for i, (name, values) in enumerate(sl.series.items()):
-        kw = dict(y=[str(c) for c in sl.categories], x=values, orientation="h") if horizontal else \
-            dict(x=[str(c) for c in sl.categories], y=values)
-        traces.append(go.Bar(name=str(name), marker_color=PALETTE[i % len(PALETTE)], **kw))
+    for i, (name, values) in enumerate(ch.series.items()):
+        kw = dict(y=[str(c) for c in ch.categories], x=values, orientation="h") if horizontal else \
+            dict(x=[str(c) for c in ch.categories], y=values)
+        traces.append(go.Bar(name=str(name), marker_color=PALETTE[i % len(PALETTE)],
+                             texttemplate=None if ch.kind == "stacked" else f"%{{value:{number}}}", **kw))
+    value_axis = dict(rangemode="tozero", tickformat=",.0f")
     return go.Figure(traces, layout=dict(
-        height=height, barmode="stack" if sl.chart == "stacked" else "group", margin=dict(l=10, r=10, t=10, b=10),
-        yaxis=dict(autorange="reversed", type="category") if horizontal else {}, showlegend=len(sl.series) > 1,
-        legend=dict(orientation="h", y=-0.15), separators=", " if lang == "sv" else ".,"))
+        height=height, barmode="stack" if ch.kind == "stacked" else "group", margin=dict(l=10, r=10, t=10, b=10),
+        yaxis=dict(autorange="reversed", type="category") if horizontal else value_axis,
+        xaxis=value_axis if horizontal else dict(type="category"), showlegend=len(ch.series) > 1,
+        legend=dict(orientation="h", y=-0.15), separators=sep))
 
 
 if present:
@@ -53,11 +60,13 @@ if present:
     st.markdown("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] {display: none;}</style>",
                 unsafe_allow_html=True)
     report = st.session_state.get("rep_report")
+    report_lang = report.lang if report else lang
     slides = [s for s in report.slides[1:] if s.chart] if report else []
     i = min(st.session_state.get("rep_slide", 0), max(0, len(slides) - 1))
     if slides:
         sl = slides[i]
         st.header(sl.title)
+        st.caption(sl.chart.caption)
         st.plotly_chart(_figure(sl, 640), width="stretch", key="rep_present_fig")
         if sl.note:
             st.caption(sl.note)
@@ -90,31 +99,54 @@ report = rp.build(cur, period_from, period_to, lang=report_lang, sections=tuple(
 st.session_state["rep_report"] = report
 
 d1, d2, d4, d3 = st.columns(4)
-d1.download_button(t("rep.download_pptx"), data=lambda r=report: rp.to_pptx(r), file_name="styrgruppsrapport.pptx",
+d1.download_button(t("rep.download_pptx"), data=lambda r=report: rp.write(cur, r, "pptx"), file_name="styrgruppsrapport.pptx",
                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="rep_pptx",
                    type="primary", icon=":material/slideshow:")
-d2.download_button(t("rep.download_xlsx"), data=lambda r=report: rp.to_xlsx(r), file_name="styrgruppsrapport.xlsx",
+d2.download_button(t("rep.download_xlsx"), data=lambda r=report: rp.write(cur, r, "xlsx"), file_name="styrgruppsrapport.xlsx",
                    key="rep_xlsx", icon=":material/table:")
-d4.download_button(t("rep.download_pdf"), data=lambda r=report: rp.to_pdf(r), file_name="styrgruppsrapport.pdf",
+d4.download_button(t("rep.download_pdf"), data=lambda r=report: rp.write(cur, r, "pdf"), file_name="styrgruppsrapport.pdf",
                    mime="application/pdf", key="rep_pdf", icon=":material/picture_as_pdf:")
 if d3.button(t("rep.present"), key="rep_present_btn", icon=":material/present_to_all:"):
     st.session_state["rep_present"] = True
     st.session_state["rep_slide"] = 0
     st.rerun()
 
+with st.expander(t("rep.template"), icon=":material/palette:"):
+    st.caption(t("rep.template_intro"))
+    current = rp.stored_template(cur)
+    if current:
+        st.info(t("rep.template_current", name=md_escape(current["name"]), at=f"{current['at']:%Y-%m-%d %H:%M}",
+                  by=md_escape(current["by"])), icon=":material/check_circle:")
+    else:
+        st.caption(t("rep.template_none"))
+    upload = st.file_uploader(t("rep.template_upload"), type=["pptx", "potx"], key="rep_template_file")
+    t1, t2 = st.columns(2)
+    if t1.button(t("rep.template_save"), key="rep_template_save", disabled=upload is None, type="primary"):
+        run_edit(lambda: rp.save_template(cur, upload.name, upload.getvalue()),
+                 lambda: t("rep.template_saved", name=md_escape(upload.name)))
+    if current and t2.button(t("rep.template_remove"), key="rep_template_remove"):
+        run_edit(lambda: rp.remove_template(cur), t("rep.template_removed"))
+show_done()
+
 st.subheader(t("rep.preview"))
 for n, sl in enumerate(report.slides, start=1):
     with st.container(border=True):
         st.markdown(f"**{n}. {md_escape(sl.title)}**")
         if sl.section == "title":
-            st.write("  \n".join(sl.bullets))
+            st.write("  \n".join(md_escape(b) for b in sl.bullets))
             continue
-        cols = st.columns([3, 2]) if (sl.table or (sl.bullets and sl.chart != "bubble")) else [st.container()]
-        if sl.chart:
+        side = sl.table is not None or (sl.bullets and sl.chart is not None and sl.chart.kind != "bubble")
+        cols = st.columns([3, 2]) if side and sl.chart is not None else [st.container()]
+        if sl.chart is not None:
+            cols[0].caption(sl.chart.caption)
             cols[0].plotly_chart(_figure(sl, 320), width="stretch", key=f"rep_prev_{n}")
-        if sl.table:
-            cols[-1].dataframe(pd.DataFrame(sl.table[1:], columns=sl.table[0]), hide_index=True, width="stretch")
-        elif sl.bullets and sl.chart != "bubble":
-            cols[-1].markdown("\n".join(f"- {b}" for b in sl.bullets))
+        elif sl.message:
+            cols[0].subheader(sl.message)
+        if sl.table is not None:
+            with cols[-1]:
+                show_table(pd.DataFrame(sl.table.texts(report_lang), columns=[c.header for c in sl.table.columns]),
+                           hide_index=True, width="stretch")
+        elif sl.bullets and sl.chart is not None and sl.chart.kind != "bubble":
+            cols[-1].markdown("\n".join(f"- {md_escape(b)}" for b in sl.bullets))
         if sl.note:
             st.caption(sl.note)

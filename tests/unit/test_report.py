@@ -17,8 +17,9 @@ from analytics.__main__ import main as cli
 from analytics.ingest import load_files
 from tests.unit.test_cube import ledger
 
-TITLES_SV = ["Inköpsvolym och trend per kvartal", "Största kategorier (nivå 2)", "Största leverantörer",
+TOPICS_SV = ["Inköpsvolym och trend per kvartal", "Största kategorier (nivå 2)", "Största leverantörer",
              "Kategoriträdet: nivå 1 uppdelad på nivå 2", "Prioritering: genomförbarhet och potential",
+             "Prioritering: genomförbarhet och potential",
              "Besparingar: planerat, rapporterat och uppmätt", "Bevakningslista: öppna avvikelser per steg och vite"]
 
 
@@ -38,48 +39,53 @@ def charts(slide):
 
 def test_pptx_titles_chart_types_and_figures(full):
     report = rp.build(full, org="Demokommun")
+    assert [sl.topic for sl in report.slides[1:]] == [t for i, t in enumerate(TOPICS_SV) if i != 5]
     prs = Presentation(io.BytesIO(rp.to_pptx(report)))
     slides = list(prs.slides)
     assert slides[0].shapes.title.text == "Demokommun"
-    assert [s.shapes.title.text for s in slides[1:]] == TITLES_SV
-    types = [charts(s)[0].chart_type for s in slides[1:]]
+    # the matrix's table went to a slide of its own after the bubble chart
+    titles = [s.shapes.title.text for s in slides[1:]]
+    assert titles == [sl.title for sl in report.slides[1:5]] + [report.slides[5].title] * 2 + \
+        [sl.title for sl in report.slides[6:]]
+    types = [charts(s)[0].chart_type if charts(s) else None for s in slides[1:]]
     assert types == [XL_CHART_TYPE.COLUMN_CLUSTERED, XL_CHART_TYPE.BAR_CLUSTERED, XL_CHART_TYPE.BAR_CLUSTERED,
-                     XL_CHART_TYPE.BAR_STACKED, XL_CHART_TYPE.BUBBLE, XL_CHART_TYPE.COLUMN_CLUSTERED,
+                     XL_CHART_TYPE.BAR_STACKED, XL_CHART_TYPE.BUBBLE, None, XL_CHART_TYPE.COLUMN_CLUSTERED,
                      XL_CHART_TYPE.COLUMN_CLUSTERED]
-    # the overview chart holds the quarterly spend of cube.trend (MSEK)
+    # the overview chart holds the quarterly spend (MSEK)
     tr = cube.trend(full, cube.View(), None).body().sort_values("r_key")
     overview = charts(slides[1])[0]
     assert list(overview.plots[0].categories) == list(tr.r_label)
-    assert list(overview.series[0].values) == pytest.approx([v / 1e6 for v in tr.spend], abs=0.01)
+    assert list(overview.series[0].values) == pytest.approx([v / 1e6 for v in tr.spend], abs=1e-6)
+    assert overview.value_axis.minimum_scale == 0
     # top suppliers: the pivot's order and values
     sups = cube.pivot(full, cube.View(), "supplier", top=10, with_suppliers=False).body()
     sups = sups[~sups.r_other]
     top = charts(slides[3])[0]
     assert list(top.plots[0].categories) == list(sups.r_label)
     assert "Enskild firma 800512-****" in list(top.plots[0].categories)       # masked
-    # the matrix: one bubble per initiative at (feasibility, potential)
+    # the matrix: one bubble per initiative at (feasibility, potential), small ones drawn last
     df = pr.table(full)
     bubble = charts(slides[5])[0].series[0]
-    assert list(bubble.values) == list(df.potential.astype(float))
+    assert sorted(bubble.values) == sorted(df.potential.astype(float))
     # every slide with a rate carries the coverage note
     for s in slides[1:5]:
         assert any("Täckning:" in sh.text_frame.text for sh in s.shapes if sh.has_text_frame)
     # the matrix table ends with the totals
-    table = [sh.table for sh in slides[5].shapes if sh.has_table][0]
+    table = [sh.table for sh in slides[6].shapes if sh.has_table][0]
     last = [table.cell(len(table.rows) - 1, j).text for j in range(len(table.columns))]
-    assert last[0] == "Summa" and last[3] == "114,9" and last[4] == "7,4" and last[5] == "6,4 %"
+    assert last[1] == "Summa" and last[4] == "114,9" and last[5] == "7,4"
     # watchlist: one open deviation at step 2
-    wchart = charts(slides[7])[0]
+    wchart = charts(slides[8])[0]
     assert list(wchart.series[0].values) == [0, 1, 0, 0, 0]
 
 
 def test_english_and_sections(full):
     report = rp.build(full, lang="en", sections=("overview", "matrix"))
+    assert [sl.topic for sl in report.slides[1:]] == ["Spend and quarterly trend", "Prioritisation: feasibility and potential"]
     prs = Presentation(io.BytesIO(rp.to_pptx(report)))
-    assert [s.shapes.title.text for s in list(prs.slides)[1:]] == ["Spend and quarterly trend",
-                                                                   "Prioritisation: feasibility and potential"]
-    table = [sh.table for sh in list(prs.slides)[2].shapes if sh.has_table][0]
-    assert table.cell(len(table.rows) - 1, 5).text == "6.4%"
+    assert list(prs.slides)[2].shapes.title.text == "Six initiatives could save SEK 7.4m, 6.4% of their spend"
+    table = [sh.table for sh in list(prs.slides)[3].shapes if sh.has_table][0]
+    assert table.cell(len(table.rows) - 1, 4).text == "114.9"
 
 
 def test_xlsx_has_a_sheet_per_section_with_the_figures(full):
@@ -91,8 +97,17 @@ def test_xlsx_has_a_sheet_per_section_with_the_figures(full):
     values = [[c.value for c in r] for r in ws.iter_rows()]
     assert any(isinstance(v, str) and v.startswith("Täckning:") for row in values for v in row)
     tr = cube.trend(full, cube.View(), None).body().sort_values("r_key")
-    header = next(i for i, r in enumerate(values) if r[:2] == [None, "Spend (MSEK)"] or r[1] == "Spend (MSEK)")
-    assert [r[1] for r in values[header + 1: header + 1 + len(tr)]] == pytest.approx([v / 1e6 for v in tr.spend], abs=0.01)
+    header = next(i for i, r in enumerate(values) if r[1] == "Spend (MSEK)")
+    assert [r[1] for r in values[header + 1: header + 1 + len(tr)]] == pytest.approx([v / 1e6 for v in tr.spend], abs=1e-6)
+    assert all(isinstance(r[1], float) for r in values[header + 1: header + 1 + len(tr)])
+
+
+def test_a_month_is_shown_as_a_month(store):
+    load_files(store, [("reskontra.csv", ledger())])
+    lo_ = store.execute("SELECT period_month FROM cube_rollup GROUP BY 1 ORDER BY sum(spend) DESC LIMIT 1").fetchall()[0][0]
+    report = rp.build(store, lo_, lo_)
+    overview = report.slides[1]
+    assert overview.topic == "Inköpsvolym och trend per månad" and overview.chart.categories == [f"{lo_:%Y-%m}"]
 
 
 def test_cli_report(tmp_path, capsys):
@@ -116,10 +131,16 @@ def test_pdf_has_a_page_per_slide_with_titles_and_figures(full):
     import pypdfium2 as pdfium
     report = rp.build(full, org="Demokommun")
     pdf = pdfium.PdfDocument(rp.to_pdf(report))
-    assert len(pdf) == len(report.slides)
-    texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+    assert len(pdf) == len(report.slides) + 1                     # the matrix table on a page of its own
+    texts = [pdf[i].get_textpage().get_text_range().replace("\r\n", " ") for i in range(len(pdf))]
     assert "Demokommun" in texts[0]
-    for title, text in zip(TITLES_SV, texts[1:]):
-        assert title in text
-    assert "Täckning:" in texts[1] and "114,9" in texts[5] and "6,4 %" in texts[5]
+    for sl, text in zip(report.slides[1:6], texts[1:6]):
+        assert sl.title.replace("\xa0", " ") in text.replace("\xa0", " ")
+    assert "Täckning:" in texts[1] and "114,9" in texts[6] and "Summa" in texts[6]
     assert "Enskild firma 800512-****" in texts[3]                    # masked in the PDF too
+    for i in range(len(pdf)):                                         # nothing outside the page
+        w, h = pdf[i].get_size()
+        tp = pdf[i].get_textpage()
+        for k in range(tp.count_chars()):
+            left, bottom, right, top = tp.get_charbox(k)
+            assert left >= 0 and bottom >= 0 and right <= w and top <= h

@@ -1,0 +1,117 @@
+"""The one number formatter: numbers, money, MSEK, shares, scores and periods in the UI or
+report language with babel (pure; used by the pages through ui.format, by the pack and by every
+export that writes text).
+
+Swedish: 1 234 567 kr, 114,9 MSEK, 6,4 %, 2021 Q2, 2016-03. English: SEK 1,234,567, SEK 114.9m,
+6.4%, 2021 Q2, 2016-03. One precision per measure: money in whole kronor, MSEK with one decimal,
+shares with one decimal, counts whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from babel.numbers import format_decimal, format_percent
+
+LOCALES = {"sv": "sv_SE", "en": "en_GB"}
+
+
+def _loc(lang: str) -> str:
+    return LOCALES.get(lang, "sv_SE")
+
+
+def number(value: float | None, lang: str = "sv", decimals: int = 0) -> str:
+    """A plain number with the locale's grouping: 1 234 567 (sv), 1,234,567 (en)."""
+    if value is None:
+        return "–"
+    fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=fmt, locale=_loc(lang))
+
+
+def money(value: float | None, lang: str = "sv", currency: str = "SEK", decimals: int = 0) -> str:
+    """Whole kronor by default: '1 234 567 kr' (sv, SEK), 'SEK 1,234,567' (en)."""
+    if value is None:
+        return "–"
+    n = number(value, lang, decimals)
+    if lang == "sv":
+        return f"{n} kr" if currency == "SEK" else f"{n} {currency}"
+    return f"{currency} {n}"
+
+
+def msek(value: float | None, lang: str = "sv", currency: str = "SEK") -> str:
+    """Millions with one decimal: '114,9 MSEK' (sv), 'SEK 114.9m' (en)."""
+    if value is None:
+        return "–"
+    n = format_decimal(value / 1e6, format="#,##0.0", locale=_loc(lang))
+    if lang == "sv":
+        return f"{n} M{currency}" if currency == "SEK" else f"{n} M {currency}"
+    return f"{currency} {n}m"
+
+
+def amount(value: float | None, lang: str = "sv", currency: str = "SEK") -> str:
+    """A sum as a title says it: millions from one million up (114,9 MSEK), kronor below."""
+    if value is None:
+        return "–"
+    return msek(value, lang, currency) if abs(value) >= 1e6 else money(value, lang, currency)
+
+
+def percent(share: float | None, lang: str = "sv", decimals: int = 1) -> str:
+    """A share 0-1 as a percentage: '6,4 %' (sv), '6.4%' (en)."""
+    if share is None:
+        return "–"
+    fmt = "#,##0" + ("." + "0" * decimals if decimals else "") + " %"
+    text = format_percent(share, format=fmt, locale=_loc(lang))
+    return text.replace("\xa0", " ") if lang == "sv" else text.replace(" ", "").replace("\xa0", "")
+
+
+def quarter(value: dt.date | str) -> str:
+    """'2021 Q2' for a date or an ISO date string (the same in both languages)."""
+    d = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{d.year} Q{(d.month - 1) // 3 + 1}"
+
+
+def date(value: dt.date | dt.datetime | None, lang: str = "sv") -> str:
+    """ISO dates in both languages (2021-04-30), the Swedish standard and unambiguous in English."""
+    if value is None:
+        return "–"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def period(value: dt.date | str | None, grain: str = "quarter") -> str:
+    """A period at its grain: '2016-03' for a month, '2021 Q2' for a quarter, '2021' for a year."""
+    if value is None:
+        return "–"
+    d = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    if grain == "month":
+        return f"{d:%Y-%m}"
+    if grain == "year":
+        return str(d.year)
+    return quarter(d)
+
+
+# Kinds of value a table column or chart holds, and the one precision each is shown with.
+KINDS = ("text", "money", "msek", "share", "count", "score", "period", "date")
+
+
+def value(v, kind: str, lang: str = "sv") -> str:
+    """``v`` as the text a table cell shows for its kind: money 1 234 567 (whole kronor, the
+    unit in the header), msek 114,9 (millions, one decimal), share 6,4 %, count 1 926, score 3
+    (or 2,5), text as it is; empty as "–"."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if kind == "money":
+        return number(float(v), lang, 0)
+    if kind == "msek":
+        return format_decimal(float(v) / 1e6, format="#,##0.0", locale=_loc(lang))
+    if kind == "share":
+        return percent(float(v), lang)
+    if kind == "count":
+        return number(float(v), lang, 0)
+    if kind == "score":
+        return number(float(v), lang, 0 if float(v).is_integer() else 1)
+    if kind == "date" and isinstance(v, (dt.date, dt.datetime)):
+        return date(v, lang)
+    return str(v)

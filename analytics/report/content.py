@@ -1,0 +1,278 @@
+"""What the pack says: ``build`` gathers the figures from the analytics functions into slides,
+each with an action title that states its message ("Fyra kategorier står för 62,4 % av
+påverkbar spend"), the chart's data, a table of raw values with the kind of each column, and
+the coverage note. The writers (pptx, pdf, workbook) decide the geometry; nothing here is
+formatted for one medium, so the Excel pack gets numbers and the slides get the UI language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .. import cube
+from .. import format as fmt
+from .. import prioritise as pr
+from .. import savings as sv
+from .. import watchlist as wl
+from ..texts import translate
+
+NUMBER_KINDS = ("money", "msek", "share", "count", "score")
+SECTIONS = ("overview", "top", "tree", "matrix", "savings", "watchlist")
+
+
+@dataclass
+class Column:
+    header: str
+    kind: str = "text"           # a kind of analytics.format.KINDS
+
+
+@dataclass
+class Table:
+    columns: list[Column]
+    rows: list[list]             # raw values (numbers as numbers)
+    total: bool = False          # the last row is a total
+
+    def numeric(self) -> list[bool]:
+        """Per column: numbers (right-aligned)."""
+        return [c.kind in NUMBER_KINDS for c in self.columns]
+
+    def nowrap(self) -> list[bool]:
+        """Per column: values that are never broken over lines (numbers and periods)."""
+        return [c.kind in NUMBER_KINDS or c.kind == "period" for c in self.columns]
+
+    def texts(self, lang: str) -> list[list[str]]:
+        """The rows as the texts a slide shows, in ``lang``."""
+        return [[fmt.value(v, c.kind, lang) for v, c in zip(row, self.columns)] for row in self.rows]
+
+
+@dataclass
+class Chart:
+    kind: str                     # 'bar', 'column', 'clustered', 'stacked', 'bubble'
+    caption: str                  # what the chart shows, with its unit
+    categories: list[str] = field(default_factory=list)
+    series: dict = field(default_factory=dict)      # name -> values; bubble: name -> [(x, y, size)]
+    unit: str = "msek"            # the values' kind: 'msek' (values in millions) or 'count'
+    axes: tuple[str, str] = ("", "")                # bubble: x and y titles
+    names: list[str] = field(default_factory=list)  # bubble: a label per point
+    numbers: list[str] = field(default_factory=list)  # bubble: the point's number in the table
+
+
+@dataclass
+class Slide:
+    section: str
+    title: str                    # the action title: the slide's message
+    topic: str = ""               # what the slide is about (the section's name)
+    chart: Chart | None = None
+    table: Table | None = None
+    bullets: list[str] = field(default_factory=list)
+    message: str = ""             # a slide with nothing to chart says so in large type
+    note: str = ""                # data coverage, on every slide that shows a rate
+
+
+@dataclass
+class Report:
+    title: str
+    subtitle: str
+    lang: str
+    slides: list[Slide]
+    left_out: list[str] = field(default_factory=list)   # sections without content, and why
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _count_word(n: int, lang: str) -> str:
+    """'Fyra' for 4 (one to ten in words, as a title says it), else the number."""
+    words = translate(lang, "rep.number_words").split(",")
+    return words[n - 1] if 1 <= n <= len(words) else fmt.number(n, lang)
+
+
+def _smallest_majority(shares: list[float]) -> int:
+    """How many of the largest (in order) together reach half; all of them when they do not."""
+    total = 0.0
+    for i, s in enumerate(shares, start=1):
+        total += s
+        if total >= 0.5:
+            return i
+    return len(shares)
+
+
+def build(cur, period_from: dt.date | None = None, period_to: dt.date | None = None, *, lang: str = "sv",
+          sections: tuple[str, ...] = SECTIONS, org: str = "", scope: str = "influenceable") -> Report:
+    """The pack's content for the period (whole months; default: everything loaded), over the
+    influenceable spend unless ``scope`` is 'all'."""
+    def T(key: str, **params) -> str:
+        return translate(lang, key, **params)
+
+    lo, hi = cur.execute("SELECT min(period_month), max(period_month) FROM cube_rollup").fetchall()[0]
+    period_from, period_to = period_from or lo, period_to or hi
+    view = cube.View(period_from=period_from, period_to=period_to, scope=scope)
+    k = cube.kpis(cur, view)
+    scope_name = T("rep.scope_name" if scope == "influenceable" else "rep.scope_name_all")
+    scope_line = T("rep.scope" if scope == "influenceable" else "rep.scope_all",
+                   spend=fmt.msek(k["influenceable_spend"], lang), total=fmt.msek(k["total_spend"], lang),
+                   excluded=fmt.msek(k["excluded_spend"], lang))
+    coverage = T("rep.coverage", classified=fmt.percent(k["classified_share"], lang),
+                 valid=fmt.percent(k["valid_org_share"], lang))
+    period = f"{period_from:%Y-%m} – {period_to:%Y-%m}" if period_from else "–"
+    spend = k["spend"]
+    msek_col = Column(T("rep.spend_msek"), "msek")
+    slides: list[Slide] = []
+    left_out: list[str] = []
+
+    if "overview" in sections:
+        months = 0 if not period_from else (period_to.year - period_from.year) * 12 + period_to.month - period_from.month + 1
+        grain = "month" if months <= 6 else "quarter"        # a short file is shown at its grain
+        tr = cube.pivot(cur, view, grain, top=400, with_suppliers=False).body().sort_values("r_key")
+        if k["change"] is None:
+            title = T("rep.a_overview", what=_cap(scope_name), spend=fmt.amount(spend, lang), period=period)
+        else:
+            title = T("rep.a_overview_up" if k["change"] >= 0 else "rep.a_overview_down", what=_cap(scope_name),
+                      spend=fmt.amount(spend, lang), change=fmt.percent(abs(k["change"]), lang))
+        slides.append(Slide(
+            "overview", title, T("rep.s_overview" if grain == "quarter" else "rep.s_overview_month"),
+            Chart("column", T("rep.c_overview" if grain == "quarter" else "rep.c_overview_month"),
+                  list(tr.r_label), {T("rep.spend_msek"): [round(v / 1e6, 6) for v in tr.spend]}),
+            bullets=[f"{T('kpi.spend')}: {fmt.msek(spend, lang)}",
+                     f"{T('kpi.lines')}: {fmt.number(k['lines'], lang)}",
+                     f"{T('kpi.suppliers')}: {fmt.number(k['suppliers'], lang)}",
+                     f"{T('cube.kpi_change')}: {fmt.percent(k['change'], lang)}",
+                     f"{T('cls.kpi_classified')}: {fmt.percent(k['classified_share'], lang)}",
+                     scope_line],
+            note=coverage))
+
+    if "top" in sections:
+        cats = cube.pivot(cur, view, "category_l2", top=10, with_suppliers=False).body()
+        cats = cats[~cats.r_other]
+        labels = [T("cube.unclassified") if lab is None else (T("cube.excluded") if key == cube.EXCLUDED else lab)
+                  for key, lab in zip(cats.r_key, cats.r_label)]
+        shares = [float(s) / spend if spend > 0 else 0.0 for s in cats.spend]
+        if len(cats) and spend > 0:
+            n = _smallest_majority(shares)
+            title = T("rep.a_top_categories", count=_count_word(n, lang), n=n,
+                      share=fmt.percent(sum(shares[:n]), lang), scope=scope_name)
+            slides.append(Slide("top", title, T("rep.s_top_categories"),
+                                Chart("bar", T("rep.c_top_categories"), labels,
+                                      {T("rep.spend_msek"): [round(v / 1e6, 6) for v in cats.spend]}),
+                                note=coverage))
+        sups = cube.pivot(cur, view, "supplier", top=10, with_suppliers=False).body()
+        sups = sups[~sups.r_other]
+        if len(sups) and spend > 0:
+            sshares = [float(s) / spend for s in sups.spend]
+            title = T("rep.a_top_suppliers", count=_count_word(len(sups), lang), n=len(sups),
+                      share=fmt.percent(sum(sshares), lang), scope=scope_name,
+                      name=sups.r_label.iloc[0], top=fmt.percent(sshares[0], lang))
+            slides.append(Slide(
+                "top", title, T("rep.s_top_suppliers"),
+                Chart("bar", T("rep.c_top_suppliers"), list(sups.r_label),
+                      {T("rep.spend_msek"): [round(v / 1e6, 6) for v in sups.spend]}),
+                Table([Column(T("col.supplier_name")), msek_col, Column(T("measure.share"), "share")],
+                      [[lab, float(s), float(sh)] for lab, s, sh in zip(sups.r_label, sups.spend, sshares)]),
+                note=coverage))
+        if not len(cats) and not len(sups):
+            left_out.append(T("rep.left_out_top"))
+
+    if "tree" in sections:
+        l1 = cube.pivot(cur, view, "category_l1", "category_l2", top=8, top_cols=6, with_suppliers=False)
+        body = l1.body()
+        body = body[~body.r_other]
+        if len(body) and spend > 0:
+            cells = l1.part("cell")
+
+            def name_of(label, other):
+                return T("cube.others") if other else (T("cube.unclassified") if label is None else label)
+            series: dict[str, list[float]] = {}
+            for cl, co in zip(l1.part("col").c_label, l1.part("col").c_other):
+                series.setdefault(name_of(cl, co), [0.0] * len(body))
+            order = list(body.r_key)
+            for rk, ro, cl, co, sp in zip(cells.r_key, cells.r_other, cells.c_label, cells.c_other, cells.spend):
+                if not ro and rk in order:
+                    series[name_of(cl, co)][order.index(rk)] += round(sp / 1e6, 6)
+            labels = [T("cube.unclassified") if lab is None else (T("cube.excluded") if key == cube.EXCLUDED else lab)
+                      for key, lab in zip(body.r_key, body.r_label)]
+            top_i = max(range(len(body)), key=lambda i: float(body.spend.iloc[i]))
+            title = T("rep.a_tree", name=labels[top_i], share=fmt.percent(float(body.spend.iloc[top_i]) / spend, lang),
+                      scope=scope_name)
+            slides.append(Slide("tree", title, T("rep.s_tree"),
+                                Chart("stacked", T("rep.c_tree"), labels, series), note=coverage))
+        else:
+            left_out.append(T("rep.left_out_tree"))
+
+    if "matrix" in sections:
+        df = pr.table(cur)
+        if len(df):
+            t = pr.totals(df)
+            numbers = [str(i) for i in range(1, len(df) + 1)]
+            n = len(df)
+            if t["saving"]:
+                title = T("rep.a_matrix", count=_count_word(n, lang), n=n, saving=fmt.amount(t["saving"], lang),
+                          share=fmt.percent(t["saving_share"], lang))
+            else:
+                title = T("rep.a_matrix_nosaving", count=_count_word(n, lang), n=n, spend=fmt.amount(t["spend"], lang))
+            table = Table([Column(T("pri.col_rank")), Column(T("pri.col_name")), Column(T("pri.col_feasibility")),
+                           Column(T("pri.col_potential"), "score"), msek_col, Column(T("rep.saving_msek"), "msek"),
+                           Column(T("pri.col_start"), "period")],
+                          [[num, r.name, f"{r.feasibility_low}" if r.feasibility_low == r.feasibility_high
+                            else f"{r.feasibility_low}–{r.feasibility_high}", int(r.potential), float(r.spend),
+                            float(r.saving or 0), r.start or "–"] for num, r in zip(numbers, df.itertuples())]
+                          + [["", T("rep.total"), "", None, float(t["spend"]), float(t["saving"]), None]], total=True)
+            slides.append(Slide(
+                "matrix", title, T("rep.s_matrix"),
+                Chart("bubble", T("rep.c_matrix"), [],
+                      {T("pri.col_name"): [(float(x), float(y), max(0.01, float(s) / 1e6))
+                                           for x, y, s in zip(df.feasibility_mid, df.potential, df.spend)]},
+                      axes=(T("pri.col_feasibility"), T("pri.col_potential")), names=list(df.name), numbers=numbers),
+                table))
+        else:
+            left_out.append(T("rep.left_out_matrix"))
+
+    if "savings" in sections:
+        ov = sv.overview(cur)
+        if len(ov):
+            tot = sv.totals(ov)
+            planned = sum(tot[x]["planned"] for x in sv.TYPES)
+            measured = sum(tot[x]["measured"] for x in sv.TYPES)
+            reported = sum(tot[x]["reported"] for x in sv.TYPES)
+            if planned > 0:
+                title = T("rep.a_savings", measured=fmt.amount(measured, lang), planned=fmt.amount(planned, lang),
+                          share=fmt.percent(measured / planned, lang))
+            else:
+                title = T("rep.a_savings_unplanned", measured=fmt.amount(measured, lang), reported=fmt.amount(reported, lang))
+            kinds = [T(f"sav.type_{x}") for x in sv.TYPES]
+            slides.append(Slide("savings", title, T("rep.s_savings"),
+                                Chart("clustered", T("rep.c_savings"), kinds,
+                                      {T("sav.planned"): [round(tot[x]["planned"] / 1e6, 6) for x in sv.TYPES],
+                                       T("sav.reported"): [round(tot[x]["reported"] / 1e6, 6) for x in sv.TYPES],
+                                       T("sav.measured"): [round(tot[x]["measured"] / 1e6, 6) for x in sv.TYPES]}),
+                                note=T("rep.savings_note", quarter=sv.last_complete_quarter(cur) or "–")))
+        else:
+            left_out.append(T("rep.left_out_savings"))
+
+    if "watchlist" in sections:
+        devs = wl.deviations(cur)
+        steps = wl.steps(cur)
+        pt = wl.penalty_totals(cur)
+        table = Table([Column(T("wl.col_supplier")), Column(T("rep.year"), "period"), Column(T("wl.col_booked"), "money"),
+                       Column(T("wl.col_charged"), "money")],
+                      [[r.supplier, str(r.year), float(r.booked), float(r.charged)] for r in pt.itertuples()]) \
+            if len(pt) else None
+        if len(devs):
+            overdue = int(devs.overdue.sum())
+            counts = [int((devs.step == s).sum()) for s in steps.step]
+            title = T("rep.a_watchlist", n=len(devs), count=fmt.number(len(devs), lang),
+                      overdue=fmt.number(overdue, lang))
+            slides.append(Slide("watchlist", title, T("rep.s_watchlist"),
+                                Chart("column", T("rep.c_watchlist"),
+                                      [f"{s}. {n}" for s, n in zip(steps.step, steps.name_sv if lang == "sv" else steps.name_en)],
+                                      {T("rep.open_deviations"): counts}, unit="count"),
+                                table, bullets=[T("rep.overdue", n=overdue)]))
+        else:
+            slides.append(Slide("watchlist", T("rep.no_deviations"), T("rep.s_watchlist"), None, table,
+                                message=T("rep.no_deviations_message")))
+
+    first = Slide("title", org or T("rep.default_org"),
+                  bullets=[T("rep.subtitle", period=period), T("rep.made", date=dt.date.today().isoformat())]
+                  + ([T("rep.left_out", what="; ".join(left_out))] if left_out else []))
+    return Report(org or T("rep.default_org"), T("rep.subtitle", period=period), lang, [first] + slides, left_out)
