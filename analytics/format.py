@@ -102,6 +102,8 @@ def value(v, kind: str, lang: str = "sv") -> str:
     (or 2,5), text as it is; empty as "–"."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
+    if isinstance(v, str) and kind != "text" and not v:
+        return ""                      # a cell left empty on purpose (a total row's text columns)
     if kind == "money":
         return number(float(v), lang, 0)
     if kind == "msek":

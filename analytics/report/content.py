@@ -217,7 +217,7 @@ def build(cur, period_from: dt.date | None = None, period_to: dt.date | None = N
                           [[num, r.name, f"{r.feasibility_low}" if r.feasibility_low == r.feasibility_high
                             else f"{r.feasibility_low}–{r.feasibility_high}", int(r.potential), float(r.spend),
                             float(r.saving or 0), r.start or "–"] for num, r in zip(numbers, df.itertuples())]
-                          + [["", T("rep.total"), "", None, float(t["spend"]), float(t["saving"]), None]], total=True)
+                          + [["", T("rep.total"), "", "", float(t["spend"]), float(t["saving"]), ""]], total=True)
             slides.append(Slide(
                 "matrix", title, T("rep.s_matrix"),
                 Chart("bubble", T("rep.c_matrix"), [],

@@ -154,7 +154,7 @@ def fit_table(header: list[str], rows: list[list[str]], width: float, height: fl
 @dataclass
 class Label:
     position: str      # 'above', 'below', 'right', 'left', 'center'
-    text: str          # the name, or its number in the table when no place is free
+    text: str          # the name (at most two lines), or its number in the table when no place is free
     box: tuple[float, float, float, float]
 
 
@@ -169,7 +169,6 @@ def place_labels(points: list[tuple[float, float, float]], names: list[str], num
     order = sorted(range(len(points)), key=lambda i: -points[i][2])
     placed: list[tuple[float, float, float, float]] = []
     out: dict[int, Label] = {}
-    h = size * LINE
     gap = size * 0.25
 
     def inside(b):
@@ -187,8 +186,13 @@ def place_labels(points: list[tuple[float, float, float]], names: list[str], num
 
     for i in order:
         x, y, r = points[i]
-        text = shorten(names[i].split(" (")[0], max_width, size)
-        w = text_width(text, size)
+        lines = wrap(names[i].split(" (")[0], max_width, size)
+        if len(lines) > 2:                  # two lines at most, the second cut at a word
+            lines = [lines[0], shorten(" ".join(lines[1:]), max_width, size)]
+        lines = [shorten(line, max_width, size) for line in lines]
+        text = "\n".join(lines)
+        w = max(text_width(line, size) for line in lines)
+        h = len(lines) * size * LINE
         boxes = {"above": (x - w / 2, y - r - gap - h, w, h), "below": (x - w / 2, y + r + gap, w, h),
                  "right": (x + r + gap, y - h / 2, w, h), "left": (x - r - gap - w, y - h / 2, w, h)}
         choice = next((p for p, b in boxes.items()
@@ -197,7 +201,7 @@ def place_labels(points: list[tuple[float, float, float]], names: list[str], num
         if choice is None:
             num = numbers[i]
             nw = text_width(num, size)
-            out[i] = Label("center", num, (x - nw / 2, y - h / 2, nw, h))
+            out[i] = Label("center", num, (x - nw / 2, y - size * LINE / 2, nw, size * LINE))
         else:
             out[i] = Label(choice, text, boxes[choice])
             placed.append(out[i].box)

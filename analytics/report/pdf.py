@@ -56,13 +56,14 @@ def _chart(sl: Slide, w: float, h: float, lang: str, colours):
         # placement works with y growing downwards
         centres = [(sp.x + x / 5.6 * sp.width, h - (sp.y + y / 5.6 * sp.height), r) for (x, y, _), r in zip(pts, radii)]
         labels = lo.place_labels(centres, ch.names, ch.numbers, plot=(sp.x, h - sp.y - sp.height, sp.width, sp.height),
-                                 size=8, max_width=120)
+                                 size=8, max_width=100)
         for cx, cy, r in sorted(centres, key=lambda c: -c[2]):      # small bubbles over large ones
             d.add(Circle(cx, h - cy, r, fillColor=colours["series"][0], fillOpacity=0.65, strokeColor=colours["white"]))
         for lab in labels:
             bx, by, bw, bh = lab.box
-            d.add(String(bx + bw / 2, h - by - bh + 2, lab.text, fontSize=8, textAnchor="middle",
-                         fillColor=colours["white"] if lab.position == "center" else colours["text"]))
+            for k, line in enumerate(lab.text.split("\n")):
+                d.add(String(bx + bw / 2, h - by - (k + 1) * 8 * lo.LINE + 2, line, fontSize=8, textAnchor="middle",
+                             fillColor=colours["white"] if lab.position == "center" else colours["text"]))
         return d
     horizontal = ch.kind in ("bar", "stacked")
     bc = HorizontalBarChart() if horizontal else VerticalBarChart()

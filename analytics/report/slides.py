@@ -153,17 +153,19 @@ def _add_chart(slide, sl: Slide, box, look_: Look, lang: str) -> None:
         pl, ptp, pwd, pht = pt(left) + px * pt(width), pt(top) + py * pt(height), pw * pt(width), ph * pt(height)
         radii = lo.bubble_radii([s for _, _, s in points], 0.1 * min(pwd, pht))   # bubble_scale 80: 20 % wide
         centres = [(pl + x / 5.6 * pwd, ptp + pht - y / 5.6 * pht, r) for (x, y, _), r in zip(points, radii)]
-        labels = lo.place_labels(centres, ch.names, ch.numbers, plot=(pl, ptp, pwd, pht), size=10, max_width=125)
+        labels = lo.place_labels(centres, ch.names, ch.numbers, plot=(pl, ptp, pwd, pht), size=10, max_width=105)
         positions = {"above": XL_LABEL_POSITION.ABOVE, "below": XL_LABEL_POSITION.BELOW,
                      "right": XL_LABEL_POSITION.RIGHT, "left": XL_LABEL_POSITION.LEFT,
                      "center": XL_LABEL_POSITION.CENTER}
         for i, lab in enumerate(labels):
             dl = ser.points[draw.index(i)].data_label
-            dl.text_frame.text = lab.text
-            dl.text_frame.paragraphs[0].runs[0].font.size = Pt(10)
-            if lab.position == "center":
-                dl.text_frame.paragraphs[0].runs[0].font.color.rgb = _rgb("FFFFFF")
-                dl.text_frame.paragraphs[0].runs[0].font.bold = True
+            dl.text_frame.text = lab.text                 # a line break makes a paragraph: two lines exactly
+            for p in dl.text_frame.paragraphs:
+                for run in p.runs:
+                    run.font.size = Pt(10)
+                    if lab.position == "center":
+                        run.font.color.rgb = _rgb("FFFFFF")
+                        run.font.bold = True
             dl.position = positions[lab.position]
         return
     kinds = {"bar": XL_CHART_TYPE.BAR_CLUSTERED, "column": XL_CHART_TYPE.COLUMN_CLUSTERED,

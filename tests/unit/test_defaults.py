@@ -142,5 +142,6 @@ def test_the_demo_tells_the_whole_story(store):
     assert set(devs.step) >= {1, 2, 3} and wl.penalty_totals(store).charged.sum() > 0
     pack = report.build(store)
     for slide in pack.slides[1:]:
-        values = [v for vals in slide.series.values() for v in vals]
-        assert (values and any(v if not isinstance(v, tuple) else v[2] for v in values)) or len(slide.table) > 1, slide.title
+        values = [v for vals in slide.chart.series.values() for v in vals] if slide.chart else []
+        assert (values and any(v if not isinstance(v, tuple) else v[2] for v in values)) or \
+            (slide.table is not None and len(slide.table.rows) > 1), slide.title

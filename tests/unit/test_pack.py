@@ -147,7 +147,7 @@ def test_bubble_labels_and_axis_formats_per_language():
         assert bar.value_axis.minimum_scale == 0
         bubble = next(sh.chart for sh in prs.slides[2].shapes if sh.has_chart)
         labels = [p.data_label.text_frame.text for p in bubble.plots[0].series[0].points]
-        assert "Möbler" in labels and "Städ" in labels and labels.count("Bygg- och…") == 1
+        assert "Möbler" in labels and "Städ" in labels and labels.count("Bygg- och\nfastighetsmaterial") == 1
         assert "2" in labels                     # Fordon, hidden in the large bubble's place, shows its number
         assert all(lab for lab in labels)                                         # every bubble says what it is
         assert bubble.category_axis.tick_labels.number_format == "0;;"          # scores, no decimals
