@@ -92,6 +92,23 @@ def period(value: dt.date | str | None, grain: str = "quarter") -> str:
     return quarter(d)
 
 
+def quarter_label(q: str, months: list[dt.date]) -> str:
+    """A quarter ('2016 Q1') named at the grain of what is loaded in it: the quarter when all
+    three months are, '2016-03' for one month, '2016-02 – 2016-03' for two."""
+    year, n = int(q[:4]), int(q[-1])
+    inside = sorted(m for m in months if m.year == year and (m.month - 1) // 3 + 1 == n)
+    if len(inside) == 1:
+        return f"{inside[0]:%Y-%m}"
+    if len(inside) == 2:
+        return f"{inside[0]:%Y-%m} – {inside[1]:%Y-%m}"
+    return q
+
+
+def separators(lang: str) -> str:
+    """Plotly's decimal and thousands characters for ``lang``: ', ' (1 234,5) or '.,' (1,234.5)."""
+    return ".," if lang == "en" else ", "
+
+
 # Kinds of value a table column or chart holds, and the one precision each is shown with.
 KINDS = ("text", "money", "msek", "share", "count", "score", "period", "date")
 

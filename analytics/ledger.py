@@ -62,10 +62,16 @@ def org_units(cur: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def quarters(cur: duckdb.DuckDBPyConnection) -> list[str]:
-    """Loaded quarters as 'YYYY Qn', ascending."""
+    """Loaded quarters as 'YYYY Qn', ascending (from the cube's rollup, which every upload
+    rebuilds in its transaction: no scan of the lines)."""
     return [r[0] for r in cur.execute("""
         SELECT DISTINCT strftime(period_month, '%Y') || ' Q' || quarter(period_month) AS q
-        FROM ledger_lines ORDER BY 1""").fetchall()]
+        FROM cube_rollup ORDER BY 1""").fetchall()]
+
+
+def loaded_months(cur: duckdb.DuckDBPyConnection) -> list:
+    """The months that hold lines (first days, ascending)."""
+    return [r[0] for r in cur.execute("SELECT DISTINCT period_month FROM cube_rollup ORDER BY 1").fetchall()]
 
 
 def overview(cur: duckdb.DuckDBPyConnection, filters=None, top: int = 10) -> dict:

@@ -11,7 +11,7 @@ from ui import format as fmt
 from ui.charts.tree import spend_treemap
 from ui.db import cursor
 from ui.i18n import current_lang, t
-from ui.widgets import empty_state, spend_scope_caption
+from ui.widgets import empty_state, show_chart, spend_scope_caption
 
 st.title(t("tree.title"))
 cur = cursor()
@@ -42,7 +42,7 @@ fig = spend_treemap(df, color_by=color_by or "change", chart=chart or "treemap",
 st.caption(t("tree.legend_change") if (color_by or "change") == "change" else t("tree.legend_classified"))
 # a new key after each opening, so a click already acted on does not fire again on return
 nonce = st.session_state.get("tree_nonce", 0)
-event = st.plotly_chart(fig, width="stretch", key=f"tree_fig_{nonce}", on_select="rerun", selection_mode="points")
+event = show_chart(fig, width="stretch", key=f"tree_fig_{nonce}", on_select="rerun", selection_mode="points")
 
 
 def _open(node_id: str) -> None:

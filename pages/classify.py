@@ -13,7 +13,14 @@ from ui.charts.tree import coverage_bars
 from ui.db import cursor
 from ui.i18n import current_lang, t
 from ui.tables import show_table, texts
-from ui.widgets import empty_state, kpi_row, run_edit, show_done
+from ui.widgets import (
+    empty_state,
+    file_uploader,
+    kpi_row,
+    run_edit,
+    show_chart,
+    show_done,
+)
 
 lang = current_lang()
 cur = cursor()
@@ -252,7 +259,7 @@ with tab_rules:
                        file_name="spendkollen-regler.xlsx", key="cls_rules_xlsx", icon=":material/download:")
     e2.download_button(t("cls.export_csv"), data=table.to_csv(index=False).encode("utf-8"),
                        file_name="spendkollen-regler.csv", mime="text/csv", key="cls_rules_csv")
-    up = st.file_uploader(t("cls.import_rules"), type=["xlsx", "csv"], key="cls_rules_file",
+    up = file_uploader(t("cls.import_rules"), ["xlsx", "csv"], key="cls_rules_file",
                           help=t("cls.import_rules_help", columns=", ".join(classify.RULE_FILE_COLUMNS)))
     replace = st.checkbox(t("cls.import_replace"), key="cls_rules_replace")
     if up is not None and st.button(t("cls.import_go"), key="cls_rules_go"):
@@ -320,7 +327,7 @@ with tab_tree:
                        file_name="spendkollen-kategoritrad.csv", mime="text/csv", key="cls_tree_csv")
     kind_of_file = st.radio(t("cls.tree_file_kind"), ["tree", "cpv"], horizontal=True, key="cls_tree_kind",
                             format_func=lambda v: t(f"cls.tree_file_{v}"))
-    tf = st.file_uploader(t("cls.import_tree"), type=["xlsx", "csv"], key="cls_tree_file",
+    tf = file_uploader(t("cls.import_tree"), ["xlsx", "csv"], key="cls_tree_file",
                           help=t("cls.import_tree_help") if kind_of_file == "tree" else t("cls.import_cpv_help"))
     mode = st.radio(t("cls.tree_mode"), ["merge", "replace"], horizontal=True, key="cls_tree_mode",
                     format_func=lambda v: t(f"cls.tree_mode_{v}"))
@@ -338,7 +345,7 @@ with tab_cov:
     kpi_row([(t("cls.level", level=n), fmt.percent(lv[n]["spend_share"], lang),
               t("cls.level_help", lines=fmt.percent(lv[n]["line_share"], lang))) for n in (1, 2, 3)])
     if not cov["by_unit"].empty:
-        st.plotly_chart(coverage_bars(cov["by_unit"], cov["target"], title=t("cls.by_unit"), x_title=t("cls.kpi_classified"),
+        show_chart(coverage_bars(cov["by_unit"], cov["target"], title=t("cls.by_unit"), x_title=t("cls.kpi_classified"),
                                       band=t("cls.target_band")), width="stretch", key="cls_cov_chart")
         show_table(cov["by_unit"].rename(columns={"org_unit": t("dim.org_unit")}), hide_index=True, width="stretch",
                      column_config={"spend": st.column_config.NumberColumn(t("cls.col_spend"), format="localized"),

@@ -14,7 +14,7 @@ from ui.charts import cube as charts
 from ui.db import cursor
 from ui.i18n import current_lang, t
 from ui.tables import show_table
-from ui.widgets import empty_state, kpi_row, spend_scope_caption
+from ui.widgets import empty_state, kpi_row, show_chart, spend_scope_caption
 
 st.title(t("cube.title"))
 cur = cursor()
@@ -323,7 +323,7 @@ with tab_pivot:
     if st.session_state.pop("cube_lines_note", False):
         st.info(t("cube.lines_ready"), icon=":material/receipt_long:")
 
-    st.plotly_chart(charts.pivot_bars(p, "MSEK", title=t("cube.chart_title", dim=DIM_LABEL[rows]),
+    show_chart(charts.pivot_bars(p, "MSEK", title=t("cube.chart_title", dim=DIM_LABEL[rows]),
                                       others=t("cube.others"), blank=t("cube.unclassified")),
                     width="stretch", key="cube_pivot_chart")
 
@@ -352,10 +352,10 @@ with tab_trend:
     st.selectbox(t("cube.stack_by"), ("",) + cube.DIMENSIONS, key=K["by"],
                  format_func=lambda d: DIM_LABEL.get(d, t("cube.no_stack")))
     tp = _legal_label(data.trend(db, ver, view, st.session_state[K["by"]] or None))
-    st.plotly_chart(charts.trend_stacked(tp, "MSEK", title=t("cube.trend_title"), others=t("cube.others"),
+    show_chart(charts.trend_stacked(tp, "MSEK", title=t("cube.trend_title"), others=t("cube.others"),
                                          blank=t("cube.unclassified")), width="stretch", key="cube_trend_chart")
     yoy = data.year_over_year(db, ver, view)
-    st.plotly_chart(charts.yoy_bars(yoy, "MSEK", title=t("cube.yoy_title")), width="stretch", key="cube_yoy_chart")
+    show_chart(charts.yoy_bars(yoy, "MSEK", title=t("cube.yoy_title")), width="stretch", key="cube_yoy_chart")
     st.caption(t("cube.yoy_note"))
 
 # ------------------------------------------------------------ Pareto / ABC
@@ -374,7 +374,7 @@ with tab_pareto:
          t("cube.tail_spend_help", share=fmt.percent(pr["tail"]["spend_share"], lang))),
     ])
     left, right = st.columns([3, 2])
-    left.plotly_chart(charts.pareto_curve(pr["curve"], title=t("cube.pareto_title"), x_title=t("cube.pareto_x"),
+    show_chart(where=left, fig=charts.pareto_curve(pr["curve"], title=t("cube.pareto_title"), x_title=t("cube.pareto_x"),
                                           y_title=t("cube.pareto_y")), width="stretch", key="cube_pareto_chart")
     abc = pr["abc"].rename(columns={"abc": t("cube.abc_class"), "suppliers": MEASURE_LABEL["suppliers"],
                                     "spend": MEASURE_LABEL["spend"]})

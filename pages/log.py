@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics.store import audit_entries
-from ui.db import cursor
 from ui import format as fmt
+from ui.db import cursor
 from ui.i18n import current_lang, describe, t
 from ui.tables import show_table
 

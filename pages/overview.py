@@ -8,7 +8,7 @@ from ui.charts.trend import quarterly_spend
 from ui.db import cursor
 from ui.i18n import current_lang, t
 from ui.tables import show_table
-from ui.widgets import empty_state, kpi_row, spend_scope_caption
+from ui.widgets import empty_state, kpi_row, show_chart, spend_scope_caption
 
 st.title(t("overview.title"))
 cur = cursor()
@@ -31,7 +31,7 @@ spend_scope_caption(k, lang)
 if k["lines"] == 0:
     st.warning(t("overview.no_lines_in_filter"))
     st.stop()
-st.plotly_chart(quarterly_spend(data["by_quarter"], title=t("overview.trend_title"), y_title="MSEK"),
+show_chart(quarterly_spend(data["by_quarter"], title=t("overview.trend_title"), y_title="MSEK"),
                 width="stretch")
 st.subheader(t("overview.top_suppliers"))
 top = data["top_suppliers"].rename(columns={"supplier": t("col.supplier"), "org_no": t("col.org_no"),

@@ -15,7 +15,7 @@ from ui.charts.matrix import bubble_matrix, roadmap
 from ui.db import cursor
 from ui.i18n import current_lang, error_text, t
 from ui.tables import show_table
-from ui.widgets import kpi_row
+from ui.widgets import file_uploader, kpi_row, show_chart
 
 lang = current_lang()
 cur = cursor()
@@ -70,7 +70,7 @@ with tab_matrix:
     else:
         color_by = st.segmented_control(t("pri.color_by"), ["status", "start_year"], default="status", key="pri_color",
                                         format_func=lambda v: t(f"pri.color_{v}")) or "status"
-        st.plotly_chart(bubble_matrix(df, color_by=color_by, status_labels=STATUS,
+        show_chart(bubble_matrix(df, color_by=color_by, status_labels=STATUS,
                                       quadrants={k: t(f"pri.quadrant_{k}") for k in ("hh", "hl", "lh", "ll")},
                                       x_title=t("pri.col_feasibility"), y_title=t("pri.col_potential"),
                                       separators=", " if lang == "sv" else ".,"), width="stretch", key="pri_matrix")
@@ -156,7 +156,7 @@ with tab_edit:
     frame = pr.export_frame(cur)
     x1.download_button(t("pri.export"), data=lambda: xlsx_bytes([Sheet("Initiativ", frame)]),
                        file_name="spendkollen-initiativ.xlsx", key="pri_export", icon=":material/download:")
-    up = x2.file_uploader(t("pri.import"), type=["xlsx"], key="pri_file",
+    up = file_uploader(t("pri.import"), ["xlsx"], where=x2, key="pri_file",
                           help=t("pri.import_help", columns=", ".join(pr.FILE_COLUMNS)))
     if up is not None and x2.button(t("pri.import_go"), key="pri_import"):
         try:
@@ -198,5 +198,5 @@ with tab_rank:
 # ------------------------------------------------------------ roadmap
 with tab_road:
     if not df.empty:
-        st.plotly_chart(roadmap(df, status_labels=STATUS), width="stretch", key="pri_roadmap")
+        show_chart(roadmap(df, status_labels=STATUS), width="stretch", key="pri_roadmap")
         st.caption(t("pri.roadmap_caption"))

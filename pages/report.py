@@ -13,7 +13,7 @@ from ui.db import cursor
 from ui.format import md_escape
 from ui.i18n import current_lang, t
 from ui.tables import show_table
-from ui.widgets import empty_state, run_edit, show_done
+from ui.widgets import empty_state, file_uploader, run_edit, show_chart, show_done
 
 cur = cursor()
 lang = current_lang()
@@ -67,7 +67,7 @@ if present:
         sl = slides[i]
         st.header(sl.title)
         st.caption(sl.chart.caption)
-        st.plotly_chart(_figure(sl, 640), width="stretch", key="rep_present_fig")
+        show_chart(_figure(sl, 640), width="stretch", key="rep_present_fig")
         if sl.note:
             st.caption(sl.note)
     c1, c2, c3 = st.columns([1, 1, 6])
@@ -119,7 +119,7 @@ with st.expander(t("rep.template"), icon=":material/palette:"):
                   by=md_escape(current["by"])), icon=":material/check_circle:")
     else:
         st.caption(t("rep.template_none"))
-    upload = st.file_uploader(t("rep.template_upload"), type=["pptx", "potx"], key="rep_template_file")
+    upload = file_uploader(t("rep.template_upload"), ["pptx", "potx"], key="rep_template_file")
     t1, t2 = st.columns(2)
     if t1.button(t("rep.template_save"), key="rep_template_save", disabled=upload is None, type="primary"):
         run_edit(lambda: rp.save_template(cur, upload.name, upload.getvalue()),
@@ -139,7 +139,7 @@ for n, sl in enumerate(report.slides, start=1):
         cols = st.columns([3, 2]) if side and sl.chart is not None else [st.container()]
         if sl.chart is not None:
             cols[0].caption(sl.chart.caption)
-            cols[0].plotly_chart(_figure(sl, 320), width="stretch", key=f"rep_prev_{n}")
+            show_chart(where=cols[0], fig=_figure(sl, 320), width="stretch", key=f"rep_prev_{n}")
         elif sl.message:
             cols[0].subheader(sl.message)
         if sl.table is not None:

@@ -11,7 +11,7 @@ from ui.charts.savings import cumulative, waterfall
 from ui.db import cursor
 from ui.i18n import current_lang, t
 from ui.tables import show_table
-from ui.widgets import kpi_row, run_edit, show_done
+from ui.widgets import kpi_row, run_edit, show_chart, show_done
 
 lang = current_lang()
 cur = cursor()
@@ -42,7 +42,7 @@ tab_all, tab_one, tab_index = st.tabs([t("sav.tab_all"), t("sav.tab_one"), t("sa
 with tab_all:
     qd = sv.quarterly(cur)
     if not qd.empty:
-        st.plotly_chart(cumulative(qd, labels=labels, type_labels=TYPE, title=t("sav.cumulative"), separators=SEP),
+        show_chart(cumulative(qd, labels=labels, type_labels=TYPE, title=t("sav.cumulative"), separators=SEP),
                         width="stretch", key="sav_cum_all")
     shown = pd.DataFrame({
         "name": ov.name, "type": [TYPE[x] for x in ov.type], "status": [STATUS.get(s, "–") for s in ov.status],
@@ -108,12 +108,12 @@ with tab_one:
         for c in ("planned", "reported", "measured"):
             cq[f"cum_{c}"] = cq[c].fillna(0).cumsum()
         cq["type"] = s["saving_type"]
-        st.plotly_chart(cumulative(cq, labels=labels, type_labels=TYPE, title=t("sav.cumulative_one"), separators=SEP),
+        show_chart(cumulative(cq, labels=labels, type_labels=TYPE, title=t("sav.cumulative_one"), separators=SEP),
                         width="stretch", key="sav_cum_one")
         measured_rows = q[q.measured.notna()]
         if not measured_rows.empty:
             lastq = measured_rows.iloc[-1]
-            st.plotly_chart(waterfall(lastq.run_rate, lastq.adjustment, lastq.actual, separators=SEP,
+            show_chart(waterfall(lastq.run_rate, lastq.adjustment, lastq.actual, separators=SEP,
                                       labels={"baseline": t("sav.wf_baseline"), "adjustment": t("sav.wf_adjustment"),
                                               "saving": t("sav.wf_saving"), "current": t("sav.wf_current", quarter=lastq.quarter)},
                                       title=t("sav.waterfall")), width="stretch", key="sav_wf")

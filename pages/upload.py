@@ -32,6 +32,7 @@ from ui import state
 from ui.db import cursor
 from ui.i18n import current_lang, error_text, t, warning_text
 from ui.tables import show_table
+from ui.widgets import file_uploader
 
 FILE_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "ods", "parquet"]
 lang = current_lang()
@@ -44,8 +45,7 @@ if done:
     st.success(done, icon=":material/check_circle:")
 
 nonce = st.session_state.get(state.UPLOAD_NONCE, 0)
-uploaded = st.file_uploader(t("upload.files"), type=FILE_TYPES, accept_multiple_files=True,
-                            key=f"uploader_{nonce}", help=t("upload.files_help"))
+uploaded = file_uploader(t("upload.files"), FILE_TYPES, accept_multiple_files=True, key=f"uploader_{nonce}", help=t("upload.files_help"))
 
 c1, c2, c3, c4, c5 = st.columns(5)
 profiles = list_profiles(cur)

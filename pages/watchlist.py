@@ -13,7 +13,7 @@ from ui import format as fmt
 from ui.db import cursor
 from ui.i18n import current_lang, error_text, t
 from ui.tables import show_table
-from ui.widgets import kpi_row, run_edit, show_done
+from ui.widgets import file_uploader, kpi_row, run_edit, show_done
 
 lang = current_lang()
 cur = cursor()
@@ -205,7 +205,7 @@ with tab_files:
     frame = wl.export_frame(cur)
     st.download_button(t("wl.export"), data=lambda: xlsx_bytes([Sheet("Bevakningslista", frame)]),
                        file_name="spendkollen-bevakningslista.xlsx", key="wl_export", icon=":material/download:")
-    up = st.file_uploader(t("wl.import"), type=["xlsx", "csv"], key="wl_file", help=t("wl.import_help"))
+    up = file_uploader(t("wl.import"), ["xlsx", "csv"], key="wl_file", help=t("wl.import_help"))
     if up is not None:
         try:
             header, _rows = wl.read_file(up.name, up.getvalue(), {})

@@ -14,6 +14,8 @@ from analytics.format import (  # noqa: F401  (the pages' formatter is the core'
     percent,
     period,
     quarter,
+    quarter_label,
+    separators,
     value,
 )
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.filters import Filters, quarter_end, quarter_start
-from analytics.ledger import has_demo, org_units, quarters
+from analytics.ledger import has_demo, loaded_months, org_units, quarters
 
+from . import format as fmt
 from . import state
 from .i18n import LANGS, t
 
@@ -30,11 +31,15 @@ def global_filters(cur) -> Filters:
     current = st.session_state.get(state.PERIOD)
     if not current or current[0] not in qs or current[1] not in qs:
         st.session_state[state.PERIOD] = (qs[0], qs[-1])
+    months = loaded_months(cur)
+
+    def label(q: str) -> str:           # a quarter with one month loaded reads as that month
+        return fmt.quarter_label(q, months)
     if len(qs) > 1:
-        lo, hi = st.sidebar.select_slider(t("sidebar.period"), options=qs, key=state.PERIOD)
+        lo, hi = st.sidebar.select_slider(t("sidebar.period"), options=qs, key=state.PERIOD, format_func=label)
     else:
         lo = hi = qs[0]
-        st.sidebar.caption(f"{t('sidebar.period')}: {qs[0]}")
+        st.sidebar.caption(f"{t('sidebar.period')}: {label(qs[0])}")
     units = org_units(cur)
     chosen = [u for u in st.session_state.get(state.UNITS, []) if u in units]
     st.session_state[state.UNITS] = chosen

@@ -8,6 +8,17 @@ from . import format as fmt
 from .i18n import t
 
 
+def show_chart(fig, *, where=None, **kwargs):
+    """st.plotly_chart with the figure's numbers (axes, hovers, labels) in the UI language:
+    Plotly's decimal and thousands separators set from the language, never the browser's (a
+    figure that sets its own, such as the pack's preview in the pack's language, keeps them).
+    ``where`` is the container (a column) to draw in; returns what st.plotly_chart returns."""
+    from .i18n import current_lang
+    if fig.layout.separators is None:
+        fig.update_layout(separators=fmt.separators(current_lang()))
+    return (where or st).plotly_chart(fig, **kwargs)
+
+
 def empty_state(upload_page) -> None:
     """Shown by every page when nothing is loaded: what to do next, with a link to the upload page."""
     st.info(t("empty.body"), icon=":material/upload_file:")
@@ -38,9 +49,40 @@ _BASE_CSS = """<style>
 </style>"""
 
 
+# Streamlit's file uploader has no parameters for its own texts ("Upload", "500MB per file • CSV");
+# in Swedish they are replaced by the catalog's texts (the original text is kept for screen
+# readers' layout but drawn at size 0; the replacement is the pseudo-element's content).
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "%(button)s"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after { content: "%(limit)s"; font-size: 0.8rem; }
+</style>"""
+
+
+def _css_text(text: str) -> str:
+    return text.replace("\\", "").replace('"', "'").replace("<", "").replace(">", "")
+
+
 def base_style() -> None:
     """The app's own CSS on every page (app.py calls it once per run)."""
+    from .i18n import current_lang
     st.markdown(_BASE_CSS, unsafe_allow_html=True)
+    if current_lang() == "sv":
+        st.markdown(_UPLOADER_CSS % {"button": _css_text(t("ui.uploader_button")),
+                                     "limit": _css_text(t("ui.uploader_limit_any"))}, unsafe_allow_html=True)
+
+
+def file_uploader(label: str, types: list[str], key: str, *, where=None, **kwargs):
+    """st.file_uploader whose own texts are in the UI language: the size limit and this
+    uploader's file types ("Högst 500 MB per fil • CSV, XLSX")."""
+    from .i18n import current_lang
+    if current_lang() == "sv":
+        limit = _css_text(t("ui.uploader_limit", types=", ".join(x.upper() for x in types)))
+        st.markdown(f"""<style>.st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] span::after
+                    {{ content: "{limit}"; }}</style>""", unsafe_allow_html=True)
+    return (where or st).file_uploader(label, type=types, key=key, **kwargs)
 
 
 PRESENT = "present_mode"

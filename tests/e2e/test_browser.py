@@ -272,3 +272,77 @@ def test_every_page_opens_from_its_own_url_on_a_fresh_server(cube_server):
             assert nav.get_by_text("category tree").count() == 0      # not Streamlit's file-name menu
             context.close()
         browser.close()
+
+
+def _table_texts(frames: list[bytes]) -> list[list[str]]:
+    """The display texts of every table the server sent the browser (the pandas Styler's display
+    values inside Streamlit's ForwardMsg), as the grid draws them on its canvas."""
+    import pyarrow as pa
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    tables = []
+    for raw in frames:
+        if not isinstance(raw, bytes):
+            continue
+        try:
+            msg = ForwardMsg.FromString(raw)
+        except Exception:  # noqa: BLE001  (not every frame is a ForwardMsg)
+            continue
+        if not msg.HasField("delta") or not msg.delta.HasField("new_element"):
+            continue
+        el = msg.delta.new_element
+        if el.WhichOneof("type") != "dataframe" or not el.dataframe.arrow_data.styler.display_values:
+            continue
+        shown = pa.ipc.open_stream(el.dataframe.arrow_data.styler.display_values).read_all()
+        tables.append([str(v) for col in shown.columns for v in col.to_pylist() if v is not None])
+    return tables
+
+
+def test_a_table_shows_swedish_numbers_in_an_english_browser(cube_server, tmp_path):
+    """Chromium with an English locale (en-US, as many municipal laptops have): the cube's table
+    is drawn with 1 880 and 87,8 % in Swedish mode, never 1,880 or 87.77%. The grid draws on a
+    canvas, so the test reads the display texts the browser receives for it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    frames: list[bytes] = []
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        page = context.new_page()
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(payload)))
+        page.goto(cube_server, timeout=90_000)
+        expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=90_000)
+        expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+        wait_idle(page)
+        assert page.evaluate("navigator.language") == "en-US"
+        page.screenshot(path=str(tmp_path / "english-browser.png"))
+        browser.close()
+    tables = _table_texts(frames)
+    pivot = next(t for t in tables if "Totalt" in t)
+    assert "1\xa0880" in pivot or "1 880" in pivot                # the total in kronor
+    assert "87,8 %" in pivot and "100,0 %" in pivot                # Verksamhet & stöd's share
+    assert not any(v in ("1,880", "87.8%", "0.8776595744680851") for t in tables for v in t)
+
+
+def test_the_file_uploader_speaks_swedish(cube_server):
+    """Streamlit draws its uploader's own texts in English ("Upload", "500MB per file • CSV");
+    in Swedish mode the page shows the catalog's texts in their place."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        page.goto(cube_server + "/upload", timeout=90_000)
+        expect(page.get_by_role("heading", name="Ladda upp leverantörsreskontra")).to_be_visible(timeout=90_000)
+        expect(page.get_by_test_id("stFileUploaderDropzone").first).to_be_visible(timeout=60_000)
+        wait_idle(page)
+        shown = page.evaluate("""() => {
+            const zone = document.querySelector('[data-testid=stFileUploaderDropzone]');
+            const after = el => getComputedStyle(el, '::after').content;
+            const size = el => getComputedStyle(el).fontSize;
+            const p = zone.querySelector('button [data-testid=stMarkdownContainer] p');
+            const span = zone.querySelector('[data-testid=stFileUploaderDropzoneInstructions] span');
+            return {button: after(p), buttonSize: size(p), limit: after(span), limitSize: size(span)};
+        }""")
+        browser.close()
+    assert shown["button"] == '"Välj filer"' and shown["buttonSize"] == "0px"
+    assert shown["limit"].startswith('"Högst 500 MB per fil • CSV, TXT') and shown["limitSize"] == "0px"
