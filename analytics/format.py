@@ -49,6 +49,38 @@ def msek(value: float | None, lang: str = "sv", currency: str = "SEK") -> str:
     return f"{currency} {n}m"
 
 
+def flexible(value: float | None, lang: str = "sv", max_decimals: int = 3) -> str:
+    """A number with as many decimals as it has (at most ``max_decimals``): 6,5 or 112,25; for
+    cells a person edits. Empty for None."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return format_decimal(value, format="#,##0." + "#" * max_decimals, locale=_loc(lang))
+
+
+def parse_number(text, lang: str = "sv") -> float | None:
+    """A number as a person types it in ``lang``: '1 234 567,50' or '1234567.5' (Swedish: a
+    comma is the decimal sign, a point too when it is the only one and not a grouping of
+    threes), '1,234,567.50' (English: commas group). None for an empty cell; ValueError with
+    the text otherwise."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return None
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    s = str(text).strip().replace("\xa0", "").replace("\u202f", "").replace(" ", "")
+    if not s:
+        return None
+    if "," in s and "." in s:                  # both: the last one is the decimal sign
+        s = s.replace(".", "").replace(",", ".") if s.rfind(",") > s.rfind(".") else s.replace(",", "")
+    elif "," in s:
+        s = s.replace(",", "") if lang == "en" else s.replace(",", ".")
+    elif s.count(".") > 1:                     # 1.234.567: points group
+        s = s.replace(".", "")
+    try:
+        return float(s)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a number") from None
+
+
 def amount(value: float | None, lang: str = "sv", currency: str = "SEK") -> str:
     """A sum as a title says it: millions from one million up (114,9 MSEK), kronor below."""
     if value is None:

@@ -92,8 +92,10 @@ def parse_quarter(text) -> str | None:
     return f"{year} Q{q}"
 
 
-def parse_amount(text) -> float | None:
-    """'1 234 567,50', '1234567.5', '26,7 MSEK', '2.8 MSEK' -> SEK; empty -> None."""
+def parse_amount(text, lang: str = "sv") -> float | None:
+    """'1 234 567,50', '1234567.5', '26,7 MSEK', '2.8 MSEK' (and '1,234,567' in English) -> SEK;
+    empty -> None."""
+    from .format import parse_number
     if text is None or (isinstance(text, float) and text != text):
         return None
     if isinstance(text, (int, float)):
@@ -107,15 +109,11 @@ def parse_amount(text) -> float | None:
         if low.endswith(suffix):
             factor, s = f, s[: -len(suffix)].strip()
             break
-    s = s.replace(" ", "")
-    if "," in s and "." in s:
-        s = s.replace(".", "").replace(",", ".") if s.rfind(",") > s.rfind(".") else s.replace(",", "")
-    else:
-        s = s.replace(",", ".")
     try:
-        return float(s) * factor
+        value = parse_number(s, lang)
     except ValueError:
         raise InitiativeError("init_amount", f"'{text}' is not an amount in SEK", value=str(text)) from None
+    return None if value is None else value * factor
 
 
 def parse_percent(text) -> float | None:

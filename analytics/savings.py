@@ -199,11 +199,16 @@ def set_index(cur, series: str, values: dict[str, float], *, actor: str | None =
     series = (series or "").strip()
     if not series:
         raise SavingsError("sav_index_name", "give the index series a name")
+    from .format import parse_number
     from .prioritise import parse_quarter
     clean = {}
     for q, v in values.items():
         label = parse_quarter(q)
-        if v is None or not float(v) > 0:
+        try:
+            v = parse_number(v)                        # '112,5' as typed, or a number
+        except ValueError:
+            v = None
+        if v is None or not v > 0:
             raise SavingsError("sav_index_value", f"the index for {label} must be a positive number", quarter=label)
         clean[label] = float(v)
     cur.execute("BEGIN TRANSACTION")

@@ -14,7 +14,7 @@ from ui import format as fmt
 from ui.charts.matrix import bubble_matrix, roadmap
 from ui.db import cursor
 from ui.i18n import current_lang, error_text, t
-from ui.tables import show_table
+from ui.tables import edit_texts, show_table, texts
 from ui.widgets import file_uploader, kpi_row, show_chart
 
 lang = current_lang()
@@ -89,15 +89,21 @@ with tab_edit:
         "feasibility": [str(i.feasibility_low) if i.feasibility_low == i.feasibility_high
                         else f"{i.feasibility_low}-{i.feasibility_high}" for i in items],
         "potential": [i.potential for i in items],
-        "computed": [round(v) if (v := computed.get(i.initiative_id)) is not None and v == v else None for i in items],
-        "override": [i.spend_override for i in items],
-        "saving_sek": [i.saving_sek for i in items],
-        "saving_pct": [None if i.saving_pct is None else round(i.saving_pct * 100, 3) for i in items],
+        # numbers as texts in the UI language (the editor would use the browser's locale)
+        "computed": texts([computed.get(i.initiative_id) for i in items], "number", lang),
+        "override": edit_texts([i.spend_override for i in items], lang),
+        "saving_sek": edit_texts([i.saving_sek for i in items], lang),
+        "saving_pct": edit_texts([None if i.saving_pct is None else i.saving_pct * 100 for i in items], lang, 3),
         "start": [i.start or "" for i in items],
         "duration": [i.duration for i in items],
         "owner": [i.owner or "" for i in items],
         "status": [STATUS[i.status] for i in items],
     })
+    def _as_percent(cell):
+        """The column is in percent: '0,5' is half a percent, not a share of one half."""
+        text = "" if cell is None or cell != cell else str(cell).strip()
+        return f"{text}%" if text and "%" not in text else text
+
     with st.form("pri_form"):
         edited = st.data_editor(
             edit, key="pri_editor", num_rows="dynamic", hide_index=True, width="stretch",
@@ -108,12 +114,13 @@ with tab_edit:
                 "categories": st.column_config.MultiselectColumn(t("pri.col_categories"), options=path_list, width="large"),
                 "feasibility": st.column_config.TextColumn(t("pri.col_feasibility"), help=t("pri.feasibility_help")),
                 "potential": st.column_config.NumberColumn(t("pri.col_potential"), min_value=1, max_value=5, step=1),
-                "computed": st.column_config.NumberColumn(t("pri.col_computed"), format="localized",
-                                                          help=t("pri.computed_help")),
-                "override": st.column_config.NumberColumn(t("pri.col_override"), format="localized",
-                                                          help=t("pri.override_help")),
-                "saving_sek": st.column_config.NumberColumn(t("pri.col_saving_sek"), format="localized"),
-                "saving_pct": st.column_config.NumberColumn(t("pri.col_saving_pct"), help=t("pri.saving_pct_help")),
+                "computed": st.column_config.TextColumn(t("pri.col_computed"), alignment="right",
+                                                        help=t("pri.computed_help")),
+                "override": st.column_config.TextColumn(t("pri.col_override"), alignment="right",
+                                                        help=t("pri.override_help")),
+                "saving_sek": st.column_config.TextColumn(t("pri.col_saving_sek"), alignment="right"),
+                "saving_pct": st.column_config.TextColumn(t("pri.col_saving_pct"), alignment="right",
+                                                          help=t("pri.saving_pct_help")),
                 "start": st.column_config.TextColumn(t("pri.col_start"), help=t("pri.start_help")),
                 "duration": st.column_config.NumberColumn(t("pri.col_duration"), min_value=1, max_value=40, step=1),
                 "owner": st.column_config.TextColumn(t("pri.col_owner")),
@@ -137,8 +144,8 @@ with tab_edit:
                                                  value=unknown[0])
                     iid = row.initiative_id
                     new_items.append(pr.Initiative(
-                        str(row.name or ""), cats, lo, hi, pot, pr.parse_amount(row.override),
-                        pr.parse_amount(row.saving_sek), pr.parse_percent(row.saving_pct),
+                        str(row.name or ""), cats, lo, hi, pot, pr.parse_amount(row.override, lang),
+                        pr.parse_amount(row.saving_sek, lang), pr.parse_percent(_as_percent(row.saving_pct)),
                         pr.parse_quarter(row.start), int(row.duration) if row.duration == row.duration and row.duration else 4,
                         str(row.owner or "") or None, by_status_label.get(row.status, "idea"),
                         None if iid is None or iid != iid else int(iid)))

@@ -10,7 +10,7 @@ from ui import format as fmt
 from ui.charts.savings import cumulative, waterfall
 from ui.db import cursor
 from ui.i18n import current_lang, t
-from ui.tables import show_table
+from ui.tables import edit_texts, show_table, texts
 from ui.widgets import kpi_row, run_edit, show_chart, show_done
 
 lang = current_lang()
@@ -117,25 +117,32 @@ with tab_one:
                                       labels={"baseline": t("sav.wf_baseline"), "adjustment": t("sav.wf_adjustment"),
                                               "saving": t("sav.wf_saving"), "current": t("sav.wf_current", quarter=lastq.quarter)},
                                       title=t("sav.waterfall")), width="stretch", key="sav_wf")
-        edit = pd.DataFrame({"quarter": q.quarter, "planned": q.planned.round(2), "reported": q.reported,
-                             "comment": [c if isinstance(c, str) else "" for c in q.comment], "measured": q.measured.round(2), "method": q.method,
+        # numbers as texts in the UI language (the editor would use the browser's locale)
+        edit = pd.DataFrame({"quarter": q.quarter, "planned": edit_texts(q.planned, lang), "reported": edit_texts(q.reported, lang),
+                             "comment": [c if isinstance(c, str) else "" for c in q.comment],
+                             "measured": texts(q.measured, "number", lang), "method": q.method,
                              "signed": [f"{b} {fmt.date(a, lang)}" if isinstance(b, str) else "" for b, a in zip(q.signed_by, q.signed_at)]})
         with st.form(f"sav_quarters_{iid}"):
             edited = st.data_editor(edit, key=f"sav_editor_{iid}", hide_index=True, width="stretch",
                                     disabled=["quarter", "measured", "method", "signed"], column_config={
                                         "quarter": t("sav.col_quarter"),
-                                        "planned": st.column_config.NumberColumn(t("sav.planned"), format="localized"),
-                                        "reported": st.column_config.NumberColumn(t("sav.reported"), format="localized"),
+                                        "planned": st.column_config.TextColumn(t("sav.planned"), alignment="right"),
+                                        "reported": st.column_config.TextColumn(t("sav.reported"), alignment="right"),
                                         "comment": st.column_config.TextColumn(t("sav.col_comment"), width="large"),
-                                        "measured": st.column_config.NumberColumn(t("sav.measured"), format="localized"),
+                                        "measured": st.column_config.TextColumn(t("sav.measured"), alignment="right"),
                                         "method": st.column_config.TextColumn(t("sav.col_method"), width="large"),
                                         "signed": t("sav.col_signed")})
             if st.form_submit_button(t("sav.save_quarters"), type="primary"):
                 def _save():
-                    for (_, old), (_, new) in zip(edit.iterrows(), edited.iterrows()):
-                        planned = None if pd.isna(new.planned) or new.planned == old.planned else float(new.planned)
-                        reported = None if pd.isna(new.reported) or (not pd.isna(old.reported) and new.reported == old.reported) \
-                            else float(new.reported)
+                    for n, ((_, old), (_, new)) in enumerate(zip(edit.iterrows(), edited.iterrows()), start=1):
+                        def number(text, column):
+                            try:
+                                return fmt.parse_number(text, lang)
+                            except ValueError:
+                                raise sv.SavingsError("sav_amount", f"'{text}' is not an amount", row=n, column=column,
+                                                      value=str(text)) from None
+                        planned = None if new.planned == old.planned else number(new.planned, t("sav.planned"))
+                        reported = None if new.reported == old.reported else number(new.reported, t("sav.reported"))
                         comment = new.comment if new.comment != old.comment else None
                         if planned is not None or reported is not None or comment is not None:
                             sv.enter(cur, iid, new.quarter, planned=planned, reported=reported,
@@ -155,10 +162,11 @@ with tab_index:
     current = sv.index_series(cur, name)
     with st.form("sav_index_form"):
         table = st.data_editor(pd.DataFrame({"quarter": pd.Series(list(current), dtype=object),
-                                             "value": pd.Series(list(current.values()), dtype="float64")}),
+                                             "value": pd.Series(edit_texts(list(current.values()), lang, 4), dtype=object)}),
                                num_rows="dynamic", hide_index=True, key="sav_index_editor", column_config={
                                    "quarter": st.column_config.TextColumn(t("sav.col_quarter"), required=True),
-                                   "value": st.column_config.NumberColumn(t("sav.col_index_value"), required=True)})
+                                   "value": st.column_config.TextColumn(t("sav.col_index_value"), required=True,
+                                                                        alignment="right")})
         if st.form_submit_button(t("sav.save_index")):
             values = {str(r.quarter): r.value for r in table.itertuples() if isinstance(r.quarter, str) and r.quarter.strip()}
             run_edit(lambda: sv.set_index(cur, name, values), t("sav.index_saved", series=name))

@@ -70,12 +70,12 @@ with st.expander(t("upload.rates"), expanded=bool(st.session_state.get("up_rates
     st.caption(t("upload.rates_help", currency=target_currency))
     rate_rows = st.data_editor(
         pd.DataFrame({"currency": pd.Series(dtype="str"), "month": pd.Series(dtype="str"),
-                      "rate": pd.Series(dtype="float")}),
+                      "rate": pd.Series(dtype="str")}),
         num_rows="dynamic", key="up_rates", hide_index=True, width="stretch",
         column_config={"currency": st.column_config.TextColumn(t("upload.rate_currency"), max_chars=3),
                        "month": st.column_config.TextColumn(t("upload.rate_month")),
-                       "rate": st.column_config.NumberColumn(t("upload.rate_value", currency=target_currency),
-                                                             min_value=0.0, format="%.4f")})
+                       "rate": st.column_config.TextColumn(t("upload.rate_value", currency=target_currency),
+                                                           help=t("upload.rate_value_help"))})
 rate_specs = [{"currency": r["currency"], "month": r["month"], "rate": r["rate"]}
               for r in rate_rows.to_dict("records")
               if isinstance(r.get("currency"), str) and r["currency"].strip()]

@@ -103,3 +103,10 @@ def texts(values, kind: str, lang: str, decimals: int | None = None) -> list[str
     places = decimals if decimals is not None else (0 if kind == "number" else 1)
     f = _formatter(kind, places, lang)
     return [f(v) for v in values]
+
+
+def edit_texts(values, lang: str, max_decimals: int = 2) -> list[str]:
+    """Numbers a person edits in a data editor, as texts in ``lang`` (1 234 567,5; empty cells
+    empty), so the editor never shows the browser's locale; read them back with
+    ui.format.parse_number (or the field's own parser)."""
+    return [fmt.flexible(None if not _present(v) else float(v), lang, max_decimals) for v in values]

@@ -61,3 +61,22 @@ def test_a_bad_score_is_refused_with_row_and_column(page):
     [b for b in at.button if b.label == "Kontrollera och spara"][0].click().run()
     assert at.error and at.error[0].value.startswith("rad 2, kolumn 'Genomförbarhet': '4-9': poängen går från 1 till 5")
     assert metrics(at)["Spend"] == "114,9 MSEK"                      # nothing saved
+
+
+def test_the_editor_shows_and_reads_swedish_numbers(page):
+    """The initiatives editor holds its amounts as Swedish texts (never the browser's locale)
+    and reads back what a Swedish user types: '1 250 000,50' and '0,5' (per cent)."""
+    at, db = page
+    shown = next(e for e in at.dataframe if "override" in e.value.columns).value
+    assert shown["override"][0] == "26\xa0700\xa0000" and shown["saving_sek"][0] == "1\xa0500\xa0000"
+    assert shown["computed"][0] == "0" and shown["saving_pct"][0] == ""
+    at.session_state["pri_editor"] = {"edited_rows": {0: {"override": "1 250 000,50", "saving_sek": "", "saving_pct": "0,5"}},
+                                      "added_rows": [], "deleted_rows": []}
+    at.run()
+    [b for b in at.button if b.label == "Kontrollera och spara"][0].click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    con = connect(db)
+    first = pr.load(con.cursor())[0]
+    con.close()
+    assert first.spend_override == 1_250_000.5 and first.saving_pct == pytest.approx(0.005)

@@ -320,3 +320,18 @@ def test_libreoffice_renders_every_slide_inside_the_page(full, tmp_path):
     for word in ("fastighetsmaterial", "Storköksutrustning", "diskmaskiner", "samhällsbyggnad"):
         assert word in joined                                   # never broken inside a word
     assert "Summa" in texts[-2] or "Summa" in " ".join(texts[-4:])
+
+
+def test_numbers_as_typed_and_quarters_at_their_grain():
+    for text, lang, want in (("1 234 567,50", "sv", 1234567.5), ("1\xa0234,5", "sv", 1234.5), ("1234567.5", "sv", 1234567.5),
+                             ("1.234.567", "sv", 1234567.0), ("1,234,567.50", "en", 1234567.5), ("1,234", "en", 1234.0),
+                             ("0,5", "sv", 0.5), ("", "sv", None)):
+        assert fmt.parse_number(text, lang) == want, text
+    with pytest.raises(ValueError, match="'12 kronor' is not a number"):
+        fmt.parse_number("12 kronor")
+    assert fmt.flexible(1250000.5) == "1\xa0250\xa0000,5" and fmt.flexible(None) == ""
+    months = [dt.date(2016, 3, 1), dt.date(2016, 4, 1), dt.date(2016, 5, 1), dt.date(2016, 6, 1)]
+    assert fmt.quarter_label("2016 Q1", months) == "2016-03"
+    assert fmt.quarter_label("2016 Q2", months) == "2016 Q2"
+    assert fmt.quarter_label("2016 Q2", months[:3]) == "2016-04 – 2016-05"
+    assert (fmt.separators("sv"), fmt.separators("en")) == (", ", ".,")
