@@ -1,7 +1,9 @@
-"""A real Chromium uploads a CSV through the browser and sees the summary (Playwright)."""
+"""A real Chromium (Debian's, through pytest-playwright's page and browser fixtures, see
+conftest.py) against one server per module: uploads, shared links, downloads, deep links, the
+UI language whatever the browser's. Every wait is on the app's own state (a heading, a text,
+Streamlit's running indicator), never a fixed sleep."""
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -12,17 +14,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if not CHROMIUM and os.environ.get("SPENDKOLLEN_REQUIRE_BROWSER"):
-    pytest.fail("chromium is required in CI (install Debian's chromium)", pytrace=False)
-pytestmark = pytest.mark.skipif(not CHROMIUM, reason="no Chromium on PATH (apt-get install chromium)")
-
-
-def launch(pw):
-    """Debian's Chromium, headless, with nothing fetched in the background."""
-    return pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"])
 
 
 def free_port() -> int:
@@ -54,10 +45,10 @@ def cube_server(tmp_path_factory):
     yield from _serve(db)
 
 
-def upload_in_browser(browser, server: str, path: Path, height: int):
-    """A new page on the upload page with ``path`` chosen in the file uploader."""
+def upload_in_browser(page, server: str, path: Path, height: int):
+    """``page`` on the upload page with ``path`` chosen in the file uploader."""
     from playwright.sync_api import expect
-    page = browser.new_page(viewport={"width": 1400, "height": height})
+    page.set_viewport_size({"width": 1400, "height": height})
     page.goto(server + "/upload", timeout=90_000)
     expect(page.get_by_role("heading", name="Ladda upp leverantörsreskontra")).to_be_visible(timeout=90_000)
     page.locator("input[type=file]").first.set_input_files(str(path))
@@ -92,45 +83,38 @@ def _serve(db: Path):
     proc.wait(timeout=20)
 
 
-def test_upload_csv_in_browser_and_see_summary(server, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+def test_upload_csv_in_browser_and_see_summary(server, page, tmp_path):
+    from playwright.sync_api import expect
 
     csv = tmp_path / "reskontra-2026-01.csv"
     csv.write_bytes("Leverantör;Organisationsnummer;Belopp;Bokföringsdatum\n"
                     "Bygg i Norr AB;556036-0793;12 500,00;2026-01-12\n"
                     "Kök & Co AB;SAKNAS;-500,00;2026-01-20\n".encode("cp1252"))
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        page = upload_in_browser(browser, server, csv, height=1000)
-        expect(page.get_by_text("Validering")).to_be_visible(timeout=60_000)
-        expect(page.get_by_text("2 rader, 12 000 kr", exact=False)).to_be_visible(timeout=30_000)
-        page.get_by_role("button", name="Läs in").click()
-        expect(page.get_by_text("Inläst: 1 fil, 2 rader")).to_be_visible(timeout=60_000)
-        page.screenshot(path=str(tmp_path / "upload.png"), full_page=True)
-        page.goto(server + "/oversikt")
-        expect(page.get_by_text("Inköpsvolym", exact=True)).to_be_visible(timeout=60_000)
-        # the headline says what it counts: the influenceable spend, with the total beside it
-        expect(page.get_by_text("Inköpsvolym = påverkbar spend", exact=False)).to_be_visible(timeout=60_000)
-        browser.close()
+    page = upload_in_browser(page, server, csv, height=1000)
+    expect(page.get_by_text("Validering")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("2 rader, 12 000 kr", exact=False)).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Läs in").click()
+    expect(page.get_by_text("Inläst: 1 fil, 2 rader")).to_be_visible(timeout=60_000)
+    page.screenshot(path=str(tmp_path / "upload.png"), full_page=True)
+    page.goto(server + "/oversikt")
+    expect(page.get_by_text("Inköpsvolym", exact=True)).to_be_visible(timeout=60_000)
+    # the headline says what it counts: the influenceable spend, with the total beside it
+    expect(page.get_by_text("Inköpsvolym = påverkbar spend", exact=False)).to_be_visible(timeout=60_000)
 
 
-def test_cube_page_from_a_shared_link_and_download_the_view(cube_server, tmp_path):
+def test_cube_page_from_a_shared_link_and_download_the_view(cube_server, page, tmp_path):
     import openpyxl
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        # a bookmarked view: suppliers as rows, top 2, only the unit Skola
-        page.goto(cube_server + "/?rows=supplier&top=2&unit=Skola", timeout=90_000)
-        expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=90_000)
-        expect(page.get_by_text("Täckning:", exact=False)).to_be_visible(timeout=60_000)
-        with page.expect_download(timeout=60_000) as info:
-            page.get_by_role("button", name="Ladda ned Excel (.xlsx)").click()
-        path = tmp_path / "view.xlsx"
-        info.value.save_as(path)
-        page.screenshot(path=str(tmp_path / "cube.png"), full_page=True)
-        browser.close()
+    # a bookmarked view: suppliers as rows, top 2, only the unit Skola
+    page.goto(cube_server + "/?rows=supplier&top=2&unit=Skola", timeout=90_000)
+    expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=90_000)
+    expect(page.get_by_text("Täckning:", exact=False)).to_be_visible(timeout=60_000)
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="Ladda ned Excel (.xlsx)").click()
+    path = tmp_path / "view.xlsx"
+    info.value.save_as(path)
+    page.screenshot(path=str(tmp_path / "cube.png"), full_page=True)
     ws = openpyxl.load_workbook(path).active
     rows = [[c.value for c in r] for r in ws.iter_rows()]
     header = rows.index(["Leverantör", "Belopp (kr)", "Rader", "Leverantörer", "Andel"])
@@ -141,61 +125,54 @@ def test_cube_page_from_a_shared_link_and_download_the_view(cube_server, tmp_pat
     assert any("Enheter: Skola" in str(r[0]) for r in rows[:header])
 
 
-def test_treemap_click_opens_the_cube_drilled_to_the_node(cube_server, tmp_path):
+def test_treemap_click_opens_the_cube_drilled_to_the_node(cube_server, page, tmp_path):
     """Clicking a category box in the treemap (Plotly in the browser) lands on the spend cube
     drilled down to that category."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.goto(cube_server, timeout=90_000)
-        expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=90_000)
-        page.get_by_role("link", name="Kategoriträd").click()
-        expect(page.get_by_role("heading", name="Kategoriträd")).to_be_visible(timeout=90_000)
-        box = page.locator("g.slice").filter(has_text="Verksamhet & stöd").first
-        expect(box).to_be_visible(timeout=60_000)
-        wait_idle(page)
-        page.screenshot(path=str(tmp_path / "treemap.png"), full_page=True)
-        # the category's own label (its children cover the rest of its box)
-        box.locator("text").filter(has_text="Verksamhet & stöd").first.click(force=True)   # the label lies on the box's own surface
-        expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=60_000)
-        # the breadcrumb names the clicked category
-        expect(page.get_by_role("button", name="Kategori nivå 1: Verksamhet & stöd")).to_be_visible(timeout=60_000)
-        browser.close()
+    page.set_viewport_size({"width": 1400, "height": 1100})
+    page.goto(cube_server, timeout=90_000)
+    expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=90_000)
+    page.get_by_role("link", name="Kategoriträd").click()
+    expect(page.get_by_role("heading", name="Kategoriträd")).to_be_visible(timeout=90_000)
+    box = page.locator("g.slice").filter(has_text="Verksamhet & stöd").first
+    expect(box).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    page.screenshot(path=str(tmp_path / "treemap.png"), full_page=True)
+    # the category's own label (its children cover the rest of its box)
+    box.locator("text").filter(has_text="Verksamhet & stöd").first.click(force=True)   # the label lies on the box's own surface
+    expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=60_000)
+    # the breadcrumb names the clicked category
+    expect(page.get_by_role("button", name="Kategori nivå 1: Verksamhet & stöd")).to_be_visible(timeout=60_000)
 
 
-def test_download_the_steering_group_pack(cube_server, tmp_path):
+def test_download_the_steering_group_pack(cube_server, page, tmp_path):
     """The report page in a real browser: download the PowerPoint and open it with python-pptx."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
     from pptx import Presentation
 
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        page.goto(cube_server, timeout=90_000)
-        expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=90_000)
-        page.get_by_role("link", name="Styrgruppsrapport").click()
-        expect(page.get_by_role("heading", name="Styrgruppsrapport")).to_be_visible(timeout=90_000)
-        with page.expect_download(timeout=60_000) as info:
-            page.get_by_role("button", name="Ladda ned PowerPoint (.pptx)").click()
-        path = tmp_path / "pack.pptx"
-        info.value.save_as(path)
-        browser.close()
+    page.goto(cube_server, timeout=90_000)
+    expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=90_000)
+    page.get_by_role("link", name="Styrgruppsrapport").click()
+    expect(page.get_by_role("heading", name="Styrgruppsrapport")).to_be_visible(timeout=90_000)
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="Ladda ned PowerPoint (.pptx)").click()
+    path = tmp_path / "pack.pptx"
+    info.value.save_as(path)
     prs = Presentation(str(path))
     titles = [s.shapes.title.text for s in prs.slides]
     assert titles[1].replace("\xa0", " ").startswith("Påverkbar spend 1 880 kr under ")   # the slide's message
     assert any(sh.has_chart for sh in list(prs.slides)[1].shapes)
 
 
-def test_unrecognised_file_opens_the_mapping_and_markdown_stays_text(server, tmp_path):
+def test_unrecognised_file_opens_the_mapping_and_markdown_stays_text(server, page, tmp_path):
     """A file whose first line is a Markdown image and whose name is Markdown: the browser fetches
     nothing, shows both as text, offers the column mapping, and the hand-chosen columns load."""
     import http.server
     import re
     import threading
 
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     hits = []
 
@@ -217,27 +194,24 @@ def test_unrecognised_file_opens_the_mapping_and_markdown_stays_text(server, tmp
                      "Bygg i Norr AB;12 500,00;2026-02-12\n"
                      "Kök & Co AB;-500,00;2026-02-20\n").encode("cp1252"))   # a month no other test loads
     try:
-        with sync_playwright() as pw:
-            browser = launch(pw)
-            page = upload_in_browser(browser, server, csv, height=1200)
-            expect(page.get_by_text("Ingen rubrikrad känns igen", exact=False)).to_be_visible(timeout=60_000)
-            error = page.get_by_text("Första raden lyder", exact=False)
-            expect(error).to_be_visible(timeout=60_000)
-            expect(error).to_contain_text(re.compile(rf"!\[bild\]\(http\W*://127\.0\.0\.1:{port}/first\.png\)"))
-            assert error.locator("a").count() == 0              # not even a link to click
-            expect(page.get_by_text(name, exact=False).first).to_be_visible()
-            assert page.locator("img[src*='first.png'], img[src*='bild.png']").count() == 0
-            page.screenshot(path=str(tmp_path / "unrecognised.png"), full_page=True)
-            for label, column in (("Belopp", "Kolumn 2"), ("Leverantörsnamn", "Kolumn 1"), ("Datum / period", "Kolumn 3")):
-                box = page.get_by_role("combobox", name=label, exact=True)
-                box.click()
-                page.get_by_role("option", name=column, exact=True).click()
-                expect(box).to_have_value(column, timeout=60_000)
-            expect(page.get_by_text("2 rader, 12 000 kr", exact=False)).to_be_visible(timeout=60_000)
-            page.screenshot(path=str(tmp_path / "mapping.png"), full_page=True)
-            page.get_by_role("button", name="Läs in").click()
-            expect(page.get_by_text("Inläst: 1 fil, 2 rader")).to_be_visible(timeout=60_000)
-            browser.close()
+        page = upload_in_browser(page, server, csv, height=1200)
+        expect(page.get_by_text("Ingen rubrikrad känns igen", exact=False)).to_be_visible(timeout=60_000)
+        error = page.get_by_text("Första raden lyder", exact=False)
+        expect(error).to_be_visible(timeout=60_000)
+        expect(error).to_contain_text(re.compile(rf"!\[bild\]\(http\W*://127\.0\.0\.1:{port}/first\.png\)"))
+        assert error.locator("a").count() == 0              # not even a link to click
+        expect(page.get_by_text(name, exact=False).first).to_be_visible()
+        assert page.locator("img[src*='first.png'], img[src*='bild.png']").count() == 0
+        page.screenshot(path=str(tmp_path / "unrecognised.png"), full_page=True)
+        for label, column in (("Belopp", "Kolumn 2"), ("Leverantörsnamn", "Kolumn 1"), ("Datum / period", "Kolumn 3")):
+            box = page.get_by_role("combobox", name=label, exact=True)
+            box.click()
+            page.get_by_role("option", name=column, exact=True).click()
+            expect(box).to_have_value(column, timeout=60_000)
+        expect(page.get_by_text("2 rader, 12 000 kr", exact=False)).to_be_visible(timeout=60_000)
+        page.screenshot(path=str(tmp_path / "mapping.png"), full_page=True)
+        page.get_by_role("button", name="Läs in").click()
+        expect(page.get_by_text("Inläst: 1 fil, 2 rader")).to_be_visible(timeout=60_000)
     finally:
         trap.shutdown()
     assert hits == []
@@ -252,26 +226,23 @@ PAGE_TITLES = [
 ]
 
 
-def test_every_page_opens_from_its_own_url_on_a_fresh_server(cube_server):
+def test_every_page_opens_from_its_own_url_on_a_fresh_server(cube_server, browser, browser_context_args):
     """The first session on a just-started server opens a deep link: the page, inside the whole
     app (the Swedish menu in its sections, the language switch), and no "Page not found"."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        for path, title in PAGE_TITLES:          # the first of these is the server's first session
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            page = context.new_page()
-            page.goto(f"{cube_server}/{path}", timeout=90_000)
-            expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=90_000)
-            nav = page.get_by_test_id("stSidebarNav")
-            expect(nav.get_by_text("Analys", exact=True)).to_be_visible()
-            expect(nav.get_by_role("link", name="Spendkub", exact=True)).to_be_visible()
-            expect(page.get_by_text("Svenska", exact=True)).to_be_visible()
-            assert page.get_by_text("Page not found").count() == 0
-            assert nav.get_by_text("category tree").count() == 0      # not Streamlit's file-name menu
-            context.close()
-        browser.close()
+    for path, title in PAGE_TITLES:          # the first of these is the server's first session
+        context = browser.new_context(**browser_context_args)
+        page = context.new_page()
+        page.goto(f"{cube_server}/{path}", timeout=90_000)
+        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=90_000)
+        nav = page.get_by_test_id("stSidebarNav")
+        expect(nav.get_by_text("Analys", exact=True)).to_be_visible()
+        expect(nav.get_by_role("link", name="Spendkub", exact=True)).to_be_visible()
+        expect(page.get_by_text("Svenska", exact=True)).to_be_visible()
+        assert page.get_by_text("Page not found").count() == 0
+        assert nav.get_by_text("category tree").count() == 0      # not Streamlit's file-name menu
+        context.close()
 
 
 def _table_texts(frames: list[bytes]) -> list[list[str]]:
@@ -285,7 +256,7 @@ def _table_texts(frames: list[bytes]) -> list[list[str]]:
             continue
         try:
             msg = ForwardMsg.FromString(raw)
-        except Exception:  # noqa: BLE001  (not every frame is a ForwardMsg)
+        except Exception:  # noqa: BLE001, S112  (not every frame is a ForwardMsg)
             continue
         if not msg.HasField("delta") or not msg.delta.HasField("new_element"):
             continue
@@ -297,25 +268,23 @@ def _table_texts(frames: list[bytes]) -> list[list[str]]:
     return tables
 
 
-def test_a_table_shows_swedish_numbers_in_an_english_browser(cube_server, tmp_path):
+def test_a_table_shows_swedish_numbers_in_an_english_browser(cube_server, browser, browser_context_args, tmp_path):
     """Chromium with an English locale (en-US, as many municipal laptops have): the cube's table
     is drawn with 1 880 and 87,8 % in Swedish mode, never 1,880 or 87.77%. The grid draws on a
     canvas, so the test reads the display texts the browser receives for it."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     frames: list[bytes] = []
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-        page = context.new_page()
-        page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(payload)))
-        page.goto(cube_server, timeout=90_000)
-        expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=90_000)
-        expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
-        wait_idle(page)
-        assert page.evaluate("navigator.language") == "en-US"
-        page.screenshot(path=str(tmp_path / "english-browser.png"))
-        browser.close()
+    context = browser.new_context(**{**browser_context_args, "locale": "en-US"})
+    page = context.new_page()
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(payload)))
+    page.goto(cube_server, timeout=90_000)
+    expect(page.get_by_role("heading", name="Spendkub – vart pengarna går")).to_be_visible(timeout=90_000)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    assert page.evaluate("navigator.language") == "en-US"
+    page.screenshot(path=str(tmp_path / "english-browser.png"))
+    context.close()
     tables = _table_texts(frames)
     pivot = next(t for t in tables if "Totalt" in t)
     assert "1\xa0880" in pivot or "1 880" in pivot                # the total in kronor
@@ -323,26 +292,23 @@ def test_a_table_shows_swedish_numbers_in_an_english_browser(cube_server, tmp_pa
     assert not any(v in ("1,880", "87.8%", "0.8776595744680851") for t in tables for v in t)
 
 
-def test_the_file_uploader_speaks_swedish(cube_server):
+def test_the_file_uploader_speaks_swedish(cube_server, browser, browser_context_args):
     """Streamlit draws its uploader's own texts in English ("Upload", "500MB per file • CSV");
     in Swedish mode the page shows the catalog's texts in their place."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
-        page.goto(cube_server + "/upload", timeout=90_000)
-        expect(page.get_by_role("heading", name="Ladda upp leverantörsreskontra")).to_be_visible(timeout=90_000)
-        expect(page.get_by_test_id("stFileUploaderDropzone").first).to_be_visible(timeout=60_000)
-        wait_idle(page)
-        shown = page.evaluate("""() => {
-            const zone = document.querySelector('[data-testid=stFileUploaderDropzone]');
-            const after = el => getComputedStyle(el, '::after').content;
-            const size = el => getComputedStyle(el).fontSize;
-            const p = zone.querySelector('button [data-testid=stMarkdownContainer] p');
-            const span = zone.querySelector('[data-testid=stFileUploaderDropzoneInstructions] span');
-            return {button: after(p), buttonSize: size(p), limit: after(span), limitSize: size(span)};
-        }""")
-        browser.close()
+    page = browser.new_context(**{**browser_context_args, "locale": "en-US"}).new_page()
+    page.goto(cube_server + "/upload", timeout=90_000)
+    expect(page.get_by_role("heading", name="Ladda upp leverantörsreskontra")).to_be_visible(timeout=90_000)
+    expect(page.get_by_test_id("stFileUploaderDropzone").first).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    shown = page.evaluate("""() => {
+        const zone = document.querySelector('[data-testid=stFileUploaderDropzone]');
+        const after = el => getComputedStyle(el, '::after').content;
+        const size = el => getComputedStyle(el).fontSize;
+        const p = zone.querySelector('button [data-testid=stMarkdownContainer] p');
+        const span = zone.querySelector('[data-testid=stFileUploaderDropzoneInstructions] span');
+        return {button: after(p), buttonSize: size(p), limit: after(span), limitSize: size(span)};
+    }""")
     assert shown["button"] == '"Välj filer"' and shown["buttonSize"] == "0px"
     assert shown["limit"].startswith('"Högst 500 MB per fil • CSV, TXT') and shown["limitSize"] == "0px"
