@@ -14,7 +14,7 @@ from ui.charts import cube as charts
 from ui.db import cursor
 from ui.i18n import current_lang, t
 from ui.tables import show_table
-from ui.widgets import empty_state, kpi_row, show_chart, spend_scope_caption
+from ui.widgets import PRESENT, empty_state, kpi_row, show_chart, spend_scope_caption
 
 st.title(t("cube.title"))
 cur = cursor()
@@ -161,6 +161,7 @@ def _go_to(level: int) -> None:
     dim = drill[level - 1][0] if level else drill[0][0]
     st.session_state[K["rows"]] = (cube.DRILL_NEXT[dim] if level and cube.DRILL_NEXT[dim] != "lines" else dim)
     st.session_state["cube_pick_row"] = 0
+    st.session_state["cube_tab"] = t("cube.tab_pivot")          # the breadcrumb leads back to the pivot
 
 
 if drill:
@@ -170,8 +171,12 @@ if drill:
         crumbs[i + 1].button(f"{DIM_LABEL[dim]}: {_key_label(dim, key)}", key=f"crumb_{i}",
                              disabled=i == len(drill) - 1, on_click=_go_to, args=(i + 1,))
 
-tab_pivot, tab_trend, tab_pareto, tab_lines = st.tabs(
-    [t("cube.tab_pivot"), t("cube.tab_trend"), t("cube.tab_pareto"), t("cube.tab_lines")])
+# Only the open tab runs (and is drawn): the first page answers without the trend, Pareto and
+# line queries and charts; "Visa fakturarader" opens the lines tab.
+TAB_LABELS = [t("cube.tab_pivot"), t("cube.tab_trend"), t("cube.tab_pareto"), t("cube.tab_lines")]
+if st.session_state.get("cube_tab") not in TAB_LABELS:        # the language changed
+    st.session_state.pop("cube_tab", None)
+tab_pivot, tab_trend, tab_pareto, tab_lines = st.tabs(TAB_LABELS, key="cube_tab", on_change="rerun")
 
 
 def _wide_labels() -> dict:
@@ -242,228 +247,241 @@ def _filter_notes() -> list[str]:
 
 
 # ------------------------------------------------------------ pivot
-with tab_pivot:
-    c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 1, 2])
-    c1.selectbox(t("cube.rows"), cube.DIMENSIONS, key=K["rows"], format_func=DIM_LABEL.get)
-    col_choices = ("",) + tuple(d for d in cube.DIMENSIONS if d != st.session_state[K["rows"]])
-    if st.session_state[K["cols"]] not in col_choices:
-        st.session_state[K["cols"]] = ""
-    c2.selectbox(t("cube.cols"), col_choices, key=K["cols"], format_func=lambda d: DIM_LABEL.get(d, t("cube.no_cols")))
-    c3.selectbox(t("cube.measure"), cube.MEASURES, key=K["measure"], format_func=MEASURE_LABEL.get,
-                 disabled=not st.session_state[K["cols"]], help=t("cube.measure_help"))
-    c4.number_input(t("cube.top"), min_value=1, max_value=500, step=5, key=K["top"], help=t("cube.top_help"))
-    c5.selectbox(t("cube.sort"), cube.MEASURES + ("label",), key=K["sort"],
-                 format_func=lambda m: MEASURE_LABEL.get(m, t("cube.sort_label")))
-    c6, c7 = st.columns(2)
-    c6.toggle(t("cube.ascending"), key=K["asc"])
-    c7.toggle(t("cube.count_suppliers"), key=K["sup_count"], help=t("cube.count_suppliers_help"))
+if tab_pivot.open:
+    with tab_pivot:
+        c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 1, 2])
+        c1.selectbox(t("cube.rows"), cube.DIMENSIONS, key=K["rows"], format_func=DIM_LABEL.get)
+        col_choices = ("",) + tuple(d for d in cube.DIMENSIONS if d != st.session_state[K["rows"]])
+        if st.session_state[K["cols"]] not in col_choices:
+            st.session_state[K["cols"]] = ""
+        c2.selectbox(t("cube.cols"), col_choices, key=K["cols"], format_func=lambda d: DIM_LABEL.get(d, t("cube.no_cols")))
+        c3.selectbox(t("cube.measure"), cube.MEASURES, key=K["measure"], format_func=MEASURE_LABEL.get,
+                     disabled=not st.session_state[K["cols"]], help=t("cube.measure_help"))
+        c4.number_input(t("cube.top"), min_value=1, max_value=500, step=5, key=K["top"], help=t("cube.top_help"))
+        c5.selectbox(t("cube.sort"), cube.MEASURES + ("label",), key=K["sort"],
+                     format_func=lambda m: MEASURE_LABEL.get(m, t("cube.sort_label")))
+        c6, c7 = st.columns(2)
+        c6.toggle(t("cube.ascending"), key=K["asc"])
+        c7.toggle(t("cube.count_suppliers"), key=K["sup_count"], help=t("cube.count_suppliers_help"))
 
-    rows, cols = st.session_state[K["rows"]], st.session_state[K["cols"]] or None
-    measure = st.session_state[K["measure"]] if cols else "spend"
-    with_sup = (measure == "suppliers") if cols else bool(st.session_state[K["sup_count"]])
-    p = _legal_label(data.pivot(db, ver, view, rows, cols, int(st.session_state[K["top"]]), 12, with_sup))
-    table = cube.wide(p, measure, st.session_state[K["sort"]] if not cols or st.session_state[K["sort"]] in ("label", measure)
-                      else measure, bool(st.session_state[K["asc"]]), **_wide_labels())
-    # whole kronor on screen (exports keep öre)
-    rounded = table.round({"spend": 0} if not cols else ({c: 0 for c in table.columns[1:]} if measure == "spend" else {}))
-    shown, cfg = _display(rounded, p, measure)
-    event = show_table(shown, hide_index=True, width="stretch", column_config=cfg, key="cube_table",
-                         on_select="rerun", selection_mode="single-cell")
-    st.caption(t("cube.pivot_hint"))
+        rows, cols = st.session_state[K["rows"]], st.session_state[K["cols"]] or None
+        measure = st.session_state[K["measure"]] if cols else "spend"
+        with_sup = (measure == "suppliers") if cols else bool(st.session_state[K["sup_count"]])
+        p = _legal_label(data.pivot(db, ver, view, rows, cols, int(st.session_state[K["top"]]), 12, with_sup))
+        table = cube.wide(p, measure, st.session_state[K["sort"]] if not cols or st.session_state[K["sort"]] in ("label", measure)
+                          else measure, bool(st.session_state[K["asc"]]), **_wide_labels())
+        # whole kronor on screen (exports keep öre)
+        rounded = table.round({"spend": 0} if not cols else ({c: 0 for c in table.columns[1:]} if measure == "spend" else {}))
+        shown, cfg = _display(rounded, p, measure)
+        event = show_table(shown, hide_index=True, width="stretch", column_config=cfg, key="cube_table",
+                             on_select="rerun", selection_mode="single-cell")
+        st.caption(t("cube.pivot_hint"))
 
-    body = p.body()
-    pick_keys = [(key, lab) for key, lab, other in zip(body.r_key, body.r_label, body.r_other) if not other]
-    pick_map = {i: pair for i, pair in enumerate(pick_keys)}
-    cells = event.selection.get("cells", []) if event else []
-    if cells:
-        r_idx, _col = cells[0]
-        if r_idx in pick_map and st.session_state.get("cube_pick_from_table") != (r_idx, _col):
-            st.session_state["cube_pick_from_table"] = (r_idx, _col)
-            st.session_state["cube_pick_row"] = r_idx
-            col_lookup = {(t("cube.unclassified") if lab is None else lab): key
-                          for key, lab in zip(p.data[p.data.kind == "col"].c_key, p.data[p.data.kind == "col"].c_label)}
-            st.session_state["cube_pick_col"] = _col if cols and _col in col_lookup else ""
-    if st.session_state.get("cube_pick_row") not in pick_map:
-        st.session_state["cube_pick_row"] = 0 if pick_map else None
-    d1, d2, d3, d4 = st.columns([3, 3, 2, 2])
-    d1.selectbox(t("cube.pick_row"), list(pick_map), key="cube_pick_row",
-                 format_func=lambda i: pick_map[i][1] if pick_map[i][1] is not None else (
-                     t("cube.unclassified") if rows.startswith("category_") else t("cube.blank")))
-    col_keys = {}
-    if cols:
-        colt = p.data[(p.data.kind == "col") & ~p.data.c_other]
-        col_keys = {(lab if lab is not None else t("cube.unclassified")): key for key, lab in zip(colt.c_key, colt.c_label)}
-        if st.session_state.get("cube_pick_col") not in col_keys:
+        body = p.body()
+        pick_keys = [(key, lab) for key, lab, other in zip(body.r_key, body.r_label, body.r_other) if not other]
+        pick_map = {i: pair for i, pair in enumerate(pick_keys)}
+        cells = event.selection.get("cells", []) if event else []
+        if cells:
+            r_idx, _col = cells[0]
+            if r_idx in pick_map and st.session_state.get("cube_pick_from_table") != (r_idx, _col):
+                st.session_state["cube_pick_from_table"] = (r_idx, _col)
+                st.session_state["cube_pick_row"] = r_idx
+                col_lookup = {(t("cube.unclassified") if lab is None else lab): key
+                              for key, lab in zip(p.data[p.data.kind == "col"].c_key, p.data[p.data.kind == "col"].c_label)}
+                st.session_state["cube_pick_col"] = _col if cols and _col in col_lookup else ""
+        if st.session_state.get("cube_pick_row") not in pick_map:
+            st.session_state["cube_pick_row"] = 0 if pick_map else None
+        d1, d2, d3, d4 = st.columns([3, 3, 2, 2])
+        d1.selectbox(t("cube.pick_row"), list(pick_map), key="cube_pick_row",
+                     format_func=lambda i: pick_map[i][1] if pick_map[i][1] is not None else (
+                         t("cube.unclassified") if rows.startswith("category_") else t("cube.blank")))
+        col_keys = {}
+        if cols:
+            colt = p.data[(p.data.kind == "col") & ~p.data.c_other]
+            col_keys = {(lab if lab is not None else t("cube.unclassified")): key for key, lab in zip(colt.c_key, colt.c_label)}
+            if st.session_state.get("cube_pick_col") not in col_keys:
+                st.session_state["cube_pick_col"] = ""
+            d2.selectbox(t("cube.pick_col"), [""] + list(col_keys), key="cube_pick_col",
+                         format_func=lambda c: t("cube.all_cols") if c == "" else c)
+        nxt = cube.DRILL_NEXT[rows]
+
+        def _drill_down(dim: str, key, next_dim: str) -> None:
+            st.session_state[K["drill"]] = drill + [(dim, key)]
+            st.session_state[K["rows"]] = next_dim
+            st.session_state["cube_pick_row"] = 0
             st.session_state["cube_pick_col"] = ""
-        d2.selectbox(t("cube.pick_col"), [""] + list(col_keys), key="cube_pick_col",
-                     format_func=lambda c: t("cube.all_cols") if c == "" else c)
-    nxt = cube.DRILL_NEXT[rows]
 
-    def _drill_down(dim: str, key, next_dim: str) -> None:
-        st.session_state[K["drill"]] = drill + [(dim, key)]
-        st.session_state[K["rows"]] = next_dim
-        st.session_state["cube_pick_row"] = 0
-        st.session_state["cube_pick_col"] = ""
+        def _show_lines(cell: list) -> None:
+            st.session_state["cube_lines_cell"] = cell
+            st.session_state["cube_lines_page"] = 0
+            st.session_state["cube_tab"] = TAB_LABELS[3]
 
-    def _show_lines(cell: list) -> None:
-        st.session_state["cube_lines_cell"] = cell
-        st.session_state["cube_lines_page"] = 0
-        st.session_state["cube_lines_note"] = True
+        if pick_map and st.session_state["cube_pick_row"] is not None:
+            picked_key = pick_map[st.session_state["cube_pick_row"]][0]
+            if nxt != "lines":
+                d3.button(t("cube.drill_down", dim=DIM_LABEL[nxt]), icon=":material/zoom_in:", key="cube_drill_btn",
+                          on_click=_drill_down, args=(rows, picked_key, nxt))
+            cell = [(rows, picked_key)]
+            if cols and st.session_state.get("cube_pick_col"):
+                cell.append((cols, col_keys[st.session_state["cube_pick_col"]]))
+            d4.button(t("cube.show_lines"), icon=":material/receipt_long:", key="cube_lines_btn",
+                      on_click=_show_lines, args=(cell,))
 
-    if pick_map and st.session_state["cube_pick_row"] is not None:
-        picked_key = pick_map[st.session_state["cube_pick_row"]][0]
-        if nxt != "lines":
-            d3.button(t("cube.drill_down", dim=DIM_LABEL[nxt]), icon=":material/zoom_in:", key="cube_drill_btn",
-                      on_click=_drill_down, args=(rows, picked_key, nxt))
-        cell = [(rows, picked_key)]
-        if cols and st.session_state.get("cube_pick_col"):
-            cell.append((cols, col_keys[st.session_state["cube_pick_col"]]))
-        d4.button(t("cube.show_lines"), icon=":material/receipt_long:", key="cube_lines_btn",
-                  on_click=_show_lines, args=(cell,))
-    if st.session_state.pop("cube_lines_note", False):
-        st.info(t("cube.lines_ready"), icon=":material/receipt_long:")
+        # The chart repeats the table's figures: folded away (and not even computed) until opened,
+        # so the page's first answer does not wait for Plotly; presentation mode always shows it.
+        def _pivot_chart() -> None:
+            show_chart(charts.pivot_bars(p, "MSEK", title=t("cube.chart_title", dim=DIM_LABEL[rows]),
+                                         others=t("cube.others"), blank=t("cube.unclassified")),
+                       width="stretch", key="cube_pivot_chart")
+        if st.session_state.get(PRESENT):
+            _pivot_chart()
+        else:
+            chart_box = st.expander(t("cube.chart_title", dim=DIM_LABEL[rows]), icon=":material/bar_chart:",
+                                    key="cube_chart_open", on_change="rerun")
+            with chart_box:
+                if chart_box.open:
+                    _pivot_chart()
 
-    show_chart(charts.pivot_bars(p, "MSEK", title=t("cube.chart_title", dim=DIM_LABEL[rows]),
-                                      others=t("cube.others"), blank=t("cube.unclassified")),
-                    width="stretch", key="cube_pivot_chart")
-
-    export_table = table.rename(columns={table.columns[0]: DIM_LABEL[rows]})
-    if cols is None:
-        export_table = export_table.rename(columns={m: MEASURE_LABEL[m] for m in ("spend", "lines", "suppliers", "share")})
-        if not with_sup:
-            export_table = export_table.drop(columns=[MEASURE_LABEL["suppliers"]])
-    title = t("cube.export_title", dim=DIM_LABEL[rows]) + (f" × {DIM_LABEL[cols]}" if cols else "") + \
-        (f" ({MEASURE_LABEL[measure]})" if cols else "")
-    kinds = _kinds(export_table, p, measure)
-    stamp = dt.date.today().isoformat()
-    sheet = Sheet(t("cube.tab_pivot"), export_table, kinds, title, _filter_notes(), total_last_row=True)
-    e1, e2 = st.columns(2)
-    # built when clicked (own thread, no streamlit calls inside), not on every rerun
-    e1.download_button(t("cube.export_xlsx"), data=lambda sh=sheet: xlsx_bytes([sh]),
-                       file_name=f"spendkub_{rows}{'_' + cols if cols else ''}_{stamp}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/table_view:", key="cube_xlsx")
-    e2.download_button(t("cube.export_csv"), data=lambda tb=export_table, lg=lang, kd=kinds: csv_bytes(tb, lg, kd),
-                       file_name=f"spendkub_{rows}{'_' + cols if cols else ''}_{stamp}.csv", mime="text/csv",
-                       icon=":material/download:", key="cube_csv")
+        export_table = table.rename(columns={table.columns[0]: DIM_LABEL[rows]})
+        if cols is None:
+            export_table = export_table.rename(columns={m: MEASURE_LABEL[m] for m in ("spend", "lines", "suppliers", "share")})
+            if not with_sup:
+                export_table = export_table.drop(columns=[MEASURE_LABEL["suppliers"]])
+        title = t("cube.export_title", dim=DIM_LABEL[rows]) + (f" × {DIM_LABEL[cols]}" if cols else "") + \
+            (f" ({MEASURE_LABEL[measure]})" if cols else "")
+        kinds = _kinds(export_table, p, measure)
+        stamp = dt.date.today().isoformat()
+        sheet = Sheet(t("cube.tab_pivot"), export_table, kinds, title, _filter_notes(), total_last_row=True)
+        e1, e2 = st.columns(2)
+        # built when clicked (own thread, no streamlit calls inside), not on every rerun
+        e1.download_button(t("cube.export_xlsx"), data=lambda sh=sheet: xlsx_bytes([sh]),
+                           file_name=f"spendkub_{rows}{'_' + cols if cols else ''}_{stamp}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           icon=":material/table_view:", key="cube_xlsx")
+        e2.download_button(t("cube.export_csv"), data=lambda tb=export_table, lg=lang, kd=kinds: csv_bytes(tb, lg, kd),
+                           file_name=f"spendkub_{rows}{'_' + cols if cols else ''}_{stamp}.csv", mime="text/csv",
+                           icon=":material/download:", key="cube_csv")
 
 # ------------------------------------------------------------ trend
-with tab_trend:
-    st.selectbox(t("cube.stack_by"), ("",) + cube.DIMENSIONS, key=K["by"],
-                 format_func=lambda d: DIM_LABEL.get(d, t("cube.no_stack")))
-    tp = _legal_label(data.trend(db, ver, view, st.session_state[K["by"]] or None))
-    show_chart(charts.trend_stacked(tp, "MSEK", title=t("cube.trend_title"), others=t("cube.others"),
-                                         blank=t("cube.unclassified")), width="stretch", key="cube_trend_chart")
-    yoy = data.year_over_year(db, ver, view)
-    show_chart(charts.yoy_bars(yoy, "MSEK", title=t("cube.yoy_title")), width="stretch", key="cube_yoy_chart")
-    st.caption(t("cube.yoy_note"))
+if tab_trend.open:
+    with tab_trend:
+        st.selectbox(t("cube.stack_by"), ("",) + cube.DIMENSIONS, key=K["by"],
+                     format_func=lambda d: DIM_LABEL.get(d, t("cube.no_stack")))
+        tp = _legal_label(data.trend(db, ver, view, st.session_state[K["by"]] or None))
+        show_chart(charts.trend_stacked(tp, "MSEK", title=t("cube.trend_title"), others=t("cube.others"),
+                                             blank=t("cube.unclassified")), width="stretch", key="cube_trend_chart")
+        yoy = data.year_over_year(db, ver, view)
+        show_chart(charts.yoy_bars(yoy, "MSEK", title=t("cube.yoy_title")), width="stretch", key="cube_yoy_chart")
+        st.caption(t("cube.yoy_note"))
 
 # ------------------------------------------------------------ Pareto / ABC
-with tab_pareto:
-    st.number_input(t("cube.tail_threshold"), min_value=0.0, step=10_000.0, format="%.0f", key=K["tail"],
-                    help=t("cube.tail_help"))
-    tail = float(st.session_state[K["tail"]])
-    pr = data.pareto(db, ver, view, tail)
-    kpi_row([
-        (t("cube.pareto_suppliers"), fmt.number(pr["suppliers"], lang), None),
-        (t("cube.pareto_80"), fmt.percent(pr["share80"], lang), t("cube.pareto_80_help", n=fmt.number(pr["n80"], lang))),
-        (t("cube.pareto_95"), fmt.percent(pr["share95"], lang), t("cube.pareto_95_help", n=fmt.number(pr["n95"], lang))),
-        (t("cube.tail_suppliers"), fmt.number(pr["tail"]["suppliers"], lang),
-         t("cube.tail_suppliers_help", share=fmt.percent(pr["tail"]["supplier_share"], lang))),
-        (t("cube.tail_spend"), fmt.msek(pr["tail"]["spend"], lang),
-         t("cube.tail_spend_help", share=fmt.percent(pr["tail"]["spend_share"], lang))),
-    ])
-    left, right = st.columns([3, 2])
-    show_chart(where=left, fig=charts.pareto_curve(pr["curve"], title=t("cube.pareto_title"), x_title=t("cube.pareto_x"),
-                                          y_title=t("cube.pareto_y")), width="stretch", key="cube_pareto_chart")
-    abc = pr["abc"].rename(columns={"abc": t("cube.abc_class"), "suppliers": MEASURE_LABEL["suppliers"],
-                                    "spend": MEASURE_LABEL["spend"]})
-    right.dataframe(abc, hide_index=True, width="stretch",
-                    column_config={MEASURE_LABEL["spend"]: st.column_config.NumberColumn(format="localized")})
-    right.caption(t("cube.abc_rule"))
-    head = data.pareto_head(db, ver, view, tail)
-    head = head[["rank", "supplier", "spend", "lines", "cum_share", "abc"]].rename(columns={
-        "rank": t("cube.rank"), "supplier": t("col.supplier"), "spend": MEASURE_LABEL["spend"],
-        "lines": MEASURE_LABEL["lines"], "cum_share": t("cube.cum_share"), "abc": t("cube.abc_class")})
-    show_table(head, hide_index=True, width="stretch", height=300, column_config={
-        MEASURE_LABEL["spend"]: st.column_config.NumberColumn(format="localized"),
-        t("cube.cum_share"): st.column_config.NumberColumn(format="percent")})
-    st.subheader(t("cube.fragmentation"))
-    st.radio(t("cube.frag_level"), (1, 2, 3), key=K["frag"], horizontal=True, format_func=lambda lv: t(f"dim.category_l{lv}"))
-    fr = data.fragmentation(db, ver, view, int(st.session_state[K["frag"]]), tail)
-    fr = fr.assign(category=[c if c is not None else t("cube.unclassified") for c in fr.category])
-    fr_shown = fr.drop(columns=["key"]).rename(columns={
-        "category": t("col.category"), "spend": MEASURE_LABEL["spend"], "suppliers": MEASURE_LABEL["suppliers"],
-        "spend_per_supplier": t("cube.per_supplier"), "top_share": t("cube.top_share"),
-        "tail_suppliers": t("cube.tail_suppliers")})
-    show_table(fr_shown, hide_index=True, width="stretch", column_config={
-        MEASURE_LABEL["spend"]: st.column_config.NumberColumn(format="localized"),
-        t("cube.per_supplier"): st.column_config.NumberColumn(format="localized"),
-        t("cube.top_share"): st.column_config.NumberColumn(format="percent")})
-    abc_cols = [t("cube.rank"), t("col.supplier"), MEASURE_LABEL["spend"], MEASURE_LABEL["lines"],
-                t("cube.cum_share"), t("cube.abc_class")]
-    abc_kinds = {MEASURE_LABEL["spend"]: "money", MEASURE_LABEL["lines"]: "int", t("cube.cum_share"): "share"}
-    frag_kinds = {MEASURE_LABEL["spend"]: "money", MEASURE_LABEL["suppliers"]: "int", t("cube.per_supplier"): "money",
-                  t("cube.top_share"): "share", t("cube.tail_suppliers"): "int"}
-    abc_texts = (t("cube.abc_sheet"), t("cube.pareto_title"), _filter_notes(), t("cube.fragmentation"))
+if tab_pareto.open:
+    with tab_pareto:
+        st.number_input(t("cube.tail_threshold"), min_value=0.0, step=10_000.0, format="%.0f", key=K["tail"],
+                        help=t("cube.tail_help"))
+        tail = float(st.session_state[K["tail"]])
+        pr = data.pareto(db, ver, view, tail)
+        kpi_row([
+            (t("cube.pareto_suppliers"), fmt.number(pr["suppliers"], lang), None),
+            (t("cube.pareto_80"), fmt.percent(pr["share80"], lang), t("cube.pareto_80_help", n=fmt.number(pr["n80"], lang))),
+            (t("cube.pareto_95"), fmt.percent(pr["share95"], lang), t("cube.pareto_95_help", n=fmt.number(pr["n95"], lang))),
+            (t("cube.tail_suppliers"), fmt.number(pr["tail"]["suppliers"], lang),
+             t("cube.tail_suppliers_help", share=fmt.percent(pr["tail"]["supplier_share"], lang))),
+            (t("cube.tail_spend"), fmt.msek(pr["tail"]["spend"], lang),
+             t("cube.tail_spend_help", share=fmt.percent(pr["tail"]["spend_share"], lang))),
+        ])
+        left, right = st.columns([3, 2])
+        show_chart(where=left, fig=charts.pareto_curve(pr["curve"], title=t("cube.pareto_title"), x_title=t("cube.pareto_x"),
+                                              y_title=t("cube.pareto_y")), width="stretch", key="cube_pareto_chart")
+        abc = pr["abc"].rename(columns={"abc": t("cube.abc_class"), "suppliers": MEASURE_LABEL["suppliers"],
+                                        "spend": MEASURE_LABEL["spend"]})
+        right.dataframe(abc, hide_index=True, width="stretch",
+                        column_config={MEASURE_LABEL["spend"]: st.column_config.NumberColumn(format="localized")})
+        right.caption(t("cube.abc_rule"))
+        head = data.pareto_head(db, ver, view, tail)
+        head = head[["rank", "supplier", "spend", "lines", "cum_share", "abc"]].rename(columns={
+            "rank": t("cube.rank"), "supplier": t("col.supplier"), "spend": MEASURE_LABEL["spend"],
+            "lines": MEASURE_LABEL["lines"], "cum_share": t("cube.cum_share"), "abc": t("cube.abc_class")})
+        show_table(head, hide_index=True, width="stretch", height=300, column_config={
+            MEASURE_LABEL["spend"]: st.column_config.NumberColumn(format="localized"),
+            t("cube.cum_share"): st.column_config.NumberColumn(format="percent")})
+        st.subheader(t("cube.fragmentation"))
+        st.radio(t("cube.frag_level"), (1, 2, 3), key=K["frag"], horizontal=True, format_func=lambda lv: t(f"dim.category_l{lv}"))
+        fr = data.fragmentation(db, ver, view, int(st.session_state[K["frag"]]), tail)
+        fr = fr.assign(category=[c if c is not None else t("cube.unclassified") for c in fr.category])
+        fr_shown = fr.drop(columns=["key"]).rename(columns={
+            "category": t("col.category"), "spend": MEASURE_LABEL["spend"], "suppliers": MEASURE_LABEL["suppliers"],
+            "spend_per_supplier": t("cube.per_supplier"), "top_share": t("cube.top_share"),
+            "tail_suppliers": t("cube.tail_suppliers")})
+        show_table(fr_shown, hide_index=True, width="stretch", column_config={
+            MEASURE_LABEL["spend"]: st.column_config.NumberColumn(format="localized"),
+            t("cube.per_supplier"): st.column_config.NumberColumn(format="localized"),
+            t("cube.top_share"): st.column_config.NumberColumn(format="percent")})
+        abc_cols = [t("cube.rank"), t("col.supplier"), MEASURE_LABEL["spend"], MEASURE_LABEL["lines"],
+                    t("cube.cum_share"), t("cube.abc_class")]
+        abc_kinds = {MEASURE_LABEL["spend"]: "money", MEASURE_LABEL["lines"]: "int", t("cube.cum_share"): "share"}
+        frag_kinds = {MEASURE_LABEL["spend"]: "money", MEASURE_LABEL["suppliers"]: "int", t("cube.per_supplier"): "money",
+                      t("cube.top_share"): "share", t("cube.tail_suppliers"): "int"}
+        abc_texts = (t("cube.abc_sheet"), t("cube.pareto_title"), _filter_notes(), t("cube.fragmentation"))
 
-    def _abc_workbook(c=cur, table=pr["table"], frag=fr_shown) -> bytes:
-        labelled = cube.label_suppliers(c.cursor(), table)[["rank", "supplier", "spend", "lines", "cum_share", "abc"]]
-        labelled.columns = abc_cols
-        return xlsx_bytes([Sheet(abc_texts[0], labelled, abc_kinds, abc_texts[1], abc_texts[2]),
-                           Sheet(abc_texts[3], frag, frag_kinds, abc_texts[3])])
+        def _abc_workbook(c=cur, table=pr["table"], frag=fr_shown) -> bytes:
+            labelled = cube.label_suppliers(c.cursor(), table)[["rank", "supplier", "spend", "lines", "cum_share", "abc"]]
+            labelled.columns = abc_cols
+            return xlsx_bytes([Sheet(abc_texts[0], labelled, abc_kinds, abc_texts[1], abc_texts[2]),
+                               Sheet(abc_texts[3], frag, frag_kinds, abc_texts[3])])
 
-    st.download_button(t("cube.export_abc"), data=_abc_workbook,
-                       file_name=f"spendkub_abc_{dt.date.today().isoformat()}.xlsx", icon=":material/table_view:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="cube_abc_xlsx")
+        st.download_button(t("cube.export_abc"), data=_abc_workbook,
+                           file_name=f"spendkub_abc_{dt.date.today().isoformat()}.xlsx", icon=":material/table_view:",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="cube_abc_xlsx")
 
 # ------------------------------------------------------------ lines
-with tab_lines:
-    cell = [tuple(c) for c in st.session_state.get("cube_lines_cell", [])]
-    lview = view.replace(drill=view.drill + tuple(cell))
-    scope = [f"{DIM_LABEL[d]}: {_key_label(d, key)}" for d, key in lview.drill]
-    st.caption(t("cube.lines_scope", scope="; ".join(scope) if scope else t("cube.lines_all")))
-    if cell and st.button(t("cube.lines_clear"), key="cube_lines_clear"):
-        st.session_state["cube_lines_cell"] = []
-        st.rerun()
-    o1, o2 = st.columns(2)
-    order = o1.selectbox(t("cube.lines_order"), ("amount_desc", "amount_asc", "date_desc", "date_asc"),
-                         format_func=lambda o: t(f"cube.order_{o}"), key="cube_lines_order")
-    page_size = 50
-    page = int(st.session_state.get("cube_lines_page", 0))
-    df, n, total = data.lines(db, ver, lview, page, page_size, order)
-    pages = max(1, -(-n // page_size))
-    if page >= pages:
-        page = st.session_state["cube_lines_page"] = pages - 1
+if tab_lines.open:
+    with tab_lines:
+        cell = [tuple(c) for c in st.session_state.get("cube_lines_cell", [])]
+        lview = view.replace(drill=view.drill + tuple(cell))
+        scope = [f"{DIM_LABEL[d]}: {_key_label(d, key)}" for d, key in lview.drill]
+        st.caption(t("cube.lines_scope", scope="; ".join(scope) if scope else t("cube.lines_all")))
+        if cell and st.button(t("cube.lines_clear"), key="cube_lines_clear"):
+            st.session_state["cube_lines_cell"] = []
+            st.rerun()
+        o1, o2 = st.columns(2)
+        order = o1.selectbox(t("cube.lines_order"), ("amount_desc", "amount_asc", "date_desc", "date_asc"),
+                             format_func=lambda o: t(f"cube.order_{o}"), key="cube_lines_order")
+        page_size = 50
+        page = int(st.session_state.get("cube_lines_page", 0))
         df, n, total = data.lines(db, ver, lview, page, page_size, order)
-    o2.markdown(t("cube.lines_count", n=fmt.number(n, lang), total=fmt.money(total, lang, decimals=2),
-                  page=page + 1, pages=pages))
-    shown = df.rename(columns={c: t(f"col.{c}") for c in df.columns})
-    show_table(shown, hide_index=True, width="stretch", decimals={t("col.amount"): 2}, column_config={
-        t("col.amount"): st.column_config.NumberColumn(format="localized")})
-    b1, b2, b3 = st.columns([1, 1, 4])
-    if b1.button(t("cube.prev_page"), disabled=page == 0, key="cube_prev"):
-        st.session_state["cube_lines_page"] = page - 1
-        st.rerun()
-    if b2.button(t("cube.next_page"), disabled=page >= pages - 1, key="cube_next"):
-        st.session_state["cube_lines_page"] = page + 1
-        st.rerun()
-    if n <= 100_000:
-        line_names = {c: t(f"col.{c}") for c in cube.LINE_COLUMNS}
-        line_kinds = {t("col.amount"): "decimal", t("col.booking_date"): "date", t("col.period_month"): "date",
-                      t("col.source_row"): "int"}
-        line_title, line_notes = t("cube.tab_lines"), _filter_notes() + scope
+        pages = max(1, -(-n // page_size))
+        if page >= pages:
+            page = st.session_state["cube_lines_page"] = pages - 1
+            df, n, total = data.lines(db, ver, lview, page, page_size, order)
+        o2.markdown(t("cube.lines_count", n=fmt.number(n, lang), total=fmt.money(total, lang, decimals=2),
+                      page=page + 1, pages=pages))
+        shown = df.rename(columns={c: t(f"col.{c}") for c in df.columns})
+        show_table(shown, hide_index=True, width="stretch", decimals={t("col.amount"): 2}, column_config={
+            t("col.amount"): st.column_config.NumberColumn(format="localized")})
+        b1, b2, b3 = st.columns([1, 1, 4])
+        if b1.button(t("cube.prev_page"), disabled=page == 0, key="cube_prev"):
+            st.session_state["cube_lines_page"] = page - 1
+            st.rerun()
+        if b2.button(t("cube.next_page"), disabled=page >= pages - 1, key="cube_next"):
+            st.session_state["cube_lines_page"] = page + 1
+            st.rerun()
+        if n <= 100_000:
+            line_names = {c: t(f"col.{c}") for c in cube.LINE_COLUMNS}
+            line_kinds = {t("col.amount"): "decimal", t("col.booking_date"): "date", t("col.period_month"): "date",
+                          t("col.source_row"): "int"}
+            line_title, line_notes = t("cube.tab_lines"), _filter_notes() + scope
 
-        def _lines_workbook(c=cur, v=lview, o=order) -> bytes:
-            # runs on its own thread when the button is clicked: own cursor, texts captured above
-            all_df, _, _ = cube.lines(c.cursor(), v, page=0, page_size=100_000, order=o)
-            return xlsx_bytes([Sheet(line_title, all_df.rename(columns=line_names), line_kinds, line_title, line_notes)])
+            def _lines_workbook(c=cur, v=lview, o=order) -> bytes:
+                # runs on its own thread when the button is clicked: own cursor, texts captured above
+                all_df, _, _ = cube.lines(c.cursor(), v, page=0, page_size=100_000, order=o)
+                return xlsx_bytes([Sheet(line_title, all_df.rename(columns=line_names), line_kinds, line_title, line_notes)])
 
-        b3.download_button(t("cube.export_lines"), data=_lines_workbook,
-                           file_name=f"spendkub_rader_{dt.date.today().isoformat()}.xlsx", icon=":material/table_view:",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="cube_lines_xlsx")
-    else:
-        b3.caption(t("cube.lines_too_many"))
+            b3.download_button(t("cube.export_lines"), data=_lines_workbook,
+                               file_name=f"spendkub_rader_{dt.date.today().isoformat()}.xlsx", icon=":material/table_view:",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="cube_lines_xlsx")
+        else:
+            b3.caption(t("cube.lines_too_many"))
 
 # ------------------------------------------------------------ the view in the URL
 urlstate.write({

@@ -2,7 +2,9 @@
 
 1. A brand-new store gets the demo ledger before the server starts, so the first browser does
    not wait for it.
-2. app.py is the one router. Streamlit treats an app with a pages/ folder beside its main script
+2. The heavy imports and first-use costs of the pages are paid in a background thread while the
+   server starts and the browser loads the frontend (``warm_up``).
+3. app.py is the one router. Streamlit treats an app with a pages/ folder beside its main script
    as a "version 1" multipage app until st.navigation first runs: the first session on a fresh
    server then ran a page file on its own (a raw file-name menu, no language switch, no filters)
    or showed "Page not found" for a deep link such as /spendkub. The flag that selects that mode
@@ -28,12 +30,48 @@ def prepare_store() -> bool:
         con.close()
 
 
+def warm_up() -> None:
+    """What the first page run would otherwise pay for, done while the server starts and the
+    browser loads Streamlit's frontend: the heavy imports (pandas' Styler, Plotly's figure
+    validators, babel's locale data, the app's modules) and one figure serialised."""
+    import pandas.io.formats.style  # noqa: F401  (jinja2 behind the tables' Styler)
+    import plotly.graph_objects as go
+    fig = go.Figure([go.Bar(x=["a"], y=[1.0], orientation="v", marker_color="#1F4E79", hovertemplate="%{y}"),
+                     go.Scatter(x=[1.0], y=[1.0], mode="markers+text", text=["a"]),
+                     go.Treemap(labels=["a", "b"], parents=["", "a"], values=[2, 1])])
+    fig.update_layout(separators=", ", legend={"orientation": "h"}, xaxis={"type": "category"})
+    fig.to_json()
+    from babel import Locale
+    from babel.numbers import format_decimal, format_percent
+    for loc in ("sv_SE", "en_GB"):
+        Locale.parse(loc).plural_form(2)
+        format_decimal(1234.5, format="#,##0.0", locale=loc)
+        format_percent(0.5, format="#,##0.0 %", locale=loc)
+    import analytics.classify
+    import analytics.cube
+    import analytics.prioritise
+    import analytics.review
+    import analytics.savings
+    import analytics.watchlist
+    import ui.charts.cube
+    import ui.charts.matrix
+    import ui.charts.savings
+    import ui.charts.tree
+    import ui.charts.trend
+    import ui.cubedata
+    import ui.sidebar
+    import ui.tables
+    import ui.urlstate  # noqa: F401
+
+
 def main(argv: list[str]) -> None:
     sys.path.insert(0, str(ROOT))
     if prepare_store():
         print("spendkollen: the demo ledger was loaded into the new store", file=sys.stderr)
     from streamlit.runtime.pages_manager import PagesManager
     PagesManager.uses_pages_directory = False
+    import threading
+    threading.Thread(target=warm_up, name="spendkollen-warm-up", daemon=True).start()
     from streamlit.web import cli
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *argv]
     cli.main()
