@@ -54,10 +54,10 @@ def test_review_accept_suggestions_raises_coverage(app):
     assert not at.exception, at.exception
     # nothing is made before the user has seen what will happen and said yes
     assert metric(at, "Klassificerad spend") == "76,9 %"
-    assert any("1 regler skapas för 0,1 MSEK" in w.value for w in at.warning)
+    assert any("1 regel skapas för 0,1 MSEK" in w.value for w in at.warning)      # the plural form of 1
     at.button(key="cls_confirm_all").click().run()
     assert not at.exception, at.exception
-    assert at.success[0].value.startswith("1 regler skapade. Klassificerad spend: 76,9 % → 99,8 %")
+    assert at.success[0].value.startswith("1 regel skapad. Klassificerad spend: 76,9 % → 99,8 %")
     assert metric(at, "Klassificerad spend") == "99,8 %"             # (201 650 + 60 000) / 262 100
 
 

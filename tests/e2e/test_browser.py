@@ -239,7 +239,7 @@ def test_every_page_opens_from_its_own_url_on_a_fresh_server(cube_server, browse
         nav = page.get_by_test_id("stSidebarNav")
         expect(nav.get_by_text("Analys", exact=True)).to_be_visible()
         expect(nav.get_by_role("link", name="Spendkub", exact=True)).to_be_visible()
-        expect(page.get_by_text("Svenska", exact=True)).to_be_visible()
+        expect(page.get_by_test_id("stSidebar").get_by_text("Svenska", exact=True)).to_be_visible()
         assert page.get_by_text("Page not found").count() == 0
         assert nav.get_by_text("category tree").count() == 0      # not Streamlit's file-name menu
         context.close()
