@@ -19,9 +19,7 @@ from pptx.util import Emu
 
 from analytics import cube
 from analytics import format as fmt
-from analytics import prioritise as pr
 from analytics import report as rp
-from analytics import watchlist as wl
 from analytics.export import Sheet, xlsx_bytes
 from analytics.ingest import load_files
 from analytics.report import layout as lo
@@ -30,16 +28,6 @@ from tests.unit.test_cube import ledger
 
 LONG = ["Bygg- och fastighetsmaterial (bygg, el, VA och VVS, kemikalier, hantverk)", "Fordon",
         "Storköksutrustning och diskmaskiner för skolköken", "Teknik- och miljökonsulter inom samhällsbyggnad"]
-
-
-@pytest.fixture
-def full(store):
-    load_files(store, [("reskontra.csv", ledger())])
-    pr.load_demo_initiatives(store)
-    did = wl.add(store, "Alfa AB", "Sena leveranser", occurred=dt.date(2024, 3, 1))
-    wl.move(store, did, 2, "upprepat")
-    wl.penalty(store, did, "book", 5000, on=dt.date(2024, 3, 2))
-    return store
 
 
 def long_report(rows: int = 45, lang: str = "sv") -> rp.Report:
@@ -227,7 +215,7 @@ def make_template(tmp_path, suffix=".potx") -> bytes:
             if item.filename == "ppt/theme/theme1.xml":
                 text = data.decode()
                 import re
-                text = re.sub(r"<a:accent1>.*?</a:accent1>", '<a:accent1><a:srgbClr val="C00000"/></a:accent1>', text, flags=re.S)
+                text = re.sub(r"<a:accent1>.*?</a:accent1>", '<a:accent1><a:srgbClr val="C00000"/></a:accent1>', text, flags=re.DOTALL)
                 text = re.sub(r'(<a:minorFont>\s*<a:latin typeface=")[^"]*', r"\g<1>Georgia", text)
                 data = text.encode()
             if item.filename == "[Content_Types].xml" and suffix == ".potx":

@@ -1,7 +1,6 @@
 """The steering-group pack: open the PPTX with python-pptx and the XLSX with openpyxl and check
 titles, chart types and the figures against the analytics functions; English; the CLI."""
 
-import datetime as dt
 import io
 
 import openpyxl
@@ -12,7 +11,6 @@ from pptx.enum.chart import XL_CHART_TYPE
 from analytics import cube
 from analytics import prioritise as pr
 from analytics import report as rp
-from analytics import watchlist as wl
 from analytics.__main__ import main as cli
 from analytics.ingest import load_files
 from tests.unit.test_cube import ledger
@@ -21,16 +19,6 @@ TOPICS_SV = ["Inköpsvolym och trend per kvartal", "Största kategorier (nivå 2
              "Kategoriträdet: nivå 1 uppdelad på nivå 2", "Prioritering: genomförbarhet och potential",
              "Prioritering: genomförbarhet och potential",
              "Besparingar: planerat, rapporterat och uppmätt", "Bevakningslista: öppna avvikelser per steg och vite"]
-
-
-@pytest.fixture
-def full(store):
-    load_files(store, [("reskontra.csv", ledger())])
-    pr.load_demo_initiatives(store)
-    did = wl.add(store, "Alfa AB", "Sena leveranser", occurred=dt.date(2024, 3, 1))
-    wl.move(store, did, 2, "upprepat")
-    wl.penalty(store, did, "book", 5000, on=dt.date(2024, 3, 2))
-    return store
 
 
 def charts(slide):
