@@ -46,7 +46,8 @@ def _figure(sl: rp.Slide, height: int) -> go.Figure:
         kw = dict(y=[str(c) for c in ch.categories], x=values, orientation="h") if horizontal else \
             dict(x=[str(c) for c in ch.categories], y=values)
         traces.append(go.Bar(name=str(name), marker_color=PALETTE[i % len(PALETTE)],
-                             texttemplate=None if ch.kind == "stacked" else f"%{{value:{number}}}", **kw))
+                             texttemplate=None if ch.kind == "stacked" else f"%{{value:{number}}}",
+                             textposition="outside", textangle=0, cliponaxis=False, **kw))
     value_axis = dict(rangemode="tozero", tickformat=",.0f")
     return go.Figure(traces, layout=dict(
         height=height, barmode="stack" if ch.kind == "stacked" else "group", margin=dict(l=10, r=10, t=10, b=10),
@@ -98,7 +99,7 @@ report = rp.build(cur, period_from, period_to, lang=report_lang, sections=tuple(
                   scope=getattr(st.session_state.get("_filters"), "scope", "influenceable"))
 st.session_state["rep_report"] = report
 
-d1, d2, d4, d3 = st.columns(4)
+d1, d2, d4, d3 = st.columns([3, 2, 2, 2])
 d1.download_button(t("rep.download_pptx"), data=lambda r=report: rp.write(cur, r, "pptx"), file_name="styrgruppsrapport.pptx",
                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="rep_pptx",
                    type="primary", icon=":material/slideshow:")
