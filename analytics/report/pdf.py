@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 from .. import format as fmt
 from . import layout as lo
 from .content import Report, Slide
-from .template import PALETTE
+from .template import PALETTE, series_colours
 
 PAGE_W, PAGE_H = 842.0, 595.0          # A4 landscape, points
 MARGIN = 36.0
@@ -23,6 +23,7 @@ def _chart(sl: Slide, w: float, h: float, lang: str, colours):
     from reportlab.graphics.charts.legends import Legend
     from reportlab.graphics.charts.lineplots import ScatterPlot
     from reportlab.graphics.shapes import Circle, Drawing, Group, String
+    from reportlab.lib import colors
 
     ch = sl.chart
     d = Drawing(w, h)
@@ -60,7 +61,7 @@ def _chart(sl: Slide, w: float, h: float, lang: str, colours):
         for cx, cy, r in sorted(centres, key=lambda c: -c[2]):      # small bubbles over large ones
             d.add(Circle(cx, h - cy, r, fillColor=colours["series"][0], fillOpacity=0.65, strokeColor=colours["white"]))
         for lab in labels:
-            bx, by, bw, bh = lab.box
+            bx, by, bw, _ = lab.box
             for k, line in enumerate(lab.text.split("\n")):
                 d.add(String(bx + bw / 2, h - by - (k + 1) * 8 * lo.LINE + 2, line, fontSize=8, textAnchor="middle",
                              fillColor=colours["white"] if lab.position == "center" else colours["text"]))
@@ -82,7 +83,7 @@ def _chart(sl: Slide, w: float, h: float, lang: str, colours):
         bc.categoryAxis.labels.angle = 30 if len(cats) > 6 else 0
         bc.categoryAxis.labels.boxAnchor = "ne" if len(cats) > 6 else "n"
     bc.valueAxis.labels.fontSize = 8
-    bc.valueAxis.labelTextFormat = number
+    bc.valueAxis.labelTextFormat = lambda v: fmt.number(v, lang, 0)      # whole numbers on the axis
     values = [v for vs in data for v in vs]
     bc.valueAxis.valueMin = 0 if not values or min(values) >= 0 else None
     if ch.kind == "stacked":
@@ -91,8 +92,9 @@ def _chart(sl: Slide, w: float, h: float, lang: str, colours):
         bc.barLabelFormat = number
         bc.barLabels.fontSize = 7
         bc.barLabels.nudge = 8
+    series = [colors.HexColor("#" + c) for c in series_colours(colours["hex"], len(data))]
     for i in range(len(data)):
-        bc.bars[i].fillColor = colours["series"][i % len(colours["series"])]
+        bc.bars[i].fillColor = series[i % len(series)]
         bc.bars[i].strokeColor = None
     d.add(bc)
     if len(data) > 1:                        # the colour key under the plot and its labels
@@ -100,7 +102,7 @@ def _chart(sl: Slide, w: float, h: float, lang: str, colours):
         leg.x, leg.y = left, legend_h - 2
         leg.fontSize, leg.columnMaximum, leg.deltax, leg.dx, leg.dy = 8, (len(data) + 2) // 3, 150, 8, 8
         leg.alignment = "right"
-        leg.colorNamePairs = [(colours["series"][i % len(colours["series"])], lo.shorten(str(n), 130, 8))
+        leg.colorNamePairs = [(series[i % len(series)], lo.shorten(str(n), 130, 8))
                               for i, n in enumerate(ch.series)]
         d.add(leg)
     return d
@@ -136,7 +138,7 @@ def to_pdf(report: Report, colours_hex: list[str] | None = None) -> bytes:
     from reportlab.platypus import Paragraph
 
     hexes = colours_hex or list(PALETTE)
-    colours = {"series": [colors.HexColor("#" + c) for c in hexes], "grid": colors.HexColor("#D9D9D9"),
+    colours = {"hex": hexes, "series": [colors.HexColor("#" + c) for c in hexes], "grid": colors.HexColor("#D9D9D9"),
                "white": colors.white, "text": colors.HexColor("#262626")}
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=(PAGE_W, PAGE_H))

@@ -16,7 +16,7 @@ from lxml import etree
 
 from . import layout as lo
 from .content import Report, Slide, Table
-from .template import Look, look, open_template
+from .template import Look, look, open_template, series_colours
 
 EMU_PER_PT = 12700
 LCID = {"sv": "[$-41D]", "en": "[$-809]"}
@@ -186,9 +186,10 @@ def _add_chart(slide, sl: Slide, box, look_: Look, lang: str) -> None:
     plot.gap_width = 60
     if ch.kind == "stacked":
         plot.overlap = 100
+    colours = series_colours(look_.colours, len(plot.series))
     for i, ser in enumerate(plot.series):
         ser.format.fill.solid()
-        ser.format.fill.fore_color.rgb = _rgb(look_.colours[i % len(look_.colours)])
+        ser.format.fill.fore_color.rgb = _rgb(colours[i % len(colours)])
         ser.invert_if_negative = False
     values = [v for vs in ch.series.values() for v in vs if v is not None]
     va = chart.value_axis

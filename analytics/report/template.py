@@ -29,6 +29,20 @@ _POTX_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.templ
 _POTM_MAIN = "application/vnd.ms-powerpoint.template.macroEnabled.main+xml"
 
 
+def series_colours(base: list[str], n: int) -> list[str]:
+    """``n`` distinct colours for chart series: the theme's accents, then the same accents mixed
+    half with white, so a chart with more series than accents never repeats a colour."""
+    out = list(base)
+    k = 0
+    while len(out) < n:
+        c = base[k % len(base)]
+        rgb = [int(c[i:i + 2], 16) for i in (0, 2, 4)]
+        shade = 0.5 if k < len(base) else 0.75
+        out.append("".join(f"{round(v + (255 - v) * shade):02X}" for v in rgb))
+        k += 1
+    return out[:max(n, len(base))]
+
+
 class TemplateError(IngestError):
     """A template file that cannot be used; ``code`` picks the message in the catalogs."""
 

@@ -323,3 +323,13 @@ def test_numbers_as_typed_and_quarters_at_their_grain():
     assert fmt.quarter_label("2016 Q2", months) == "2016 Q2"
     assert fmt.quarter_label("2016 Q2", months[:3]) == "2016-04 – 2016-05"
     assert (fmt.separators("sv"), fmt.separators("en")) == (", ", ".,")
+
+
+def test_a_chart_never_repeats_a_colour(full):
+    from analytics.report.template import series_colours
+    colours = series_colours(["1F4E79", "2E86AB"], 5)
+    assert len(set(colours)) == 5 and colours[:2] == ["1F4E79", "2E86AB"]
+    prs = Presentation(io.BytesIO(rp.to_pptx(rp.build(full))))
+    stacked = next(sh.chart for s in prs.slides for sh in s.shapes if sh.has_chart and sh.chart.chart_type == 58)
+    fills = [str(s.format.fill.fore_color.rgb) for s in stacked.plots[0].series]
+    assert len(fills) == len(set(fills))
