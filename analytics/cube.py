@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,6 +219,40 @@ def refresh_cube(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 LARGE_FACTS = 2_000_000   # above this many aggregate rows, per-row supplier counts are on request
+
+
+def drill_key(dim: str, text: str):
+    """A drill step's key from its text in a shared link, checked for its dimension: category
+    ids and years as whole numbers in range, quarters as 'YYYY Qn', months as 'YYYY-MM' (years
+    1900-2200), other keys as text of at most 300 characters; '' is the empty key (None).
+    ValueError for anything else, so a crafted link never reaches a query."""
+    if dim not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dim!r}")
+    if text == "":
+        return None
+    if dim.startswith("category_"):
+        value = int(text)
+        if not -2 ** 31 <= value < 2 ** 31:
+            raise ValueError(f"category id {text!r} out of range")
+        return value
+    if dim == "year":
+        value = int(text)
+        if not 1900 <= value <= 2200:
+            raise ValueError(f"year {text!r} out of range")
+        return value
+    if dim == "quarter":
+        m = re.fullmatch(r"(\d{4}) Q([1-4])", text)
+        if not m or not 1900 <= int(m.group(1)) <= 2200:
+            raise ValueError(f"quarter {text!r} is not YYYY Qn")
+        return text
+    if dim == "month":
+        m = re.fullmatch(r"(\d{4})-(\d{2})", text)
+        if not m or not 1900 <= int(m.group(1)) <= 2200 or not 1 <= int(m.group(2)) <= 12:
+            raise ValueError(f"month {text!r} is not YYYY-MM")
+        return text
+    if len(text) > 300:
+        raise ValueError("key too long")
+    return text
 
 
 def counts_suppliers_by_default(cur: duckdb.DuckDBPyConnection) -> bool:

@@ -1,6 +1,7 @@
 """Spendkub: where the money goes. KPIs, pivot with drill-down, trend, Pareto/ABC and the lines."""
 
 import datetime as dt
+import math
 
 import streamlit as st
 
@@ -12,6 +13,7 @@ from ui import format as fmt
 from ui import urlstate
 from ui.charts import cube as charts
 from ui.db import cursor
+from ui.format import md_escape
 from ui.i18n import current_lang, t
 from ui.tables import show_table
 from ui.widgets import PRESENT, empty_state, kpi_row, show_chart, spend_scope_caption
@@ -55,37 +57,61 @@ def _from_url(name: str, raw: list[str]):
             out = []
             for item in raw:
                 dim, _, key = item.partition("=")
-                if dim in cube.DIMENSIONS:
-                    out.append((dim, None if key == "" else (int(key) if dim.startswith("category_") or dim == "year" else key)))
+                try:
+                    out.append((dim, cube.drill_key(dim, key)))
+                except ValueError:
+                    ignored.append(item)
             return out
         value = raw[-1]
         if name in ("rows", "by"):
-            return value if value in cube.DIMENSIONS else default
+            return _one_of(value, cube.DIMENSIONS)
         if name == "cols":
-            return value if value in cube.DIMENSIONS or value == "" else default
+            return _one_of(value, (*cube.DIMENSIONS, ""))
         if name == "measure":
-            return value if value in cube.MEASURES else default
+            return _one_of(value, cube.MEASURES)
         if name == "sort":
-            return value if value in cube.MEASURES + ("label",) else default
+            return _one_of(value, (*cube.MEASURES, "label"))
         if name == "credit":
-            return value if value in cube.CREDIT_CHOICES else default
+            return _one_of(value, cube.CREDIT_CHOICES)
         if name in ("asc", "sup_count"):
             return value == "1"
-        if name in ("top", "frag"):
-            return int(value)
+        if name == "top":
+            return _in_range(int(value), 1, 500, value)
+        if name == "frag":
+            return _in_range(int(value), 1, 3, value)
         if name in ("amin", "amax", "tail"):
-            return float(value)
-    except (ValueError, IndexError):
+            number = float(value)
+            if not math.isfinite(number) or abs(number) > 1e15 or (name == "tail" and number < 0):
+                raise ValueError(value)
+            return number
+    except (ValueError, IndexError, OverflowError):
+        ignored.append(f"{name}={raw[-1] if raw else ''}")
         return default
     return default
 
 
+def _one_of(value: str, options) -> str:
+    if value not in options:
+        raise ValueError(value)
+    return value
+
+
+def _in_range(number: int, lo: int, hi: int, text: str) -> int:
+    if not lo <= number <= hi:
+        raise ValueError(text)
+    return number
+
+
 DEFAULTS["sup_count"] = data.counts_suppliers_by_default(db, ver)
+ignored: list[str] = []                    # link values that could not be used
 for name, key in K.items():
     if name in params:
         st.session_state[key] = _from_url(name, params[name])
     elif key not in st.session_state:
         st.session_state[key] = DEFAULTS[name]
+if ignored:
+    st.warning(t("cube.link_ignored", values=", ".join(md_escape(v[:60]) for v in ignored[:5])),
+               icon=":material/link_off:")
 
 DIM_LABEL = {d: t(f"dim.{d}") for d in cube.DIMENSIONS}
 MEASURE_LABEL = {m: t(f"measure.{m}") for m in cube.MEASURES}

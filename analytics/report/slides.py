@@ -25,6 +25,33 @@ _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 MAX_LABELLED = 24            # columns/bars with a value label each; more get a value axis
 
 
+def _chart_data_class():
+    """python-pptx's CategoryChartData whose embedded workbook (the chart's "Edit data") writes
+    every text as text: a supplier named =HYPERLINK(...) stays a name, never a live formula."""
+    from contextlib import contextmanager
+
+    from pptx.chart.data import CategoryChartData
+    from pptx.chart.xlsx import CategoryWorkbookWriter
+    from pptx.util import lazyproperty
+    from xlsxwriter import Workbook
+
+    class TextOnlyWriter(CategoryWorkbookWriter):
+        @contextmanager
+        def _open_worksheet(self, xlsx_file):
+            workbook = Workbook(xlsx_file, {"in_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "strings_to_numbers": False})
+            worksheet = workbook.add_worksheet()
+            yield workbook, worksheet
+            workbook.close()
+
+    class SafeCategoryChartData(CategoryChartData):
+        @lazyproperty
+        def _workbook_writer(self):
+            return TextOnlyWriter(self)
+
+    return SafeCategoryChartData
+
+
 def pt(emu: int) -> float:
     return emu / EMU_PER_PT
 
@@ -105,7 +132,7 @@ def _axis_font(axis, size: float, font: str) -> None:
 
 
 def _add_chart(slide, sl: Slide, box, look_: Look, lang: str) -> None:
-    from pptx.chart.data import BubbleChartData, CategoryChartData
+    from pptx.chart.data import BubbleChartData
     from pptx.enum.chart import (
         XL_CHART_TYPE,
         XL_LABEL_POSITION,
@@ -170,7 +197,7 @@ def _add_chart(slide, sl: Slide, box, look_: Look, lang: str) -> None:
         return
     kinds = {"bar": XL_CHART_TYPE.BAR_CLUSTERED, "column": XL_CHART_TYPE.COLUMN_CLUSTERED,
              "clustered": XL_CHART_TYPE.COLUMN_CLUSTERED, "stacked": XL_CHART_TYPE.BAR_STACKED}
-    data = CategoryChartData(number_format=fmt_code)
+    data = _chart_data_class()(number_format=fmt_code)
     data.categories = [str(c) for c in ch.categories]
     for name, values in ch.series.items():
         data.add_series(str(name), values)

@@ -333,3 +333,23 @@ def test_a_chart_never_repeats_a_colour(full):
     stacked = next(sh.chart for s in prs.slides for sh in s.shapes if sh.has_chart and sh.chart.chart_type == 58)
     fills = [str(s.format.fill.fore_color.rgb) for s in stacked.plots[0].series]
     assert len(fills) == len(set(fills))
+
+
+def test_a_formula_as_supplier_name_stays_text_everywhere_in_the_pack(store):
+    """A supplier named =HYPERLINK(...): a name in the slide, a text cell in the chart's embedded
+    workbook (PowerPoint's "Edit data"), a neutralised text in the Excel pack."""
+    from tests.unit.test_cube import LINES
+    evil = '=HYPERLINK("http://x","y")'
+    rows = [(evil, "", "64210", "Livsmedel", "Skola", "9000,00", "2024-01-20")] + list(LINES)
+    load_files(store, [("reskontra.csv", ledger(rows))])
+    prs = Presentation(io.BytesIO(rp.to_pptx(rp.build(store))))
+    chart = next(sh.chart for s in prs.slides for sh in s.shapes
+                 if sh.has_chart and evil in list(sh.chart.plots[0].categories))
+    wb = openpyxl.load_workbook(io.BytesIO(chart.part.chart_workbook.xlsx_part.blob))
+    cells = [c for row in wb.active.iter_rows() for c in row if c.value == evil]
+    assert cells and all(c.data_type == "s" for c in cells)            # text, not a formula
+    assert not [c for row in wb.active.iter_rows() for c in row if c.data_type == "f"]
+    pack = openpyxl.load_workbook(io.BytesIO(rp.to_xlsx(rp.build(store))))
+    texts = [c.value for ws in pack.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "'" + evil in texts and evil not in texts
+    assert not [c for ws in pack.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
