@@ -4,7 +4,8 @@
    not wait for it.
 2. The heavy imports and first-use costs of the pages are paid in a background thread while the
    server starts and the browser loads the frontend (``warm_up``).
-3. app.py is the one router. Streamlit treats an app with a pages/ folder beside its main script
+3. Without sign-in the server listens on 127.0.0.1 only, unless an address is chosen.
+4. app.py is the one router. Streamlit treats an app with a pages/ folder beside its main script
    as a "version 1" multipage app until st.navigation first runs: the first session on a fresh
    server then ran a page file on its own (a raw file-name menu, no language switch, no filters)
    or showed "Page not found" for a deep link such as /spendkub. The flag that selects that mode
@@ -64,8 +65,20 @@ def warm_up() -> None:
     import ui.urlstate  # noqa: F401
 
 
+def local_address(argv: list[str]) -> list[str]:
+    """Spendkollen has no sign-in yet: unless the address is chosen (``--server.address`` or
+    STREAMLIT_SERVER_ADDRESS), the server listens on this machine only (127.0.0.1), not on every
+    interface."""
+    import os
+    chosen = any(a == "--server.address" or a.startswith("--server.address=") for a in argv)
+    if chosen or os.environ.get("STREAMLIT_SERVER_ADDRESS"):
+        return argv
+    return ["--server.address", "127.0.0.1", *argv]
+
+
 def main(argv: list[str]) -> None:
     sys.path.insert(0, str(ROOT))
+    argv = local_address(argv)
     if prepare_store():
         print("spendkollen: the demo ledger was loaded into the new store", file=sys.stderr)
     from streamlit.runtime.pages_manager import PagesManager

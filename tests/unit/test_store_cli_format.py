@@ -226,3 +226,13 @@ def test_core_never_imports_streamlit():
     for path in [*ROOT.glob("analytics/**/*.py"), *ROOT.glob("ui/charts/*.py"), ROOT / "ui" / "format.py"]:
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"^\s*(import streamlit|from streamlit)", text, re.MULTILINE), path
+
+
+def test_the_server_listens_on_this_machine_unless_told_otherwise(monkeypatch):
+    from ui.serve import local_address
+    monkeypatch.delenv("STREAMLIT_SERVER_ADDRESS", raising=False)
+    assert local_address(["--server.port", "8501"]) == ["--server.address", "127.0.0.1", "--server.port", "8501"]
+    assert local_address(["--server.address", "0.0.0.0"]) == ["--server.address", "0.0.0.0"]
+    assert local_address(["--server.address=10.0.0.5"]) == ["--server.address=10.0.0.5"]
+    monkeypatch.setenv("STREAMLIT_SERVER_ADDRESS", "0.0.0.0")
+    assert local_address([]) == []
