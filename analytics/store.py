@@ -11,8 +11,10 @@ import getpass
 import json
 import os
 import re
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import duckdb
 
@@ -583,6 +585,63 @@ def migrate(con: duckdb.DuckDBPyConnection, *, upto: int | None = None) -> int:
             con.execute("ROLLBACK")
             raise
     return max(current, last)
+
+
+# ---------------------------------------------------------------- one writer at a time
+
+_WRITE_LOCK = threading.RLock()
+WRITE_WAIT_SECONDS = 120.0
+
+
+class _SerialisedCursor:
+    """A DuckDB cursor whose write transactions take the process's write lock: BEGIN waits
+    until no other session of this server is writing, COMMIT or ROLLBACK lets the next one in.
+    Reads never wait (DuckDB gives each its snapshot). Everything else is the cursor's own."""
+
+    def __init__(self, cur):
+        self._cur = cur
+        self._held = 0
+
+    def execute(self, query, *args, **kwargs):
+        word = query.lstrip()[:8].upper() if isinstance(query, str) else ""
+        if word.startswith("BEGIN"):
+            if not _WRITE_LOCK.acquire(timeout=WRITE_WAIT_SECONDS):
+                from .ingest.errors import IngestError
+                raise IngestError("store_busy", f"another change has held the store for {WRITE_WAIT_SECONDS:.0f} s; "
+                                  "nothing was saved. Try again in a moment.", seconds=f"{WRITE_WAIT_SECONDS:.0f}")
+            self._held += 1
+            try:
+                return self._cur.execute(query, *args, **kwargs)
+            except BaseException:
+                self._release()
+                raise
+        if word.startswith(("COMMIT", "ROLLBACK")):
+            try:
+                return self._cur.execute(query, *args, **kwargs)
+            finally:
+                self._release()
+        return self._cur.execute(query, *args, **kwargs)
+
+    def _release(self) -> None:
+        if self._held:
+            self._held -= 1
+            _WRITE_LOCK.release()
+
+    def cursor(self) -> _SerialisedCursor:
+        return _SerialisedCursor(self._cur.cursor())
+
+    def __getattr__(self, name):
+        return getattr(self._cur, name)
+
+
+class SerialisedConnection(_SerialisedCursor):
+    """The server's one connection: every cursor it hands out writes one transaction at a time
+    within the process, so sessions saving at the same moment never collide (DuckDB would roll
+    one of them back with "Conflict on tuple deletion")."""
+
+
+def serialised(con: duckdb.DuckDBPyConnection) -> SerialisedConnection:
+    return SerialisedConnection(con)
 
 
 def current_user() -> str:

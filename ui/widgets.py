@@ -120,18 +120,26 @@ def run_edit(action, ok, spinner: str | None = None) -> None:
     """Run a stored edit: a refused one (IngestError and its kinds) is shown as a clear error,
     never a stack trace; a done one reruns the page, which shows ``ok`` (text, or a function
     giving the text after the edit) through ``show_done``."""
+    import duckdb
+
     from analytics.ingest import IngestError
 
     from .i18n import error_text
-    try:
-        if spinner:
-            with st.spinner(spinner):
+    for attempt in range(3):        # a conflict with another writer (outside this server) is retried
+        try:
+            if spinner:
+                with st.spinner(spinner):
+                    action()
+            else:
                 action()
-        else:
-            action()
-    except IngestError as exc:
-        st.error(error_text(exc), icon=":material/error:")
-        return
+            break
+        except IngestError as exc:
+            st.error(error_text(exc), icon=":material/error:")
+            return
+        except duckdb.TransactionException:
+            if attempt == 2:
+                st.error(t("err.write_conflict"), icon=":material/error:")
+                return
     st.session_state[DONE] = ok() if callable(ok) else ok
     st.rerun()
 

@@ -236,3 +236,39 @@ def test_the_server_listens_on_this_machine_unless_told_otherwise(monkeypatch):
     assert local_address(["--server.address=10.0.0.5"]) == ["--server.address=10.0.0.5"]
     monkeypatch.setenv("STREAMLIT_SERVER_ADDRESS", "0.0.0.0")
     assert local_address([]) == []
+
+
+def test_ten_sessions_saving_at_the_same_moment_lose_nothing(tmp_path):
+    """Ten sessions of one server (threads on cursors of the server's one connection) add a
+    rule and log a deviation at the same moment: every change is there afterwards, and readers
+    in between never see an error. Without the write lock DuckDB rolls most of them back."""
+    import threading
+
+    from analytics import classify
+    from analytics import watchlist as wl
+    from analytics.store import serialised
+    from tests.unit.test_cube import ledger
+    con = serialised(connect(tmp_path / "many.duckdb"))
+    load_files(con.cursor(), [("reskontra.csv", ledger())])
+    food = con.execute("SELECT category_id FROM categories WHERE name = 'Livsmedel'").fetchall()[0][0]
+    start = threading.Barrier(10)
+    errors: list[BaseException] = []
+
+    def session(n: int) -> None:
+        cur = con.cursor()
+        try:
+            start.wait()
+            classify.add_rules(cur, [classify.Rule("keyword", food, keyword=f"ord{n}")])
+            summary(cur)                                  # a reader between the writes
+            wl.add(cur, "Alfa AB", f"Avvikelse {n}")
+        except BaseException as exc:  # noqa: BLE001  (every failure is reported below)
+            errors.append(exc)
+    threads = [threading.Thread(target=session, args=(n,)) for n in range(10)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=300)
+    assert errors == []
+    keywords = {r[0] for r in con.execute("SELECT keyword FROM class_rules WHERE kind = 'keyword'").fetchall()}
+    assert {f"ord{n}" for n in range(10)} <= keywords
+    assert con.execute("SELECT count(*) FROM deviations WHERE description LIKE 'Avvikelse %'").fetchall()[0][0] == 10
