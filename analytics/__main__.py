@@ -30,7 +30,7 @@ def _cmd_import(args) -> int:
                   file=sys.stderr)
             return 2
         chosen[field.strip()] = header.strip() or None
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     cur = con.cursor()
     try:
         plan = load_files(cur, files, period=args.period, currency=args.currency, profile=args.profile,
@@ -93,7 +93,7 @@ def _warning_text(w: dict) -> str:
 
 def _cmd_summary(args) -> int:
     from .ledger import summary
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     s = summary(con.cursor())
     if args.json:
         print(json.dumps(s, ensure_ascii=False))
@@ -105,7 +105,7 @@ def _cmd_summary(args) -> int:
 
 def _cmd_demo(args) -> int:
     from .demo import load_demo
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     try:
         n = load_demo(con.cursor())
     except IngestError as exc:
@@ -117,7 +117,7 @@ def _cmd_demo(args) -> int:
 
 def _cmd_delete_demo(args) -> int:
     from .demo import remove_demo
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     n = remove_demo(con.cursor())
     print(f"removed demo data: {n} lines")
     return 0
@@ -151,7 +151,7 @@ def _cmd_cube(args) -> int:
     if lo and hi and lo > hi:
         print("spendkollen: --from is after --to.", file=sys.stderr)
         return 2
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     rows = spend_by(con.cursor(), dims, View(period_from=lo, period_to=hi))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, default=str))
@@ -164,7 +164,7 @@ def _cmd_cube(args) -> int:
 
 def _cmd_classify(args) -> int:
     from .classify import summary
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     s = summary(con.cursor())
     out = {k: s[k] for k in ("classified_share", "classified_spend", "unclassified_spend", "excluded_spend", "rules")}
     if args.json:
@@ -178,7 +178,7 @@ def _cmd_classify(args) -> int:
 
 def _cmd_review(args) -> int:
     from .review import as_json
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     if args.limit < 1:
         print("error: --limit must be at least 1", file=sys.stderr)
         return 2
@@ -195,7 +195,7 @@ def _cmd_review(args) -> int:
 
 def _cmd_rules(args) -> int:
     from .classify import import_rules, write_rules_file
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     cur = con.cursor()
     path = Path(args.file)
     try:
@@ -219,7 +219,7 @@ def _cmd_rules(args) -> int:
 
 def _cmd_tree(args) -> int:
     from .tree import import_tree, read_cpv_file, read_tree_file, write_tree_file
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     cur = con.cursor()
     path = Path(args.file)
     try:
@@ -242,7 +242,7 @@ def _cmd_tree(args) -> int:
 
 def _cmd_initiatives(args) -> int:
     from . import prioritise as pr
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     cur = con.cursor()
     if args.action is None:
         out = pr.as_json(cur)
@@ -276,7 +276,7 @@ def _cmd_initiatives(args) -> int:
 
 def _cmd_savings(args) -> int:
     from .savings import as_json
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     out = as_json(con.cursor())
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
@@ -291,7 +291,7 @@ def _cmd_savings(args) -> int:
 
 def _cmd_watchlist(args) -> int:
     from .watchlist import as_json
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     out = as_json(con.cursor())
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
@@ -305,7 +305,7 @@ def _cmd_watchlist(args) -> int:
 
 def _cmd_signals(args) -> int:
     from .watchlist import signals
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     out = [{k: s[k] for k in ("kind", "supplier", "org_no", "amount", "detail")} for s in signals(con.cursor())]
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
@@ -317,7 +317,7 @@ def _cmd_signals(args) -> int:
 
 def _cmd_template(args) -> int:
     from .report import TemplateError, remove_template, save_template, stored_template
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     if args.action == "set":
         if not args.file or not Path(args.file).is_file():
             print("spendkollen: name an existing file: python -m analytics template set FILE.pptx", file=sys.stderr)
@@ -352,7 +352,7 @@ def _cmd_report(args) -> int:
     if lo and hi and lo > hi:
         print("spendkollen: --from is after --to.", file=sys.stderr)
         return 2
-    con = connect(args.db)
+    con = connect(args.db, wait=args.wait)
     cur = con.cursor()
     if not cur.execute("SELECT count(*) FROM cube_rollup").fetchall()[0][0]:
         print("spendkollen: refused. Nothing is loaded; import a ledger first.", file=sys.stderr)
@@ -485,6 +485,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db")
     p.set_defaults(func=_cmd_template)
 
+    for command in sub.choices.values():       # every command waits the same way for a busy store
+        command.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                             help="when the dashboard or another import has the store open, wait this long for it "
+                                  "(default: refuse at once, exit 2)")
     args = parser.parse_args(argv)
     try:
         return args.func(args)

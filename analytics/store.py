@@ -12,6 +12,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -524,16 +525,41 @@ def db_path(path: str | os.PathLike | None = None) -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
-def connect(path: str | os.PathLike | None = None, *, upto: int | None = None) -> duckdb.DuckDBPyConnection:
+class StoreInUse(RuntimeError):
+    """Another process (the dashboard, another import) has the store file open."""
+
+
+def _open(target: str, wait: float) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, waiting up to ``wait`` seconds while another process holds the file."""
+    deadline = time.monotonic() + max(0.0, wait)
+    while True:
+        try:
+            return duckdb.connect(target)
+        except duckdb.IOException as exc:
+            if "Conflicting lock" not in str(exc):
+                raise
+            if time.monotonic() >= deadline:
+                m = re.search(r"held in (.+?) \(PID (\d+)\)", str(exc))
+                who = f"{Path(m.group(1)).name} (PID {m.group(2)})" if m else "another process"
+                raise StoreInUse(
+                    f"refused. The store {target} is in use by {who}: the dashboard or another import has it "
+                    f"open{f' and it stayed so for {wait:.0f} s' if wait else ''}. Nothing was done. Run again when "
+                    "it is free, or pass --wait SECONDS to wait for it.") from None
+            time.sleep(0.25)
+
+
+def connect(path: str | os.PathLike | None = None, *, upto: int | None = None,
+            wait: float = 0.0) -> duckdb.DuckDBPyConnection:
     """Open (creating when missing) the store and bring its schema up to date.
 
     ``upto`` stops the migrations at that version; tests use it to build an old file.
-    ``":memory:"`` gives a private in-memory store.
+    ``":memory:"`` gives a private in-memory store. ``wait`` is how many seconds to wait while
+    another process has the file open (StoreInUse after that).
     """
     target = str(path) if path == ":memory:" else str(db_path(path))
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(target)
+    con = _open(target, wait)
     con.execute(f"SET memory_limit = '{memory_limit()}'")
     migrate(con, upto=upto)
     return con

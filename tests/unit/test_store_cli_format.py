@@ -272,3 +272,29 @@ def test_ten_sessions_saving_at_the_same_moment_lose_nothing(tmp_path):
     keywords = {r[0] for r in con.execute("SELECT keyword FROM class_rules WHERE kind = 'keyword'").fetchall()}
     assert {f"ord{n}" for n in range(10)} <= keywords
     assert con.execute("SELECT count(*) FROM deviations WHERE description LIKE 'Avvikelse %'").fetchall()[0][0] == 10
+
+
+def test_cli_refuses_a_busy_store_or_waits_for_it(tmp_path, capsys):
+    """While another process (the dashboard, another import) has the store open, every command
+    exits 2 with who holds it, instead of DuckDB's traceback; with --wait it waits and runs."""
+    from analytics.__main__ import main as cli
+    from tests.unit.test_cube import ledger
+    db = tmp_path / "busy.duckdb"
+    (tmp_path / "r.csv").write_bytes(ledger())
+    connect(db).close()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('holding', flush=True); "
+        "time.sleep(float(sys.argv[2])); c.close()"), str(db), "4"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        assert cli(["import", str(tmp_path / "r.csv"), "--db", str(db)]) == 2
+        err = capsys.readouterr().err
+        assert "spendkollen: refused. The store" in err and "is in use by python" in err and "PID" in err
+        assert "--wait SECONDS" in err and "Traceback" not in err
+        # the holder lets go after a few seconds; --wait runs the import then
+        assert cli(["import", str(tmp_path / "r.csv"), "--db", str(db), "--wait", "60"]) == 0
+    finally:
+        holder.wait(timeout=60)
+    capsys.readouterr()
+    assert cli(["summary", "--db", str(db), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["lines"] == 7
