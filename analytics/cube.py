@@ -270,7 +270,7 @@ def data_version(cur: duckdb.DuckDBPyConnection) -> int:
 
 def labels(cur: duckdb.DuckDBPyConnection, dim: str, raw: list) -> dict:
     """Raw group values of ``dim`` -> (key, label). Category: node id -> name; supplier:
-    supplier_no -> (supplier key, name; sole traders shown as 'Enskild firma YYMMDD-****');
+    supplier_no -> (supplier key, name; sole traders shown as 'Enskild firma #3FA91C', the tag of their keyed key);
     account: code -> 'code text'; quarter/month: dates -> '2024 Q1' / '2024-01'."""
     out: dict = {}
     values = [v for v in raw if not _missing(v)]

@@ -93,7 +93,7 @@ def classify_sql(raw: str) -> str:
                   -- a personnummer: century-prefixed, or month digits (3-4) below 20
                   coalesce(kind = 'century' OR (kind = 'ten' AND CAST(substr(digits, 3, 2) AS INTEGER) < 20), false)
                       AS personal_shape,
-                  substr(digits, 1, 6) || '-****' AS masked
+                  '{MASK}' AS masked
            FROM (SELECT kind, digits, cleaned,
                         coalesce(kind IN ('ten', 'century') AND {_luhn('digits')}, false) AS luhn_ok
                  FROM (SELECT {shape} AS kind, {digits} AS digits, {c} AS cleaned))))"""
@@ -101,17 +101,20 @@ def classify_sql(raw: str) -> str:
 
 # A personnummer-shaped run (month digits 00-19), in a syntax both RE2 (DuckDB) and Python read.
 PNR_RUN = r"(?:19|20)?(\d{2}[01]\d\d{2})[-+ ]?\d{4}"
+# What a personnummer is shown as: no birth date, no digit (a sole trader is told apart by the
+# short tag of its keyed supplier key, see store migration 11).
+MASK = "******-****"
 
 
 def mask_embedded_sql(expr: str) -> str:
     """SQL: ``expr`` with every personnummer-shaped run masked, so that a cell holding several
     ids never shows one in clear."""
-    return f"regexp_replace({expr}, '{PNR_RUN}', '\\1-****', 'g')"
+    return f"regexp_replace({expr}, '{PNR_RUN}', '{MASK}', 'g')"
 
 
 def mask_embedded(text: str | None) -> str | None:
     """``text`` with every personnummer-shaped run masked (the same rule as mask_embedded_sql)."""
-    return re.sub(PNR_RUN, r"\1-****", text) if text else text
+    return re.sub(PNR_RUN, MASK, text) if text else text
 
 
 def _legal_form_case(d: str) -> str:
@@ -131,7 +134,7 @@ def classify(value: str | None) -> dict:
 
 
 def mask_personal(value: str | None) -> str | None:
-    """Mask a personnummer-shaped id (YYMMDD-****); return other values unchanged."""
+    """Mask a personnummer-shaped id (******-****); return other values unchanged."""
     if value is None:
         return None
     info = classify(value)

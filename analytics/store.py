@@ -140,6 +140,44 @@ def _mask_report_samples(con: duckdb.DuckDBPyConnection) -> None:
                     [json.dumps(data, ensure_ascii=False, default=str), batch_id])
 
 
+def _keyed_sole_trader_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 11: sole traders' keys and tags from a keyed hash with secrets of this store.
+
+    Until now a sole trader's key was 'pnr:' + the first 16 hex digits of sha256(personnummer)
+    and its birth date was shown (YYMMDD-****): the last four digits were found by trying the
+    10,000 candidates. Two random secrets are drawn for the store and kept in two macros:
+    spk_pnr_hash(digits) = sha256(k2 || sha256(k1 || h0)) with h0 = the old 16 hex digits (a
+    nested keyed hash, the NMAC construction), so keys can be recomputed from the old ones here
+    and from the digits at every upload, but not from what is shown without the store's
+    secrets. The key is 'pnr:' + its first 16 hex digits; the tag shown ('Enskild firma #3FA91C')
+    its first six. Masked runs in texts lose their birth date too. Frozen: SQL only."""
+    import secrets
+    k1, k2 = secrets.token_hex(32), secrets.token_hex(32)
+    con.execute(f"""CREATE OR REPLACE MACRO spk_pnr_rehash(h) AS sha256('{k2}' || sha256('{k1}' || h))""")
+    con.execute("CREATE OR REPLACE MACRO spk_pnr_hash(d) AS spk_pnr_rehash(substr(sha256(d), 1, 16))")
+    new_key = "'pnr:' || substr(spk_pnr_rehash(substr(supplier_key, 5)), 1, 16)"
+    tag = "'#' || upper(substr(spk_pnr_rehash(substr(supplier_key, 5)), 1, 6))"
+    masked_run = r"'\d{6}-\*{4}'"
+
+    def clean(col: str) -> str:
+        return f"regexp_replace({col}, {masked_run}, '******-****', 'g')"
+    key_case = f"CASE WHEN supplier_key LIKE 'pnr:%' THEN {new_key} ELSE supplier_key END"
+    org_case = f"CASE WHEN supplier_key LIKE 'pnr:%' THEN {tag} ELSE {clean('org_no')} END"
+    con.execute(f"""UPDATE ledger_lines SET supplier_key = {key_case}, org_no = {org_case},
+                    org_no_raw = {clean('org_no_raw')}, supplier_name = {clean('supplier_name')},
+                    description = {clean('description')}""")
+    con.execute(f"""UPDATE suppliers SET supplier_key = {key_case}, org_no = {org_case}, name = {clean('name')},
+                    name_variants = list_transform(name_variants, lambda v: {clean('v')})""")
+    con.execute(f"""UPDATE deviations SET supplier_key = {key_case}, org_no = {org_case},
+                    supplier_name = {clean('supplier_name')}""")
+    con.execute(f"""UPDATE savings_settings SET supplier_keys = list_transform(supplier_keys,
+                    lambda k: CASE WHEN k LIKE 'pnr:%' THEN 'pnr:' || substr(spk_pnr_rehash(substr(k, 5)), 1, 16) ELSE k END)
+                    WHERE supplier_keys IS NOT NULL""")
+    con.execute(f"UPDATE audit_log SET detail = regexp_replace(detail, {masked_run}, '******-****', 'g')")
+    con.execute(f"UPDATE batches SET report = regexp_replace(report, {masked_run}, '******-****', 'g') "
+                "WHERE report IS NOT NULL")
+
+
 MIGRATIONS: list[list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = [
     # 1: batches, ledger lines, suppliers, audit log.
     [
@@ -510,6 +548,10 @@ MIGRATIONS: list[list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = [
             uploaded_at TIMESTAMP NOT NULL,
             uploaded_by VARCHAR NOT NULL,
             active BOOLEAN NOT NULL)""",
+    ],
+    # 11: sole traders keyed with this store's secrets; no birth date shown or kept in texts.
+    [
+        _keyed_sole_trader_keys,
     ],
 ]
 

@@ -664,12 +664,16 @@ def lines_select(parsed: ParsedFile, columns: list[str]) -> str:
         "supplier_name": "sp.supplier_name", "supplier_name_norm": "sp.name_norm",
         "supplier_key": f"""CASE
             WHEN o.org.org_no_status = 'valid' THEN 'org:' || o.org.org_digits
-            WHEN o.org.org_no_status = 'personal' THEN 'pnr:' || substr(sha256(o.org.org_digits), 1, 16)
+            WHEN o.org.org_no_status = 'personal' THEN 'pnr:' || substr(spk_pnr_hash(o.org.org_digits), 1, 16)
             WHEN sp.name_norm IS NOT NULL THEN 'name:' || sp.name_norm
             WHEN v.supplier_id <> '' THEN 'id:' || {mask_embedded_sql('v.supplier_id')}
             WHEN o.org.org_no IS NOT NULL THEN 'raw:' || o.org.org_no
             ELSE 'unknown' END""",
-        "org_no_raw": "o.org.org_no_raw", "org_no": "o.org.org_no", "org_no_status": "o.org.org_no_status",
+        # a sole trader's number is shown as the short tag of its keyed hash (store migration 11)
+        "org_no_raw": "o.org.org_no_raw",
+        "org_no": "CASE WHEN o.org.org_no_status = 'personal' "
+                  "THEN '#' || upper(substr(spk_pnr_hash(o.org.org_digits), 1, 6)) ELSE o.org.org_no END",
+        "org_no_status": "o.org.org_no_status",
         "legal_form": "o.org.legal_form",
         "account": f"""nullif(CASE WHEN v.account_name_raw = '' AND regexp_matches(v.account_text_raw, {acct_split})
                   THEN regexp_extract(v.account_text_raw, {acct_split}, 1) ELSE v.account_text_raw END, '')""",

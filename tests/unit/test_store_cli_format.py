@@ -37,10 +37,10 @@ def test_old_database_upgrades_in_place(tmp_path):
     con.close()
     con = connect(path)
     cur = con.cursor()
-    assert schema_version(cur) == SCHEMA_VERSION == 10
+    assert schema_version(cur) == SCHEMA_VERSION == 11
     assert summary(cur)["lines"] == 2 and summary(cur)["total"] == 150.0
     assert cur.execute("SELECT count(*) FROM import_profiles").fetchall()[0][0] == 0
-    assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
     # v3's account map became account rules in v4; v8 replaced those demo-only defaults by the
     # Kommun-Bas defaults (the 64 group rule), classified the old lines and built the cube
     assert cur.execute("SELECT count(*) FROM class_rules WHERE kind = 'account' AND account_from = '64410'").fetchall()[0][0] == 0
@@ -49,6 +49,51 @@ def test_old_database_upgrades_in_place(tmp_path):
     assert cur.execute("SELECT sum(spend), count(*) FILTER (WHERE cat_l1 > 0) FROM cube_facts").fetchall()[0] == (150, 1)
     load_files(cur, [("q1.csv", Q1_AGAIN)])
     assert summary(cur)["lines"] == 3
+
+
+def test_migration_11_keys_sole_traders_with_the_stores_secrets(tmp_path):
+    """A store written before migration 11 (unsalted sha256 keys, birth dates shown): after the
+    upgrade the keys are keyed hashes with this store's secrets, the tag replaces the birth
+    date, an upload of the same person gets the same key and tag, and another store gets other
+    keys for the same person."""
+    import hashlib
+    from tests.unit.test_cube import SOLE, ledger
+    digits = SOLE.replace("-", "")[2:]
+    old_key = "pnr:" + hashlib.sha256(digits.encode()).hexdigest()[:16]
+    path = tmp_path / "v10.duckdb"
+    con = connect(path, upto=10)
+    con.execute("""INSERT INTO batches (upload_id, file_name, sha256, uploaded_at, uploaded_by, rows, total, currency, status)
+                   VALUES ('u', 'q1.csv', 'x', now()::TIMESTAMP, 't', 1, 80, 'SEK', 'loaded')""")
+    con.execute("""INSERT INTO ledger_lines (batch_id, source_row, period_month, period_grain, supplier_name, supplier_key,
+                       org_no, org_no_raw, org_no_status, legal_form, account, amount, description)
+                   VALUES (1, 2, DATE '2024-03-01', 'day', 'Firma Anna Berg', ?, '800512-****', '800512-****',
+                           'personal', 'sole_trader', '64510', 80, 'Faktura till 800512-****')""", [old_key])
+    con.execute("""INSERT INTO suppliers VALUES (?, 'Firma Anna Berg', '800512-****', 'personal', 'sole_trader',
+                   ['Firma Anna Berg'], 1, 80, DATE '2024-03-01', DATE '2024-03-01'
+                   {extra})""".replace("{extra}", ", 1" if "supplier_no" in {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'suppliers'").fetchall()} else ""),
+                [old_key])
+    con.close()
+    con = connect(path)
+    rows = con.execute("SELECT supplier_key, org_no, org_no_raw, description FROM ledger_lines").fetchall()
+    (key, tag, raw, text), = rows
+    assert key.startswith("pnr:") and len(key) == 20 and key != old_key
+    assert re.fullmatch(r"#[0-9A-F]{6}", tag) and tag[1:] == key[4:10].upper()
+    assert raw == "******-****" and text == "Faktura till ******-****"
+    assert con.execute("SELECT supplier_key, org_no FROM suppliers").fetchall() == [(key, tag)]
+    dump = " ".join(str(v) for r in con.execute("SELECT * FROM ledger_lines").fetchall() for v in r)
+    assert "800512" not in dump and digits not in dump
+    # a new upload of the same person: the same key and tag, no birth date
+    load_files(con.cursor(), [("reskontra.csv", ledger())])
+    assert set(con.execute("SELECT DISTINCT supplier_key, org_no FROM ledger_lines WHERE legal_form = 'sole_trader'"
+                           ).fetchall()) == {(key, tag)}
+    con.close()
+    # another store: its own secrets, another key for the same person
+    other = connect(tmp_path / "other.duckdb")
+    load_files(other.cursor(), [("reskontra.csv", ledger())])
+    (other_key,), = other.execute("SELECT DISTINCT supplier_key FROM ledger_lines WHERE legal_form = 'sole_trader'"
+                                  ).fetchall()
+    assert other_key != key and other_key != old_key
 
 
 def test_migration_9_masks_personnummer_in_stored_reports(tmp_path):
@@ -63,8 +108,8 @@ def test_migration_9_masks_personnummer_in_stored_reports(tmp_path):
     con.close()
     con = connect(path)
     stored = json.loads(con.execute("SELECT report FROM batches").fetchall()[0][0])
-    assert [s.get("supplier", s.get("text")) for s in stored["samples"]] == ["Anna Berg 811228-****",
-                                                                            "Per Ek;811228-****;1;2;3"]
+    assert [s.get("supplier", s.get("text")) for s in stored["samples"]] == ["Anna Berg ******-****",
+                                                                            "Per Ek;******-****;1;2;3"]
     assert "9874" not in json.dumps(stored)
     assert con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = 'ledger_lines' "
                        "AND column_name IN ('amount_orig', 'currency_orig', 'fx_rate')").fetchall()[0][0] == 3
