@@ -61,14 +61,6 @@ def org_units(cur: duckdb.DuckDBPyConnection) -> list[str]:
         "SELECT DISTINCT org_unit FROM ledger_lines WHERE org_unit IS NOT NULL ORDER BY 1").fetchall()]
 
 
-def quarters(cur: duckdb.DuckDBPyConnection) -> list[str]:
-    """Loaded quarters as 'YYYY Qn', ascending (from the cube's rollup, which every upload
-    rebuilds in its transaction: no scan of the lines)."""
-    return [r[0] for r in cur.execute("""
-        SELECT DISTINCT strftime(period_month, '%Y') || ' Q' || quarter(period_month) AS q
-        FROM cube_rollup ORDER BY 1""").fetchall()]
-
-
 def loaded_months(cur: duckdb.DuckDBPyConnection) -> list:
     """The months that hold lines (first days, ascending)."""
     return [r[0] for r in cur.execute("SELECT DISTINCT period_month FROM cube_rollup ORDER BY 1").fetchall()]

@@ -39,6 +39,17 @@ for kind in sv.TYPES:
 labels = {"planned": t("sav.planned"), "reported": t("sav.reported"), "measured": t("sav.measured")}
 tab_all, tab_one, tab_index = st.tabs([t("sav.tab_all"), t("sav.tab_one"), t("sav.tab_index")])
 
+
+def _amount(text, row: int, column: str):
+    """An amount typed in the quarters editor, in the UI language; a clear error naming the row
+    and column otherwise."""
+    try:
+        return fmt.parse_number(text, lang)
+    except ValueError:
+        raise sv.SavingsError("sav_amount", f"'{text}' is not an amount", row=row, column=column,
+                              value=str(text)) from None
+
+
 with tab_all:
     qd = sv.quarterly(cur)
     if not qd.empty:
@@ -135,14 +146,8 @@ with tab_one:
             if st.form_submit_button(t("sav.save_quarters"), type="primary"):
                 def _save():
                     for n, ((_, old), (_, new)) in enumerate(zip(edit.iterrows(), edited.iterrows()), start=1):
-                        def number(text, column):
-                            try:
-                                return fmt.parse_number(text, lang)
-                            except ValueError:
-                                raise sv.SavingsError("sav_amount", f"'{text}' is not an amount", row=n, column=column,
-                                                      value=str(text)) from None
-                        planned = None if new.planned == old.planned else number(new.planned, t("sav.planned"))
-                        reported = None if new.reported == old.reported else number(new.reported, t("sav.reported"))
+                        planned = None if new.planned == old.planned else _amount(new.planned, n, t("sav.planned"))
+                        reported = None if new.reported == old.reported else _amount(new.reported, n, t("sav.reported"))
                         comment = new.comment if new.comment != old.comment else None
                         if planned is not None or reported is not None or comment is not None:
                             sv.enter(cur, iid, new.quarter, planned=planned, reported=reported,

@@ -31,6 +31,11 @@ def prepare_store() -> bool:
         con.close()
 
 
+WARM_MODULES = ("analytics.classify", "analytics.cube", "analytics.prioritise", "analytics.review",
+                "analytics.savings", "analytics.watchlist", "ui.charts.cube", "ui.charts.matrix", "ui.charts.savings",
+                "ui.charts.tree", "ui.charts.trend", "ui.cubedata", "ui.sidebar", "ui.tables", "ui.urlstate")
+
+
 def warm_up() -> None:
     """What the first page run would otherwise pay for, done while the server starts and the
     browser loads Streamlit's frontend: the heavy imports (pandas' Styler, Plotly's figure
@@ -48,21 +53,9 @@ def warm_up() -> None:
         Locale.parse(loc).plural_form(2)
         format_decimal(1234.5, format="#,##0.0", locale=loc)
         format_percent(0.5, format="#,##0.0 %", locale=loc)
-    import analytics.classify
-    import analytics.cube
-    import analytics.prioritise
-    import analytics.review
-    import analytics.savings
-    import analytics.watchlist
-    import ui.charts.cube
-    import ui.charts.matrix
-    import ui.charts.savings
-    import ui.charts.tree
-    import ui.charts.trend
-    import ui.cubedata
-    import ui.sidebar
-    import ui.tables
-    import ui.urlstate  # noqa: F401
+    import importlib
+    for module in WARM_MODULES:
+        importlib.import_module(module)
 
 
 def local_address(argv: list[str]) -> list[str]:

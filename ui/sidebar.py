@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.filters import Filters, quarter_end, quarter_start
-from analytics.ledger import has_demo, loaded_months, org_units, quarters
+from analytics.ledger import has_demo, loaded_months, org_units
 
 from . import format as fmt
 from . import state
@@ -22,7 +22,8 @@ def language_switch() -> None:
 
 def global_filters(cur) -> Filters:
     """Draw the filters and return them for the pages."""
-    qs = quarters(cur)
+    months = loaded_months(cur)
+    qs = sorted({fmt.quarter(m) for m in months})
     if has_demo(cur):
         st.sidebar.info(t("sidebar.demo_badge"), icon=":material/science:")
     if not qs:
@@ -31,7 +32,6 @@ def global_filters(cur) -> Filters:
     current = st.session_state.get(state.PERIOD)
     if not current or current[0] not in qs or current[1] not in qs:
         st.session_state[state.PERIOD] = (qs[0], qs[-1])
-    months = loaded_months(cur)
 
     def label(q: str) -> str:           # a quarter with one month loaded reads as that month
         return fmt.quarter_label(q, months)

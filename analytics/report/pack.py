@@ -6,7 +6,7 @@ from __future__ import annotations
 from .content import Report
 from .pdf import to_pdf
 from .slides import to_pptx
-from .template import look, open_template, stored_template
+from .template import open_template, stored_template
 from .workbook import to_xlsx
 
 KINDS = ("pptx", "xlsx", "pdf")
@@ -24,5 +24,5 @@ def write(con, report: Report, kind: str, template: tuple[str, bytes] | None = N
     if kind == "pptx":
         return to_pptx(report, data, name)
     if kind == "pdf":
-        return to_pdf(report, look(open_template(data, name), name).colours)
+        return to_pdf(report, open_template(data, name)[1].colours)
     return to_xlsx(report)

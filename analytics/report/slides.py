@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
+from functools import cache
 
 from lxml import etree
 
 from . import layout as lo
 from .content import Report, Slide, Table
-from .template import Look, look, open_template, series_colours
+from .template import Look, open_template, series_colours
 
 EMU_PER_PT = 12700
 LCID = {"sv": "[$-41D]", "en": "[$-809]"}
@@ -25,6 +26,7 @@ _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 MAX_LABELLED = 24            # columns/bars with a value label each; more get a value axis
 
 
+@cache
 def _chart_data_class():
     """python-pptx's CategoryChartData whose embedded workbook (the chart's "Edit data") writes
     every text as text: a supplier named =HYPERLINK(...) stays a name, never a live formula."""
@@ -281,8 +283,7 @@ def to_pptx(report: Report, template: bytes | None = None, template_name: str = 
     """The pack as .pptx on the template (or the default look)."""
     from pptx.enum.text import PP_ALIGN
 
-    prs = open_template(template, template_name)
-    lk = look(prs, template_name)
+    prs, lk = open_template(template, template_name)
     W, H = prs.slide_width, prs.slide_height
     L = report.lang
     cleft, ctop, cwidth, cheight = lk.content

@@ -73,11 +73,13 @@ def _as_presentation_package(data: bytes, name: str) -> bytes:
 
 
 def open_template(data: bytes | None, name: str = "mall.pptx"):
-    """A Presentation from the template (its own slides removed), or the default look."""
+    """(Presentation, Look) from the template (its own slides removed), or the default look;
+    TemplateError for a file the pack cannot use."""
     from pptx import Presentation
 
     if data is None:
-        return Presentation(io.BytesIO(default_template()))
+        prs = Presentation(io.BytesIO(default_template()))
+        return prs, look(prs, name)
     try:
         prs = Presentation(io.BytesIO(_as_presentation_package(data, name)))
     except TemplateError:
@@ -88,8 +90,7 @@ def open_template(data: bytes | None, name: str = "mall.pptx"):
     for sld in list(ids):                        # example slides in the template are not part of the pack
         prs.part.drop_rel(sld.rId)
         ids.remove(sld)
-    look(prs, name)                              # refuses a template without the layouts the pack needs
-    return prs
+    return prs, look(prs, name)                  # look refuses a template without the layouts the pack needs
 
 
 @dataclass
