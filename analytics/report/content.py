@@ -116,7 +116,8 @@ def build(cur, period_from: dt.date | None = None, period_to: dt.date | None = N
                    excluded=fmt.msek(k["excluded_spend"], lang))
     coverage = T("rep.coverage", classified=fmt.percent(k["classified_share"], lang),
                  valid=fmt.percent(k["valid_org_share"], lang))
-    period = f"{period_from:%Y-%m} – {period_to:%Y-%m}" if period_from else "–"
+    period = ("–" if not period_from else f"{period_from:%Y-%m}" if period_from == period_to
+              else f"{period_from:%Y-%m} – {period_to:%Y-%m}")
     spend = k["spend"]
     msek_col = Column(T("rep.spend_msek"), "msek")
     slides: list[Slide] = []

@@ -97,6 +97,7 @@ def test_a_month_is_shown_as_a_month(store):
     report = rp.build(store, lo_, lo_)
     overview = report.slides[1]
     assert overview.topic == "Inköpsvolym och trend per månad" and overview.chart.categories == [f"{lo_:%Y-%m}"]
+    assert overview.title.endswith(f"under {lo_:%Y-%m}")              # one month, not "2024-01 – 2024-01"
 
 
 def test_cli_report(tmp_path, capsys):
