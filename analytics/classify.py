@@ -52,6 +52,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from . import access
 from .ingest.errors import IngestError
 from .store import audit
 
@@ -274,6 +275,7 @@ def add_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule], *, actor: str |
               action: str = "rule_add") -> list[int]:
     """Validate and store rules in one transaction (all or none), then reclassify the store and
     rebuild the cube. The previous rules and tree are kept as a version (undo)."""
+    access.require(access.RULES)
     clean = [validate(cur, r) for r in rules]
     if not clean:
         return []
@@ -287,6 +289,7 @@ def add_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule], *, actor: str |
 
 def update_rule(cur: duckdb.DuckDBPyConnection, rule_id: int, rule: Rule, *, actor: str | None = None) -> None:
     """Replace a rule's content (same id), reclassify, rebuild the cube; audited and undoable."""
+    access.require(access.RULES)
     clean = validate(cur, rule)
     old = get_rule(cur, rule_id)
     def work() -> None:
@@ -301,6 +304,7 @@ def update_rule(cur: duckdb.DuckDBPyConnection, rule_id: int, rule: Rule, *, act
 
 def delete_rules(cur: duckdb.DuckDBPyConnection, rule_ids: list[int], *, actor: str | None = None) -> None:
     """Delete rules, reclassify, rebuild the cube; audited and undoable."""
+    access.require(access.RULES)
     if not rule_ids:
         return
     olds = [get_rule(cur, i) for i in rule_ids]
@@ -590,6 +594,7 @@ def presets(cur: duckdb.DuckDBPyConnection, rules: pd.DataFrame | None = None) -
 def set_preset(cur: duckdb.DuckDBPyConnection, preset: str, active: bool, *, actor: str | None = None) -> int:
     """Switch every rule of a default exclusion on or off (one audited, undoable change);
     returns the number of rules switched."""
+    access.require(access.RULES)
     if preset not in EXCLUSION_PRESETS:
         raise RuleError("rule_preset", f"unknown default exclusion '{preset}'", value=str(preset))
     ids = [r[0] for r in cur.execute("SELECT rule_id FROM class_rules WHERE preset = ? AND kind = 'exclude' AND active <> ?",
@@ -608,6 +613,7 @@ def set_internal(cur: duckdb.DuckDBPyConnection, org_nos: list[str], *, actor: s
     """The municipal group's own organisation numbers (koncerninterna): their payments are
     excluded as internal transactions (preset 'internal', switched like the others). Replaces
     the list; one audited, undoable change. Returns the number of organisations."""
+    access.require(access.RULES)
     clean = sorted({n for n in (normalise_org_no(o) for o in org_nos) if n})
     now = presets(cur).set_index("preset").loc["internal"]
     old, active = now["org_nos"], bool(now["active"])
@@ -719,6 +725,7 @@ def import_rules(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, *, repl
                  actor: str | None = None) -> int:
     """Read a rules file and store its rules in one transaction (added to the existing rules, or
     replacing them all with ``replace``); reclassifies. Returns the number of rules read."""
+    access.require(access.RULES)
     rules = read_rules_file(cur, name, data)
     def work() -> None:
         if replace:

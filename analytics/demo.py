@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from . import access
 from .ingest.columns import Mapping
 from .ingest.load import (
     PlannedFile,
@@ -253,6 +254,7 @@ def demo_table(lines: int = LINES, seed: int = SEED) -> RawTable:
 def load_demo(cur, lines: int = LINES) -> int:
     """Load the demo ledger as one demo batch; returns the lines loaded. Refused when it is
     already loaded."""
+    access.require(access.UPLOAD)
     raw = demo_table(lines)
     mapping = Mapping({"date": 0, "supplier_name": 1, "org_no": 2, "account": 3, "account_text": 4,
                        "org_unit": 5, "amount": 6, "invoice_no": 7}, {})
@@ -320,6 +322,7 @@ def _demo_deviations(cur) -> int:
 def remove_demo(cur) -> int:
     """Remove every demo batch and the demo initiatives (one click in the app); returns the
     lines removed."""
+    access.require(access.UPLOAD)
     from .prioritise import remove_demo_initiatives
     from .watchlist import close
     ids = [r[0] for r in cur.execute("SELECT batch_id FROM batches WHERE is_demo AND status = 'loaded'").fetchall()]
@@ -336,5 +339,6 @@ def ensure_demo_on_first_start(cur) -> bool:
     ever = cur.execute("SELECT count(*) FROM batches").fetchall()[0][0]
     if ever:
         return False
-    load_demo(cur)
+    with access.acting(access.SYSTEM):      # the program builds it, whoever opened the page
+        load_demo(cur)
     return True

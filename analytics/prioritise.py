@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from . import access
 from .classify import RuleError, category_names
 from .store import audit, current_user
 
@@ -258,6 +259,7 @@ def save(cur, items: list[Initiative], *, window_end: dt.date | None = None, act
     updated, and with ``replace`` the stored ones missing from the list deleted. Every row is
     validated first (InitiativeError names the row, 1-based, and the field); each change is
     audited. Returns {added, changed, deleted}."""
+    access.require(access.INITIATIVES)
     end = window_end or default_window_end(cur)
     clean = []
     for n, it in enumerate(items, start=1):
@@ -485,6 +487,7 @@ def read_file(cur, name: str, data: bytes) -> list[Initiative]:
 
 def import_file(cur, name: str, data: bytes, *, replace: bool = False, actor: str | None = None) -> dict:
     """Read a file and store its initiatives (added, or replacing all with ``replace``)."""
+    access.require(access.INITIATIVES)
     items = read_file(cur, name, data)
     if not replace:
         items = load(cur) + items
@@ -512,6 +515,7 @@ DEMO = [
 
 def load_demo_initiatives(cur) -> int:
     """Add the six demo initiatives (flagged as demo) unless demo initiatives exist."""
+    access.require(access.INITIATIVES)
     if cur.execute("SELECT count(*) FROM initiatives WHERE is_demo").fetchall()[0][0]:
         return 0
     items = load(cur)
@@ -525,6 +529,7 @@ def load_demo_initiatives(cur) -> int:
 
 def remove_demo_initiatives(cur) -> int:
     """Remove the demo initiatives (with the demo data)."""
+    access.require(access.INITIATIVES)
     keep = [i for i in load(cur) if not i.is_demo]
     n = len(load(cur)) - len(keep)
     if n:

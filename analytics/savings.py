@@ -26,6 +26,7 @@ import json
 
 import pandas as pd
 
+from . import access
 from .classify import RuleError
 from .prioritise import load as load_initiatives
 from .store import audit, current_user
@@ -83,6 +84,7 @@ def settings(cur, initiative_id: int) -> dict:
 def set_settings(cur, initiative_id: int, saving_type: str, index_series: str | None, supplier_keys: list[str], *,
                  actor: str | None = None) -> None:
     """Set an initiative's saving type, index series and supplier set (audited)."""
+    access.require(access.INITIATIVES)
     if saving_type not in TYPES:
         raise SavingsError("sav_type", f"'{saving_type}' is not a saving type; use {', '.join(TYPES)}", value=saving_type)
     if index_series and not cur.execute("SELECT count(*) FROM index_values WHERE series = ?", [index_series]).fetchall()[0][0]:
@@ -141,6 +143,7 @@ def freeze(cur, initiative_id: int, *, actor: str | None = None, in_transaction:
     """Freeze the initiative's baseline now: spend of its scope over the 12 months before its
     start quarter, with who, when, the months loaded and the scope. Refused without a start
     quarter or linked categories."""
+    access.require(access.INITIATIVES)
     it = {i.initiative_id: i for i in load_initiatives(cur)}.get(initiative_id)
     if it is None:
         raise SavingsError("sav_missing", f"initiative {initiative_id} does not exist", value=str(initiative_id))
@@ -173,6 +176,7 @@ def freeze(cur, initiative_id: int, *, actor: str | None = None, in_transaction:
 def freeze_approved(cur, *, actor: str | None = None) -> int:
     """Freeze the baseline of every approved/running/done initiative that has none yet (and has
     a start quarter and categories); inside the caller's transaction. Returns how many."""
+    access.require(access.INITIATIVES)
     have = {r[0] for r in cur.execute("SELECT initiative_id FROM savings_baselines").fetchall()}
     n = 0
     for it in load_initiatives(cur):
@@ -196,6 +200,7 @@ def baseline(cur, initiative_id: int) -> dict | None:
 
 def set_index(cur, series: str, values: dict[str, float], *, actor: str | None = None) -> None:
     """Replace an index series: quarter label -> value (> 0)."""
+    access.require(access.INDEX)
     series = (series or "").strip()
     if not series:
         raise SavingsError("sav_index_name", "give the index series a name")
@@ -300,6 +305,7 @@ def enter(cur, initiative_id: int, quarter: str, *, planned: float | None = None
           comment: str | None = None, actor: str | None = None) -> None:
     """Set a quarter's planned and/or reported saving (SEK) with a comment; a signed-off
     quarter cannot change. Audited."""
+    access.require(access.SAVINGS_REPORT)
     from .prioritise import parse_quarter
     q = parse_quarter(quarter)
     row = cur.execute("SELECT planned, reported, comment, signed_by FROM savings_quarters WHERE initiative_id = ? AND quarter = ?",
@@ -336,6 +342,7 @@ def _f(v):
 def sign_off(cur, initiative_id: int, quarter: str, *, actor: str | None = None) -> None:
     """Finance signs a quarter off (who, when); only complete quarters with a reported or
     measured saving. Audited."""
+    access.require(access.SIGN_OFF)
     from .prioritise import parse_quarter
     q = parse_quarter(quarter)
     last = last_complete_quarter(cur)

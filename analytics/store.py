@@ -7,7 +7,6 @@ in place, in order, each step in its own transaction, and schema_version records
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import re
@@ -553,6 +552,16 @@ MIGRATIONS: list[list[str | Callable[[duckdb.DuckDBPyConnection], None]]] = [
     [
         _keyed_sole_trader_keys,
     ],
+    # 12: the people who sign in and their roles (access.ROLES); the e-mail is the key.
+    [
+        """CREATE TABLE users (
+            email VARCHAR PRIMARY KEY,
+            name VARCHAR,
+            role VARCHAR NOT NULL CHECK (role IN ('admin', 'buyer', 'finance', 'reader')),
+            added_at TIMESTAMP NOT NULL,
+            added_by VARCHAR NOT NULL,
+            last_seen TIMESTAMP)""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -639,19 +648,21 @@ def migrate(con: duckdb.DuckDBPyConnection, *, upto: int | None = None) -> int:
             f"The database was written by a newer Spendkollen (schema {current}, this version knows "
             f"{SCHEMA_VERSION}). Upgrade Spendkollen or point SPENDKOLLEN_DB at another file."
         )
-    for version in range(current + 1, last + 1):
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for statement in MIGRATIONS[version - 1]:
-                if callable(statement):
-                    statement(con)
-                else:
-                    con.execute(statement)
-            con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [version])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+    from . import access
+    with access.acting(access.SYSTEM):     # an upgrade is the program's, whoever opened the store
+        for version in range(current + 1, last + 1):
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for statement in MIGRATIONS[version - 1]:
+                    if callable(statement):
+                        statement(con)
+                    else:
+                        con.execute(statement)
+                con.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [version])
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
     return max(current, last)
 
 
@@ -713,20 +724,19 @@ def serialised(con: duckdb.DuckDBPyConnection) -> SerialisedConnection:
 
 
 def current_user() -> str:
-    """Who is acting: $SPENDKOLLEN_USER, else the operating-system user."""
-    user = os.environ.get("SPENDKOLLEN_USER")
-    if user:
-        return user
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "okänd"
+    """Who is acting, as the audit log and the histories record it: the signed-in person
+    ("Name <e-mail>") in the dashboard, else $SPENDKOLLEN_USER or the operating-system user."""
+    from . import access
+    return access.current().label
 
 
 def audit(con: duckdb.DuckDBPyConnection, action: str, entity: str, detail: dict[str, Any] | None = None,
           actor: str | None = None) -> None:
     """Append one row to the audit log (never updated or deleted). Runs inside the caller's
-    transaction when there is one."""
+    transaction when there is one. The action must be one the acting person's role allows
+    (access.ACTIONS): the last guard of every write, which then rolls back."""
+    from . import access
+    access.require_action(action)
     con.execute(
         "INSERT INTO audit_log (logged_at, actor, action, entity, detail) VALUES (now()::TIMESTAMP, ?, ?, ?, ?)",
         [actor or current_user(), action, entity, json.dumps(detail or {}, ensure_ascii=False, default=str)],

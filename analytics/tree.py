@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from . import access
 from .classify import RuleError, refresh
 from .store import audit, current_user
 
@@ -130,6 +131,7 @@ def undo(cur: duckdb.DuckDBPyConnection, *, actor: str | None = None) -> dict | 
     """Put back the tree and rules as they were before the newest edit not yet undone, and
     reclassify. Returns that version's {version_id, action, actor, created_at}, or None when
     there is nothing to undo."""
+    access.require(access.TREE)
     rows = cur.execute("""SELECT version_id, action, actor, created_at FROM tree_versions WHERE NOT undone
                           ORDER BY version_id DESC LIMIT 1""").fetchall()
     if not rows:
@@ -156,6 +158,7 @@ def undo(cur: duckdb.DuckDBPyConnection, *, actor: str | None = None) -> dict | 
 def _edit(cur, action: str, detail: dict, actor: str | None, work, reclassify: bool = True):
     """Run ``work(cur)`` as one audited, versioned, all-or-nothing edit of the tree (through the
     one helper that owns such changes, classify._rule_change)."""
+    access.require(access.TREE)
     from .classify import _rule_change
 
     def audited():

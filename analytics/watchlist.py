@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import access
 from .classify import RuleError
 from .store import audit, current_user
 
@@ -115,6 +116,7 @@ def add(cur, supplier: str, description: str, *, occurred: dt.date | None = None
         next_action: str | None = None, due: dt.date | None = None, actor: str | None = None) -> int:
     """Log a deviation against a supplier in the store (by key, organisation number or name);
     returns its id. Audited and written to the history."""
+    access.require(access.DEVIATIONS)
     key, name, org = _supplier(cur, supplier)
     if not (description or "").strip():
         raise WatchError("watch_description", "describe the deviation")
@@ -156,6 +158,7 @@ def move(cur, deviation_id: int, to_step: int, why: str, *, next_action: str | N
          due: dt.date | None = None, actor: str | None = None) -> str:
     """Move a deviation up or down the ladder, recording why (required); returns 'up' or
     'down'."""
+    access.require(access.DEVIATIONS)
     d = get(cur, deviation_id)
     if d["status"] != "open":
         raise WatchError("watch_closed", "the deviation is closed; reopen it first")
@@ -182,6 +185,7 @@ def move(cur, deviation_id: int, to_step: int, why: str, *, next_action: str | N
 def update(cur, deviation_id: int, changes: dict, why: str | None = None, *, actor: str | None = None) -> None:
     """Change fields of an open deviation (next action, due date, owners, description ...);
     every change goes to the history with before and after."""
+    access.require(access.DEVIATIONS)
     allowed = {"contract", "description", "category", "severity", "reported_by", "contract_owner", "supplier_owner",
                "next_action", "due"}
     bad = set(changes) - allowed
@@ -209,6 +213,7 @@ def update(cur, deviation_id: int, changes: dict, why: str | None = None, *, act
 
 def close(cur, deviation_id: int, note: str, *, actor: str | None = None) -> None:
     """Close a deviation with a closing note (required)."""
+    access.require(access.DEVIATIONS)
     if not (note or "").strip():
         raise WatchError("watch_closing_note", "write a closing note")
     d = get(cur, deviation_id)
@@ -241,6 +246,7 @@ def penalty(cur, deviation_id: int, action: str, amount: float | None = None, pe
     """Book a penalty (from step 1; amount in SEK), charge a booked one (from step 2), or earn
     one back (when the supplier has delivered correctly for EARN_BACK_DAYS). Returns the
     penalty id."""
+    access.require(access.DEVIATIONS)
     d = get(cur, deviation_id)
     on = on or dt.date.today()
     step = int(d["step"])
@@ -504,6 +510,7 @@ def read_file(name: str, data: bytes, mapping: dict[str, str] | None = None) -> 
 def import_rows(cur, name: str, rows: list[tuple[int, dict]], *, actor: str | None = None) -> int:
     """Add the rows as deviations (each validated; the first bad one is reported with file, row
     and column and nothing is added)."""
+    access.require(access.DEVIATIONS)
     parsed = []
     max_step = cur.execute("SELECT max(step) FROM escalation_steps").fetchall()[0][0]
     for n, r in rows:

@@ -47,6 +47,10 @@ def error_text(exc, lang: str | None = None) -> str:
     if exc.column:
         where.append(translate(lang, "where.column", column=md_escape(exc.column)))
     params = dict(exc.params)
+    if params.get("role") in ("admin", "buyer", "finance", "reader"):
+        params["role"] = translate(lang, f"role.{params['role']}")
+    if "permission" in params:
+        params["permission"] = translate(lang, f"perm.{params['permission']}")
     safe = ()
     if params.get("samples") or params.get("missing"):
         safe = ("detail",)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from .. import access
 from ..store import audit, current_user
 from .columns import FIELDS, Mapping, auto_map
 from .errors import IngestError
@@ -158,6 +159,7 @@ def plan_upload(cur: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], 
     lines are stored in the store's currency (the first upload sets it), so any other currency
     needs a rate in ``rates`` (see parse_rates). ``allow_dates_outside`` loads dates before 1990
     or more than a year ahead (otherwise refused by row)."""
+    access.require(access.UPLOAD)
     if not files:
         raise IngestError("no_files", "no file was given.")
     currency = (currency or "SEK").strip().upper()
@@ -224,7 +226,8 @@ def commit_upload(cur: duckdb.DuckDBPyConnection, plan: UploadPlan, *, replace_p
     """Write the planned files as batches in one transaction; return the new batch ids.
 
     ``replace_period`` first removes the lines of loaded batches in the months this upload
-    covers. Any failure rolls everything back."""
+    covers (an administrator's right, as deleting uploads is). Any failure rolls everything back."""
+    access.require(access.UPLOAD_DELETE if replace_period else access.UPLOAD)
     user = user or current_user()
     upload_id = uuid.uuid4().hex[:12]
     batch_ids: list[int] = []
@@ -305,6 +308,7 @@ def _recount_batches(cur, batch_ids: list[int], emptied_status: str) -> None:
 def delete_batches(cur: duckdb.DuckDBPyConnection, batch_ids: list[int], user: str | None = None) -> int:
     """Undo uploads: remove the batches' lines (one transaction); the batches stay listed as
     deleted in the history. Returns the number of lines removed."""
+    access.require(access.UPLOAD_DELETE)
     user = user or current_user()
     cur.execute("BEGIN TRANSACTION")
     try:
@@ -367,6 +371,7 @@ def refresh_derived(cur: duckdb.DuckDBPyConnection, new_batches: list[int] | Non
 
 def save_profile(cur, name: str, mapping: dict[str, str], options: dict | None = None, user: str | None = None) -> None:
     """Save (or overwrite) a named import profile: field -> header name, plus options."""
+    access.require(access.UPLOAD)
     name = (name or "").strip()
     if not name:
         raise IngestError("profile_name", "give the import profile a name.")

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from .. import store
+from .. import access, store
 from ..ingest.errors import IngestError
 
 MAX_TEMPLATE_BYTES = 60 * 1024 * 1024
@@ -262,6 +262,7 @@ def stored_template(con) -> dict | None:
 def save_template(con, name: str, data: bytes, actor: str | None = None) -> dict:
     """Check the file (it must open and have a layout with a title) and store it as the
     template in use, in one audited transaction; the one before stays in the history."""
+    access.require(access.SETTINGS)
     open_template(data, name)                                   # refuses what cannot be used
     sha = hashlib.sha256(data).hexdigest()
     con.execute("BEGIN TRANSACTION")
@@ -280,6 +281,7 @@ def save_template(con, name: str, data: bytes, actor: str | None = None) -> dict
 
 def remove_template(con, actor: str | None = None) -> bool:
     """Stop using the stored template (it stays in the history); False when there was none."""
+    access.require(access.SETTINGS)
     current = stored_template(con)
     if current is None:
         return False
