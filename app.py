@@ -1,22 +1,22 @@
-"""Spendkollen: the router. Page config, language, global sidebar filters, navigation."""
+"""Spendkollen: the router. Page config, language, sign-in, global sidebar filters, navigation.
+
+The store is open only while a run uses it (ui.db): every run ends in ``end_run``, so between
+runs the command line can load into the same file."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui.db import cursor
+from analytics import access
+from ui import auth
+from ui.db import cursor, end_run, release_abandoned_upload
 from ui.i18n import t
 from ui.sidebar import global_filters, language_switch
 from ui.urlstate import apply_global_filters_from_url
 from ui.widgets import base_style, presentation_mode
 
-st.set_page_config(page_title="Spendkollen", page_icon=":material/insights:", layout="wide")
-base_style()
 
-language_switch()
-cur = cursor()
-
-def _watch_title() -> str:
+def _watch_title(cur) -> str:
     """The watchlist's menu entry, with the number of overdue actions when there are any."""
     from analytics.watchlist import overdue_count
     n = overdue_count(cur)
@@ -30,35 +30,56 @@ def _requested_path() -> str:
     return (ctx.pages_manager.intended_page_name or "") if ctx else ""
 
 
-# key: (script, title, icon, url path)
-PAGE_SPECS = {
-    "upload": ("pages/upload.py", t("nav.upload"), ":material/upload:", "upload"),
-    "cube": ("pages/cube.py", t("nav.cube"), ":material/view_in_ar:", "spendkub"),
-    "tree": ("pages/category_tree.py", t("nav.tree"), ":material/account_tree:", "kategoritrad"),
-    "classify": ("pages/classify.py", t("nav.classify"), ":material/rule:", "klassificering"),
-    "overview": ("pages/overview.py", t("nav.overview"), ":material/insights:", "oversikt"),
-    "prioritise": ("pages/prioritise.py", t("nav.prioritise"), ":material/bubble_chart:", "prioritering"),
-    "savings": ("pages/savings.py", t("nav.savings"), ":material/savings:", "besparingar"),
-    "watchlist": ("pages/watchlist.py", _watch_title(), ":material/report:", "bevakningslista"),
-    "report": ("pages/report.py", t("nav.report"), ":material/slideshow:", "rapport"),
-    "log": ("pages/log.py", t("nav.log"), ":material/history:", "logg"),
-}
-# The spend cube answers at the root. Streamlit serves the default page only there, so a link
-# to /spendkub would be "Page not found": when that path is asked for, another page takes the
-# root for the session and the cube keeps its own path.
-DEFAULT = "cube" if _requested_path() != PAGE_SPECS["cube"][3] else "overview"
-PAGES = {key: st.Page(script, title=title, icon=icon, url_path=path, default=key == DEFAULT)
-         for key, (script, title, icon, path) in PAGE_SPECS.items()}
-st.session_state["_pages"] = PAGES
+def run() -> None:
+    st.set_page_config(page_title="Spendkollen", page_icon=":material/insights:", layout="wide")
+    base_style()
+    language_switch()
+    cur = cursor()
+    actor = auth.gate(cur)          # team mode: the sign-in page (and stop) until someone signs in
 
-nav = st.navigation({
-    t("nav.section_data"): [PAGES["upload"], PAGES["classify"]],
-    t("nav.section_analysis"): [PAGES["cube"], PAGES["tree"], PAGES["overview"]],
-    t("nav.section_governance"): [PAGES["prioritise"], PAGES["savings"], PAGES["watchlist"], PAGES["report"],
-                                   PAGES["log"]],
-})
-apply_global_filters_from_url()
-st.session_state["_filters"] = global_filters(cur)
-presentation_mode()
-st.sidebar.caption(t("sidebar.footer"))
-nav.run()
+    # key: (script, title, icon, url path)
+    specs = {
+        "upload": ("pages/upload.py", t("nav.upload"), ":material/upload:", "upload"),
+        "cube": ("pages/cube.py", t("nav.cube"), ":material/view_in_ar:", "spendkub"),
+        "tree": ("pages/category_tree.py", t("nav.tree"), ":material/account_tree:", "kategoritrad"),
+        "classify": ("pages/classify.py", t("nav.classify"), ":material/rule:", "klassificering"),
+        "overview": ("pages/overview.py", t("nav.overview"), ":material/insights:", "oversikt"),
+        "prioritise": ("pages/prioritise.py", t("nav.prioritise"), ":material/bubble_chart:", "prioritering"),
+        "savings": ("pages/savings.py", t("nav.savings"), ":material/savings:", "besparingar"),
+        "watchlist": ("pages/watchlist.py", _watch_title(cur), ":material/report:", "bevakningslista"),
+        "report": ("pages/report.py", t("nav.report"), ":material/slideshow:", "rapport"),
+        "log": ("pages/log.py", t("nav.log"), ":material/history:", "logg"),
+        "admin": ("pages/admin.py", t("nav.admin"), ":material/manage_accounts:", "anvandare"),
+    }
+    # The spend cube answers at the root. Streamlit serves the default page only there, so a link
+    # to /spendkub would be "Page not found": when that path is asked for, another page takes the
+    # root for the session and the cube keeps its own path.
+    default = "cube" if _requested_path() != specs["cube"][3] else "overview"
+    pages = {key: st.Page(script, title=title, icon=icon, url_path=path, default=key == default)
+             for key, (script, title, icon, path) in specs.items()}
+    st.session_state["_pages"] = pages
+
+    data = [pages["upload"], pages["classify"]] if actor.can(access.UPLOAD) else [pages["classify"]]
+    sections = {
+        t("nav.section_data"): data,
+        t("nav.section_analysis"): [pages["cube"], pages["tree"], pages["overview"]],
+        t("nav.section_governance"): [pages["prioritise"], pages["savings"], pages["watchlist"], pages["report"],
+                                       pages["log"]],
+    }
+    if actor.can(access.USERS):
+        sections[t("nav.section_admin")] = [pages["admin"]]
+    nav = st.navigation(sections)
+    if nav.url_path != specs["upload"][3]:
+        release_abandoned_upload()      # an upload left unconfirmed on the upload page is dropped
+    apply_global_filters_from_url()
+    st.session_state["_filters"] = global_filters(cur)
+    presentation_mode()
+    auth.sidebar(actor)
+    st.sidebar.caption(t("sidebar.footer"))
+    nav.run()
+
+
+try:
+    run()
+finally:
+    end_run()

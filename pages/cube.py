@@ -12,7 +12,7 @@ from ui import cubedata as data
 from ui import format as fmt
 from ui import urlstate
 from ui.charts import cube as charts
-from ui.db import cursor
+from ui.db import cursor, deferred
 from ui.format import md_escape
 from ui.i18n import current_lang, t
 from ui.tables import show_table
@@ -450,13 +450,13 @@ if tab_pareto.open:
                       t("cube.top_share"): "share", t("cube.tail_suppliers"): "int"}
         abc_texts = (t("cube.abc_sheet"), t("cube.pareto_title"), _filter_notes(), t("cube.fragmentation"))
 
-        def _abc_workbook(c=cur, table=pr["table"], frag=fr_shown) -> bytes:
-            labelled = cube.label_suppliers(c.cursor(), table)[["rank", "supplier", "spend", "lines", "cum_share", "abc"]]
+        def _abc_workbook(c, table=pr["table"], frag=fr_shown) -> bytes:
+            labelled = cube.label_suppliers(c, table)[["rank", "supplier", "spend", "lines", "cum_share", "abc"]]
             labelled.columns = abc_cols
             return xlsx_bytes([Sheet(abc_texts[0], labelled, abc_kinds, abc_texts[1], abc_texts[2]),
                                Sheet(abc_texts[3], frag, frag_kinds, abc_texts[3])])
 
-        st.download_button(t("cube.export_abc"), data=_abc_workbook,
+        st.download_button(t("cube.export_abc"), data=deferred(_abc_workbook),
                            file_name=f"spendkub_abc_{dt.date.today().isoformat()}.xlsx", icon=":material/table_view:",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="cube_abc_xlsx")
 
@@ -498,12 +498,12 @@ if tab_lines.open:
                           t("col.source_row"): "int"}
             line_title, line_notes = t("cube.tab_lines"), _filter_notes() + scope
 
-            def _lines_workbook(c=cur, v=lview, o=order) -> bytes:
-                # runs on its own thread when the button is clicked: own cursor, texts captured above
-                all_df, _, _ = cube.lines(c.cursor(), v, page=0, page_size=100_000, order=o)
+            def _lines_workbook(c, v=lview, o=order) -> bytes:
+                # runs when the button is clicked, after the run: its own lease (ui.db.deferred)
+                all_df, _, _ = cube.lines(c, v, page=0, page_size=100_000, order=o)
                 return xlsx_bytes([Sheet(line_title, all_df.rename(columns=line_names), line_kinds, line_title, line_notes)])
 
-            b3.download_button(t("cube.export_lines"), data=_lines_workbook,
+            b3.download_button(t("cube.export_lines"), data=deferred(_lines_workbook),
                                file_name=f"spendkub_rader_{dt.date.today().isoformat()}.xlsx", icon=":material/table_view:",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="cube_lines_xlsx")
         else:

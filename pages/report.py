@@ -9,7 +9,7 @@ import streamlit as st
 from analytics import report as rp
 from analytics.ledger import has_data
 from ui.charts.trend import PALETTE
-from ui.db import cursor
+from ui.db import cursor, deferred
 from ui.format import md_escape
 from ui.i18n import current_lang, t
 from ui.tables import show_table
@@ -100,12 +100,12 @@ report = rp.build(cur, period_from, period_to, lang=report_lang, sections=tuple(
 st.session_state["rep_report"] = report
 
 d1, d2, d4, d3 = st.columns([3, 2, 2, 2])
-d1.download_button(t("rep.download_pptx"), data=lambda r=report: rp.write(cur, r, "pptx"), file_name="styrgruppsrapport.pptx",
+d1.download_button(t("rep.download_pptx"), data=deferred(lambda c, r=report: rp.write(c, r, "pptx")), file_name="styrgruppsrapport.pptx",
                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="rep_pptx",
                    type="primary", icon=":material/slideshow:")
-d2.download_button(t("rep.download_xlsx"), data=lambda r=report: rp.write(cur, r, "xlsx"), file_name="styrgruppsrapport.xlsx",
+d2.download_button(t("rep.download_xlsx"), data=deferred(lambda c, r=report: rp.write(c, r, "xlsx")), file_name="styrgruppsrapport.xlsx",
                    key="rep_xlsx", icon=":material/table:")
-d4.download_button(t("rep.download_pdf"), data=lambda r=report: rp.write(cur, r, "pdf"), file_name="styrgruppsrapport.pdf",
+d4.download_button(t("rep.download_pdf"), data=deferred(lambda c, r=report: rp.write(c, r, "pdf")), file_name="styrgruppsrapport.pdf",
                    mime="application/pdf", key="rep_pdf", icon=":material/picture_as_pdf:")
 if d3.button(t("rep.present"), key="rep_present_btn", icon=":material/present_to_all:"):
     st.session_state["rep_present"] = True

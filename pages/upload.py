@@ -13,7 +13,6 @@ from analytics.ingest import (
     IngestError,
     commit_upload,
     delete_batches,
-    discard_plan,
     list_profiles,
     load_profile,
     map_columns,
@@ -29,7 +28,7 @@ from analytics.ingest.periods import format_period
 from analytics.ledger import has_demo, upload_history
 from ui import format as fmt
 from ui import state
-from ui.db import cursor
+from ui.db import cursor, held_cursor, is_held, release, release_abandoned_upload
 from ui.i18n import current_lang, error_text, t, warning_text
 from ui.tables import show_table
 from ui.widgets import file_uploader
@@ -81,11 +80,7 @@ rate_specs = [{"currency": r["currency"], "month": r["month"], "rate": r["rate"]
               if isinstance(r.get("currency"), str) and r["currency"].strip()]
 
 
-def _drop_pending():
-    pending = st.session_state.pop(state.PENDING_UPLOAD, None)
-    if pending:
-        discard_plan(pending["cursor"], pending["plan"])
-
+_drop_pending = release_abandoned_upload
 
 if not uploaded:
     _drop_pending()
@@ -132,9 +127,9 @@ else:
     plan_key = json.dumps([sorted(shas.values()), overrides, period, currency, profile, order, decimal,
                            rate_specs, allow_dates], sort_keys=True, default=str)
     pending = st.session_state.get(state.PENDING_UPLOAD)
-    if not pending or pending["key"] != plan_key:
+    if not pending or pending["key"] != plan_key or not is_held(pending["cursor"]):
         _drop_pending()
-        work = cursor()
+        work = held_cursor()        # its staged lines stay until the upload is confirmed or dropped
         bar = st.progress(0.0, text=t("upload.reading"))
         try:
             plan = plan_upload(work, files, period=period, currency=currency, overrides=overrides, raws=raws,
@@ -143,6 +138,7 @@ else:
                                allow_dates_outside=allow_dates,
                                progress=lambda share, name: bar.progress(min(share, 1.0), text=t("upload.reading_file", file=fmt.md_escape(name)) if name else t("upload.reading")))
         except IngestError as exc:
+            release(work)
             bar.empty()
             if exc.code in ("currency_rate_missing", "bad_rate"):
                 st.session_state["up_rates_open"] = True
@@ -151,6 +147,9 @@ else:
                 st.checkbox(t("upload.allow_dates", earliest=fmt.date(EARLIEST_DATE, lang),
                               latest=fmt.date(latest_date(), lang)), key="up_allow_dates")
             st.stop()
+        except BaseException:
+            release(work)
+            raise
         bar.empty()
         pending = {"key": plan_key, "cursor": work, "plan": plan}
         st.session_state[state.PENDING_UPLOAD] = pending
@@ -211,9 +210,11 @@ else:
                 save_profile(work, save_as, overrides[plan.files[0].parsed.file_name], {"currency": currency})
         except IngestError as exc:
             st.session_state.pop(state.PENDING_UPLOAD, None)
+            release(work)
             st.error(error_text(exc), icon=":material/error:")
             st.stop()
         st.session_state.pop(state.PENDING_UPLOAD, None)
+        release(work)
         st.session_state[state.UPLOAD_NONCE] = nonce + 1
         st.session_state[state.LAST_RESULT] = t("upload.done", files=len(plan.files), lines=fmt.number(plan.lines, lang),
                                                 total=fmt.money(plan.total, lang, currency))

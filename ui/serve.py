@@ -58,13 +58,32 @@ def warm_up() -> None:
         importlib.import_module(module)
 
 
+def sign_in_configured(argv: list[str]) -> bool:
+    """Whether a secrets file Streamlit will read has an [auth] section (team mode, ui.auth):
+    .streamlit/secrets.toml here or in the home folder, or the files given as --secrets.files."""
+    import tomllib
+    files = [ROOT / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"]
+    for i, a in enumerate(argv):
+        if a.startswith("--secrets.files="):
+            files.append(Path(a.split("=", 1)[1]))
+        elif a == "--secrets.files" and i + 1 < len(argv):
+            files.append(Path(argv[i + 1]))
+    for f in files:
+        try:
+            if "auth" in tomllib.loads(f.read_text(encoding="utf-8")):
+                return True
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+    return False
+
+
 def local_address(argv: list[str]) -> list[str]:
-    """Spendkollen has no sign-in yet: unless the address is chosen (``--server.address`` or
-    STREAMLIT_SERVER_ADDRESS), the server listens on this machine only (127.0.0.1), not on every
-    interface."""
+    """Without sign-in (local mode) the server listens on this machine only (127.0.0.1), not on
+    every interface, unless the address is chosen (``--server.address`` or
+    STREAMLIT_SERVER_ADDRESS). With sign-in configured Streamlit's own default holds."""
     import os
     chosen = any(a == "--server.address" or a.startswith("--server.address=") for a in argv)
-    if chosen or os.environ.get("STREAMLIT_SERVER_ADDRESS"):
+    if chosen or os.environ.get("STREAMLIT_SERVER_ADDRESS") or sign_in_configured(argv):
         return argv
     return ["--server.address", "127.0.0.1", *argv]
 
