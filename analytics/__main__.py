@@ -13,6 +13,10 @@ from .ingest import FIELDS, IngestError, load_files, parse_rates
 from .ingest.periods import format_period
 from .store import connect
 
+# The dashboard opens the store only while a page is being built (ui.db), so a command waits
+# this long by default for such a moment to pass; --wait changes it.
+DEFAULT_WAIT = 10.0
+
 
 def _cmd_import(args) -> int:
     files = []
@@ -486,9 +490,10 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_cmd_template)
 
     for command in sub.choices.values():       # every command waits the same way for a busy store
-        command.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
-                             help="when the dashboard or another import has the store open, wait this long for it "
-                                  "(default: refuse at once, exit 2)")
+        command.add_argument("--wait", type=float, default=DEFAULT_WAIT, metavar="SECONDS",
+                             help="when another import (or a page being built in the dashboard) has the store open, "
+                                  f"wait this long for it, then refuse with exit 2 (default {DEFAULT_WAIT:.0f}; 0 refuses "
+                                  "at once)")
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -4,10 +4,11 @@ category tree (edit, import, export, CPV, undo) and the coverage against the 80-
 import pandas as pd
 import streamlit as st
 
-from analytics import classify, review
+from analytics import access, classify, review
 from analytics import tree as catree
 from analytics.export import Sheet, xlsx_bytes
 from analytics.ledger import has_data
+from ui import auth
 from ui import format as fmt
 from ui.charts.tree import coverage_bars
 from ui.db import cursor
@@ -25,6 +26,7 @@ from ui.widgets import (
 lang = current_lang()
 cur = cursor()
 st.title(t("cls.title"))
+auth.read_only(access.RULES)
 st.caption(t("cls.intro"))
 show_done()
 
@@ -116,7 +118,7 @@ with tab_review:
             b1, b2 = st.columns(2)
             before = fmt.percent(share, lang)
             if b1.button(t("cls.accept_selected", n=int(chosen.sum())), key="cls_accept", type="primary",
-                         disabled=not chosen.any()):
+                         disabled=not chosen.any() or not auth.can(access.RULES)):
                 items = _items(chosen)
                 if not items:
                     st.warning(t("cls.pick_category"))
@@ -127,7 +129,7 @@ with tab_review:
             plan = review.confident(q, threshold)
             pending = st.session_state.get("cls_pending_all")
             if b2.button(t("cls.accept_confident", n=plan["count"], threshold=fmt.percent(threshold, lang, 0)),
-                         key="cls_accept_all", disabled=not plan["count"]):
+                         key="cls_accept_all", disabled=not plan["count"] or not auth.can(access.RULES)):
                 st.session_state["cls_pending_all"] = pending = {"by": by, "threshold": threshold}
             if pending and pending.get("by") == by and pending.get("threshold") == threshold and plan["count"]:
                 # say what it will do and ask before any rule is made
@@ -141,7 +143,7 @@ with tab_review:
                                                t("cls.col_confidence"): [fmt.percent(c, lang, 0) for c in sample.confidence]}),
                                  hide_index=True, width="stretch")
                     y, n = st.columns(2)
-                    if y.button(t("cls.confirm_yes", n=fmt.number(plan["count"], lang)), key="cls_confirm_all", type="primary"):
+                    if y.button(t("cls.confirm_yes", n=fmt.number(plan["count"], lang)), key="cls_confirm_all", disabled=not auth.can(access.RULES), type="primary"):
                         st.session_state.pop("cls_pending_all", None)
                         items = _items(plan["mask"])
                         _run(lambda: review.accept(cur, items), lambda: t(
@@ -165,7 +167,7 @@ with tab_excl:
         internal = pre.set_index("preset").at["internal", "org_nos"]
         orgs = st.text_area(t("cls.internal_orgs"), value="\n".join(f"{o[:6]}-{o[6:]}" for o in internal),
                             key="cls_internal_orgs", help=t("cls.internal_orgs_help"))
-        if st.form_submit_button(t("cls.presets_save"), type="primary"):
+        if st.form_submit_button(t("cls.presets_save"), type="primary", disabled=not auth.can(access.RULES)):
             def _save():
                 classify.set_internal(cur, [x for x in orgs.replace(",", "\n").splitlines() if x.strip()])
                 for p_, on in chosen.items():
@@ -223,7 +225,7 @@ with tab_rules:
         public = f7.checkbox(t("cls.f_public"), key="cls_rule_public")
         line = f8.text_input(t("cls.f_line"), key="cls_rule_line", help=t("cls.f_line_help"))
         note = f9.text_input(t("cls.col_note"), key="cls_rule_note")
-        if st.form_submit_button(t("cls.add_rule"), type="primary"):
+        if st.form_submit_button(t("cls.add_rule"), type="primary", disabled=not auth.can(access.RULES)):
             def _add():
                 batch = row = None
                 if line.strip():
@@ -242,14 +244,14 @@ with tab_rules:
                             format_func=lambda i: f"#{i} {shown.set_index('rule_id').at[i, 'kind']}: "
                                                   f"{shown.set_index('rule_id').at[i, 'match']}")
     a1, a2 = r2.columns(2)
-    if a1.button(t("cls.toggle_rules"), key="cls_toggle", disabled=not picked, width="stretch"):
+    if a1.button(t("cls.toggle_rules"), key="cls_toggle", disabled=not picked or not auth.can(access.RULES), width="stretch"):
         def _toggle():
             for rid in picked:
                 r = classify.get_rule(cur, int(rid))
                 r.active = not r.active
                 classify.update_rule(cur, int(rid), r)
         _run(_toggle, t("cls.rules_toggled", n=len(picked)))
-    if a2.button(t("cls.delete_rules"), key="cls_delete", disabled=not picked, width="stretch"):
+    if a2.button(t("cls.delete_rules"), key="cls_delete", disabled=not picked or not auth.can(access.RULES), width="stretch"):
         _run(lambda: classify.delete_rules(cur, [int(i) for i in picked]), t("cls.rules_deleted", n=len(picked)))
 
     st.markdown(f"**{t('cls.rules_files')}**")
@@ -262,7 +264,7 @@ with tab_rules:
     up = file_uploader(t("cls.import_rules"), ["xlsx", "csv"], key="cls_rules_file",
                           help=t("cls.import_rules_help", columns=", ".join(classify.RULE_FILE_COLUMNS)))
     replace = st.checkbox(t("cls.import_replace"), key="cls_rules_replace")
-    if up is not None and st.button(t("cls.import_go"), key="cls_rules_go"):
+    if up is not None and st.button(t("cls.import_go"), key="cls_rules_go", disabled=not auth.can(access.RULES)):
         _run(lambda: classify.import_rules(cur, up.name, up.getvalue(), replace=replace),
              t("cls.rules_imported", file=up.name))
 
@@ -281,30 +283,30 @@ with tab_tree:
             parent = st.selectbox(t("cls.f_parent"), [None] + [i for i in ids if nodes.set_index("category_id").at[i, "level"] < 3],
                                   format_func=lambda i: t("cls.top_level") if i is None else label(i), key="cls_t_parent")
             new_name = st.text_input(t("cls.f_name"), key="cls_t_name")
-            go = st.form_submit_button(t("cls.op_add"), type="primary")
+            go = st.form_submit_button(t("cls.op_add"), type="primary", disabled=not auth.can(access.TREE))
             if go:
                 _run(lambda: catree.add_node(cur, parent, new_name), t("cls.tree_done"))
         elif op == "rename":
             node = st.selectbox(t("cls.f_node"), ids, format_func=label, key="cls_t_node")
             new_name = st.text_input(t("cls.f_name"), key="cls_t_rename")
-            if st.form_submit_button(t("cls.op_rename"), type="primary"):
+            if st.form_submit_button(t("cls.op_rename"), type="primary", disabled=not auth.can(access.TREE)):
                 _run(lambda: catree.rename_node(cur, node, new_name), t("cls.tree_done"))
         elif op == "move":
             node = st.selectbox(t("cls.f_node"), ids, format_func=label, key="cls_t_move_node")
             parent = st.selectbox(t("cls.f_parent"), [None] + ids, key="cls_t_move_parent",
                                   format_func=lambda i: t("cls.top_level") if i is None else label(i))
-            if st.form_submit_button(t("cls.op_move"), type="primary"):
+            if st.form_submit_button(t("cls.op_move"), type="primary", disabled=not auth.can(access.TREE)):
                 _run(lambda: catree.move_node(cur, node, parent), t("cls.tree_done"))
         elif op == "merge":
             src = st.selectbox(t("cls.f_merge_from"), ids, format_func=label, key="cls_t_src")
             tgt = st.selectbox(t("cls.f_merge_into"), ids, format_func=label, key="cls_t_tgt")
-            if st.form_submit_button(t("cls.op_merge"), type="primary"):
+            if st.form_submit_button(t("cls.op_merge"), type="primary", disabled=not auth.can(access.TREE)):
                 _run(lambda: catree.merge_nodes(cur, src, tgt), t("cls.tree_done"))
         else:
             node = st.selectbox(t("cls.f_node"), ids, format_func=label, key="cls_t_del")
             to = st.selectbox(t("cls.f_reassign"), [None] + ids, key="cls_t_reassign",
                               format_func=lambda i: t("cls.reassign_none") if i is None else label(i))
-            if st.form_submit_button(t("cls.op_delete"), type="primary"):
+            if st.form_submit_button(t("cls.op_delete"), type="primary", disabled=not auth.can(access.TREE)):
                 _run(lambda: catree.delete_node(cur, node, to), t("cls.tree_done"))
 
     vers = catree.versions(cur, 20)
@@ -314,7 +316,7 @@ with tab_tree:
         last = open_versions.iloc[0]
         u1.caption(t("cls.last_edit", action=t(f"action.{last.action}"), actor=last.actor,
                      at=fmt.date(last.created_at, lang)))
-    if u2.button(t("cls.undo"), key="cls_undo", disabled=open_versions.empty, width="stretch",
+    if u2.button(t("cls.undo"), key="cls_undo", disabled=open_versions.empty or not auth.can(access.TREE), width="stretch",
                  icon=":material/undo:"):
         _run(lambda: catree.undo(cur), t("cls.undone"))
 
@@ -331,7 +333,7 @@ with tab_tree:
                           help=t("cls.import_tree_help") if kind_of_file == "tree" else t("cls.import_cpv_help"))
     mode = st.radio(t("cls.tree_mode"), ["merge", "replace"], horizontal=True, key="cls_tree_mode",
                     format_func=lambda v: t(f"cls.tree_mode_{v}"))
-    if tf is not None and st.button(t("cls.import_go"), key="cls_tree_go"):
+    if tf is not None and st.button(t("cls.import_go"), key="cls_tree_go", disabled=not auth.can(access.TREE)):
         def _import():
             rows = (catree.read_cpv_file(tf.name, tf.getvalue(), lang=lang) if kind_of_file == "cpv"
                     else catree.read_tree_file(tf.name, tf.getvalue()))

@@ -6,9 +6,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from analytics import access
 from analytics import prioritise as pr
 from analytics.export import Sheet, xlsx_bytes
 from analytics.tree import nodes as tree_nodes
+from ui import auth
 from ui import cubedata as data
 from ui import format as fmt
 from ui.charts.matrix import bubble_matrix, roadmap
@@ -20,6 +22,7 @@ from ui.widgets import file_uploader, kpi_row, show_chart
 lang = current_lang()
 cur = cursor()
 st.title(t("pri.title"))
+auth.read_only(access.INITIATIVES)
 st.caption(t("pri.intro"))
 done = st.session_state.pop("pri_done", None)
 if done:
@@ -127,7 +130,7 @@ with tab_edit:
                 "status": st.column_config.SelectboxColumn(t("pri.col_status"), options=list(STATUS.values()),
                                                            required=True),
             })
-        submitted = st.form_submit_button(t("pri.save"), type="primary")
+        submitted = st.form_submit_button(t("pri.save"), type="primary", disabled=not auth.can(access.INITIATIVES))
     if submitted:
         try:
             new_items = []
@@ -165,7 +168,7 @@ with tab_edit:
                        file_name="spendkollen-initiativ.xlsx", key="pri_export", icon=":material/download:")
     up = file_uploader(t("pri.import"), ["xlsx"], where=x2, key="pri_file",
                           help=t("pri.import_help", columns=", ".join(pr.FILE_COLUMNS)))
-    if up is not None and x2.button(t("pri.import_go"), key="pri_import"):
+    if up is not None and x2.button(t("pri.import_go"), key="pri_import", disabled=not auth.can(access.INITIATIVES)):
         try:
             res = pr.import_file(cur, up.name, up.getvalue())
         except pr.InitiativeError as exc:

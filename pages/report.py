@@ -6,8 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics import access
 from analytics import report as rp
 from analytics.ledger import has_data
+from ui import auth
 from ui.charts.trend import PALETTE
 from ui.db import cursor, deferred
 from ui.format import md_escape
@@ -122,10 +124,10 @@ with st.expander(t("rep.template"), icon=":material/palette:"):
         st.caption(t("rep.template_none"))
     upload = file_uploader(t("rep.template_upload"), ["pptx", "potx"], key="rep_template_file")
     t1, t2 = st.columns(2)
-    if t1.button(t("rep.template_save"), key="rep_template_save", disabled=upload is None, type="primary"):
+    if t1.button(t("rep.template_save"), key="rep_template_save", disabled=upload is None or not auth.can(access.SETTINGS), type="primary"):
         run_edit(lambda: rp.save_template(cur, upload.name, upload.getvalue()),
                  lambda: t("rep.template_saved", name=md_escape(upload.name)))
-    if current and t2.button(t("rep.template_remove"), key="rep_template_remove"):
+    if current and t2.button(t("rep.template_remove"), key="rep_template_remove", disabled=not auth.can(access.SETTINGS)):
         run_edit(lambda: rp.remove_template(cur), t("rep.template_removed"))
 show_done()
 

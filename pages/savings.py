@@ -4,8 +4,10 @@ type; baselines frozen on approval; finance sign-off; index series; XLSX export.
 import pandas as pd
 import streamlit as st
 
+from analytics import access
 from analytics import savings as sv
 from analytics.export import Sheet, xlsx_bytes
+from ui import auth
 from ui import format as fmt
 from ui.charts.savings import cumulative, waterfall
 from ui.db import cursor
@@ -16,6 +18,7 @@ from ui.widgets import kpi_row, run_edit, show_chart, show_done
 lang = current_lang()
 cur = cursor()
 st.title(t("sav.title"))
+auth.read_only(access.SAVINGS_REPORT)
 st.caption(t("sav.intro", on=fmt.percent(sv.ON_TRACK, lang, 0), risk=fmt.percent(sv.AT_RISK, lang, 0)))
 show_done()
 TYPE = {k: t(f"sav.type_{k}") for k in sv.TYPES}
@@ -97,7 +100,7 @@ with tab_one:
                      diff=fmt.money(row.baseline_diff, lang)))
     else:
         st.warning(t("sav.no_baseline"))
-        if st.button(t("sav.freeze"), key="sav_freeze"):
+        if st.button(t("sav.freeze"), key="sav_freeze", disabled=not auth.can(access.INITIATIVES)):
             run_edit(lambda: sv.freeze(cur, iid), t("sav.frozen"))
     with st.form("sav_settings"):
         c1, c2, c3 = st.columns(3)
@@ -110,7 +113,7 @@ with tab_one:
         sup_names = dict(cur.execute("SELECT supplier_key, name FROM suppliers WHERE legal_form IS DISTINCT FROM 'sole_trader'").fetchall())
         sups = c3.multiselect(t("sav.suppliers"), sup_opts, placeholder=t("ui.choose_options"), default=[k for k in s["supplier_keys"] if k in sup_opts],
                               format_func=lambda k: sup_names.get(k, k), key=f"sav_sup_{iid}", help=t("sav.suppliers_help"))
-        if st.form_submit_button(t("sav.save_settings")):
+        if st.form_submit_button(t("sav.save_settings"), disabled=not auth.can(access.INITIATIVES)):
             run_edit(lambda: sv.set_settings(cur, iid, stype, idx or None, sups), t("sav.settings_saved"))
 
     q = sv.quarters(cur, iid, last)
@@ -143,7 +146,7 @@ with tab_one:
                                         "measured": st.column_config.TextColumn(t("sav.measured"), alignment="right"),
                                         "method": st.column_config.TextColumn(t("sav.col_method"), width="large"),
                                         "signed": t("sav.col_signed")})
-            if st.form_submit_button(t("sav.save_quarters"), type="primary"):
+            if st.form_submit_button(t("sav.save_quarters"), type="primary", disabled=not auth.can(access.SAVINGS_REPORT)):
                 def _save():
                     for n, ((_, old), (_, new)) in enumerate(zip(edit.iterrows(), edited.iterrows()), start=1):
                         planned = None if new.planned == old.planned else _amount(new.planned, n, t("sav.planned"))
@@ -157,7 +160,7 @@ with tab_one:
                     if not isinstance(b, str) and last and sv.q_index(x) <= sv.q_index(last)]
         s1, s2 = st.columns([3, 1])
         to_sign = s1.selectbox(t("sav.sign_quarter"), signable, key=f"sav_sign_q_{iid}") if signable else None
-        if s2.button(t("sav.sign"), key=f"sav_sign_{iid}", disabled=not signable, width="stretch"):
+        if s2.button(t("sav.sign"), key=f"sav_sign_{iid}", disabled=not signable or not auth.can(access.SIGN_OFF), width="stretch"):
             run_edit(lambda: sv.sign_off(cur, iid, to_sign), t("sav.signed", quarter=to_sign))
 
 with tab_index:
@@ -172,6 +175,6 @@ with tab_index:
                                    "quarter": st.column_config.TextColumn(t("sav.col_quarter"), required=True),
                                    "value": st.column_config.TextColumn(t("sav.col_index_value"), required=True,
                                                                         alignment="right")})
-        if st.form_submit_button(t("sav.save_index")):
+        if st.form_submit_button(t("sav.save_index"), disabled=not auth.can(access.INDEX)):
             values = {str(r.quarter): r.value for r in table.itertuples() if isinstance(r.quarter, str) and r.quarter.strip()}
             run_edit(lambda: sv.set_index(cur, name, values), t("sav.index_saved", series=name))

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from analytics import access
 from analytics.demo import remove_demo
 from analytics.ingest import (
     FIELDS,
@@ -26,8 +27,8 @@ from analytics.ingest import (
 from analytics.ingest.parse import EARLIEST_DATE, latest_date
 from analytics.ingest.periods import format_period
 from analytics.ledger import has_demo, upload_history
+from ui import auth, state
 from ui import format as fmt
-from ui import state
 from ui.db import cursor, held_cursor, is_held, release, release_abandoned_upload
 from ui.i18n import current_lang, error_text, t, warning_text
 from ui.tables import show_table
@@ -38,6 +39,7 @@ lang = current_lang()
 cur = cursor()
 
 st.title(t("upload.title"))
+auth.read_only(access.UPLOAD)
 st.caption(t("upload.intro"))
 done = st.session_state.pop(state.LAST_RESULT, None)
 if done:
@@ -201,7 +203,7 @@ else:
     demo_present = has_demo(cur)
     drop_demo = demo_present and st.checkbox(t("upload.remove_demo"), value=True, key="up_drop_demo")
     save_as = st.text_input(t("upload.save_profile"), key="up_save_profile", placeholder=t("upload.save_profile_ph"))
-    if st.button(t("upload.commit"), type="primary", disabled=choice is None, icon=":material/database_upload:"):
+    if st.button(t("upload.commit"), type="primary", disabled=choice is None or not auth.can(access.UPLOAD_DELETE if choice == "replace" else access.UPLOAD), icon=":material/database_upload:"):
         try:
             if drop_demo:
                 remove_demo(work)
@@ -242,12 +244,12 @@ else:
                                   format_func=lambda b: next(f"{h['file_name']} · {fmt.number(h['rows'], lang)} {t('col.lines').lower()}"
                                                              for h in loaded if h["batch_id"] == b))
             sure = st.checkbox(t("upload.undo_confirm"), key="undo_sure")
-            if st.button(t("upload.undo_button"), disabled=not sure, key="undo_go", icon=":material/delete:"):
+            if st.button(t("upload.undo_button"), disabled=not sure or not auth.can(access.UPLOAD_DELETE), key="undo_go", icon=":material/delete:"):
                 removed = delete_batches(cursor(), [target])
                 st.session_state[state.LAST_RESULT] = t("upload.undone", lines=fmt.number(removed, lang))
                 st.session_state.pop("undo_sure", None)
                 st.rerun()
-    if has_demo(cur) and st.button(t("upload.remove_demo_now"), key="drop_demo_now", icon=":material/science:"):
+    if has_demo(cur) and st.button(t("upload.remove_demo_now"), key="drop_demo_now", disabled=not auth.can(access.UPLOAD), icon=":material/science:"):
         removed = remove_demo(cursor())
         st.session_state[state.LAST_RESULT] = t("upload.undone", lines=fmt.number(removed, lang))
         st.rerun()

@@ -6,9 +6,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from analytics import access
 from analytics import watchlist as wl
 from analytics.export import Sheet, xlsx_bytes
 from analytics.ingest import IngestError
+from ui import auth
 from ui import format as fmt
 from ui.db import cursor
 from ui.i18n import current_lang, error_text, t
@@ -18,6 +20,7 @@ from ui.widgets import file_uploader, kpi_row, run_edit, show_done
 lang = current_lang()
 cur = cursor()
 st.title(t("wl.title"))
+auth.read_only(access.DEVIATIONS)
 st.caption(t("wl.intro"))
 show_done()
 SEV = {s: t(f"wl.sev_{s}") for s in wl.SEVERITIES}
@@ -82,7 +85,7 @@ with tab_log:
             supplier_owner = c2.text_input(t("wl.col_supplier_owner"), key="wl_add_so")
             next_action = c3.text_input(t("wl.col_next_action"), key="wl_add_next")
             due = c4.date_input(t("wl.col_due"), value=None, key="wl_add_due")
-            if st.form_submit_button(t("wl.add_button"), type="primary"):
+            if st.form_submit_button(t("wl.add_button"), type="primary", disabled=not auth.can(access.DEVIATIONS)):
                 run_edit(lambda: wl.add(cur, sup, desc, occurred=occurred, contract=contract or None, category=category or None,
                                     severity=severity, reported_by=reported_by or None, contract_owner=contract_owner or None,
                                     supplier_owner=supplier_owner or None, step=step, next_action=next_action or None, due=due),
@@ -102,13 +105,13 @@ with tab_log:
             why = m2.text_input(t("wl.why"), key=f"wl_why_{pick}", help=t("wl.why_help"))
             new_due = m3.date_input(t("wl.col_due"), value=None, key=f"wl_due_{pick}")
             nxt = st.text_input(t("wl.col_next_action"), key=f"wl_next_{pick}")
-            if st.form_submit_button(t("wl.move"), type="primary"):
+            if st.form_submit_button(t("wl.move"), type="primary", disabled=not auth.can(access.DEVIATIONS)):
                 run_edit(lambda: wl.move(cur, int(pick), int(to), why, next_action=nxt or None, due=new_due),
                      t("wl.moved", step=STEP.get(int(to), to)))
         p1, p2 = st.columns(2)
         with p1.form(f"wl_pen_{pick}"):
             amount = st.number_input(t("wl.penalty_amount"), min_value=0.0, step=1000.0, key=f"wl_amount_{pick}")
-            if st.form_submit_button(t("wl.book")):
+            if st.form_submit_button(t("wl.book"), disabled=not auth.can(access.DEVIATIONS)):
                 run_edit(lambda: wl.penalty(cur, int(pick), "book", amount), t("wl.booked"))
         pens = wl.penalties(cur, int(pick))
         with p2:
@@ -120,13 +123,13 @@ with tab_log:
                                  "earned_back_on": t("wl.col_earned_back_on")})
                 pid = st.selectbox(t("wl.penalty"), list(pens.penalty_id), key=f"wl_pid_{pick}")
                 q1, q2 = st.columns(2)
-                if q1.button(t("wl.charge"), key=f"wl_charge_{pick}"):
+                if q1.button(t("wl.charge"), key=f"wl_charge_{pick}", disabled=not auth.can(access.DEVIATIONS)):
                     run_edit(lambda: wl.penalty(cur, int(pick), "charge", penalty_id=int(pid)), t("wl.charged"))
-                if q2.button(t("wl.earn_back"), key=f"wl_earn_{pick}", help=t("wl.earn_back_help", days=wl.EARN_BACK_DAYS)):
+                if q2.button(t("wl.earn_back"), key=f"wl_earn_{pick}", disabled=not auth.can(access.DEVIATIONS), help=t("wl.earn_back_help", days=wl.EARN_BACK_DAYS)):
                     run_edit(lambda: wl.penalty(cur, int(pick), "earn_back", penalty_id=int(pid)), t("wl.earned_back"))
         with st.form(f"wl_close_{pick}"):
             note = st.text_input(t("wl.closing_note"), key=f"wl_note_{pick}")
-            if st.form_submit_button(t("wl.close")):
+            if st.form_submit_button(t("wl.close"), disabled=not auth.can(access.DEVIATIONS)):
                 run_edit(lambda: wl.close(cur, int(pick), note), t("wl.closed"))
         hist = wl.history(cur, int(pick))
         st.markdown(f"**{t('wl.history')}**")
@@ -219,7 +222,7 @@ with tab_files:
                 guess = next((h for h in header if h.strip().lower() == field), "")
                 mapping[field] = cols[i % 3].selectbox(t(f"wl.field_{field}"), [""] + header,
                                                        index=([""] + header).index(guess), key=f"wl_map_{field}")
-            if st.button(t("wl.import_go"), key="wl_import_go", type="primary"):
+            if st.button(t("wl.import_go"), key="wl_import_go", disabled=not auth.can(access.DEVIATIONS), type="primary"):
                 def _import():
                     _h, rows = wl.read_file(up.name, up.getvalue(), {k: v for k, v in mapping.items() if v})
                     st.session_state["wl_imported"] = wl.import_rows(cur, up.name, rows)

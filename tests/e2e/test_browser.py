@@ -61,11 +61,13 @@ def wait_idle(page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=90_000)
 
 
-def _serve(db: Path):
-    port = free_port()
+def _serve(db: Path, args: tuple = (), port: int | None = None, host: str = "127.0.0.1"):
+    """Start `python -m ui.serve` on ``db`` (with more streamlit ``args``), yield its URL on
+    ``host``, stop it afterwards."""
+    port = port or free_port()
     env = dict(os.environ, SPENDKOLLEN_DB=str(db), SPENDKOLLEN_USER="e2e")
     proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                             "--server.address", "127.0.0.1", "--server.headless", "true", *args],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 300                  # a new store gets the demo first
@@ -78,7 +80,7 @@ def _serve(db: Path):
     else:
         proc.kill()
         pytest.fail("streamlit did not start")
-    yield url
+    yield url.replace("127.0.0.1", host)
     proc.terminate()
     proc.wait(timeout=20)
 

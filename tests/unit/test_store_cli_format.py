@@ -321,7 +321,8 @@ def test_ten_sessions_saving_at_the_same_moment_lose_nothing(tmp_path):
 
 def test_cli_refuses_a_busy_store_or_waits_for_it(tmp_path, capsys):
     """While another process (the dashboard, another import) has the store open, every command
-    exits 2 with who holds it, instead of DuckDB's traceback; with --wait it waits and runs."""
+    exits 2 with who holds it, instead of DuckDB's traceback (--wait 0: at once); with --wait it
+    waits and runs."""
     from analytics.__main__ import main as cli
     from tests.unit.test_cube import ledger
     db = tmp_path / "busy.duckdb"
@@ -332,7 +333,7 @@ def test_cli_refuses_a_busy_store_or_waits_for_it(tmp_path, capsys):
         "time.sleep(float(sys.argv[2])); c.close()"), str(db), "4"], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "holding"
-        assert cli(["import", str(tmp_path / "r.csv"), "--db", str(db)]) == 2
+        assert cli(["import", str(tmp_path / "r.csv"), "--db", str(db), "--wait", "0"]) == 2
         err = capsys.readouterr().err
         assert "spendkollen: refused. The store" in err and "is in use by python" in err and "PID" in err
         assert "--wait SECONDS" in err and "Traceback" not in err
