@@ -102,6 +102,8 @@ with tab_edit:
         "owner": [i.owner or "" for i in items],
         "status": [STATUS[i.status] for i in items],
     })
+    if edit.empty:      # no initiatives yet: empty columns would be floats, which text cells cannot edit
+        edit = edit.astype({c: "object" for c in edit.columns if c not in ("initiative_id", "potential", "duration")})
     def _as_percent(cell):
         """The column is in percent: '0,5' is half a percent, not a share of one half."""
         text = "" if cell is None or cell != cell else str(cell).strip()

@@ -80,3 +80,16 @@ def test_the_editor_shows_and_reads_swedish_numbers(page):
     first = pr.load(con.cursor())[0]
     con.close()
     assert first.spend_override == 1_250_000.5 and first.saving_pct == pytest.approx(0.005)
+
+
+def test_a_store_without_initiatives_opens_the_editor(tmp_path, monkeypatch):
+    """No initiatives yet (a municipality's first visit): the page and its empty editor open,
+    where the empty table's columns used to be floats the text cells could not edit."""
+    db = tmp_path / "empty.duckdb"
+    con = connect(db)
+    load_files(con.cursor(), [("reskontra.csv", ledger(LINES))])
+    con.close()
+    at = open_page(db, "pages/prioritise.py", monkeypatch)
+    assert not at.exception
+    assert metrics(at)["Initiativ"] == "0"
+    assert len(at.get("arrow_data_editor")) == 1 or len(at.get("data_editor")) == 1
