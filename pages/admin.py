@@ -30,7 +30,7 @@ if people.empty:
 else:
     frame = pd.DataFrame({
         "email": people.email, "name": people.name.fillna(""), "role": people.role.map(ROLE_LABEL),
-        "added": [fmt.date(v, lang) for v in people.added_at], "added_by": people.added_by,
+        "added": [fmt.date(v, lang) for v in people.added_at], "added_by": [t("adm.by_sign_in") if v == "sign-in" else v for v in people.added_by],
         "last_seen": [fmt.date(v, lang) if pd.notna(v) else "" for v in people.last_seen]})
     edited = st.data_editor(
         frame, hide_index=True, width="stretch", key="adm_roles", disabled=["email", "name", "added", "added_by", "last_seen"],
@@ -54,10 +54,10 @@ with c1.form("adm_add", clear_on_submit=True, border=True):
     role = st.selectbox(t("adm.role"), list(ROLE_LABEL.values()), index=access.ROLES.index("reader"), key="adm_add_role")
     if st.form_submit_button(t("adm.add_button")):
         run_edit(lambda: us.add_user(cur, email, name, ROLE_OF[role]),
-                 lambda: t("adm.added_ok", email=us.normal_email(email), role=role))
+                 lambda: t("adm.added_ok", email=fmt.md_escape(us.normal_email(email)), role=role))
 if not people.empty:
     with c2.form("adm_remove", border=True):
         st.subheader(t("adm.remove"))
         who = st.selectbox(t("adm.email"), list(people.email), key="adm_remove_email")
         if st.form_submit_button(t("adm.remove_button")):
-            run_edit(lambda: us.remove_user(cur, who), t("adm.removed", email=who))
+            run_edit(lambda: us.remove_user(cur, who), t("adm.removed", email=fmt.md_escape(who)))
