@@ -1,4 +1,4 @@
-"""Command line: python -m analytics import|summary|cube|classify|rules|tree|initiatives|savings|watchlist|signals|report|template|demo|delete-demo ...
+"""Command line: python -m analytics import|summary|backup|cube|classify|rules|tree|initiatives|savings|watchlist|signals|report|template|demo|delete-demo ...
 
 Exit codes: 0 done, 2 refused (a clear message on stderr, nothing written)."""
 
@@ -104,6 +104,14 @@ def _cmd_summary(args) -> int:
     else:
         for k, v in s.items():
             print(f"{k}: {v}")
+    return 0
+
+
+def _cmd_backup(args) -> int:
+    from .store import backup
+    done = backup(args.dest, args.db, wait=args.wait)
+    print(f"backed up the store to {done['file']}: {done['bytes']:,} bytes, schema {done['schema']}, "
+          f"{done['lines']:,} lines".replace(",", " "))
     return 0
 
 
@@ -400,6 +408,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
                    help="choose a column by hand, e.g. --map amount=Belopp (fields: " + ", ".join(FIELDS) + ")")
     p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("backup", help="copy the whole store (one file, with its secrets) to DEST, checked")
+    p.add_argument("dest", metavar="DEST.duckdb")
+    p.add_argument("--db")
+    p.set_defaults(func=_cmd_backup)
 
     p = sub.add_parser("summary", help="what is loaded")
     p.add_argument("--db")

@@ -753,3 +753,36 @@ def audit_entries(con: duckdb.DuckDBPyConnection, limit: int = 200) -> list[dict
         {"id": r[0], "at": r[1], "actor": r[2], "action": r[3], "entity": r[4], "detail": json.loads(r[5] or "{}")}
         for r in rows
     ]
+
+
+def backup(dest: str | os.PathLike, path: str | os.PathLike | None = None, *, wait: float = 0.0) -> dict[str, Any]:
+    """Copy the store to ``dest`` while holding it (no one writes meanwhile), checkpointed first
+    so the copy is the whole store in one file, including its sole-trader secrets. The copy is
+    opened and checked before it takes ``dest``'s name. Returns {file, bytes, schema, lines}."""
+    import shutil
+    src = db_path(path)
+    if not src.is_file():
+        raise RuntimeError(f"there is no store at {src}; nothing was copied.")
+    dest = Path(dest)
+    if dest.resolve() == src.resolve():
+        raise RuntimeError("the backup would overwrite the store itself; give another file name.")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    con = connect(src, wait=wait)
+    try:
+        con.execute("CHECKPOINT")
+        shutil.copyfile(src, part)
+    finally:
+        con.close()
+    try:
+        check = duckdb.connect(str(part), read_only=True)
+        try:
+            schema = schema_version(check)
+            lines = check.execute("SELECT count(*) FROM ledger_lines").fetchall()[0][0]
+        finally:
+            check.close()
+    except Exception:
+        part.unlink(missing_ok=True)
+        raise
+    os.replace(part, dest)
+    return {"file": str(dest), "bytes": dest.stat().st_size, "schema": schema, "lines": lines}

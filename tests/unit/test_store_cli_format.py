@@ -329,8 +329,10 @@ def test_cli_refuses_a_busy_store_or_waits_for_it(tmp_path, capsys):
     (tmp_path / "r.csv").write_bytes(ledger())
     connect(db).close()
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('holding', flush=True); "
-        "time.sleep(float(sys.argv[2])); c.close()"), str(db), "4"], stdout=subprocess.PIPE, text=True)
+        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); c.execute('BEGIN TRANSACTION'); "
+        "c.execute('UPDATE schema_version SET applied_at = applied_at'); print('holding', flush=True); "
+        "time.sleep(float(sys.argv[2])); c.execute('COMMIT'); c.close()"), str(db), "4"],
+        stdout=subprocess.PIPE, text=True)   # a long write in another process
     try:
         assert holder.stdout.readline().strip() == "holding"
         assert cli(["import", str(tmp_path / "r.csv"), "--db", str(db), "--wait", "0"]) == 2
@@ -344,3 +346,31 @@ def test_cli_refuses_a_busy_store_or_waits_for_it(tmp_path, capsys):
     capsys.readouterr()
     assert cli(["summary", "--db", str(db), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["lines"] == 7
+
+
+def test_backup_copies_the_whole_store_checked(tmp_path, capsys):
+    """`backup DEST` copies the store (lines, audit, the sole-trader secrets) into one checked
+    file; the copy opens as a store and keys a person the same way; a missing store or the
+    store itself as the target is refused without a traceback."""
+    from analytics.__main__ import main as cli
+    from tests.unit.test_cube import ledger
+    db = tmp_path / "live.duckdb"
+    (tmp_path / "r.csv").write_bytes(ledger())
+    assert cli(["import", str(tmp_path / "r.csv"), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert cli(["backup", str(tmp_path / "kopia" / "spendkollen.duckdb"), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "backed up the store to" in out and "7 lines" in out
+    live, copy = connect(db), connect(tmp_path / "kopia" / "spendkollen.duckdb")
+    try:
+        for q in ("SELECT count(*), sum(amount) FROM ledger_lines", "SELECT count(*) FROM audit_log",
+                  "SELECT spk_pnr_hash('198005121234')"):
+            assert live.execute(q).fetchall() == copy.execute(q).fetchall()
+    finally:
+        live.close()
+        copy.close()
+    assert not list((tmp_path / "kopia").glob("*.part"))
+    assert cli(["backup", str(db), "--db", str(db)]) == 2
+    assert "overwrite the store itself" in capsys.readouterr().err
+    assert cli(["backup", str(tmp_path / "x.duckdb"), "--db", str(tmp_path / "none.duckdb")]) == 2
+    assert "there is no store" in capsys.readouterr().err
