@@ -245,11 +245,19 @@ else:
                                                              for h in loaded if h["batch_id"] == b))
             sure = st.checkbox(t("upload.undo_confirm"), key="undo_sure")
             if st.button(t("upload.undo_button"), disabled=not sure or not auth.can(access.UPLOAD_DELETE), key="undo_go", icon=":material/delete:"):
-                removed = delete_batches(cursor(), [target])
-                st.session_state[state.LAST_RESULT] = t("upload.undone", lines=fmt.number(removed, lang))
-                st.session_state.pop("undo_sure", None)
-                st.rerun()
+                try:
+                    removed = delete_batches(cursor(), [target])
+                except IngestError as exc:      # e.g. the role changed since the page was drawn
+                    st.error(error_text(exc), icon=":material/error:")
+                else:
+                    st.session_state[state.LAST_RESULT] = t("upload.undone", lines=fmt.number(removed, lang))
+                    st.session_state.pop("undo_sure", None)
+                    st.rerun()
     if has_demo(cur) and st.button(t("upload.remove_demo_now"), key="drop_demo_now", disabled=not auth.can(access.UPLOAD), icon=":material/science:"):
-        removed = remove_demo(cursor())
-        st.session_state[state.LAST_RESULT] = t("upload.undone", lines=fmt.number(removed, lang))
-        st.rerun()
+        try:
+            removed = remove_demo(cursor())
+        except IngestError as exc:
+            st.error(error_text(exc), icon=":material/error:")
+        else:
+            st.session_state[state.LAST_RESULT] = t("upload.undone", lines=fmt.number(removed, lang))
+            st.rerun()
