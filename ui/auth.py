@@ -124,6 +124,6 @@ def read_only(permission: str) -> bool:
     if can(permission):
         return False
     actor = access.current()
-    st.caption(t("auth.read_only", role=t(f"role.{actor.role}") if actor.role else t("auth.nobody"),
-                 what=t(f"perm.{permission}")))
+    st.info(t("auth.read_only", role=t(f"role.{actor.role}") if actor.role else t("auth.nobody"),
+              what=t(f"perm.{permission}")), icon=":material/visibility:")
     return True

@@ -59,7 +59,7 @@ def team_server(provider, tmp_path_factory):
         yield url, db
 
 
-def _sign_in(browser, browser_context_args, url: str, who: str):
+def _sign_in(browser, browser_context_args, url: str, who: str, shots: Path | None = None):
     """A new browser session signed in as ``who`` through the provider's form."""
     from playwright.sync_api import expect
     context = browser.new_context(**browser_context_args)
@@ -67,6 +67,8 @@ def _sign_in(browser, browser_context_args, url: str, who: str):
     page.goto(url, timeout=90_000)
     expect(page.get_by_role("heading", name="Spendkollen")).to_be_visible(timeout=90_000)
     assert page.get_by_test_id("stSidebarNav").count() == 0          # nothing shown before signing in
+    if shots:
+        page.screenshot(path=str(shots / f"sign-in-{who}.png"))
     page.get_by_role("button", name="Logga in").click()
     page.get_by_role("button", name=who, exact=True).click(timeout=60_000)   # the provider's sign-in form
     name = PEOPLE[who]["name"]
@@ -80,7 +82,7 @@ def test_sign_in_through_the_provider_roles_and_who_did_it(team_server, browser,
     from analytics.store import connect
     url, db = team_server
     # the store's first person is its administrator
-    anna_ctx, anna = _sign_in(browser, browser_context_args, url, "anna")
+    anna_ctx, anna = _sign_in(browser, browser_context_args, url, "anna", tmp_path)
     sidebar = anna.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("Inloggad: Anna Berg · Administratör")).to_be_visible()
     expect(anna.get_by_test_id("stSidebarNav").get_by_role("link", name="Användare och roller")).to_be_visible()
@@ -98,6 +100,7 @@ def test_sign_in_through_the_provider_roles_and_who_did_it(team_server, browser,
     if not add.is_visible():                # the form's expander is open while the list is empty
         olle.get_by_text("Ny avvikelse", exact=True).click()
     expect(add).to_be_disabled()
+    olle.screenshot(path=str(tmp_path / "reader.png"), full_page=True)
     # the administrator gives Eva the finance role before her first sign-in
     anna.get_by_test_id("stSidebarNav").get_by_role("link", name="Användare och roller").click()
     expect(anna.get_by_role("heading", name="Användare och roller")).to_be_visible(timeout=60_000)
