@@ -253,3 +253,33 @@ def test_a_refusal_reads_well_in_both_languages():
     assert error_text(exc, "sv") == ("rollen Ekonomi (Eva \\<eva@kommun.se\\>) får inte ändra klassificeringsregler; "
                                      "inget sparades. Be en administratör om en annan roll.")
     assert error_text(exc, "en").startswith("the role Finance (Eva \\<eva@kommun.se\\>) may not change classification rules")
+
+
+def test_the_signed_in_person_is_recorded_everywhere_who_is_kept(store):
+    """Name and e-mail of the acting person in the upload, the rule, the tree version, the
+    deviation history and penalty, the baseline freeze, the reported saving and the sign-off."""
+    buyer = Actor("Bo Inköp", "bo@kommun.se", "buyer")
+    eva = Actor("Eva Ekonom", "eva@kommun.se", "finance")
+    with access.acting(buyer):
+        load_files(store, [("reskontra.csv", ledger(ROWS))])
+        food = pr.category_ids_from_paths(store, "Verksamhet & stöd / Måltider och livsmedel / Livsmedel")
+        pr.save(store, [pr.Initiative("Livsmedel", food, 4, 4, 5, saving_sek=200.0, start="2024 Q1", status="approved")])
+        iid = _iid(store)
+        sv.enter(store, iid, "2024 Q1", reported=50.0, comment="enligt faktura")
+        did = _deviation(store)
+        wl.penalty(store, did, "book", 1000.0, on=dt.date(2024, 3, 2))
+        cl.add_rules(store, [_rule(store)])
+    with access.acting(eva):
+        sv.sign_off(store, iid, "2024 Q1")
+    bo, ev = "Bo Inköp <bo@kommun.se>", "Eva Ekonom <eva@kommun.se>"
+    one = lambda q: store.execute(q).fetchall()[0][0]   # noqa: E731
+    assert one("SELECT uploaded_by FROM batches") == bo
+    assert one("SELECT created_by FROM class_rules WHERE org_no IS NOT NULL AND preset IS NULL") == bo
+    assert one("SELECT actor FROM tree_versions ORDER BY version_id DESC LIMIT 1") == bo
+    assert one("SELECT frozen_by FROM savings_baselines") == bo
+    assert one("SELECT updated_by FROM savings_quarters") == bo
+    assert one("SELECT signed_by FROM savings_quarters") == ev
+    assert one("SELECT actor FROM deviation_history ORDER BY history_id LIMIT 1") == bo
+    assert one("SELECT booked_by FROM penalties") == bo
+    actors = {r[0] for r in store.execute("SELECT DISTINCT actor FROM audit_log").fetchall()}
+    assert actors == {bo, ev}
