@@ -266,7 +266,7 @@ with tab_rules:
     replace = st.checkbox(t("cls.import_replace"), key="cls_rules_replace")
     if up is not None and st.button(t("cls.import_go"), key="cls_rules_go", disabled=not auth.can(access.RULES)):
         _run(lambda: classify.import_rules(cur, up.name, up.getvalue(), replace=replace),
-             t("cls.rules_imported", file=up.name))
+             t("cls.rules_imported", file=fmt.md_escape(up.name)))
 
 # ------------------------------------------------------------ tree
 with tab_tree:
@@ -339,7 +339,7 @@ with tab_tree:
                     else catree.read_tree_file(tf.name, tf.getvalue()))
             res = catree.import_tree(cur, rows, replace=mode == "replace", source=tf.name)
             st.session_state["cls_tree_result"] = res
-        _run(_import, t("cls.tree_imported", file=tf.name))
+        _run(_import, t("cls.tree_imported", file=fmt.md_escape(tf.name)))
 
 # ------------------------------------------------------------ coverage
 with tab_cov:

@@ -177,4 +177,4 @@ with tab_index:
                                                                         alignment="right")})
         if st.form_submit_button(t("sav.save_index"), disabled=not auth.can(access.INDEX)):
             values = {str(r.quarter): r.value for r in table.itertuples() if isinstance(r.quarter, str) and r.quarter.strip()}
-            run_edit(lambda: sv.set_index(cur, name, values), t("sav.index_saved", series=name))
+            run_edit(lambda: sv.set_index(cur, name, values), t("sav.index_saved", series=fmt.md_escape(name)))

@@ -226,4 +226,4 @@ with tab_files:
                 def _import():
                     _h, rows = wl.read_file(up.name, up.getvalue(), {k: v for k, v in mapping.items() if v})
                     st.session_state["wl_imported"] = wl.import_rows(cur, up.name, rows)
-                run_edit(_import, t("wl.imported", file=up.name))
+                run_edit(_import, t("wl.imported", file=fmt.md_escape(up.name)))
