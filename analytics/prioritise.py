@@ -254,11 +254,13 @@ def load(cur) -> list[Initiative]:
 
 
 def save(cur, items: list[Initiative], *, window_end: dt.date | None = None, actor: str | None = None,
-         replace: bool = True) -> dict:
+         replace: bool = True, shown: set[int] | None = None) -> dict:
     """Store the edited list in one transaction: new ones (no id) are added, changed ones
-    updated, and with ``replace`` the stored ones missing from the list deleted. Every row is
-    validated first (InitiativeError names the row, 1-based, and the field); each change is
-    audited. Returns {added, changed, deleted}."""
+    updated, and with ``replace`` the stored ones missing from the list deleted; ``shown`` (the
+    ids the person's table held) limits the deletions to those, so an initiative another session
+    added meanwhile is never deleted by an edit that did not show it. What is stored is read inside
+    the transaction. Every row is validated first (InitiativeError names the row, 1-based, and
+    the field); each change is audited. Returns {added, changed, deleted}."""
     access.require(access.INITIATIVES)
     end = window_end or default_window_end(cur)
     clean = []
@@ -268,12 +270,12 @@ def save(cur, items: list[Initiative], *, window_end: dt.date | None = None, act
             clean.append(validate(cur, it, computed))
         except InitiativeError as e:
             raise InitiativeError(e.code, str(e), row=n, column=_field_of(e.code), **e.params) from None
-    old = {i.initiative_id: i for i in load(cur)}
     seen = {i.initiative_id for i in clean if i.initiative_id is not None}
     added = changed = deleted = 0
     who = actor or current_user()
     cur.execute("BEGIN TRANSACTION")
     try:
+        old = {i.initiative_id: i for i in load(cur)}       # as stored now, after any other session's save
         for it in clean:
             values = [it.name, it.feasibility_low, it.feasibility_high, it.potential, it.spend_override, it.saving_sek,
                       it.saving_pct, it.start, it.duration, it.owner, it.status]
@@ -304,7 +306,7 @@ def save(cur, items: list[Initiative], *, window_end: dt.date | None = None, act
                 cur.execute("INSERT INTO initiative_categories VALUES (?, ?)", [iid, c])
         if replace:
             for iid, it in old.items():
-                if iid not in seen:
+                if iid not in seen and (shown is None or iid in shown):
                     cur.execute("DELETE FROM initiative_categories WHERE initiative_id = ?", [iid])
                     cur.execute("DELETE FROM initiatives WHERE initiative_id = ?", [iid])
                     for t in ("savings_settings", "savings_baselines", "savings_quarters"):
@@ -489,9 +491,7 @@ def import_file(cur, name: str, data: bytes, *, replace: bool = False, actor: st
     """Read a file and store its initiatives (added, or replacing all with ``replace``)."""
     access.require(access.INITIATIVES)
     items = read_file(cur, name, data)
-    if not replace:
-        items = load(cur) + items
-    res = save(cur, items, actor=actor, replace=True)
+    res = save(cur, items, actor=actor, replace=replace)     # adding never touches what is stored
     audit(cur, "initiatives_import", "initiatives", {"file": name, "rows": len(items), **res}, actor)
     return res
 

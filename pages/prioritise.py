@@ -158,7 +158,7 @@ with tab_edit:
                 except pr.InitiativeError as e:
                     raise pr.InitiativeError(e.code, str(e), row=n, column=t(f"pri.col_{pr._field_of(e.code) or 'name'}"),
                                              **e.params) from None
-            res = pr.save(cur, new_items, window_end=end)
+            res = pr.save(cur, new_items, window_end=end, shown={i.initiative_id for i in items})
         except IngestError as exc:          # a bad cell, or a change the role may not make
             st.error(error_text(exc), icon=":material/error:")
         else:

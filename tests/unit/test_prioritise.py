@@ -202,3 +202,32 @@ def test_demo_initiatives_go_with_the_demo(store):
     assert pr.remove_demo_initiatives(store) == 6
     assert [i.name for i in pr.load(store)] == ["Egen"]
 
+
+
+def test_an_import_or_an_edit_never_deletes_what_another_session_added(store, tmp_path, monkeypatch):
+    """Found by the ten-session browser test: an import (adding) read the stored list before its
+    transaction and saved it back with replace, so an initiative another session saved in between
+    was deleted. Adding now only adds, and an edit deletes only rows its table showed."""
+    pr.save(store, [pr.Initiative("Befintligt", [], 3, 3, 3)])
+    path = tmp_path / "ett.xlsx"
+    pr.write_file(store, path)                    # one initiative, "Befintligt", as a file
+    wb = openpyxl.load_workbook(path)
+    wb.active["A2"] = "Importerat"
+    wb.save(path)
+    real, calls = pr.validate, []
+
+    def validate_while_another_session_saves(cur, it, computed=None):
+        calls.append(it.name)
+        if len(calls) == 2:     # the file's row was read (call 1); save checks it again: another session saves now
+            pr.save(cur, pr.load(cur) + [pr.Initiative("Från en annan session", [], 2, 2, 2)])
+        return real(cur, it, computed)
+
+    monkeypatch.setattr(pr, "validate", validate_while_another_session_saves)
+    res = pr.import_file(store, "ett.xlsx", path.read_bytes())
+    assert res == {"added": 1, "changed": 0, "deleted": 0}
+    assert sorted(i.name for i in pr.load(store)) == ["Befintligt", "Från en annan session", "Importerat"]
+    # an edit of the rows it showed (it deleted "Befintligt") leaves the one added meanwhile
+    shown = {i.initiative_id for i in pr.load(store) if i.name != "Från en annan session"}
+    kept = [i for i in pr.load(store) if i.name == "Importerat"]
+    assert pr.save(store, kept, shown=shown)["deleted"] == 1
+    assert sorted(i.name for i in pr.load(store)) == ["Från en annan session", "Importerat"]
