@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .filters import quarter_end, quarter_start
+from .orgno import shown_name_sql
 
 DIMENSIONS = ("category_l1", "category_l2", "category_l3", "supplier", "org_unit", "account",
               "year", "quarter", "month", "legal_form")
@@ -37,7 +38,6 @@ CREDIT_CHOICES = ("all", "without", "only")
 DRILL_NEXT = {"category_l1": "category_l2", "category_l2": "category_l3", "category_l3": "supplier",
               "supplier": "lines", "org_unit": "supplier", "account": "supplier", "year": "quarter",
               "quarter": "month", "month": "supplier", "legal_form": "supplier"}
-SOLE_TRADER_PREFIX = "Enskild firma "
 # Lines outside influenceable spend (see classify) carry this key in every category dimension.
 EXCLUDED = -1
 EXCLUDED_LABEL = "Exkluderat (ej påverkbar)"
@@ -51,12 +51,11 @@ _GROUP = {
 
 # The ledger lines with the columns of cube_facts (plus line detail), for amount filters and
 # the lines view.
-LINE_SOURCE = """(
+LINE_SOURCE = f"""(
     SELECT l.period_month, l.booking_date, l.org_unit, s.supplier_no, l.supplier_key, l.account,
            l.account_text, cp.l1_id AS cat_l1, cp.l2_id AS cat_l2, cp.l3_id AS cat_l3, s.legal_form,
            s.org_no_status = 'valid' AS valid_org, l.amount < 0 AS credit, l.amount AS spend,
-           1::BIGINT AS lines, CASE WHEN s.legal_form = 'sole_trader' THEN 'Enskild firma ' || s.org_no
-                                    ELSE l.supplier_name END AS supplier_name,
+           1::BIGINT AS lines, {shown_name_sql("s", "l.supplier_name")} AS supplier_name,
            s.org_no, l.invoice_no, l.voucher_no, l.description, l.buyer, l.batch_id, l.source_row, l.amount
     FROM ledger_lines l
     JOIN suppliers s USING (supplier_key)
@@ -280,7 +279,7 @@ def labels(cur: duckdb.DuckDBPyConnection, dim: str, raw: list) -> dict:
         out = {v: (int(v), EXCLUDED_LABEL if int(v) == EXCLUDED else names.get(v, str(v))) for v in values}
     elif dim == "supplier":
         rows = cur.execute(f"""SELECT supplier_no, supplier_key,
-                                  CASE WHEN legal_form = 'sole_trader' THEN '{SOLE_TRADER_PREFIX}' || org_no ELSE name END
+                                  {shown_name_sql()}
                                FROM suppliers WHERE supplier_no IN (SELECT unnest(?::INTEGER[]))""",
                            [[int(v) for v in values]]).fetchall() if values else []
         out = {r[0]: (r[1], r[2]) for r in rows}
@@ -720,8 +719,12 @@ def filter_options(cur: duckdb.DuckDBPyConnection) -> dict:
     categories = sorted(((cid, " › ".join(n["path"])) for cid, n in cats.items()), key=lambda x: x[1])
     accounts = [(r[0], f"{r[0]} {r[1]}" if r[1] else r[0]) for r in cur.execute(
         "SELECT account, account_text FROM cube_accounts ORDER BY account").fetchall()]
-    suppliers = [(r[0], r[1]) for r in cur.execute(f"""
-        SELECT supplier_key, CASE WHEN legal_form = 'sole_trader' THEN '{SOLE_TRADER_PREFIX}' || org_no
-                                  ELSE name || coalesce(' (' || org_no || ')', '') END
-        FROM suppliers ORDER BY total DESC LIMIT 5000""").fetchall()]
-    return {"categories": categories, "accounts": accounts, "suppliers": suppliers}
+    return {"categories": categories, "accounts": accounts, "suppliers": supplier_choices(cur)}
+
+
+def supplier_choices(cur: duckdb.DuckDBPyConnection, limit: int = 5000) -> list[tuple[str, str]]:
+    """(supplier key, shown name with the organisation number), the largest first: what a
+    supplier picker offers (sole traders as 'Enskild firma #tag')."""
+    return [(r[0], r[1]) for r in cur.execute(f"""
+        SELECT supplier_key, {shown_name_sql(with_org=True)}
+        FROM suppliers ORDER BY total DESC, supplier_key LIMIT ?""", [int(limit)]).fetchall()]

@@ -6,6 +6,8 @@ import json
 
 import duckdb
 
+from .orgno import shown_name_sql
+
 
 def summary(cur: duckdb.DuckDBPyConnection) -> dict:
     """Summary of all loaded lines: lines, total (SEK or the files' currency, 2 decimals),
@@ -79,7 +81,7 @@ def overview(cur: duckdb.DuckDBPyConnection, filters=None, top: int = 10) -> dic
         SELECT strftime(period_month, '%Y') || ' Q' || quarter(period_month) AS quarter, sum(amount)::DOUBLE AS spend
         FROM ledger_lines l WHERE {cond} GROUP BY 1 ORDER BY 1""", params).df()
     top_sup = cur.execute(f"""
-        SELECT s.name AS supplier, s.org_no, sum(l.amount)::DOUBLE AS spend, count(*) AS lines
+        SELECT {shown_name_sql("s")} AS supplier, s.org_no, sum(l.amount)::DOUBLE AS spend, count(*) AS lines
         FROM ledger_lines l JOIN suppliers s USING (supplier_key)
         WHERE {cond} GROUP BY ALL ORDER BY spend DESC LIMIT ?""", params + [top]).df()
     return {"kpis": kpis(cur, view_from_filters(filters)), "by_quarter": by_quarter, "top_suppliers": top_sup}

@@ -106,6 +106,20 @@ PNR_RUN = r"(?:19|20)?(\d{2}[01]\d\d{2})[-+ ]?\d{4}"
 MASK = "******-****"
 
 
+SOLE_TRADER_LABEL = "Enskild firma "
+
+
+def shown_name_sql(table: str = "", name: str | None = None, with_org: bool = False) -> str:
+    """SQL: a supplier's name as shown anywhere (pages, exports, the pack, the command line). A
+    sole trader is a person: 'Enskild firma #3FA91C' (the tag of their keyed key), never their
+    name or birth date. Anyone else by name (``name``, else the table's name column), with
+    ' (org no)' after it when ``with_org``. ``table`` is the alias holding legal_form and org_no."""
+    p = f"{table}." if table else ""
+    nm = name or f"{p}name"
+    other = f"{nm} || coalesce(' (' || {p}org_no || ')', '')" if with_org else nm
+    return f"CASE WHEN {p}legal_form = '{SOLE_TRADER}' THEN '{SOLE_TRADER_LABEL}' || {p}org_no ELSE {other} END"
+
+
 def mask_embedded_sql(expr: str) -> str:
     """SQL: ``expr`` with every personnummer-shaped run masked, so that a cell holding several
     ids never shows one in clear."""

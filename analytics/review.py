@@ -33,7 +33,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process, utils
 
 from .classify import Rule, add_rules, category_names
-from .cube import SOLE_TRADER_PREFIX
+from .orgno import shown_name_sql
 
 TARGET_BAND = (0.80, 0.90)
 MIN_NAME_SCORE = 85
@@ -109,7 +109,7 @@ def queue(cur: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
     latest upload while an earlier upload exists), and the best suggestion: category_id,
     category (path), confidence (0-1), source, basis (None when there is none)."""
     upload, has_previous = _latest_upload(cur)
-    df = cur.execute("""
+    df = cur.execute(f"""
         WITH u AS (SELECT supplier_key, account, any_value(account_text) AS account_text, sum(amount) AS spend, count(*) AS lines
                    FROM ledger_lines WHERE NOT excluded AND category_id IS NULL GROUP BY ALL),
         per AS (SELECT supplier_key, sum(spend) AS spend, sum(lines) AS lines,
@@ -119,13 +119,13 @@ def queue(cur: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
                          FROM ledger_lines l JOIN batches b USING (batch_id)
                          WHERE l.supplier_key IN (SELECT supplier_key FROM per) GROUP BY l.supplier_key)
         SELECT p.supplier_key,
-               CASE WHEN s.legal_form = 'sole_trader' THEN ? || s.org_no ELSE s.name END AS supplier,
+               {shown_name_sql("s")} AS supplier,
                s.org_no, p.spend::DOUBLE AS spend, p.lines::BIGINT AS lines,
                (p.spend / nullif(sum(p.spend) OVER (), 0))::DOUBLE AS share, p.account, p.account_text,
                (? AND f.upload_id = ?) AS new
         FROM per p JOIN suppliers s USING (supplier_key) LEFT JOIN first_upload f USING (supplier_key)
         WHERE p.spend > 0
-        ORDER BY p.spend DESC, p.supplier_key LIMIT ?""", [SOLE_TRADER_PREFIX, has_previous, upload, limit]).df()
+        ORDER BY p.spend DESC, p.supplier_key LIMIT ?""", [has_previous, upload, limit]).df()
     return _with_suggestions(cur, df, by="supplier")
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import access
 from .classify import RuleError, refresh
+from .orgno import shown_name_sql
 from .store import audit, current_user
 
 MAX_LEVEL = 3
@@ -406,7 +407,7 @@ def spend_tree(cur: duckdb.DuckDBPyConnection, view, top: int = 5) -> pd.DataFra
     all loaded), change (recent_spend / prev_spend - 1) and classified_share (share
     of the node's spend classified down to a category without children: 0 for unclassified
     spend, None for excluded)."""
-    from .cube import EXCLUDED, SOLE_TRADER_PREFIX, _shift_year, where
+    from .cube import EXCLUDED, _shift_year, where
 
     def facts(v) -> list[tuple]:
         cond, params = where(v)
@@ -424,7 +425,7 @@ def spend_tree(cur: duckdb.DuckDBPyConnection, view, top: int = 5) -> pd.DataFra
     has_children = {r[0] for r in cur.execute("SELECT DISTINCT parent_id FROM categories WHERE parent_id IS NOT NULL").fetchall()}
     sup_ids = sorted({r[3] for r in rows if r[3] is not None})
     sup_names = {r[0]: (r[1], r[2]) for r in cur.execute(
-        f"""SELECT supplier_no, supplier_key, CASE WHEN legal_form = 'sole_trader' THEN '{SOLE_TRADER_PREFIX}' || org_no ELSE name END
+        f"""SELECT supplier_no, supplier_key, {shown_name_sql()}
             FROM suppliers WHERE supplier_no IN (SELECT unnest(?::INTEGER[]))""", [sup_ids]).fetchall()} if sup_ids else {}
     # distinct suppliers per category node
     cond, params = where(view)

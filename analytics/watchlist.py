@@ -21,6 +21,7 @@ import pandas as pd
 
 from . import access
 from .classify import RuleError
+from .orgno import shown_name_sql
 from .store import audit, current_user
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -95,11 +96,10 @@ def _history(cur, deviation_id: int, what: dict, why: str | None, actor: str | N
 def _supplier(cur, key_or_org: str) -> tuple[str, str, str | None]:
     """(supplier_key, display name, org number masked where personal) from a supplier key, an
     organisation number or a name in the store."""
-    from .cube import SOLE_TRADER_PREFIX
     q = (key_or_org or "").strip()
     digits = "".join(ch for ch in q if ch.isdigit())
     rows = cur.execute(f"""
-        SELECT supplier_key, CASE WHEN legal_form = 'sole_trader' THEN '{SOLE_TRADER_PREFIX}' || org_no ELSE name END,
+        SELECT supplier_key, {shown_name_sql()},
                org_no
         FROM suppliers
         WHERE supplier_key = ? OR (? <> '' AND replace(org_no, '-', '') = ?) OR lower(name) = lower(?)
@@ -348,9 +348,7 @@ def supplier_view(cur, supplier_key: str) -> dict:
     """A supplier next to its spend: info (name masked where personal, org number, status, legal
     form), trend (spend per quarter), categories (spend and the supplier's share of each
     category's spend), units (spend per organisation unit), open deviations and penalties."""
-    from .cube import SOLE_TRADER_PREFIX
-    info = cur.execute(f"""SELECT supplier_no, CASE WHEN legal_form = 'sole_trader' THEN '{SOLE_TRADER_PREFIX}' || org_no
-                                  ELSE name END, org_no, org_no_status, legal_form, total::DOUBLE
+    info = cur.execute(f"""SELECT supplier_no, {shown_name_sql()}, org_no, org_no_status, legal_form, total::DOUBLE
                            FROM suppliers WHERE supplier_key = ?""", [supplier_key]).fetchall()
     if not info:
         raise WatchError("watch_supplier", f"no supplier '{supplier_key}' in the store", value=supplier_key)
@@ -390,8 +388,8 @@ def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_
     'public_body', 'invalid_org_no' (missing or invalid organisation number), and 'sole_trader'
     (masked). Each: kind, supplier, org_no (masked where personal), amount (SEK), detail
     (English, for the command line) and params (for the UI's own wording)."""
-    from .cube import EXCLUDED, SOLE_TRADER_PREFIX
-    label = f"CASE WHEN s.legal_form = 'sole_trader' THEN '{SOLE_TRADER_PREFIX}' || s.org_no ELSE s.name END"
+    from .cube import EXCLUDED
+    label = shown_name_sql("s")
     inside = f"f.cat_l1 IS DISTINCT FROM {EXCLUDED}" if scope == "influenceable" else "true"
     out: list[dict] = []
     basis = new_supplier_basis(cur)

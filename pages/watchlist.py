@@ -8,6 +8,7 @@ import streamlit as st
 
 from analytics import access
 from analytics import watchlist as wl
+from analytics.cube import supplier_choices
 from analytics.export import Sheet, xlsx_bytes
 from analytics.ingest import IngestError
 from ui import auth
@@ -39,9 +40,7 @@ kpi_row([(t("wl.kpi_open"), fmt.number(len(open_df), lang), None),
 tab_log, tab_supplier, tab_signals, tab_ladder, tab_files = st.tabs(
     [t("wl.tab_log"), t("wl.tab_supplier"), t("wl.tab_signals"), t("wl.tab_ladder"), t("wl.tab_files")])
 
-suppliers = cur.execute("""SELECT supplier_key, CASE WHEN legal_form = 'sole_trader' THEN 'Enskild firma ' || org_no
-                                  ELSE name || coalesce(' (' || org_no || ')', '') END
-                           FROM suppliers ORDER BY total DESC LIMIT 5000""").fetchall()
+suppliers = supplier_choices(cur)
 sup_label = dict(suppliers)
 
 # ------------------------------------------------------------ deviation log
