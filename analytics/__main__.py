@@ -9,7 +9,8 @@ import json
 import sys
 from pathlib import Path
 
-from .ingest import FIELDS, IngestError, load_files, parse_rates
+from .errors import SpendkollenError
+from .ingest import FIELDS, load_files, parse_rates
 from .ingest.periods import format_period
 from .store import connect
 
@@ -42,7 +43,7 @@ def _cmd_import(args) -> int:
                           decimal=args.decimal, rates=parse_rates(args.rate),
                           allow_dates_outside=args.allow_dates_outside,
                           overrides={name: chosen for name, _ in files} if chosen else None)
-    except IngestError as exc:
+    except SpendkollenError as exc:
         print(f"spendkollen: refused, nothing was loaded. {exc}", file=sys.stderr)
         return 2
     if plan.overlap and not args.replace_period:
@@ -120,7 +121,7 @@ def _cmd_demo(args) -> int:
     con = connect(args.db, wait=args.wait)
     try:
         n = load_demo(con.cursor())
-    except IngestError as exc:
+    except SpendkollenError as exc:
         print(f"spendkollen: refused. {exc}", file=sys.stderr)
         return 2
     print(f"loaded demo data: {n} lines (Demokommun)")
@@ -222,7 +223,7 @@ def _cmd_rules(args) -> int:
             print(f"spendkollen: refused. '{path}' does not exist.", file=sys.stderr)
             return 2
         n = import_rules(cur, path.name, path.read_bytes(), replace=args.replace)
-    except IngestError as exc:
+    except SpendkollenError as exc:
         print(f"spendkollen: refused. {exc}", file=sys.stderr)
         return 2
     print(f"imported {n} rules from {path.name}{' (replacing all rules)' if args.replace else ''}; store reclassified")
@@ -245,7 +246,7 @@ def _cmd_tree(args) -> int:
         rows = (read_cpv_file(path.name, path.read_bytes(), lang=args.lang) if args.cpv
                 else read_tree_file(path.name, path.read_bytes()))
         res = import_tree(cur, rows, replace=args.replace, source=path.name)
-    except IngestError as exc:
+    except SpendkollenError as exc:
         print(f"spendkollen: refused. {exc}", file=sys.stderr)
         return 2
     print(f"imported {path.name}: {res['added']} categories added, {res['removed']} removed, {res['nodes']} in the tree")
@@ -279,7 +280,7 @@ def _cmd_initiatives(args) -> int:
             print(f"spendkollen: refused. '{path}' does not exist.", file=sys.stderr)
             return 2
         res = pr.import_file(cur, path.name, path.read_bytes(), replace=args.replace)
-    except IngestError as exc:
+    except SpendkollenError as exc:
         print(f"spendkollen: refused. {exc}", file=sys.stderr)
         return 2
     print(f"imported {path.name}: {res['added']} added, {res['changed']} changed, {res['deleted']} deleted")

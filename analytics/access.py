@@ -28,7 +28,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .ingest.errors import IngestError
+from .errors import AccessDenied
 
 ROLES = ("admin", "buyer", "finance", "reader")
 
@@ -95,10 +95,6 @@ class Actor:
 
     def can(self, permission: str) -> bool:
         return self.role is not None and permission in GRANTS.get(self.role, frozenset())
-
-
-class AccessDenied(IngestError):
-    """A write the acting person's role does not allow; nothing was changed."""
 
 
 def local_user() -> Actor:

@@ -53,7 +53,7 @@ import duckdb
 import pandas as pd
 
 from . import access
-from .ingest.errors import IngestError
+from .errors import RuleError
 from .store import audit
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -71,10 +71,6 @@ MATCH_ON = ("account_text", "supplier_name")
 # standard definition of influenceable spend, the rest are usually shown apart (DOMAIN.md).
 EXCLUSION_PRESETS = ("staff", "class8", "vat", "depreciation", "transfers", "rent", "taxes", "public", "internal")
 DEFAULT_ACTOR = "Spendkollen"
-
-
-class RuleError(IngestError):
-    """A rule, tree edit or rules file that cannot be accepted (code for the UI catalogs)."""
 
 
 @dataclass

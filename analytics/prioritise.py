@@ -17,17 +17,14 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from . import access
-from .classify import RuleError, category_names
+from .classify import category_names
+from .errors import InitiativeError
 from .store import audit, current_user
 
 STATUSES = ("idea", "approved", "running", "done", "stopped")
 FILE_COLUMNS = ("name", "categories", "feasibility", "potential", "spend_override", "saving_sek", "saving_pct",
                 "start", "duration", "owner", "status")
 DEFAULT_WEIGHTS = {"potential": 2.0, "feasibility": 1.0, "saving": 1.0}
-
-
-class InitiativeError(RuleError):
-    """An initiative (or a file of them) that cannot be saved: code for the UI catalogs."""
 
 
 @dataclass

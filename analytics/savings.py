@@ -27,17 +27,13 @@ import json
 import pandas as pd
 
 from . import access
-from .classify import RuleError
+from .errors import SavingsError
 from .prioritise import load as load_initiatives
 from .store import audit, current_user
 
 TYPES = ("cost_reduction", "cost_avoidance")
 ON_TRACK, AT_RISK = 0.9, 0.6
 FROZEN_STATUSES = ("approved", "running", "done")
-
-
-class SavingsError(RuleError):
-    """A savings entry that cannot be saved (code for the UI catalogs)."""
 
 
 # ------------------------------------------------------------------ quarters

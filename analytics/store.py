@@ -685,8 +685,8 @@ class _SerialisedCursor:
         word = query.lstrip()[:8].upper() if isinstance(query, str) else ""
         if word.startswith("BEGIN"):
             if not _WRITE_LOCK.acquire(timeout=WRITE_WAIT_SECONDS):
-                from .ingest.errors import IngestError
-                raise IngestError("store_busy", f"another change has held the store for {WRITE_WAIT_SECONDS:.0f} s; "
+                from .errors import StoreBusy
+                raise StoreBusy("store_busy", f"another change has held the store for {WRITE_WAIT_SECONDS:.0f} s; "
                                   "nothing was saved. Try again in a moment.", seconds=f"{WRITE_WAIT_SECONDS:.0f}")
             self._held += 1
             try:

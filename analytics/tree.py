@@ -21,7 +21,8 @@ import duckdb
 import pandas as pd
 
 from . import access
-from .classify import RuleError, refresh
+from .classify import refresh
+from .errors import RuleError
 from .orgno import shown_name_sql
 from .store import audit, current_user
 

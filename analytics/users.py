@@ -13,15 +13,11 @@ import re
 import pandas as pd
 
 from . import access
-from .ingest.errors import IngestError
+from .errors import UserError
 from .store import audit
 
 DEFAULT_ROLE = "reader"
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
-
-
-class UserError(IngestError):
-    """A change to the users that cannot be made; nothing was saved."""
 
 
 def normal_email(text) -> str:

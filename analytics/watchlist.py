@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import access
-from .classify import RuleError
+from .errors import WatchError
 from .orgno import shown_name_sql
 from .store import audit, current_user
 
@@ -31,10 +31,6 @@ FIELDS = ("supplier_key", "supplier_name", "org_no", "contract", "occurred", "de
           "reported_by", "contract_owner", "supplier_owner", "next_action", "due")
 FILE_COLUMNS = ("supplier", "org_no", "contract", "occurred", "description", "category", "severity", "reported_by",
                 "contract_owner", "supplier_owner", "step", "next_action", "due", "status", "closing_note")
-
-
-class WatchError(RuleError):
-    """A deviation, step change or penalty that cannot be accepted (code for the UI catalogs)."""
 
 
 # ------------------------------------------------------------------ ladder

@@ -8,8 +8,8 @@ import streamlit as st
 
 from analytics import access
 from analytics import prioritise as pr
+from analytics.errors import SpendkollenError
 from analytics.export import Sheet, xlsx_bytes
-from analytics.ingest import IngestError
 from analytics.tree import nodes as tree_nodes
 from ui import auth
 from ui import cubedata as data
@@ -159,7 +159,7 @@ with tab_edit:
                     raise pr.InitiativeError(e.code, str(e), row=n, column=t(f"pri.col_{pr._field_of(e.code) or 'name'}"),
                                              **e.params) from None
             res = pr.save(cur, new_items, window_end=end, shown={i.initiative_id for i in items})
-        except IngestError as exc:          # a bad cell, or a change the role may not make
+        except SpendkollenError as exc:          # a bad cell, or a change the role may not make
             st.error(error_text(exc), icon=":material/error:")
         else:
             st.session_state["pri_done"] = t("pri.saved", added=res["added"], changed=res["changed"], deleted=res["deleted"])
@@ -174,7 +174,7 @@ with tab_edit:
     if up is not None and x2.button(t("pri.import_go"), key="pri_import", disabled=not auth.can(access.INITIATIVES)):
         try:
             res = pr.import_file(cur, up.name, up.getvalue())
-        except IngestError as exc:
+        except SpendkollenError as exc:
             st.error(error_text(exc), icon=":material/error:")
         else:
             st.session_state["pri_done"] = t("pri.saved", added=res["added"], changed=res["changed"], deleted=res["deleted"])

@@ -9,9 +9,9 @@ import streamlit as st
 
 from analytics import access
 from analytics.demo import remove_demo
+from analytics.errors import SpendkollenError
 from analytics.ingest import (
     FIELDS,
-    IngestError,
     commit_upload,
     delete_batches,
     list_profiles,
@@ -100,7 +100,7 @@ else:
         if sha not in read_cache:
             try:
                 read_cache[sha] = read_file(name, data)
-            except IngestError as exc:
+            except SpendkollenError as exc:
                 st.error(error_text(exc), icon=":material/error:")
                 failed = True
                 continue
@@ -139,7 +139,7 @@ else:
                                decimal=None if decimal == "auto" else decimal, rates=parse_rates(rate_specs),
                                allow_dates_outside=allow_dates,
                                progress=lambda share, name: bar.progress(min(share, 1.0), text=t("upload.reading_file", file=fmt.md_escape(name)) if name else t("upload.reading")))
-        except IngestError as exc:
+        except SpendkollenError as exc:
             release(work)
             bar.empty()
             if exc.code in ("currency_rate_missing", "bad_rate"):
@@ -210,7 +210,7 @@ else:
             commit_upload(work, plan, replace_period=choice == "replace")
             if save_as.strip():
                 save_profile(work, save_as, overrides[plan.files[0].parsed.file_name], {"currency": currency})
-        except IngestError as exc:
+        except SpendkollenError as exc:
             st.session_state.pop(state.PENDING_UPLOAD, None)
             release(work)
             st.error(error_text(exc), icon=":material/error:")
@@ -247,7 +247,7 @@ else:
             if st.button(t("upload.undo_button"), disabled=not sure or not auth.can(access.UPLOAD_DELETE), key="undo_go", icon=":material/delete:"):
                 try:
                     removed = delete_batches(cursor(), [target])
-                except IngestError as exc:      # e.g. the role changed since the page was drawn
+                except SpendkollenError as exc:      # e.g. the role changed since the page was drawn
                     st.error(error_text(exc), icon=":material/error:")
                 else:
                     st.session_state[state.LAST_RESULT] = t("upload.undone", lines=fmt.number(removed, lang))
@@ -256,7 +256,7 @@ else:
     if has_demo(cur) and st.button(t("upload.remove_demo_now"), key="drop_demo_now", disabled=not auth.can(access.UPLOAD), icon=":material/science:"):
         try:
             removed = remove_demo(cursor())
-        except IngestError as exc:
+        except SpendkollenError as exc:
             st.error(error_text(exc), icon=":material/error:")
         else:
             st.session_state[state.LAST_RESULT] = t("upload.undone", lines=fmt.number(removed, lang))

@@ -9,8 +9,8 @@ import streamlit as st
 from analytics import access
 from analytics import watchlist as wl
 from analytics.cube import supplier_choices
+from analytics.errors import SpendkollenError
 from analytics.export import Sheet, xlsx_bytes
-from analytics.ingest import IngestError
 from ui import auth
 from ui import format as fmt
 from ui.db import cursor
@@ -211,7 +211,7 @@ with tab_files:
     if up is not None:
         try:
             header, _rows = wl.read_file(up.name, up.getvalue(), {})
-        except IngestError as exc:
+        except SpendkollenError as exc:
             st.error(error_text(exc), icon=":material/error:")
         else:
             st.caption(t("wl.mapping"))

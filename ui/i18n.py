@@ -35,7 +35,7 @@ def sample_line(s: dict, lang: str) -> str:
 
 
 def error_text(exc, lang: str | None = None) -> str:
-    """An IngestError as a sentence in the user's language, naming file, row and column. User
+    """A refusal (any SpendkollenError) as a sentence in the user's language, naming file, row and column. User
     text in it (file names, cells) is escaped, so the sentence is safe to show as Markdown."""
     from .format import md_escape
     lang = lang or current_lang()

@@ -117,12 +117,12 @@ DONE = "edit_done"
 
 
 def run_edit(action, ok, spinner: str | None = None) -> None:
-    """Run a stored edit: a refused one (IngestError and its kinds) is shown as a clear error,
+    """Run a stored edit: a refused one (any SpendkollenError) is shown as a clear error,
     never a stack trace; a done one reruns the page, which shows ``ok`` (text, or a function
     giving the text after the edit) through ``show_done``."""
     import duckdb
 
-    from analytics.ingest import IngestError
+    from analytics.errors import SpendkollenError
 
     from .i18n import error_text
     for attempt in range(3):        # a conflict with another writer (outside this server) is retried
@@ -133,7 +133,7 @@ def run_edit(action, ok, spinner: str | None = None) -> None:
             else:
                 action()
             break
-        except IngestError as exc:
+        except SpendkollenError as exc:
             st.error(error_text(exc), icon=":material/error:")
             return
         except duckdb.TransactionException:

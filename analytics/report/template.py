@@ -19,7 +19,7 @@ from functools import lru_cache
 from lxml import etree
 
 from .. import access, store
-from ..ingest.errors import IngestError
+from ..errors import TemplateError
 
 MAX_TEMPLATE_BYTES = 60 * 1024 * 1024
 PALETTE = ("1F4E79", "2E86AB", "F18F01", "C73E1D", "6A994E", "7B5EA7")
@@ -41,10 +41,6 @@ def series_colours(base: list[str], n: int) -> list[str]:
         out.append("".join(f"{round(v + (255 - v) * shade):02X}" for v in rgb))
         k += 1
     return out[:max(n, len(base))]
-
-
-class TemplateError(IngestError):
-    """A template file that cannot be used; ``code`` picks the message in the catalogs."""
 
 
 def _as_presentation_package(data: bytes, name: str) -> bytes:
