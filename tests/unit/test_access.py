@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from analytics import access, users
+from analytics import access, tree, users
 from analytics import classify as cl
 from analytics import prioritise as pr
 from analytics import savings as sv
-from analytics import tree
 from analytics import watchlist as wl
 from analytics.access import AccessDenied, Actor
 from analytics.ingest import load_files

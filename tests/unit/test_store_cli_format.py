@@ -58,6 +58,7 @@ def test_migration_11_keys_sole_traders_with_the_stores_secrets(tmp_path):
     date, an upload of the same person gets the same key and tag, and another store gets other
     keys for the same person."""
     import hashlib
+
     from tests.unit.test_cube import SOLE, ledger
     digits = SOLE.replace("-", "")[2:]
     old_key = "pnr:" + hashlib.sha256(digits.encode()).hexdigest()[:16]
