@@ -57,7 +57,7 @@ GRANTS: dict[str, frozenset[str]] = {
 
 # every action the audit log records -> the permission it needs (None: anyone signed in)
 ACTIONS: dict[str, str | None] = {
-    "upload": UPLOAD, "save_profile": UPLOAD,
+    "upload": UPLOAD, "save_profile": UPLOAD, "demo_removed": UPLOAD,
     "delete_upload": UPLOAD_DELETE,
     "rule_add": RULES, "rule_update": RULES, "rule_delete": RULES, "review_accept": RULES,
     "preset_switch": RULES, "internal_orgs": RULES, "rules_import": RULES,

@@ -16,13 +16,12 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from . import access
+from . import access, store
 from .ingest.columns import Mapping
 from .ingest.load import (
     PlannedFile,
     UploadPlan,
     commit_upload,
-    delete_batches,
     overlapping_batches,
 )
 from .ingest.parse import parse_file
@@ -320,17 +319,20 @@ def _demo_deviations(cur) -> int:
 
 
 def remove_demo(cur) -> int:
-    """Remove every demo batch and the demo initiatives (one click in the app); returns the
-    lines removed."""
+    """Remove every demo batch and the demo initiatives, and close the demo's deviations, in one
+    transaction (joined to the caller's: the upload that replaces the demo does both or
+    neither); an uploader's right. Returns the lines removed."""
     access.require(access.UPLOAD)
+    from .ingest.load import remove_batches
     from .prioritise import remove_demo_initiatives
     from .watchlist import close
-    ids = [r[0] for r in cur.execute("SELECT batch_id FROM batches WHERE is_demo AND status = 'loaded'").fetchall()]
-    remove_demo_initiatives(cur)
-    # the watchlist's history is never rewritten: the demo's deviations are closed, not deleted
-    for (did,) in cur.execute("SELECT deviation_id FROM deviations WHERE created_by = 'demo' AND status = 'open'").fetchall():
-        close(cur, did, "Demodata borttagen", actor="demo")
-    return delete_batches(cur, ids) if ids else 0
+    with store.transaction(cur):
+        ids = [r[0] for r in cur.execute("SELECT batch_id FROM batches WHERE is_demo AND status = 'loaded'").fetchall()]
+        remove_demo_initiatives(cur)
+        # the watchlist's history is never rewritten: the demo's deviations are closed, not deleted
+        for (did,) in cur.execute("SELECT deviation_id FROM deviations WHERE created_by = 'demo' AND status = 'open'").fetchall():
+            close(cur, did, "Demodata borttagen", actor="demo")
+        return remove_batches(cur, ids, None, "demo_removed") if ids else 0
 
 
 def ensure_demo_on_first_start(cur) -> bool:

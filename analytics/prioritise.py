@@ -19,7 +19,7 @@ import pandas as pd
 from . import access
 from .classify import category_names
 from .errors import InitiativeError
-from .store import audit, current_user
+from .store import audit, current_user, transaction
 
 STATUSES = ("idea", "approved", "running", "done", "stopped")
 FILE_COLUMNS = ("name", "categories", "feasibility", "potential", "spend_override", "saving_sek", "saving_pct",
@@ -270,8 +270,7 @@ def save(cur, items: list[Initiative], *, window_end: dt.date | None = None, act
     seen = {i.initiative_id for i in clean if i.initiative_id is not None}
     added = changed = deleted = 0
     who = actor or current_user()
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         old = {i.initiative_id: i for i in load(cur)}       # as stored now, after any other session's save
         for it in clean:
             values = [it.name, it.feasibility_low, it.feasibility_high, it.potential, it.spend_override, it.saving_sek,
@@ -312,10 +311,6 @@ def save(cur, items: list[Initiative], *, window_end: dt.date | None = None, act
                     audit(cur, "initiative_delete", "initiatives", {"initiative_id": iid, **_describe(it)}, actor)
         from .savings import freeze_approved
         freeze_approved(cur, actor=actor)        # an approved initiative's baseline is frozen now
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
     return {"added": added, "changed": changed, "deleted": deleted}
 
 

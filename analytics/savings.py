@@ -29,7 +29,7 @@ import pandas as pd
 from . import access
 from .errors import SavingsError
 from .prioritise import load as load_initiatives
-from .store import audit, current_user
+from .store import audit, current_user, transaction
 
 TYPES = ("cost_reduction", "cost_avoidance")
 ON_TRACK, AT_RISK = 0.9, 0.6
@@ -135,7 +135,7 @@ def baseline_window(start: str) -> tuple[dt.date, dt.date]:
     return q_months(q_label(k - 4))[0], q_months(q_label(k - 1))[1]
 
 
-def freeze(cur, initiative_id: int, *, actor: str | None = None, in_transaction: bool = False) -> dict:
+def freeze(cur, initiative_id: int, *, actor: str | None = None) -> dict:
     """Freeze the initiative's baseline now: spend of its scope over the 12 months before its
     start quarter, with who, when, the months loaded and the scope. Refused without a start
     quarter or linked categories."""
@@ -150,9 +150,7 @@ def freeze(cur, initiative_id: int, *, actor: str | None = None, in_transaction:
     lo, hi = baseline_window(it.start)
     spend, months = scope_spend(cur, it.category_ids, s["supplier_keys"], lo, hi)
     who = actor or current_user()
-    if not in_transaction:
-        cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):          # joins the initiatives' save when it freezes on approval
         cur.execute("DELETE FROM savings_baselines WHERE initiative_id = ?", [initiative_id])
         cur.execute("""INSERT INTO savings_baselines VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)""",
                     [initiative_id, lo, hi, spend, months,
@@ -160,12 +158,6 @@ def freeze(cur, initiative_id: int, *, actor: str | None = None, in_transaction:
         audit(cur, "baseline_freeze", "savings_baselines",
               {"initiative_id": initiative_id, "name": it.name, "from": lo, "to": hi, "spend": spend, "months": months},
               actor)
-        if not in_transaction:
-            cur.execute("COMMIT")
-    except Exception:
-        if not in_transaction:
-            cur.execute("ROLLBACK")
-        raise
     return {"spend": spend, "months": months, "from": lo, "to": hi}
 
 
@@ -177,7 +169,7 @@ def freeze_approved(cur, *, actor: str | None = None) -> int:
     n = 0
     for it in load_initiatives(cur):
         if it.status in FROZEN_STATUSES and it.initiative_id not in have and it.start and it.category_ids:
-            freeze(cur, it.initiative_id, actor=actor, in_transaction=True)
+            freeze(cur, it.initiative_id, actor=actor)
             n += 1
     return n
 

@@ -7,6 +7,7 @@ in place, in order, each step in its own transaction, and schema_version records
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -664,6 +665,37 @@ def migrate(con: duckdb.DuckDBPyConnection, *, upto: int | None = None) -> int:
                 con.execute("ROLLBACK")
                 raise
     return max(current, last)
+
+
+# ---------------------------------------------------------------- transactions
+
+_in_transaction: dict[int, int] = {}   # id of a cursor with a transaction open -> how deep the blocks are
+
+
+@contextlib.contextmanager
+def transaction(cur):
+    """One transaction around the block: committed when it ends, rolled back (and the error
+    raised) when it fails. Inside another ``transaction`` on the same cursor the block joins it,
+    so writes that are each atomic combine into one atomic change (the upload that removes the
+    demo: both or neither)."""
+    key = id(cur)
+    if _in_transaction.get(key):
+        _in_transaction[key] += 1
+        try:
+            yield cur
+        finally:
+            _in_transaction[key] -= 1
+        return
+    cur.execute("BEGIN TRANSACTION")
+    _in_transaction[key] = 1
+    try:
+        yield cur
+    except BaseException:
+        _in_transaction.pop(key, None)
+        cur.execute("ROLLBACK")
+        raise
+    _in_transaction.pop(key, None)
+    cur.execute("COMMIT")
 
 
 # ---------------------------------------------------------------- one writer at a time

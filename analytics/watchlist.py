@@ -22,7 +22,7 @@ import pandas as pd
 from . import access
 from .errors import WatchError
 from .orgno import shown_name_sql
-from .store import audit, current_user
+from .store import audit, current_user, transaction
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SEVERITIES = ("low", "medium", "high", "critical")
@@ -215,16 +215,11 @@ def close(cur, deviation_id: int, note: str, *, actor: str | None = None) -> Non
     d = get(cur, deviation_id)
     if d["status"] != "open":
         raise WatchError("watch_closed", "the deviation is already closed")
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         cur.execute("""UPDATE deviations SET status = 'closed', closing_note = ?, updated_at = now()::TIMESTAMP
                        WHERE deviation_id = ?""", [note.strip(), deviation_id])
         _history(cur, deviation_id, {"status": ["open", "closed"]}, note.strip(), actor)
         audit(cur, "deviation_close", "deviations", {"deviation_id": deviation_id}, actor)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
 
 
 def history(cur, deviation_id: int) -> pd.DataFrame:

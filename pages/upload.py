@@ -27,6 +27,7 @@ from analytics.ingest import (
 from analytics.ingest.parse import EARLIEST_DATE, latest_date
 from analytics.ingest.periods import format_period
 from analytics.ledger import has_demo, upload_history
+from analytics.store import transaction
 from ui import auth, state
 from ui import format as fmt
 from ui.db import cursor, held_cursor, is_held, release, release_abandoned_upload
@@ -205,11 +206,12 @@ else:
     save_as = st.text_input(t("upload.save_profile"), key="up_save_profile", placeholder=t("upload.save_profile_ph"))
     if st.button(t("upload.commit"), type="primary", disabled=choice is None or not auth.can(access.UPLOAD_DELETE if choice == "replace" else access.UPLOAD), icon=":material/database_upload:"):
         try:
-            if drop_demo:
-                remove_demo(work)
-            commit_upload(work, plan, replace_period=choice == "replace")
-            if save_as.strip():
-                save_profile(work, save_as, overrides[plan.files[0].parsed.file_name], {"currency": currency})
+            with transaction(work):     # the demo goes only if the upload lands: both or neither
+                if drop_demo:
+                    remove_demo(work)
+                commit_upload(work, plan, replace_period=choice == "replace")
+                if save_as.strip():
+                    save_profile(work, save_as, overrides[plan.files[0].parsed.file_name], {"currency": currency})
         except SpendkollenError as exc:
             st.session_state.pop(state.PENDING_UPLOAD, None)
             release(work)

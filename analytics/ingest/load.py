@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from .. import access
-from ..store import audit, current_user
+from ..store import audit, current_user, transaction
 from .columns import FIELDS, Mapping, auto_map
 from .errors import IngestError
 from .parse import ParsedFile, drop_parsed_tables, lines_select, parse_file
@@ -231,45 +231,41 @@ def commit_upload(cur: duckdb.DuckDBPyConnection, plan: UploadPlan, *, replace_p
     user = user or current_user()
     upload_id = uuid.uuid4().hex[:12]
     batch_ids: list[int] = []
-    cur.execute("BEGIN TRANSACTION")
     try:
-        replaced = []
-        held = store_currency(cur)
-        if held and held != plan.currency:
-            raise IngestError("currency_mismatch", f"the store holds amounts in {held} and this upload is in "
-                              f"{plan.currency}; the two are never added. Plan the upload again (it converts "
-                              f"to {held} with a rate).", held=held, currency=plan.currency)
-        if replace_period and plan.months:
-            replaced = _remove_months(cur, plan.months, user)
-        for f in plan.files:
-            p = f.parsed
-            # re-check inside the transaction: another session may have loaded the file meanwhile
-            if cur.execute("SELECT count(*) FROM batches WHERE sha256 = ? AND status = 'loaded'",
-                           [f.sha256]).fetchall()[0][0]:
-                raise IngestError("already_loaded", "this file was loaded by someone else a moment ago.",
-                                  file=p.file_name, other=p.file_name, at="")
-            batch_id = cur.execute("""
-                INSERT INTO batches (upload_id, file_name, sha256, uploaded_at, uploaded_by, period_from,
-                    period_to, rows, total, currency, profile, status, is_demo, excluded_rows, report)
-                VALUES (?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?)
-                RETURNING batch_id""",
-                [upload_id, p.file_name, f.sha256, user, p.period_from, p.period_to, p.lines, p.total,
-                 plan.currency, plan.profile, is_demo, p.report["excluded_rows"],
-                 json.dumps(p.report, ensure_ascii=False, default=str)]).fetchall()[0][0]
-            cols = ", ".join(LINE_COLUMNS)
-            with _registered(cur, p):
-                cur.execute(f"INSERT INTO ledger_lines (batch_id, {cols}) "
-                            f"SELECT ?, * FROM ({lines_select(p, LINE_COLUMNS)})", [batch_id])
-            batch_ids.append(batch_id)
-        refresh_derived(cur, batch_ids)
-        audit(cur, "upload", "batches", {"upload_id": upload_id, "batches": batch_ids,
-                                         "files": [f.parsed.file_name for f in plan.files],
-                                         "lines": plan.lines, "total": plan.total,
-                                         "replaced": replaced, "demo": is_demo}, actor=user)
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
+        with transaction(cur):
+            replaced = []
+            held = store_currency(cur)
+            if held and held != plan.currency:
+                raise IngestError("currency_mismatch", f"the store holds amounts in {held} and this upload is in "
+                                  f"{plan.currency}; the two are never added. Plan the upload again (it converts "
+                                  f"to {held} with a rate).", held=held, currency=plan.currency)
+            if replace_period and plan.months:
+                replaced = _remove_months(cur, plan.months, user)
+            for f in plan.files:
+                p = f.parsed
+                # re-check inside the transaction: another session may have loaded the file meanwhile
+                if cur.execute("SELECT count(*) FROM batches WHERE sha256 = ? AND status = 'loaded'",
+                               [f.sha256]).fetchall()[0][0]:
+                    raise IngestError("already_loaded", "this file was loaded by someone else a moment ago.",
+                                      file=p.file_name, other=p.file_name, at="")
+                batch_id = cur.execute("""
+                    INSERT INTO batches (upload_id, file_name, sha256, uploaded_at, uploaded_by, period_from,
+                        period_to, rows, total, currency, profile, status, is_demo, excluded_rows, report)
+                    VALUES (?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?)
+                    RETURNING batch_id""",
+                    [upload_id, p.file_name, f.sha256, user, p.period_from, p.period_to, p.lines, p.total,
+                     plan.currency, plan.profile, is_demo, p.report["excluded_rows"],
+                     json.dumps(p.report, ensure_ascii=False, default=str)]).fetchall()[0][0]
+                cols = ", ".join(LINE_COLUMNS)
+                with _registered(cur, p):
+                    cur.execute(f"INSERT INTO ledger_lines (batch_id, {cols}) "
+                                f"SELECT ?, * FROM ({lines_select(p, LINE_COLUMNS)})", [batch_id])
+                batch_ids.append(batch_id)
+            refresh_derived(cur, batch_ids)
+            audit(cur, "upload", "batches", {"upload_id": upload_id, "batches": batch_ids,
+                                             "files": [f.parsed.file_name for f in plan.files],
+                                             "lines": plan.lines, "total": plan.total,
+                                             "replaced": replaced, "demo": is_demo}, actor=user)
     finally:
         discard_plan(cur, plan)
     return batch_ids
@@ -309,9 +305,14 @@ def delete_batches(cur: duckdb.DuckDBPyConnection, batch_ids: list[int], user: s
     """Undo uploads: remove the batches' lines (one transaction); the batches stay listed as
     deleted in the history. Returns the number of lines removed."""
     access.require(access.UPLOAD_DELETE)
+    return remove_batches(cur, batch_ids, user, "delete_upload")
+
+
+def remove_batches(cur, batch_ids: list[int], user: str | None, action: str) -> int:
+    """The removal itself, audited as ``action`` (which carries its own permission: deleting an
+    upload is an administrator's, removing the demo an uploader's)."""
     user = user or current_user()
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         removed = cur.execute("SELECT count(*) FROM ledger_lines WHERE batch_id IN (SELECT unnest(?::INTEGER[]))",
                               [batch_ids]).fetchall()[0][0]
         files = [r[0] for r in cur.execute("SELECT file_name FROM batches WHERE batch_id IN (SELECT unnest(?::INTEGER[]))",
@@ -320,11 +321,7 @@ def delete_batches(cur: duckdb.DuckDBPyConnection, batch_ids: list[int], user: s
         cur.execute("UPDATE batches SET status = 'deleted', rows = 0, total = 0 "
                     "WHERE batch_id IN (SELECT unnest(?::INTEGER[]))", [batch_ids])
         refresh_derived(cur)
-        audit(cur, "delete_upload", "batches", {"batches": batch_ids, "files": files, "lines": removed}, actor=user)
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
+        audit(cur, action, "batches", {"batches": batch_ids, "files": files, "lines": removed}, actor=user)
     return removed
 
 

@@ -16,6 +16,7 @@ from analytics import prioritise as pr
 from analytics import savings as sv
 from analytics import watchlist as wl
 from analytics.access import AccessDenied, Actor
+from analytics.demo import load_demo, remove_demo
 from analytics.ingest import load_files
 from analytics.ingest.load import delete_batches, save_profile
 from analytics.report import template as tp
@@ -78,6 +79,12 @@ def _name(n=[0]):
     return f"Nytt område {n[0]}"
 
 
+def _demo(cur):
+    """A small demo ledger (with its initiatives and deviations) loaded when it is not."""
+    if not cur.execute("SELECT count(*) FROM batches WHERE is_demo AND status = 'loaded'").fetchall()[0][0]:
+        load_demo(cur, lines=2000)
+
+
 def _pptx():
     return tp.default_template()
 
@@ -109,6 +116,7 @@ WRITES = {
     "sign_off": (access.SIGN_OFF, _entered, lambda c, q: sv.sign_off(c, _iid(c), q)),
     "index_series": (access.INDEX, lambda c: None, lambda c, _: sv.set_index(c, "KPI", {"2024 Q1": 101.5})),
     "template": (access.SETTINGS, lambda c: _pptx(), lambda c, data: tp.save_template(c, "mall.pptx", data)),
+    "demo_remove": (access.UPLOAD, lambda c: _demo(c), lambda c, _: remove_demo(c)),
     "users": (access.USERS, lambda c: None, lambda c, _: users.add_user(c, "ny@kommun.se", "Ny", "reader")),
 }
 

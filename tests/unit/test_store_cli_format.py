@@ -376,3 +376,49 @@ def test_backup_copies_the_whole_store_checked(tmp_path, capsys):
     assert "overwrite the store itself" in capsys.readouterr().err
     assert cli(["backup", str(tmp_path / "x.duckdb"), "--db", str(tmp_path / "none.duckdb")]) == 2
     assert "there is no store" in capsys.readouterr().err
+
+
+def test_transactions_nest_into_one(store):
+    """store.transaction: a block inside another on the same cursor joins it: nothing is kept
+    when the outer one fails, everything when it ends."""
+    from analytics.store import transaction
+    store.execute("CREATE TABLE t (x INTEGER)")
+    with pytest.raises(ValueError):
+        with transaction(store):
+            with transaction(store):
+                store.execute("INSERT INTO t VALUES (1)")
+            raise ValueError("the outer step fails")
+    assert store.execute("SELECT count(*) FROM t").fetchall()[0][0] == 0
+    with transaction(store):
+        with transaction(store):
+            store.execute("INSERT INTO t VALUES (2)")
+        store.execute("INSERT INTO t VALUES (3)")
+    assert store.execute("SELECT sum(x) FROM t").fetchall()[0][0] == 5
+
+
+def test_an_upload_that_fails_leaves_the_demo(store):
+    """The upload page removes the demo and commits the upload in one transaction: when the
+    commit is refused (here: someone loaded the same file a moment before), the demo's lines,
+    initiatives and deviations are all still there."""
+    from analytics import prioritise as pr
+    from analytics.demo import load_demo, remove_demo
+    from analytics.ingest import IngestError, load_files
+    from analytics.ingest.load import commit_upload, plan_upload
+    from analytics.store import transaction
+    from tests.conftest import snapshot
+    from tests.unit.test_cube import ledger
+    load_demo(store, lines=3000)
+    before = snapshot(store), len(pr.load(store)), store.execute(
+        "SELECT count(*) FROM deviations WHERE status = 'open'").fetchall()[0][0]
+    plan = plan_upload(store, [("reskontra.csv", ledger())])
+    load_files(store, [("reskontra.csv", ledger())])           # another session, a moment before
+    mid = snapshot(store)
+    with pytest.raises(IngestError) as exc:
+        with transaction(store):
+            remove_demo(store)
+            commit_upload(store, plan)
+    assert exc.value.code == "already_loaded"
+    assert snapshot(store) == mid
+    assert len(pr.load(store)) == before[1] and before[1] == 6
+    assert store.execute("SELECT count(*) FROM deviations WHERE status = 'open'").fetchall()[0][0] == before[2] > 0
+    assert store.execute("SELECT count(*) FROM batches WHERE is_demo AND status = 'loaded'").fetchall()[0][0] == 1
