@@ -483,8 +483,9 @@ def import_file(cur, name: str, data: bytes, *, replace: bool = False, actor: st
     """Read a file and store its initiatives (added, or replacing all with ``replace``)."""
     access.require(access.INITIATIVES)
     items = read_file(cur, name, data)
-    res = save(cur, items, actor=actor, replace=replace)     # adding never touches what is stored
-    audit(cur, "initiatives_import", "initiatives", {"file": name, "rows": len(items), **res}, actor)
+    with transaction(cur):              # the initiatives and the import's own audit entry together
+        res = save(cur, items, actor=actor, replace=replace)     # adding never touches what is stored
+        audit(cur, "initiatives_import", "initiatives", {"file": name, "rows": len(items), **res}, actor)
     return res
 
 

@@ -122,8 +122,7 @@ def add(cur, supplier: str, description: str, *, occurred: dt.date | None = None
     max_step = cur.execute("SELECT max(step) FROM escalation_steps").fetchall()[0][0]
     check_move(step, step, None, max_step)
     occurred = occurred or dt.date.today()
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         did = cur.execute("""
             INSERT INTO deviations (supplier_key, supplier_name, org_no, contract, occurred, description, category,
                                     severity, reported_by, contract_owner, supplier_owner, step, next_action, due,
@@ -136,10 +135,6 @@ def add(cur, supplier: str, description: str, *, occurred: dt.date | None = None
         _history(cur, did, {"created": {"supplier": name, "step": step, "severity": severity, "description": description}},
                  None, actor)
         audit(cur, "deviation_add", "deviations", {"deviation_id": did, "supplier": name, "step": step}, actor)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
     return did
 
 
@@ -527,15 +522,16 @@ def import_rows(cur, name: str, rows: list[tuple[int, dict]], *, actor: str | No
         except ValueError:
             raise WatchError("watch_value", f"'{r.get(column)}' cannot be read", file=name, row=n, column=column,
                              value=str(r.get(column))) from None
-    for r, occurred, due, step, sev in parsed:
-        did = add(cur, r.get("org_no") or r.get("supplier"), r["description"], occurred=occurred,
-                  contract=r.get("contract") or None, category=r.get("category") or None, severity=sev,
-                  reported_by=r.get("reported_by") or None, contract_owner=r.get("contract_owner") or None,
-                  supplier_owner=r.get("supplier_owner") or None, step=step, next_action=r.get("next_action") or None,
-                  due=due, actor=actor)
-        if (r.get("status") or "").lower() in ("closed", "stängd", "avslutad"):
-            close(cur, did, r.get("closing_note") or "imported as closed", actor=actor)
-    audit(cur, "watchlist_import", "deviations", {"file": name, "rows": len(parsed)}, actor)
+    with transaction(cur):              # the whole file or nothing
+        for r, occurred, due, step, sev in parsed:
+            did = add(cur, r.get("org_no") or r.get("supplier"), r["description"], occurred=occurred,
+                      contract=r.get("contract") or None, category=r.get("category") or None, severity=sev,
+                      reported_by=r.get("reported_by") or None, contract_owner=r.get("contract_owner") or None,
+                      supplier_owner=r.get("supplier_owner") or None, step=step, next_action=r.get("next_action") or None,
+                      due=due, actor=actor)
+            if (r.get("status") or "").lower() in ("closed", "stängd", "avslutad"):
+                close(cur, did, r.get("closing_note") or "imported as closed", actor=actor)
+        audit(cur, "watchlist_import", "deviations", {"file": name, "rows": len(parsed)}, actor)
     return len(parsed)
 
 

@@ -176,3 +176,24 @@ def test_supplier_view(loaded):
     cats = v["categories"].set_index("category")
     assert cats.loc["Måltider och livsmedel"].share == pytest.approx(750000 / (750000 + 800 + 900))
     assert list(v["units"].org_unit) == ["Skola"]
+
+
+def test_an_import_that_fails_while_writing_adds_nothing(loaded, monkeypatch):
+    """The rows are written in one transaction: when the second row fails while it is written
+    (after every row was checked), the first row is not left behind."""
+    data = ("Lev;Händelse;Status\nAlfa AB;Sen leverans;stängd\nBeta AB;Fel kvantitet;stängd\n").encode()
+    _h, rows = wl.read_file("lista.csv", data, {"supplier": "Lev", "description": "Händelse", "status": "Status"})
+    before = len(wl.deviations(loaded, status=None))
+    real, calls = wl.close, []
+
+    def close_fails_the_second_time(cur, did, note, **kw):
+        calls.append(did)
+        if len(calls) == 2:
+            raise wl.WatchError("watch_closed", "the disk is full")
+        return real(cur, did, note, **kw)
+
+    monkeypatch.setattr(wl, "close", close_fails_the_second_time)
+    with pytest.raises(wl.WatchError):
+        wl.import_rows(loaded, "lista.csv", rows)
+    assert len(wl.deviations(loaded, status=None)) == before
+    assert loaded.execute("SELECT count(*) FROM audit_log WHERE action = 'watchlist_import'").fetchall()[0][0] == 0
