@@ -19,6 +19,8 @@ from typing import Any
 
 import duckdb
 
+from . import access
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "spendkollen.duckdb"
 
@@ -649,7 +651,6 @@ def migrate(con: duckdb.DuckDBPyConnection, *, upto: int | None = None) -> int:
             f"The database was written by a newer Spendkollen (schema {current}, this version knows "
             f"{SCHEMA_VERSION}). Upgrade Spendkollen or point SPENDKOLLEN_DB at another file."
         )
-    from . import access
     with access.acting(access.SYSTEM):     # an upgrade is the program's, whoever opened the store
         for version in range(current + 1, last + 1):
             con.execute("BEGIN TRANSACTION")
@@ -758,7 +759,6 @@ def serialised(con: duckdb.DuckDBPyConnection) -> SerialisedConnection:
 def current_user() -> str:
     """Who is acting, as the audit log and the histories record it: the signed-in person
     ("Name <e-mail>") in the dashboard, else $SPENDKOLLEN_USER or the operating-system user."""
-    from . import access
     return access.current().label
 
 
@@ -767,7 +767,6 @@ def audit(con: duckdb.DuckDBPyConnection, action: str, entity: str, detail: dict
     """Append one row to the audit log (never updated or deleted). Runs inside the caller's
     transaction when there is one. The action must be one the acting person's role allows
     (access.ACTIONS): the last guard of every write, which then rolls back."""
-    from . import access
     access.require_action(action)
     con.execute(
         "INSERT INTO audit_log (logged_at, actor, action, entity, detail) VALUES (now()::TIMESTAMP, ?, ?, ?, ?)",

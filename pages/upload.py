@@ -83,10 +83,8 @@ rate_specs = [{"currency": r["currency"], "month": r["month"], "rate": r["rate"]
               if isinstance(r.get("currency"), str) and r["currency"].strip()]
 
 
-_drop_pending = release_abandoned_upload
-
 if not uploaded:
-    _drop_pending()
+    release_abandoned_upload()
 else:
     files = [(f.name, f.getvalue()) for f in uploaded]
     shas = {name: hashlib.sha256(data).hexdigest() for name, data in files}
@@ -123,7 +121,7 @@ else:
                     key=f"map_{sha[:16]}_{field}", format_func=lambda h: h or t("upload.unmapped")) or None
         overrides[name] = chosen
     if failed:
-        _drop_pending()
+        release_abandoned_upload()
         st.stop()
 
     allow_dates = bool(st.session_state.get("up_allow_dates"))
@@ -131,7 +129,7 @@ else:
                            rate_specs, allow_dates], sort_keys=True, default=str)
     pending = st.session_state.get(state.PENDING_UPLOAD)
     if not pending or pending["key"] != plan_key or not is_held(pending["cursor"]):
-        _drop_pending()
+        release_abandoned_upload()
         work = held_cursor()        # its staged lines stay until the upload is confirmed or dropped
         bar = st.progress(0.0, text=t("upload.reading"))
         try:

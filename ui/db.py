@@ -23,6 +23,7 @@ Sessions see a command-line import on their next run: the caches are keyed by th
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -70,8 +71,7 @@ class _Store:
     def release(self) -> None:
         with self.lock:
             self.leases -= 1
-            if self.leases <= 0 and self.con is not None:
-                self.leases = 0
+            if self.leases == 0:
                 self.con.close()      # the file is free for the command line until the next run
                 self.con = None
 
@@ -127,16 +127,18 @@ def end_run() -> None:
     runs = _run.__dict__.pop("cursors", {})
     for path, cursors in runs.items():
         for cur in cursors:
-            try:
-                cur.close()
-            except Exception:
-                pass
+            _close(cur)
         _stores[path].release()
     now = time.monotonic()
     with _held_lock:
         stale = [k for k, (_, _, since) in _held.items() if now - since > HELD_SECONDS]
     for key in stale:
         _release_key(key)
+
+
+def _close(cur) -> None:
+    with contextlib.suppress(Exception):   # already closed with its connection
+        cur.close()
 
 
 def held_cursor():
@@ -159,10 +161,7 @@ def _release_key(key: int) -> None:
         entry = _held.pop(key, None)
     if entry:
         store, cur, _ = entry
-        try:
-            cur.close()
-        except Exception:
-            pass
+        _close(cur)
         store.release()
 
 
@@ -177,13 +176,11 @@ def deferred(fn: Callable) -> Callable[[], bytes]:
     def build():
         store = _store()
         store.acquire(WAIT_SECONDS)
+        cur = store.cursor()
         try:
-            cur = store.cursor()
-            try:
-                return fn(cur)
-            finally:
-                cur.close()
+            return fn(cur)
         finally:
+            _close(cur)
             store.release()
     return build
 

@@ -33,16 +33,20 @@ def server(tmp_path_factory):
 def cube_server(tmp_path_factory):
     """One server for the module on a store holding the small crafted ledger of the cube tests
     (no demo data); its tests only read."""
+    yield from _serve(crafted_store(tmp_path_factory.mktemp("cube") / "cube.duckdb"))
+
+
+def crafted_store(path: Path) -> Path:
+    """A store at ``path`` holding the small crafted ledger of the cube tests (no demo data)."""
     from analytics.classify import set_preset
     from analytics.ingest import load_files
     from analytics.store import connect
     from tests.unit.test_cube import ledger
-    db = tmp_path_factory.mktemp("cube") / "cube.duckdb"
-    con = connect(db)
+    con = connect(path)
     set_preset(con.cursor(), "public", False)      # Delta kommun (a public body) counted, as in test_cube
     load_files(con.cursor(), [("reskontra.csv", ledger())])
     con.close()
-    yield from _serve(db)
+    return path
 
 
 def upload_in_browser(page, server: str, path: Path, height: int):

@@ -11,24 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_browser import _serve, free_port, wait_idle
+from tests.e2e.test_browser import _serve, crafted_store, free_port, wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]
 
 PEOPLE = {"anna": {"email": "anna.berg@kommun.se", "name": "Anna Berg"},
           "olle": {"email": "olle.lind@kommun.se", "name": "Olle Lind"}}
-
-
-def _crafted_store(path: Path) -> Path:
-    from analytics.classify import set_preset
-    from analytics.ingest import load_files
-    from analytics.store import connect
-    from tests.unit.test_cube import ledger
-    con = connect(path)
-    set_preset(con.cursor(), "public", False)
-    load_files(con.cursor(), [("reskontra.csv", ledger())])
-    con.close()
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +33,7 @@ def provider():
 def team_server(provider, tmp_path_factory):
     """The dashboard in team mode: a secrets file with [auth] pointing at the provider."""
     folder = tmp_path_factory.mktemp("team")
-    db = _crafted_store(folder / "team.duckdb")
+    db = crafted_store(folder / "team.duckdb")
     port = free_port()
     secrets_file = folder / "secrets.toml"
     secrets_file.write_text(
@@ -144,7 +132,7 @@ def test_a_command_line_import_while_the_dashboard_runs(page, tmp_path_factory):
 
     from tests.ledgers import ledger_bytes
     folder = tmp_path_factory.mktemp("cli")
-    db = _crafted_store(folder / "cli.duckdb")
+    db = crafted_store(folder / "cli.duckdb")
     for url in _serve(db):
         page.goto(url + "/oversikt", timeout=90_000)
         expect(page.get_by_role("heading", name="Översikt")).to_be_visible(timeout=90_000)
@@ -189,7 +177,7 @@ def test_ten_sessions_save_at_the_same_moment(browser, browser_context_args, tmp
 
     from analytics.store import connect
     folder = tmp_path_factory.mktemp("ten")
-    db = _crafted_store(folder / "ten.duckdb")
+    db = crafted_store(folder / "ten.duckdb")
     workbooks = _initiative_files(folder, 3)
     for url in _serve(db):
         contexts, writers = [], []
