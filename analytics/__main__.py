@@ -279,7 +279,8 @@ def _cmd_initiatives(args) -> int:
         if not path.is_file():
             print(f"spendkollen: refused. '{path}' does not exist.", file=sys.stderr)
             return 2
-        res = pr.import_file(cur, path.name, path.read_bytes(), replace=args.replace)
+        from .savings import import_initiatives
+        res = import_initiatives(cur, path.name, path.read_bytes(), replace=args.replace)
     except SpendkollenError as exc:
         print(f"spendkollen: refused. {exc}", file=sys.stderr)
         return 2

@@ -34,7 +34,7 @@ rules are 'kommunbas'; each default exclusion has its own preset ('staff', 'clas
 'depreciation', 'transfers', 'rent', 'taxes', 'public', 'internal'), which the page shows as a
 switch with the spend it catches (``presets``/``set_preset``). Each line records the rule and
 step that decided it (ledger_lines.rule_id, class_step), so every rule shows the spend and lines
-it catches. ``reclassify`` recomputes the whole store from the rules without reloading files.
+it catches. analytics.derived applies the rules to the lines (``reclassify``) after every change.
 Excluded lines get category_id -1 (``EXCLUDED``), which the view category_paths maps to -1 on
 every level, so the cube shows excluded spend as its own category.
 
@@ -44,7 +44,6 @@ accounts starting 641, 642 or 643, "64110" that account alone.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,15 +52,14 @@ import duckdb
 import pandas as pd
 
 from . import access
+from .categories import category_names, node_for_path
+from .constants import STEP_NO
+from .derived import keyword_pattern
 from .errors import RuleError
-from .store import audit
+from .ingest.parse import name_norm_sql
+from .store import audit, current_user
+from .tree import change
 
-DATA = Path(__file__).resolve().parent.parent / "data"
-DEFAULT_RULES = DATA / "default_rules.csv"
-
-STEPS = ("exclude", "cpv", "supplier", "account", "keyword")
-EXCLUDED = -1     # ledger_lines.category_id of excluded lines; category_paths maps it to -1 on every level
-STEP_NO = {s: i + 1 for i, s in enumerate(STEPS)}
 RULE_KINDS = ("exclude", "supplier", "account", "keyword")
 # columns of a rules file (import/export), in order
 RULE_FILE_COLUMNS = ("kind", "org_no", "supplier", "account_from", "account_to", "keyword", "legal_form",
@@ -70,7 +68,6 @@ MATCH_ON = ("account_text", "supplier_name")
 # Default exclusions shown as switches, in the order the page lists them; the first four are the
 # standard definition of influenceable spend, the rest are usually shown apart (DOMAIN.md).
 EXCLUSION_PRESETS = ("staff", "class8", "vat", "depreciation", "transfers", "rent", "taxes", "public", "internal")
-DEFAULT_ACTOR = "Spendkollen"
 
 
 @dataclass
@@ -135,7 +132,6 @@ def normalise_org_no(text: str | None) -> str | None:
 
 def normalise_name(cur: duckdb.DuckDBPyConnection, name: str | None) -> str | None:
     """A supplier name normalised exactly as the loader normalises ledger names."""
-    from .ingest.parse import name_norm_sql
     if name is None or not str(name).strip():
         return None
     return cur.execute(f"SELECT {name_norm_sql('v')} FROM (SELECT CAST(? AS VARCHAR) AS v)", [str(name)]).fetchall()[0][0]
@@ -207,29 +203,6 @@ def validate(cur: duckdb.DuckDBPyConnection, rule: Rule) -> Rule:
                 (str(rule.note).strip() or None) if rule.note is not None else None, rule.rule_id, match_on, preset)
 
 
-# a word edge: the start or end of the text, or a character that is not a (Latin) letter; an
-# explicit class, because RE2 compiles the Unicode class \PL about ten times slower
-_NOT_LETTER = "[^a-zà-öø-ÿ]"
-_WORD_EDGE_START = f"(?:^|{_NOT_LETTER})"
-_WORD_EDGE_END = f"(?:{_NOT_LETTER}|$)"
-
-
-def keyword_pattern(keyword: str) -> str:
-    """The regular expression (RE2, as DuckDB runs it) of a rule keyword: alternatives separated
-    by '|', each matched inside the text, '^' in front meaning at the start of a word and '$' at
-    the end meaning at its end. Lower case; RuleError for an empty alternative."""
-    alts = []
-    for raw in str(keyword).lower().split("|"):
-        alt = raw.strip(" ")
-        start, end = alt.startswith("^"), alt.endswith("$") and len(alt) > 1
-        core = alt[1 if start else 0: len(alt) - 1 if end else len(alt)]
-        if not core.strip():
-            raise RuleError("rule_keyword_empty", f"'{keyword}' has an empty alternative between the | signs",
-                            value=str(keyword))
-        alts.append((_WORD_EDGE_START if start else "") + re.escape(core) + (_WORD_EDGE_END if end else ""))
-    return "(?:" + "|".join(alts) + ")" if len(alts) > 1 else alts[0]
-
-
 # ------------------------------------------------------------------ storing rules
 
 _RULE_COLS = ("kind", "category_id", "org_no", "supplier", "supplier_norm", "account_from", "account_to", "keyword",
@@ -237,7 +210,6 @@ _RULE_COLS = ("kind", "category_id", "org_no", "supplier", "supplier_norm", "acc
 
 
 def _insert(cur, r: Rule, actor: str | None) -> int:
-    from .store import current_user
     values = [r.kind, r.category_id, r.org_no, r.supplier, normalise_name(cur, r.supplier), r.account_from,
               r.account_to, r.keyword, r.legal_form, r.batch_id, r.source_row, r.active, r.note, r.match_on, r.preset]
     return cur.execute(f"""INSERT INTO class_rules ({', '.join(_RULE_COLS)}, created_at, created_by, updated_at)
@@ -247,24 +219,6 @@ def _insert(cur, r: Rule, actor: str | None) -> int:
 
 def _describe(r: Rule) -> dict:
     return {k: v for k, v in r.__dict__.items() if v not in (None, "") and k != "rule_id"}
-
-
-def _rule_change(cur, action: str, detail: dict, actor: str | None, work, *, reclassify: bool = True):
-    """Run ``work()`` (which stores and audits) as one versioned, all-or-nothing change of the
-    rules or the tree, then (unless ``reclassify`` is False) reclassify the store and rebuild the
-    cube in the same transaction."""
-    from .tree import save_version
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        save_version(cur, action, detail, actor)
-        out = work()
-        if reclassify:
-            refresh(cur)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
-    return out
 
 
 def add_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule], *, actor: str | None = None,
@@ -280,7 +234,7 @@ def add_rules(cur: duckdb.DuckDBPyConnection, rules: list[Rule], *, actor: str |
         for rid, r in zip(ids, clean):
             audit(cur, action, "class_rules", {"rule_id": rid, **_describe(r)}, actor)
         return ids
-    return _rule_change(cur, action, {"rules": len(clean)}, actor, work)
+    return change(cur, action, {"rules": len(clean)}, actor, work)
 
 
 def update_rule(cur: duckdb.DuckDBPyConnection, rule_id: int, rule: Rule, *, actor: str | None = None) -> None:
@@ -295,7 +249,7 @@ def update_rule(cur: duckdb.DuckDBPyConnection, rule_id: int, rule: Rule, *, act
                      clean.account_from, clean.account_to, clean.keyword, clean.legal_form, clean.batch_id,
                      clean.source_row, clean.active, clean.note, clean.match_on, clean.preset, rule_id])
         audit(cur, "rule_update", "class_rules", {"rule_id": rule_id, "before": _describe(old), "after": _describe(clean)}, actor)
-    _rule_change(cur, "rule_update", {"rule_id": rule_id}, actor, work)
+    change(cur, "rule_update", {"rule_id": rule_id}, actor, work)
 
 
 def delete_rules(cur: duckdb.DuckDBPyConnection, rule_ids: list[int], *, actor: str | None = None) -> None:
@@ -308,7 +262,7 @@ def delete_rules(cur: duckdb.DuckDBPyConnection, rule_ids: list[int], *, actor: 
         cur.execute("DELETE FROM class_rules WHERE rule_id IN (SELECT unnest(?::INTEGER[]))", [list(rule_ids)])
         for i, old in zip(rule_ids, olds):
             audit(cur, "rule_delete", "class_rules", {"rule_id": i, **_describe(old)}, actor)
-    _rule_change(cur, "rule_delete", {"rules": len(rule_ids)}, actor, work)
+    change(cur, "rule_delete", {"rules": len(rule_ids)}, actor, work)
 
 
 def get_rule(cur: duckdb.DuckDBPyConnection, rule_id: int) -> Rule:
@@ -323,184 +277,7 @@ def get_rule(cur: duckdb.DuckDBPyConnection, rule_id: int) -> Rule:
 
 # ------------------------------------------------------------------ the engine
 
-def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None) -> None:
-    """Set category_id, rule_id, class_step and excluded on the lines of ``batch_ids`` (every
-    line when None) from the rules. Steps are applied from the lowest precedence to the highest,
-    each overwriting the lines it matches, so the highest matching step decides. Runs inside the
-    caller's transaction; the cube is not touched (see ``refresh``)."""
-    scope = "batch_id IN (SELECT unnest(?::INTEGER[]))" if batch_ids is not None else "true"
-    sp = [list(batch_ids)] if batch_ids is not None else []
-    lscope = scope.replace("batch_id", "l.batch_id")
-    cur.execute(f"""UPDATE ledger_lines SET category_id = NULL, rule_id = NULL, class_step = NULL, excluded = false
-                    WHERE {scope} AND (category_id IS NOT NULL OR rule_id IS NOT NULL OR excluded)""", sp)
-    # rank within a step: bigger is more specific, then newer (rule_id); your own rules rank
-    # above the shipped defaults (preset) of the same step
-    acct_prefix = "left(x.account, length(r.account_from)) BETWEEN r.account_from AND r.account_to"
-    own = "(r.preset IS NULL)::BIGINT * 1000000000000000"
-    kw_rules = cur.execute("""SELECT rule_id, kind, keyword, match_on FROM class_rules
-                              WHERE active AND keyword IS NOT NULL ORDER BY rule_id""").fetchall()
-
-    # 5 keyword: per distinct (text, account)
-    text = "lower(coalesce({p}description, '') || ' ' || coalesce({p}account_text, ''))"
-    step5 = [(rid, kw) for rid, kind, kw, on in kw_rules if kind == "keyword" or (kind == "exclude" and on is None)]
-    n_kw = len(step5)
-    if n_kw:
-        # one pass over the distinct texts serves both the keyword rules and keyword exclusions
-        cur.execute(f"""CREATE OR REPLACE TEMP TABLE _txt AS
-                        SELECT DISTINCT {text.format(p='')} AS txt, account FROM ledger_lines WHERE {scope}""", sp)
-        _keyword_hits(cur, "_kwhit", "_txt", "txt, account", [(rid, "txt", kw) for rid, kw in step5])
-        rank = f"{own} + length(r.keyword) * 1000000000 + r.rule_id"
-        cur.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _kw AS
-            SELECT x.txt, x.account,
-                   arg_max(r.rule_id, {rank}) FILTER (WHERE r.kind = 'keyword') AS kw_rule,
-                   arg_max(r.rule_id, {rank}) FILTER (WHERE r.kind = 'exclude') AS excl_rule
-            FROM _kwhit x
-            JOIN class_rules r ON r.rule_id = x.rule_id AND r.org_no IS NULL AND r.supplier_norm IS NULL
-                 AND (r.account_from IS NULL OR {acct_prefix})
-            GROUP BY ALL""")
-        _apply(cur, "keyword", f"""FROM _kw k JOIN class_rules r ON r.rule_id = k.kw_rule
-            WHERE {text.format(p='l.')} = k.txt AND l.account IS NOT DISTINCT FROM k.account AND {lscope}""", sp)
-
-    # 4 account (and account exclusions): per distinct (account, account text), and the supplier's
-    # name only when an account rule looks at it
-    step4 = [(rid, "sname" if match_on == "supplier_name" else "account_text", kw)
-             for rid, kind, kw, match_on in kw_rules if kind == "account" or (kind == "exclude" and match_on)]
-    by_name = any(col == "sname" for _, col, _ in step4)
-    sname = "supplier_name_norm" if by_name else "NULL::VARCHAR"
-    cur.execute(f"""CREATE OR REPLACE TEMP TABLE _atx AS
-                    SELECT DISTINCT account, account_text, {sname} AS sname FROM ledger_lines
-                    WHERE {scope} AND account IS NOT NULL""", sp)
-    # keywords on the account text scan the distinct (account, text) pairs, keywords on the name
-    # the distinct (account, name) pairs; both are then joined to the keys
-    cur.execute("CREATE OR REPLACE TEMP TABLE _att AS SELECT DISTINCT account, account_text FROM _atx")
-    _keyword_hits(cur, "_akt", "_att", "account, account_text", [r for r in step4 if r[1] == "account_text"])
-    cur.execute("CREATE OR REPLACE TEMP TABLE _atn AS SELECT DISTINCT account, sname FROM _atx WHERE sname IS NOT NULL")
-    _keyword_hits(cur, "_akn", "_atn", "account, sname", [r for r in step4 if r[1] == "sname"])
-    cur.execute("""CREATE OR REPLACE TEMP TABLE _akhit AS
-                   SELECT x.account, x.account_text, x.sname, h.rule_id FROM _atx x
-                   JOIN _akt h ON h.account = x.account AND h.account_text IS NOT DISTINCT FROM x.account_text
-                   UNION ALL
-                   SELECT x.account, x.account_text, x.sname, h.rule_id FROM _atx x
-                   JOIN _akn h ON h.account = x.account AND h.sname = x.sname""")
-    arank = f"{own} + coalesce(length(r.account_from), 0) * 1000000000000 + (r.keyword IS NOT NULL)::BIGINT * 100000000000 + r.rule_id"
-    cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _acct AS
-        WITH cand AS (
-            SELECT x.account, x.account_text, x.sname, r.rule_id FROM _atx x
-            JOIN class_rules r ON r.active AND r.kind IN ('account', 'exclude') AND r.keyword IS NULL
-                 AND r.account_from IS NOT NULL AND r.org_no IS NULL AND r.supplier_norm IS NULL
-                 AND r.legal_form IS NULL AND r.batch_id IS NULL AND {acct_prefix}
-            UNION ALL
-            SELECT account, account_text, sname, rule_id FROM _akhit)
-        SELECT x.account, x.account_text, x.sname,
-               arg_max(r.rule_id, {arank}) FILTER (WHERE r.kind = 'account') AS acct_rule,
-               arg_max(r.rule_id, {arank}) FILTER (WHERE r.kind = 'exclude') AS excl_rule
-        FROM cand x JOIN class_rules r ON r.rule_id = x.rule_id AND (r.account_from IS NULL OR {acct_prefix})
-        GROUP BY ALL""")
-    acct_join = f"""l.account = a.account AND l.account_text IS NOT DISTINCT FROM a.account_text
-                    AND {'l.supplier_name_norm IS NOT DISTINCT FROM a.sname' if by_name else 'true'}"""
-    _apply(cur, "account", f"""FROM _acct a JOIN class_rules r ON r.rule_id = a.acct_rule
-        WHERE {acct_join} AND {lscope}""", sp)
-
-    # 3 supplier (and supplier exclusions): per distinct (supplier, account), org number or name
-    cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _sup AS
-        WITH x AS (SELECT DISTINCT supplier_key, supplier_name_norm, account FROM ledger_lines WHERE {scope}),
-        m AS (
-            SELECT x.*, r.rule_id, r.kind, r.account_from, r.account_to, 1 AS by_org FROM x
-            JOIN class_rules r ON r.active AND r.kind IN ('supplier', 'exclude') AND x.supplier_key = 'org:' || r.org_no
-            WHERE r.supplier_norm IS NULL OR r.supplier_norm = x.supplier_name_norm
-            UNION ALL
-            SELECT x.*, r.rule_id, r.kind, r.account_from, r.account_to, 0 AS by_org FROM x
-            JOIN class_rules r ON r.active AND r.kind IN ('supplier', 'exclude') AND r.org_no IS NULL
-                 AND x.supplier_name_norm = r.supplier_norm)
-        SELECT supplier_key, supplier_name_norm, account,
-               arg_max(rule_id, (account_from IS NOT NULL)::BIGINT * 1000000000000 + by_org * 100000000000
-                                + coalesce(length(account_from), 0) * 1000000000 + rule_id) FILTER (WHERE kind = 'supplier') AS sup_rule,
-               arg_max(rule_id, (account_from IS NOT NULL)::BIGINT * 1000000000000 + by_org * 100000000000
-                                + coalesce(length(account_from), 0) * 1000000000 + rule_id) FILTER (WHERE kind = 'exclude') AS excl_rule
-        FROM m WHERE account_from IS NULL OR left(account, length(account_from)) BETWEEN account_from AND account_to
-        GROUP BY ALL""", sp)
-    sup_join = """l.supplier_key = s.supplier_key AND l.supplier_name_norm IS NOT DISTINCT FROM s.supplier_name_norm
-                  AND l.account IS NOT DISTINCT FROM s.account"""
-    _apply(cur, "supplier", f"FROM _sup s JOIN class_rules r ON r.rule_id = s.sup_rule WHERE {sup_join} AND {lscope}", sp)
-
-    # 2 CPV code on the line -> the node with the longest matching code prefix
-    cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _cpv AS
-        SELECT x.cpv, arg_max(c.category_id, length(c.code_prefix)) AS category_id
-        FROM (SELECT DISTINCT cpv FROM ledger_lines WHERE {scope} AND cpv IS NOT NULL) x
-        JOIN (SELECT category_id, rtrim(code, '0') AS code_prefix FROM categories WHERE code IS NOT NULL) c
-          ON length(c.code_prefix) >= 2 AND starts_with(regexp_replace(x.cpv, '[^0-9]', '', 'g'), c.code_prefix)
-        GROUP BY x.cpv""", sp)
-    cur.execute(f"""UPDATE ledger_lines l SET category_id = c.category_id, rule_id = NULL, class_step = {STEP_NO['cpv']}
-                    FROM _cpv c WHERE l.cpv = c.cpv AND {lscope}""", sp)
-
-    # 1 exclusions. A line several exclusions catch is credited to the last one applied: legal
-    # form, supplier, keyword, account, single line. So the account groups that define
-    # influenceable spend (class 5, VAT, 45, 60 ...) show what they take out, and the public-body
-    # and internal switches the rest.
-    _exclude(cur, """FROM (SELECT legal_form, max(rule_id) AS rule_id FROM class_rules
-                           WHERE active AND kind = 'exclude' AND legal_form IS NOT NULL AND org_no IS NULL
-                             AND supplier_norm IS NULL AND account_from IS NULL AND batch_id IS NULL GROUP BY legal_form) f
-                     WHERE l.legal_form = f.legal_form""", "f.rule_id", lscope, sp)
-    _exclude(cur, f"FROM _sup s WHERE {sup_join} AND s.excl_rule IS NOT NULL", "s.excl_rule", lscope, sp)
-    if n_kw:
-        _exclude(cur, f"""FROM _kw k WHERE {text.format(p='l.')} = k.txt AND l.account IS NOT DISTINCT FROM k.account
-                          AND k.excl_rule IS NOT NULL""", "k.excl_rule", lscope, sp)
-    _exclude(cur, f"FROM _acct a WHERE {acct_join} AND a.excl_rule IS NOT NULL", "a.excl_rule", lscope, sp)
-    _exclude(cur, """FROM (SELECT batch_id, source_row, max(rule_id) AS rule_id FROM class_rules
-                           WHERE active AND kind = 'exclude' AND batch_id IS NOT NULL GROUP BY ALL) x
-                     WHERE l.batch_id = x.batch_id AND l.source_row = x.source_row""", "x.rule_id", lscope, sp)
-    for t in ("_kw", "_acct", "_sup", "_cpv", "_txt", "_kwhit", "_atx", "_akhit", "_att", "_akt", "_atn", "_akn"):
-        cur.execute(f"DROP TABLE IF EXISTS {t}")
-
-
-def _keyword_hits(cur, table: str, source: str, keys: str, rules: list[tuple[int, str, str]]) -> None:
-    """Temp table ``table`` (``keys``, rule_id): the rows of ``source`` whose column matches a
-    rule's keyword, for rules given as (rule_id, column, keyword). One branch per rule with its
-    pattern as a parameter, so DuckDB compiles each regular expression once."""
-    if not rules:
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {keys}, NULL::INTEGER AS rule_id FROM {source} LIMIT 0")
-        return
-    branches = [f"SELECT {keys}, {int(rid)} AS rule_id FROM {source} WHERE regexp_matches(lower(coalesce({col}, '')), ?)"
-                for rid, col, _ in rules]
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS " + " UNION ALL ".join(branches),
-                [keyword_pattern(kw) for _, _, kw in rules])
-
-
-def _apply(cur, step: str, from_where: str, sp: list) -> None:
-    cur.execute(f"""UPDATE ledger_lines l SET category_id = r.category_id, rule_id = r.rule_id, class_step = {STEP_NO[step]}
-                    {from_where}""", sp)
-
-
-def _exclude(cur, from_where: str, rule_expr: str, lscope: str, sp: list) -> None:
-    cur.execute(f"""UPDATE ledger_lines l SET category_id = {EXCLUDED}, rule_id = {rule_expr}, class_step = {STEP_NO['exclude']},
-                           excluded = true {from_where} AND {lscope}""", sp)
-
-
-def refresh(cur: duckdb.DuckDBPyConnection) -> None:
-    """Reclassify every line and rebuild the cube (inside the caller's transaction)."""
-    from .cube import refresh_cube
-    reclassify(cur)
-    refresh_cube(cur)
-
-
 # ------------------------------------------------------------------ reading
-
-def category_names(cur: duckdb.DuckDBPyConnection) -> dict[int, dict]:
-    """Every tree node: id -> {name, level, parent_id, code, path (names from level 1)}."""
-    rows = cur.execute("SELECT category_id, parent_id, level, name, code FROM categories").fetchall()
-    nodes = {r[0]: {"name": r[3], "level": r[2], "parent_id": r[1], "code": r[4]} for r in rows}
-    for node in nodes.values():
-        path, cur_node = [], node
-        while cur_node is not None:
-            path.insert(0, cur_node["name"])
-            cur_node = nodes.get(cur_node["parent_id"]) if cur_node["parent_id"] is not None else None
-        node["path"] = path
-    return nodes
-
 
 def rules_table(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every rule in precedence order with the spend (SEK) and lines it catches (the lines it
@@ -542,34 +319,7 @@ def summary(cur: duckdb.DuckDBPyConnection) -> dict:
             "classified_lines": row[3], "unclassified_lines": row[4], "excluded_lines": row[5], "rules": rules}
 
 
-# ------------------------------------------------------------------ seeding defaults
-
-def default_rules(con: duckdb.DuckDBPyConnection) -> list[Rule]:
-    """The shipped defaults of data/default_rules.csv as rules, in file order (a row naming
-    several accounts, "61 74", gives one rule per account). Missing tree nodes are created."""
-    from .tree import node_for_path
-    out: list[Rule] = []
-    cache: dict = {}
-    with open(DEFAULT_RULES, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            path = tuple(p.strip() for p in (row["L1"], row["L2"], row["L3"]) if (p or "").strip())
-            cid = node_for_path(con, path, cache, create=True) if path else None
-            for acct in (row["account"] or "").split() or [None]:
-                lo, hi = parse_account_range(acct)
-                out.append(Rule(row["kind"], cid, account_from=lo, account_to=hi, keyword=row["keyword"] or None,
-                                legal_form=row["legal_form"] or None,
-                                active=row["active"].strip().lower() in ("yes", "ja", "1", "true"),
-                                note=row["note"] or None, match_on=row["match_on"] or None, preset=row["preset"]))
-    return out
-
-
-def seed_default_rules(con: duckdb.DuckDBPyConnection) -> int:
-    """Store the shipped default rules (inside the caller's transaction); returns how many."""
-    rules = [validate(con, r) for r in default_rules(con)]
-    for r in rules:
-        _insert(con, r, DEFAULT_ACTOR)
-    return len(rules)
-
+# ------------------------------------------------------------------ the default exclusions
 
 def presets(cur: duckdb.DuckDBPyConnection, rules: pd.DataFrame | None = None) -> pd.DataFrame:
     """The default exclusions as switches, in EXCLUSION_PRESETS order: preset, active (all its
@@ -601,7 +351,7 @@ def set_preset(cur: duckdb.DuckDBPyConnection, preset: str, active: bool, *, act
         cur.execute("UPDATE class_rules SET active = ?, updated_at = now()::TIMESTAMP WHERE rule_id IN (SELECT unnest(?::INTEGER[]))",
                     [bool(active), ids])
         audit(cur, "preset_switch", "class_rules", {"preset": preset, "active": bool(active), "rules": len(ids)}, actor)
-    _rule_change(cur, "preset_switch", {"preset": preset, "active": bool(active)}, actor, work)
+    change(cur, "preset_switch", {"preset": preset, "active": bool(active)}, actor, work)
     return len(ids)
 
 
@@ -621,7 +371,7 @@ def set_internal(cur: duckdb.DuckDBPyConnection, org_nos: list[str], *, actor: s
             _insert(cur, Rule("exclude", None, org_no=org, active=active, note="Koncernintern", preset="internal"),
                     actor)
         audit(cur, "internal_orgs", "class_rules", {"before": list(old), "after": clean}, actor)
-    _rule_change(cur, "internal_orgs", {"org_nos": len(clean)}, actor, work)
+    change(cur, "internal_orgs", {"org_nos": len(clean)}, actor, work)
     return len(clean)
 
 
@@ -663,7 +413,6 @@ def read_rules_file(cur: duckdb.DuckDBPyConnection, name: str, data: bytes) -> l
     least; other columns may be missing). Every bad cell is reported with file, row and column;
     nothing is stored here."""
     from .ingest.readers import read_rows
-    from .tree import node_for_path
     header, body = read_rows(name, data, "kind")
     lower = {h.strip().lower(): i for i, h in enumerate(header)}
     rules: list[Rule] = []
@@ -729,6 +478,6 @@ def import_rules(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, *, repl
         for r in rules:
             _insert(cur, r, actor)
         audit(cur, "rules_import", "class_rules", {"file": name, "rules": len(rules), "replace": replace}, actor)
-    _rule_change(cur, "rules_import", {"file": name, "rules": len(rules), "replace": replace}, actor, work)
+    change(cur, "rules_import", {"file": name, "rules": len(rules), "replace": replace}, actor, work)
     return len(rules)
 

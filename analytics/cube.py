@@ -1,6 +1,6 @@
 """The spend cube: spend, lines and suppliers by any two dimensions, fast at 10 million lines.
 
-At every load ``refresh_cube`` folds the ledger into two aggregates: ``cube_facts``, one row per
+After every change analytics.derived (``refresh_cube``) folds the ledger into two aggregates: ``cube_facts``, one row per
 month, organisation unit, supplier, account, category path, legal form and sign (credit note or
 not) with the spend (SEK, 2 decimals) and the number of lines; and ``cube_rollup``, the same
 without the supplier, many times smaller. Questions that need no supplier (spend, lines and share
@@ -27,8 +27,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .filters import quarter_end, quarter_start
+from .categories import category_names
+from .constants import EXCLUDED
 from .orgno import shown_name_sql
+from .periods import quarter_end, quarter_of, quarter_start, shift_year
 
 DIMENSIONS = ("category_l1", "category_l2", "category_l3", "supplier", "org_unit", "account",
               "year", "quarter", "month", "legal_form")
@@ -38,8 +40,6 @@ CREDIT_CHOICES = ("all", "without", "only")
 DRILL_NEXT = {"category_l1": "category_l2", "category_l2": "category_l3", "category_l3": "supplier",
               "supplier": "lines", "org_unit": "supplier", "account": "supplier", "year": "quarter",
               "quarter": "month", "month": "supplier", "legal_form": "supplier"}
-# Lines outside influenceable spend (see classify) carry this key in every category dimension.
-EXCLUDED = -1
 EXCLUDED_LABEL = "Exkluderat (ej påverkbar)"
 
 _GROUP = {
@@ -89,10 +89,6 @@ class View:
 
     def replace(self, **changes) -> View:
         return dataclasses.replace(self, **changes)
-
-
-def _shift_year(d: dt.date | None, years: int) -> dt.date | None:
-    return d.replace(year=d.year + years) if d else None
 
 
 def view_from_filters(filters, **changes) -> View:
@@ -190,33 +186,6 @@ def source(view: View, suppliers: bool = True) -> str:
     return "cube_facts" if suppliers or needs_supplier(view) else "cube_rollup"
 
 
-# ---------------------------------------------------------------- refresh
-
-def refresh_cube(cur: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild cube_facts and cube_accounts from ledger_lines, suppliers and the category tree
-    (inside the caller's transaction). Sorted by month so period filters skip whole blocks."""
-    cur.execute("DELETE FROM cube_facts")
-    cur.execute("""
-        INSERT INTO cube_facts
-        SELECT l.period_month, l.org_unit, s.supplier_no, l.account,
-               cp.l1_id, cp.l2_id, cp.l3_id, s.legal_form, s.org_no_status = 'valid', l.amount < 0, sum(l.amount), count(*)
-        FROM ledger_lines l
-        JOIN suppliers s USING (supplier_key)
-        LEFT JOIN category_paths cp USING (category_id)
-        GROUP BY ALL
-        ORDER BY 1, 2, 3""")
-    cur.execute("DELETE FROM cube_rollup")
-    cur.execute("""
-        INSERT INTO cube_rollup
-        SELECT period_month, org_unit, account, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit,
-               sum(spend), sum(lines)
-        FROM cube_facts GROUP BY ALL ORDER BY 1, 2""")
-    cur.execute("DELETE FROM cube_accounts")
-    cur.execute("""
-        INSERT INTO cube_accounts
-        SELECT account, mode(account_text) FROM ledger_lines WHERE account IS NOT NULL GROUP BY account""")
-
-
 LARGE_FACTS = 2_000_000   # above this many aggregate rows, per-row supplier counts are on request
 
 
@@ -288,7 +257,7 @@ def labels(cur: duckdb.DuckDBPyConnection, dim: str, raw: list) -> dict:
                                  [[str(v) for v in values]]).fetchall()) if values else {}
         out = {v: (v, f"{v} {texts[v]}" if texts.get(v) else v) for v in values}
     elif dim == "quarter":
-        out = {v: (f"{v.year} Q{(v.month - 1) // 3 + 1}",) * 2 for v in values}
+        out = {v: (quarter_of(v),) * 2 for v in values}
     elif dim == "month":
         out = {v: (f"{v.year}-{v.month:02d}",) * 2 for v in values}
     elif dim == "year":
@@ -346,7 +315,7 @@ def kpis(cur: duckdb.DuckDBPyConnection, view: View) -> dict:
         lo, hi = lo or first, hi or last
     if lo is None or hi is None or lo > hi:
         return out
-    prev = view.replace(period_from=_shift_year(lo, -1), period_to=_shift_year(hi, -1))
+    prev = view.replace(period_from=shift_year(lo, -1), period_to=shift_year(hi, -1))
     months_wanted = (hi.year - lo.year) * 12 + hi.month - lo.month + 1
     loaded = cur.execute("SELECT count(DISTINCT period_month) FROM cube_rollup WHERE period_month BETWEEN ? AND ?",
                          [prev.period_from, prev.period_to]).fetchall()[0][0]
@@ -591,7 +560,7 @@ def trend(cur: duckdb.DuckDBPyConnection, view: View, by: str | None = None, top
 def year_over_year(cur: duckdb.DuckDBPyConnection, view: View) -> pd.DataFrame:
     """Spend per year and quarter number (1-4) over the view's period and the year before it:
     columns year, q, spend (SEK)."""
-    lo = _shift_year(view.period_from, -1) if view.period_from else None
+    lo = shift_year(view.period_from, -1) if view.period_from else None
     cond, params = where(view.replace(period_from=lo))
     rows = cur.execute(f"""SELECT year(f.period_month) AS year, quarter(f.period_month) AS q, sum(f.spend) AS spend
                            FROM {source(view, False)} f WHERE {cond} GROUP BY ALL ORDER BY 1, 2""", params).fetchall()
@@ -714,7 +683,6 @@ def lines(cur: duckdb.DuckDBPyConnection, view: View, page: int = 0, page_size: 
 def filter_options(cur: duckdb.DuckDBPyConnection) -> dict:
     """Choices for the page's filters: categories [(id, path label)], accounts [(code, label)],
     suppliers [(key, label)] (the 5,000 largest by spend)."""
-    from .classify import category_names
     cats = category_names(cur)
     categories = sorted(((cid, " › ".join(n["path"])) for cid, n in cats.items()), key=lambda x: x[1])
     accounts = [(r[0], f"{r[0]} {r[1]}" if r[1] else r[0]) for r in cur.execute(

@@ -270,7 +270,7 @@ def load_demo(cur, lines: int = LINES) -> int:
     from .classify import presets, set_internal
     internal = list(presets(cur).set_index("preset").at["internal", "org_nos"])
     set_internal(cur, internal + [org for _, org in GROUP_COMPANIES], actor="demo")
-    from .prioritise import load_demo_initiatives
+    from .savings import load_demo_initiatives
     load_demo_initiatives(cur)
     _demo_deviations(cur)
     return parsed.lines

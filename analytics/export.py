@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .constants import PALETTE
+
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 KINDS = ("text", "money", "int", "share", "date", "decimal", "decimal1")
 
@@ -91,7 +93,7 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
     fmt = {
         "title": wb.add_format({"bold": True, "font_size": 14}),
         "note": wb.add_format({"italic": True, "font_color": "#555555"}),
-        "head": wb.add_format({"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "border": 1,
+        "head": wb.add_format({"bold": True, "bg_color": "#" + PALETTE[0], "font_color": "#FFFFFF", "border": 1,
                                "text_wrap": True, "valign": "top"}),
         "text": wb.add_format({}),
         "money": wb.add_format({"num_format": "#,##0"}),

@@ -5,19 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-
-def quarter_start(label: str) -> dt.date:
-    """'2021 Q2' -> 2021-04-01."""
-    year, q = label.split(" Q")
-    return dt.date(int(year), 3 * int(q) - 2, 1)
-
-
-def quarter_end(label: str) -> dt.date:
-    """'2021 Q2' -> 2021-06-01 (the first day of the quarter's last month)."""
-    start = quarter_start(label)
-    return dt.date(start.year, start.month + 2, 1)
-
-
 SCOPES = ("influenceable", "all")
 
 

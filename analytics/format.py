@@ -14,6 +14,8 @@ import math
 
 from babel.numbers import format_decimal, format_percent
 
+from .periods import quarter_of
+
 LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 
 
@@ -99,8 +101,7 @@ def percent(share: float | None, lang: str = "sv", decimals: int = 1) -> str:
 
 def quarter(value: dt.date | str) -> str:
     """'2021 Q2' for a date or an ISO date string (the same in both languages)."""
-    d = dt.date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{d.year} Q{(d.month - 1) // 3 + 1}"
+    return quarter_of(dt.date.fromisoformat(value) if isinstance(value, str) else value)
 
 
 def date(value: dt.date | dt.datetime | None, lang: str = "sv") -> str:
@@ -127,8 +128,7 @@ def period(value: dt.date | str | None, grain: str = "quarter") -> str:
 def quarter_label(q: str, months: list[dt.date]) -> str:
     """A quarter ('2016 Q1') named at the grain of what is loaded in it: the quarter when all
     three months are, '2016-03' for one month, '2016-02 – 2016-03' for two."""
-    year, n = int(q[:4]), int(q[-1])
-    inside = sorted(m for m in months if m.year == year and (m.month - 1) // 3 + 1 == n)
+    inside = sorted(m for m in months if quarter_of(m) == q)
     if len(inside) == 1:
         return f"{inside[0]:%Y-%m}"
     if len(inside) == 2:

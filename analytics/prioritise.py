@@ -17,8 +17,9 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from . import access
-from .classify import category_names
+from .categories import category_names
 from .errors import InitiativeError
+from .periods import quarter_add
 from .store import audit, current_user, transaction
 
 STATUSES = ("idea", "approved", "running", "done", "stopped")
@@ -133,7 +134,7 @@ def parse_percent(text) -> float | None:
 def category_ids_from_paths(cur, text) -> list[int]:
     """'Entreprenad / Fastighetsunderhåll; Utrustning & material / Fordon' -> node ids (each path
     with ' / ' or ' › ' between levels, paths separated by ';' or a line break)."""
-    from .tree import node_for_path
+    from .categories import node_for_path
     if text is None or not str(text).strip():
         return []
     ids = []
@@ -252,7 +253,8 @@ def load(cur) -> list[Initiative]:
 
 def save(cur, items: list[Initiative], *, window_end: dt.date | None = None, actor: str | None = None,
          replace: bool = True, shown: set[int] | None = None) -> dict:
-    """Store the edited list in one transaction: new ones (no id) are added, changed ones
+    """Store the edited list in one transaction (the initiatives alone: pages, CLI and demo save
+    through analytics.savings.save_initiatives, which also freezes the baselines approval asks for): new ones (no id) are added, changed ones
     updated, and with ``replace`` the stored ones missing from the list deleted; ``shown`` (the
     ids the person's table held) limits the deletions to those, so an initiative another session
     added meanwhile is never deleted by an edit that did not show it. What is stored is read inside
@@ -309,8 +311,6 @@ def save(cur, items: list[Initiative], *, window_end: dt.date | None = None, act
                         cur.execute(f"DELETE FROM {t} WHERE initiative_id = ?", [iid])
                     deleted += 1
                     audit(cur, "initiative_delete", "initiatives", {"initiative_id": iid, **_describe(it)}, actor)
-        from .savings import freeze_approved
-        freeze_approved(cur, actor=actor)        # an approved initiative's baseline is frozen now
     return {"added": added, "changed": changed, "deleted": deleted}
 
 
@@ -361,7 +361,7 @@ def table(cur, items: list[Initiative] | None = None, *, window_end: dt.date | N
             "spend_is_override": it.spend_override is not None, "saving": saving,
             "saving_share": (saving / spend) if saving is not None and spend else None,
             "start": it.start, "start_year": int(it.start[:4]) if it.start else None,
-            "end": _quarter_add(it.start, it.duration - 1) if it.start else None, "duration": it.duration,
+            "end": quarter_add(it.start, it.duration - 1) if it.start else None, "duration": it.duration,
             "owner": it.owner, "status": it.status, "suppliers": fig["suppliers"] if it.category_ids else None,
             "trend": fig["trend"], "classified_share": fig["classified_share"], "contract_coverage": None,
         })
@@ -374,12 +374,6 @@ def table(cur, items: list[Initiative] | None = None, *, window_end: dt.date | N
     df["score"] = scores
     df["rank"] = df.score.rank(ascending=False, method="min").astype("Int64") if len(df) else pd.Series(dtype="Int64")
     return df
-
-
-def _quarter_add(label: str, n: int) -> str:
-    year, q = int(label[:4]), int(label[-1])
-    k = year * 4 + (q - 1) + n
-    return f"{k // 4} Q{k % 4 + 1}"
 
 
 def priority_scores(df: pd.DataFrame, weights: dict | None = None) -> list[float]:
@@ -506,18 +500,17 @@ DEMO = [
 ]
 
 
-def load_demo_initiatives(cur) -> int:
-    """Add the six demo initiatives (flagged as demo) unless demo initiatives exist."""
-    access.require(access.INITIATIVES)
+def demo_initiatives(cur) -> list[Initiative]:
+    """The six demo initiatives (flagged as demo), to add; none when demo initiatives exist.
+    analytics.savings.load_demo_initiatives stores them (their baselines frozen)."""
     if cur.execute("SELECT count(*) FROM initiatives WHERE is_demo").fetchall()[0][0]:
-        return 0
-    items = load(cur)
+        return []
+    out = []
     for name, paths, feas, pot, spend, saving, start, status in DEMO:
         lo, hi = parse_feasibility(feas)
-        items.append(Initiative(name, category_ids_from_paths(cur, "; ".join(paths)), lo, hi, pot, spend * 1e6,
-                                saving * 1e6, None, start, 4, "Kategoriledare (demo)", status, None, True))
-    save(cur, items, actor="demo")
-    return len(DEMO)
+        out.append(Initiative(name, category_ids_from_paths(cur, "; ".join(paths)), lo, hi, pot, spend * 1e6,
+                              saving * 1e6, None, start, 4, "Kategoriledare (demo)", status, None, True))
+    return out
 
 
 def remove_demo_initiatives(cur) -> int:

@@ -32,7 +32,8 @@ import duckdb
 import pandas as pd
 from rapidfuzz import fuzz, process, utils
 
-from .classify import Rule, add_rules, category_names
+from .categories import category_names
+from .classify import Rule, add_rules
 from .orgno import shown_name_sql
 
 TARGET_BAND = (0.80, 0.90)

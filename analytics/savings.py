@@ -26,9 +26,14 @@ import json
 
 import pandas as pd
 
-from . import access
+from . import access, prioritise
+from .categories import category_names
 from .errors import SavingsError
+from .format import parse_number
+from .periods import q_index, q_label, quarter_end, quarter_of, quarter_start
+from .prioritise import Initiative, category_figures, default_window_end, parse_quarter
 from .prioritise import load as load_initiatives
+from .prioritise import table as init_table
 from .store import audit, current_user, transaction
 
 TYPES = ("cost_reduction", "cost_avoidance")
@@ -38,18 +43,9 @@ FROZEN_STATUSES = ("approved", "running", "done")
 
 # ------------------------------------------------------------------ quarters
 
-def q_index(label: str) -> int:
-    return int(label[:4]) * 4 + int(label[-1]) - 1
-
-
-def q_label(k: int) -> str:
-    return f"{k // 4} Q{k % 4 + 1}"
-
-
 def q_months(label: str) -> tuple[dt.date, dt.date]:
-    k = q_index(label)
-    y, q = k // 4, k % 4
-    return dt.date(y, 3 * q + 1, 1), dt.date(y, 3 * q + 3, 1)
+    """A quarter's first and last month."""
+    return quarter_start(label), quarter_end(label)
 
 
 def last_complete_quarter(cur) -> str | None:
@@ -57,7 +53,7 @@ def last_complete_quarter(cur) -> str | None:
     months = {r[0] for r in cur.execute("SELECT DISTINCT period_month FROM cube_rollup").fetchall()}
     if not months:
         return None
-    k = q_index(f"{max(months).year} Q{(max(months).month - 1) // 3 + 1}")
+    k = q_index(quarter_of(max(months)))
     while k >= q_index(f"{min(months).year} Q1"):
         lo, hi = q_months(q_label(k))
         if all(dt.date(lo.year, m, 1) in months for m in range(lo.month, hi.month + 1)):
@@ -174,6 +170,33 @@ def freeze_approved(cur, *, actor: str | None = None) -> int:
     return n
 
 
+def save_initiatives(cur, items: list[Initiative], *, actor: str | None = None, **options) -> dict:
+    """prioritise.save, and in the same transaction the baseline of every initiative the save
+    approved is frozen: the one way initiatives are saved (pages, CLI, demo). Returns
+    {added, changed, deleted}."""
+    with transaction(cur):
+        res = prioritise.save(cur, items, actor=actor, **options)
+        freeze_approved(cur, actor=actor)
+    return res
+
+
+def import_initiatives(cur, name: str, data: bytes, *, replace: bool = False, actor: str | None = None) -> dict:
+    """prioritise.import_file, with the baselines of approved initiatives frozen in the same transaction."""
+    with transaction(cur):
+        res = prioritise.import_file(cur, name, data, replace=replace, actor=actor)
+        freeze_approved(cur, actor=actor)
+    return res
+
+
+def load_demo_initiatives(cur) -> int:
+    """Add the six demo initiatives (prioritise.DEMO) unless demo initiatives exist; returns how many."""
+    access.require(access.INITIATIVES)
+    items = prioritise.demo_initiatives(cur)
+    if items:
+        save_initiatives(cur, load_initiatives(cur) + items, actor="demo")
+    return len(items)
+
+
 def baseline(cur, initiative_id: int) -> dict | None:
     rows = cur.execute("""SELECT period_from, period_to, spend, months, scope, frozen_at, frozen_by
                           FROM savings_baselines WHERE initiative_id = ?""", [initiative_id]).fetchall()
@@ -192,8 +215,6 @@ def set_index(cur, series: str, values: dict[str, float], *, actor: str | None =
     series = (series or "").strip()
     if not series:
         raise SavingsError("sav_index_name", "give the index series a name")
-    from .format import parse_number
-    from .prioritise import parse_quarter
     clean = {}
     for q, v in values.items():
         label = parse_quarter(q)
@@ -228,7 +249,6 @@ def quarters(cur, initiative_id: int, until: str | None = None) -> pd.DataFrame:
     planned_edited, reported, comment, actual (spend in scope; complete quarters only),
     run_rate (baseline / 4), adjustment, expected (run_rate x adjustment), measured (expected -
     actual), method (how measured was computed), signed_by, signed_at."""
-    from .prioritise import table as init_table
     it = {i.initiative_id: i for i in load_initiatives(cur)}[initiative_id]
     cols = ["quarter", "planned", "planned_edited", "reported", "comment", "actual", "run_rate", "adjustment",
             "expected", "measured", "method", "signed_by", "signed_at"]
@@ -294,7 +314,6 @@ def enter(cur, initiative_id: int, quarter: str, *, planned: float | None = None
     """Set a quarter's planned and/or reported saving (SEK) with a comment; a signed-off
     quarter cannot change. Audited."""
     access.require(access.SAVINGS_REPORT)
-    from .prioritise import parse_quarter
     q = parse_quarter(quarter)
     row = cur.execute("SELECT planned, reported, comment, signed_by FROM savings_quarters WHERE initiative_id = ? AND quarter = ?",
                       [initiative_id, q]).fetchall()
@@ -331,7 +350,6 @@ def sign_off(cur, initiative_id: int, quarter: str, *, actor: str | None = None)
     """Finance signs a quarter off (who, when); only complete quarters with a reported or
     measured saving. Audited."""
     access.require(access.SIGN_OFF)
-    from .prioritise import parse_quarter
     q = parse_quarter(quarter)
     last = last_complete_quarter(cur)
     if last is None or q_index(q) > q_index(last):
@@ -377,7 +395,6 @@ def overview(cur) -> pd.DataFrame:
     measured, status, categories (level-1 names), suppliers."""
     last = last_complete_quarter(cur)
     rows = []
-    from .classify import category_names
     names = category_names(cur)
     for it in load_initiatives(cur):
         if not it.start:
@@ -454,8 +471,6 @@ def area_kpis(cur, ov: pd.DataFrame | None = None) -> pd.DataFrame:
     (SEK), measured saving (SEK, both types), saving share (measured / baseline), suppliers
     (distinct, last 12 loaded months, in the linked categories) and contract coverage (None until
     contracts exist). ``ov``: the overview() already computed, if any."""
-    from .classify import category_names
-    from .prioritise import category_figures, default_window_end
     names = category_names(cur)
     ov = (overview(cur) if ov is None else ov).set_index("initiative_id")
     end = default_window_end(cur)

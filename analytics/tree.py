@@ -20,11 +20,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import access
-from .classify import refresh
+from . import access, derived
+from .categories import category_names, node_for_path
+from .constants import EXCLUDED
+from .cube import DRILL_NEXT, where
 from .errors import RuleError
 from .orgno import shown_name_sql
-from .store import audit, current_user
+from .periods import month_after, shift_year
+from .store import audit, current_user, transaction
 
 MAX_LEVEL = 3
 TREE_FILE_COLUMNS = ("L1", "L2", "L3", "CPV")
@@ -32,34 +35,9 @@ TREE_FILE_COLUMNS = ("L1", "L2", "L3", "CPV")
 
 # ------------------------------------------------------------------ lookups
 
-def node_for_path(cur: duckdb.DuckDBPyConnection, path: tuple[str, ...], cache: dict, *,
-                  create: bool, code: str | None = None) -> int | None:
-    """The id of the node at ``path`` (names from level 1; matched ignoring case and outer
-    spaces); created when missing and ``create``, else None."""
-    path = tuple(p.strip() for p in path)
-    key = tuple(p.lower() for p in path)
-    if key in cache:
-        return cache[key]
-    parent = node_for_path(cur, path[:-1], cache, create=create) if len(path) > 1 else None
-    if len(path) > 1 and parent is None:
-        return None
-    found = cur.execute("""SELECT category_id FROM categories WHERE lower(name) = lower(?) AND level = ?
-                           AND parent_id IS NOT DISTINCT FROM ? ORDER BY category_id""",
-                        [path[-1], len(path), parent]).fetchall()
-    if found:
-        cache[key] = found[0][0]
-    elif create:
-        cache[key] = cur.execute("INSERT INTO categories (parent_id, level, name, code) VALUES (?, ?, ?, ?) RETURNING category_id",
-                                 [parent, len(path), path[-1], code]).fetchall()[0][0]
-    else:
-        return None
-    return cache[key]
-
-
 def nodes(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every node with category_id, parent_id, level, name, code (CPV, may be None), path
     ('L1 / L2 / L3'), sorted by path."""
-    from .classify import category_names
     names = category_names(cur)
     rows = [{"category_id": cid, "parent_id": n["parent_id"], "level": n["level"], "name": n["name"],
              "code": n["code"], "path": " / ".join(n["path"])} for cid, n in names.items()]
@@ -139,8 +117,7 @@ def undo(cur: duckdb.DuckDBPyConnection, *, actor: str | None = None) -> dict | 
     if not rows:
         return None
     vid, action, who, when = rows[0]
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         cur.execute("DELETE FROM class_rules")
         cur.execute("DELETE FROM categories")
         cur.execute("""INSERT INTO categories (category_id, parent_id, level, name, code, created_at)
@@ -149,25 +126,32 @@ def undo(cur: duckdb.DuckDBPyConnection, *, actor: str | None = None) -> dict | 
         cur.execute("INSERT INTO class_rules SELECT * EXCLUDE (version_id) FROM tree_version_rules WHERE version_id = ?", [vid])
         cur.execute("UPDATE tree_versions SET undone = true WHERE version_id = ?", [vid])
         audit(cur, "tree_undo", "tree_versions", {"version_id": vid, "undid": action, "by": who}, actor)
-        refresh(cur)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
+        derived.rules_changed(cur)
     return {"version_id": vid, "action": action, "actor": who, "created_at": when}
 
 
+def change(cur, action: str, detail: dict, actor: str | None, work, *, reclassify: bool = True):
+    """Run ``work()`` (which stores and audits) as one versioned, all-or-nothing change of the
+    rules or the tree: the current tree and rules saved as a version first (undo), then (unless
+    ``reclassify`` is False) the derived data brought up to date, all in one transaction. The
+    one way the tree and the rules change (analytics.classify uses it for every rule edit)."""
+    with transaction(cur):
+        save_version(cur, action, detail, actor)
+        out = work()
+        if reclassify:
+            derived.rules_changed(cur)
+    return out
+
+
 def _edit(cur, action: str, detail: dict, actor: str | None, work, reclassify: bool = True):
-    """Run ``work(cur)`` as one audited, versioned, all-or-nothing edit of the tree (through the
-    one helper that owns such changes, classify._rule_change)."""
+    """Run ``work(cur)`` as one audited, versioned, all-or-nothing edit of the tree."""
     access.require(access.TREE)
-    from .classify import _rule_change
 
     def audited():
         out = work(cur)
         audit(cur, action, "categories", detail, actor)
         return out
-    return _rule_change(cur, action, detail, actor, audited, reclassify=reclassify)
+    return change(cur, action, detail, actor, audited, reclassify=reclassify)
 
 
 # ------------------------------------------------------------------ edits
@@ -276,7 +260,6 @@ def delete_node(cur: duckdb.DuckDBPyConnection, category_id: int, reassign_to: i
 def export_tree(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The tree as rows L1, L2, L3, CPV: one row per node (a node's ancestors repeated on its row),
     sorted by path."""
-    from .classify import category_names
     names = category_names(cur)
     rows = []
     for n in names.values():
@@ -408,7 +391,6 @@ def spend_tree(cur: duckdb.DuckDBPyConnection, view, top: int = 5) -> pd.DataFra
     all loaded), change (recent_spend / prev_spend - 1) and classified_share (share
     of the node's spend classified down to a category without children: 0 for unclassified
     spend, None for excluded)."""
-    from .cube import EXCLUDED, _shift_year, where
 
     def facts(v) -> list[tuple]:
         cond, params = where(v)
@@ -488,11 +470,11 @@ def spend_tree(cur: duckdb.DuckDBPyConnection, view, top: int = 5) -> pd.DataFra
         first, last = cur.execute("SELECT min(period_month), max(period_month) FROM cube_rollup").fetchall()[0]
         lo, hi = lo or first, hi or last
     if lo is not None and hi is not None:
-        start = max(lo, _shift_year(hi, -1).replace(day=1))
-        if start == _shift_year(hi, -1):
-            start = _month_after(start)
+        start = max(lo, shift_year(hi, -1).replace(day=1))
+        if start == shift_year(hi, -1):
+            start = month_after(start)
         months = (hi.year - start.year) * 12 + hi.month - start.month + 1
-        pv = view.replace(period_from=_shift_year(start, -1), period_to=_shift_year(hi, -1))
+        pv = view.replace(period_from=shift_year(start, -1), period_to=shift_year(hi, -1))
         loaded = cur.execute("SELECT count(DISTINCT period_month) FROM cube_rollup WHERE period_month BETWEEN ? AND ?",
                              [pv.period_from, pv.period_to]).fetchall()[0][0]
         has_prev = loaded == months
@@ -522,15 +504,10 @@ def spend_tree(cur: duckdb.DuckDBPyConnection, view, top: int = 5) -> pd.DataFra
                                       "recent_spend", "prev_spend", "change", "classified_share"])
 
 
-def _month_after(d):
-    return d.replace(year=d.year + (d.month == 12), month=d.month % 12 + 1)
-
-
 def cube_target(df: pd.DataFrame, node_id: str) -> tuple[list[tuple[str, object]], str]:
     """Where a node of spend_tree opens in the spend cube: the drill path (dimension, key) down to
     the node and the dimension to show next. A supplier opens its accounts within the category;
     'others' opens the suppliers of its category."""
-    from .cube import DRILL_NEXT
     rows = df.set_index("id")
     if node_id not in rows.index:
         raise KeyError(node_id)

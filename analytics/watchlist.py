@@ -374,7 +374,7 @@ def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_
     'public_body', 'invalid_org_no' (missing or invalid organisation number), and 'sole_trader'
     (masked). Each: kind, supplier, org_no (masked where personal), amount (SEK), detail
     (English, for the command line) and params (for the UI's own wording)."""
-    from .cube import EXCLUDED
+    from .constants import EXCLUDED
     label = shown_name_sql("s")
     inside = f"f.cat_l1 IS DISTINCT FROM {EXCLUDED}" if scope == "influenceable" else "true"
     out: list[dict] = []

@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from analytics import classify, cube, review
+from analytics import categories, classify, cube, derived, review
 from analytics import tree as catree
 from analytics.demo import load_demo
-from analytics.store import connect
+from analytics.store import connect, transaction
 
 
 def timed(fn, repeat: int) -> dict:
@@ -45,8 +45,8 @@ def main() -> None:
         load_s = time.perf_counter() - start
         out = {"lines": cur.execute("SELECT count(*) FROM ledger_lines").fetchall()[0][0],
                "load_s": round(load_s, 2), "before": classify.summary(cur)}
-        food = catree.node_for_path(cur, ("Verksamhet & stöd", "Måltider och livsmedel", "Livsmedel"), {}, create=False)
-        office = catree.node_for_path(cur, ("Organisation", "Kontor"), {}, create=False)
+        food = categories.node_for_path(cur, ("Verksamhet & stöd", "Måltider och livsmedel", "Livsmedel"), {}, create=False)
+        office = categories.node_for_path(cur, ("Organisation", "Kontor"), {}, create=False)
         top = review.queue(cur, 20)
         key = top.supplier_key.iloc[0]
         org = cur.execute("SELECT org_no FROM suppliers WHERE supplier_key = ?", [key]).fetchall()[0][0]
@@ -67,16 +67,15 @@ def main() -> None:
         for k in out["rule_change_s"]:
             out["rule_change_s"][k]["per_change_s"] = round(out["rule_change_s"][k]["median_s"] / 2, 3)
         start = time.perf_counter()
-        cur.execute("BEGIN TRANSACTION")
-        classify.reclassify(cur)
-        reclass = time.perf_counter() - start
-        cube.refresh_cube(cur)
-        cur.execute("COMMIT")
+        with transaction(cur):
+            derived.reclassify(cur)
+            reclass = time.perf_counter() - start
+            derived.refresh_cube(cur)
         out["reclassify_only_s"] = round(reclass, 3)
         out["reclassify_and_cube_s"] = round(time.perf_counter() - start, 3)
 
         def tree_cycle():
-            catree.move_node(cur, office, catree.node_for_path(cur, ("Utrustning & material",), {}, create=False))
+            catree.move_node(cur, office, categories.node_for_path(cur, ("Utrustning & material",), {}, create=False))
             catree.undo(cur)
         out["tree_move_and_undo_s"] = timed(tree_cycle, r)
         out["review_queue_s"] = timed(lambda: review.queue(cur, 200), r)

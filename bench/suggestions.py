@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 from analytics import review
-from analytics.classify import category_names
+from analytics.categories import category_names
 from analytics.demo import load_demo
 from analytics.ingest import load_files
 from analytics.store import connect

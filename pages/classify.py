@@ -6,6 +6,7 @@ import streamlit as st
 
 from analytics import access, classify, review
 from analytics import tree as catree
+from analytics.errors import RuleError
 from analytics.export import Sheet, xlsx_bytes
 from analytics.ledger import has_data
 from ui import auth
@@ -231,7 +232,7 @@ with tab_rules:
                 if line.strip():
                     b, _, r = line.replace(" ", "").partition(":")
                     if not (b.isdigit() and r.isdigit()):
-                        raise classify.RuleError("rule_line", "write the line as batch:row, e.g. 3:1520")
+                        raise RuleError("rule_line", "write the line as batch:row, e.g. 3:1520")
                     batch, row = int(b), int(r)
                 lo_acct, hi_acct = classify.parse_account_range(acct)
                 classify.add_rules(cur, [classify.Rule(kind, by_path.get(cat), org or None, name or None, lo_acct, hi_acct,

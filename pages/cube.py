@@ -6,6 +6,7 @@ import math
 import streamlit as st
 
 from analytics import cube
+from analytics.constants import EXCLUDED
 from analytics.export import Sheet, csv_bytes, xlsx_bytes
 from analytics.ledger import has_data
 from ui import cubedata as data
@@ -29,7 +30,7 @@ db, ver = data.args()
 opts = data.options(db, ver)
 cat_names = dict(opts["categories"])
 cat_names[0] = t("cube.unclassified")
-cat_names[cube.EXCLUDED] = t("cube.excluded")
+cat_names[EXCLUDED] = t("cube.excluded")
 acct_names = dict(opts["accounts"])
 sup_names = dict(opts["suppliers"])
 
@@ -216,7 +217,7 @@ def _legal_label(p: cube.Pivot) -> cube.Pivot:
     for side in ("r", "c"):
         dim = p.rows if side == "r" else p.cols
         if dim and dim.startswith("category_"):
-            p = p.relabel(side, {cube.EXCLUDED: t("cube.excluded")})
+            p = p.relabel(side, {EXCLUDED: t("cube.excluded")})
         if dim == "legal_form":
             p = p.relabel(side, {code: t(f"legal.{code}") for code in set(p.data[f"{side}_key"].dropna())})
     return p

@@ -8,6 +8,7 @@ import streamlit as st
 
 from analytics import access
 from analytics import prioritise as pr
+from analytics import savings as sv
 from analytics.errors import SpendkollenError
 from analytics.export import Sheet, xlsx_bytes
 from analytics.tree import nodes as tree_nodes
@@ -158,7 +159,7 @@ with tab_edit:
                 except pr.InitiativeError as e:
                     raise pr.InitiativeError(e.code, str(e), row=n, column=t(f"pri.col_{pr._field_of(e.code) or 'name'}"),
                                              **e.params) from None
-            res = pr.save(cur, new_items, window_end=end, shown={i.initiative_id for i in items})
+            res = sv.save_initiatives(cur, new_items, window_end=end, shown={i.initiative_id for i in items})
         except SpendkollenError as exc:          # a bad cell, or a change the role may not make
             st.error(error_text(exc), icon=":material/error:")
         else:
@@ -173,7 +174,7 @@ with tab_edit:
                           help=t("pri.import_help", columns=", ".join(pr.FILE_COLUMNS)))
     if up is not None and x2.button(t("pri.import_go"), key="pri_import", disabled=not auth.can(access.INITIATIVES)):
         try:
-            res = pr.import_file(cur, up.name, up.getvalue())
+            res = sv.import_initiatives(cur, up.name, up.getvalue())
         except SpendkollenError as exc:
             st.error(error_text(exc), icon=":material/error:")
         else:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.filters import Filters, quarter_end, quarter_start
+from analytics.filters import Filters
 from analytics.ledger import has_demo, loaded_months, org_units
+from analytics.periods import quarter_end, quarter_start
 
 from . import format as fmt
 from . import state

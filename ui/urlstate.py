@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.periods import quarter_from_url, quarter_to_url
+
 from . import state
 
 _APPLIED = "_url_applied"
-
-
-def _quarter_from_url(text: str) -> str | None:
-    """'2024Q1' (URL form) -> '2024 Q1' (the sidebar's label); None when malformed."""
-    text = (text or "").replace(" ", "").upper()
-    if len(text) == 6 and text[:4].isdigit() and text[4] == "Q" and text[5] in "1234":
-        return f"{text[:4]} Q{text[5]}"
-    return None
 
 
 def first_run() -> bool:
@@ -29,7 +23,7 @@ def apply_global_filters_from_url() -> None:
     if not first_run():
         return
     qp = st.query_params
-    lo, hi = _quarter_from_url(qp.get("from", "")), _quarter_from_url(qp.get("to", ""))
+    lo, hi = quarter_from_url(qp.get("from", "")), quarter_from_url(qp.get("to", ""))
     if lo and hi:
         st.session_state[state.PERIOD] = (lo, hi) if lo <= hi else (hi, lo)
     units = qp.get_all("unit")
@@ -52,7 +46,7 @@ def write(params: dict) -> None:
     out: dict[str, str | list[str]] = {}
     period = st.session_state.get(state.PERIOD)
     if period:
-        out["from"], out["to"] = period[0].replace(" ", ""), period[1].replace(" ", "")
+        out["from"], out["to"] = quarter_to_url(period[0]), quarter_to_url(period[1])
     if st.session_state.get(state.UNITS):
         out["unit"] = list(st.session_state[state.UNITS])
     for k, v in params.items():

@@ -21,7 +21,6 @@ from .load import (
     parse_rates,
     plan_upload,
     preview_lines,
-    refresh_suppliers,
     save_profile,
     store_currency,
 )
@@ -47,7 +46,6 @@ __all__ = [
     "plan_upload",
     "preview_lines",
     "read_file",
-    "refresh_suppliers",
     "save_profile",
     "store_currency",
 ]

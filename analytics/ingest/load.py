@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from .. import access
+from .. import access, derived
 from ..store import audit, current_user, transaction
 from .columns import FIELDS, Mapping, auto_map
 from .errors import IngestError
@@ -261,7 +261,7 @@ def commit_upload(cur: duckdb.DuckDBPyConnection, plan: UploadPlan, *, replace_p
                     cur.execute(f"INSERT INTO ledger_lines (batch_id, {cols}) "
                                 f"SELECT ?, * FROM ({lines_select(p, LINE_COLUMNS)})", [batch_id])
                 batch_ids.append(batch_id)
-            refresh_derived(cur, batch_ids)
+            derived.lines_added(cur, batch_ids)
             audit(cur, "upload", "batches", {"upload_id": upload_id, "batches": batch_ids,
                                              "files": [f.parsed.file_name for f in plan.files],
                                              "lines": plan.lines, "total": plan.total,
@@ -320,48 +320,9 @@ def remove_batches(cur, batch_ids: list[int], user: str | None, action: str) -> 
         cur.execute("DELETE FROM ledger_lines WHERE batch_id IN (SELECT unnest(?::INTEGER[]))", [batch_ids])
         cur.execute("UPDATE batches SET status = 'deleted', rows = 0, total = 0 "
                     "WHERE batch_id IN (SELECT unnest(?::INTEGER[]))", [batch_ids])
-        refresh_derived(cur)
+        derived.lines_removed(cur)
         audit(cur, action, "batches", {"batches": batch_ids, "files": files, "lines": removed}, actor=user)
     return removed
-
-
-def refresh_suppliers(cur: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the supplier register from the ledger: one supplier per valid organisation number
-    (or personnummer, masked), else per normalised name; every spelling kept in name_variants and
-    the name with the most spend shown."""
-    cur.execute("DELETE FROM suppliers")
-    cur.execute("""
-        INSERT INTO suppliers (supplier_key, name, org_no, org_no_status, legal_form, name_variants, lines, total,
-                               first_period, last_period, supplier_no)
-        WITH names AS (
-            SELECT supplier_key, supplier_name, sum(amount) AS spend
-            FROM ledger_lines WHERE supplier_name IS NOT NULL GROUP BY ALL
-        ), variants AS (
-            SELECT supplier_key, arg_max(supplier_name, spend) AS top_name,
-                   list(supplier_name ORDER BY spend DESC) AS variants
-            FROM names GROUP BY supplier_key
-        ), per AS (
-            SELECT supplier_key,
-                   arg_max(org_no, amount) AS org_no, arg_max(org_no_status, amount) AS org_no_status,
-                   arg_max(legal_form, amount) AS legal_form, count(*) AS lines, sum(amount) AS total,
-                   min(period_month) AS first_period, max(period_month) AS last_period
-            FROM ledger_lines GROUP BY supplier_key
-        )
-        SELECT p.supplier_key, coalesce(v.top_name, p.org_no, p.supplier_key), p.org_no, p.org_no_status,
-               p.legal_form, coalesce(v.variants, []::VARCHAR[]), p.lines, p.total, p.first_period, p.last_period,
-               row_number() OVER (ORDER BY p.supplier_key)
-        FROM per p LEFT JOIN variants v USING (supplier_key)""")
-
-
-def refresh_derived(cur: duckdb.DuckDBPyConnection, new_batches: list[int] | None = None) -> None:
-    """After lines were added or removed: classify the new batches' lines by the rules, then
-    rebuild the supplier register and the spend cube's aggregate (inside the caller's transaction)."""
-    from ..classify import reclassify
-    from ..cube import refresh_cube
-    if new_batches:
-        reclassify(cur, new_batches)
-    refresh_suppliers(cur)
-    refresh_cube(cur)
 
 
 # ---------------------------------------------------------------- import profiles

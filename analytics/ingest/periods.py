@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from ..periods import quarter_of
+
 MONTHS = {
     "jan": 1, "januari": 1, "january": 1, "feb": 2, "februari": 2, "february": 2, "mar": 3, "mars": 3,
     "march": 3, "apr": 4, "april": 4, "maj": 5, "may": 5, "jun": 6, "juni": 6, "june": 6, "jul": 7,
@@ -61,5 +63,5 @@ def period_from_filename(name: str) -> tuple[dt.date, str] | None:
 def format_period(start: dt.date, grain: str) -> str:
     """2016-03 for a month, 2016 Q1 for a quarter."""
     if grain == "quarter":
-        return f"{start.year} Q{(start.month - 1) // 3 + 1}"
+        return quarter_of(start)
     return f"{start.year}-{start.month:02d}"

@@ -15,6 +15,7 @@ from .. import format as fmt
 from .. import prioritise as pr
 from .. import savings as sv
 from .. import watchlist as wl
+from ..constants import EXCLUDED
 from ..texts import translate
 
 NUMBER_KINDS = ("money", "msek", "share", "count", "score")
@@ -147,7 +148,7 @@ def build(cur, period_from: dt.date | None = None, period_to: dt.date | None = N
     if "top" in sections:
         cats = cube.pivot(cur, view, "category_l2", top=10, with_suppliers=False).body()
         cats = cats[~cats.r_other]
-        labels = [T("cube.unclassified") if lab is None else (T("cube.excluded") if key == cube.EXCLUDED else lab)
+        labels = [T("cube.unclassified") if lab is None else (T("cube.excluded") if key == EXCLUDED else lab)
                   for key, lab in zip(cats.r_key, cats.r_label)]
         shares = [float(s) / spend if spend > 0 else 0.0 for s in cats.spend]
         if len(cats) and spend > 0:
@@ -191,7 +192,7 @@ def build(cur, period_from: dt.date | None = None, period_to: dt.date | None = N
             for rk, ro, cl, co, sp in zip(cells.r_key, cells.r_other, cells.c_label, cells.c_other, cells.spend):
                 if not ro and rk in order:
                     series[name_of(cl, co)][order.index(rk)] += round(sp / 1e6, 6)
-            labels = [T("cube.unclassified") if lab is None else (T("cube.excluded") if key == cube.EXCLUDED else lab)
+            labels = [T("cube.unclassified") if lab is None else (T("cube.excluded") if key == EXCLUDED else lab)
                       for key, lab in zip(body.r_key, body.r_label)]
             top_i = max(range(len(body)), key=lambda i: float(body.spend.iloc[i]))
             title = T("rep.a_tree", name=labels[top_i], share=fmt.percent(float(body.spend.iloc[top_i]) / spend, lang),

@@ -19,10 +19,11 @@ from functools import lru_cache
 from lxml import etree
 
 from .. import access, store
+from ..constants import PALETTE as APP_PALETTE
 from ..errors import TemplateError
 
 MAX_TEMPLATE_BYTES = 60 * 1024 * 1024
-PALETTE = ("1F4E79", "2E86AB", "F18F01", "C73E1D", "6A994E", "7B5EA7")
+PALETTE = APP_PALETTE[:6]      # a theme has six accents
 _A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 _PPTX_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
 _POTX_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.template.main+xml"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import prioritise as pr
+from analytics import savings as sv
 from analytics import watchlist as wl
 from analytics.classify import set_preset
 from analytics.ingest import load_files
@@ -25,7 +25,7 @@ def db(tmp_path_factory) -> Path:
     cur = con.cursor()
     set_preset(cur, "public", False)
     load_files(cur, [("reskontra.csv", ledger())])
-    pr.load_demo_initiatives(cur)
+    sv.load_demo_initiatives(cur)
     key = cur.execute("SELECT supplier_key FROM suppliers WHERE legal_form = 'sole_trader'").fetchall()[0][0]
     wl.add(cur, key, "Sen leverans")              # the sole trader on the watchlist too
     con.close()

@@ -4,6 +4,7 @@ initiative through the validated table, and a clear error for a bad score."""
 import pytest
 
 from analytics import prioritise as pr
+from analytics import savings as sv
 from analytics.ingest import load_files
 from analytics.store import connect
 from tests.conftest import open_page
@@ -16,7 +17,7 @@ def page(tmp_path, monkeypatch):
     con = connect(db)
     cur = con.cursor()
     load_files(cur, [("reskontra.csv", ledger(LINES))])
-    pr.load_demo_initiatives(cur)
+    sv.load_demo_initiatives(cur)
     con.close()
     at = open_page(db, "pages/prioritise.py", monkeypatch)
     return at, db

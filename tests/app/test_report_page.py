@@ -3,7 +3,7 @@ presentation mode without the controls."""
 
 import pytest
 
-from analytics import prioritise as pr
+from analytics import savings as sv
 from analytics.ingest import load_files
 from analytics.store import connect
 from tests.conftest import open_page
@@ -15,7 +15,7 @@ def page(tmp_path, monkeypatch):
     db = tmp_path / "rep.duckdb"
     con = connect(db)
     load_files(con.cursor(), [("reskontra.csv", ledger())])
-    pr.load_demo_initiatives(con.cursor())
+    sv.load_demo_initiatives(con.cursor())
     con.close()
     at = open_page(db, "pages/report.py", monkeypatch)
     return at

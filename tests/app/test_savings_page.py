@@ -19,7 +19,7 @@ def page(tmp_path, monkeypatch):
     cur = con.cursor()
     load_files(cur, [("reskontra.csv", ledger(ROWS))])
     food = pr.category_ids_from_paths(cur, "Verksamhet & stöd / Måltider och livsmedel / Livsmedel")
-    pr.save(cur, [pr.Initiative("Livsmedel", food, 4, 4, 5, saving_sek=200.0, start="2024 Q1", status="approved")])
+    sv.save_initiatives(cur, [pr.Initiative("Livsmedel", food, 4, 4, 5, saving_sek=200.0, start="2024 Q1", status="approved")])
     iid = pr.load(cur)[0].initiative_id
     con.close()
     at = open_page(db, "pages/savings.py", monkeypatch)

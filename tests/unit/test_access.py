@@ -33,7 +33,7 @@ def base(store):
     with access.acting(ADMIN):
         load_files(store, [("reskontra.csv", ledger(ROWS))])
         food = pr.category_ids_from_paths(store, "Verksamhet & stöd / Måltider och livsmedel / Livsmedel")
-        pr.save(store, [pr.Initiative("Livsmedel", food, 4, 4, 5, saving_sek=200.0, start="2024 Q1",
+        sv.save_initiatives(store, [pr.Initiative("Livsmedel", food, 4, 4, 5, saving_sek=200.0, start="2024 Q1",
                                       status="approved")])
     return store
 
@@ -270,7 +270,7 @@ def test_the_signed_in_person_is_recorded_everywhere_who_is_kept(store):
     with access.acting(buyer):
         load_files(store, [("reskontra.csv", ledger(ROWS))])
         food = pr.category_ids_from_paths(store, "Verksamhet & stöd / Måltider och livsmedel / Livsmedel")
-        pr.save(store, [pr.Initiative("Livsmedel", food, 4, 4, 5, saving_sek=200.0, start="2024 Q1", status="approved")])
+        sv.save_initiatives(store, [pr.Initiative("Livsmedel", food, 4, 4, 5, saving_sek=200.0, start="2024 Q1", status="approved")])
         iid = _iid(store)
         sv.enter(store, iid, "2024 Q1", reported=50.0, comment="enligt faktura")
         did = _deviation(store)

@@ -118,13 +118,13 @@ def test_one_bad_file_refuses_the_whole_upload(store):
 
 
 def test_failure_inside_commit_rolls_back(store, monkeypatch):
-    from analytics.ingest import load as load_mod
+    from analytics import derived
     load_files(store, [("earlier.csv", GOOD)])
     before = snapshot(store)
 
     def boom(cur):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(load_mod, "refresh_suppliers", boom)
+    monkeypatch.setattr(derived, "refresh_suppliers", boom)
     with pytest.raises(RuntimeError):
         load_files(store, [("new.csv", "Leverantör;Belopp;Datum\nB AB;5;2024-02-01\n".encode())])
     assert snapshot(store) == before

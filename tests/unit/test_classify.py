@@ -7,10 +7,11 @@ import json
 import openpyxl
 import pytest
 
-from analytics import classify, cube, review
+from analytics import categories, classify, cube, review
 from analytics import tree as catree
 from analytics.__main__ import main as cli
-from analytics.classify import Rule, RuleError
+from analytics.classify import Rule
+from analytics.errors import RuleError
 from analytics.ingest import load_files
 from tests.conftest import REAL
 from tests.conftest import csv_bytes as text_bytes
@@ -45,7 +46,7 @@ def loaded(store):
 
 
 def cat(cur, *path) -> int:
-    cid = catree.node_for_path(cur, tuple(path), {}, create=False)
+    cid = categories.node_for_path(cur, tuple(path), {}, create=False)
     assert cid is not None, path
     return cid
 
@@ -208,7 +209,7 @@ def test_delete_with_reassignment_moves_spend_and_undo_restores(loaded):
     food = cat(loaded, *LEAF["Livsmedel"])
     assert spend_of(loaded, "Kontorsmaterial") == 500
     catree.delete_node(loaded, office, food)
-    assert spend_of(loaded, "Livsmedel") == 1650 and catree.node_for_path(
+    assert spend_of(loaded, "Livsmedel") == 1650 and categories.node_for_path(
         loaded, ("Organisation", "Kontor", "Kontorsmaterial"), {}, create=False) is None
     catree.delete_node(loaded, cat(loaded, "Organisation", "Kontor"), None)      # nothing left below: fine
     info = catree.undo(loaded)
@@ -250,7 +251,7 @@ def test_rename_move_merge(loaded):
     material = cat(loaded, "Utrustning & material", "Material")
     catree.merge_nodes(loaded, kontor, material)
     assert cat(loaded, "Utrustning & material", "Material", "Kontorsvaror") == office
-    assert catree.node_for_path(loaded, ("Utrustning & material", "Kontor"), {}, create=False) is None
+    assert categories.node_for_path(loaded, ("Utrustning & material", "Kontor"), {}, create=False) is None
     assert spend_of(loaded, "Kontorsvaror") == 500
     assert list(catree.versions(loaded).action[:3]) == ["tree_merge", "tree_move", "tree_rename"]
 

@@ -9,6 +9,7 @@ import pytest
 
 from analytics import classify, cube, review
 from analytics import watchlist as wl
+from analytics.errors import RuleError
 from analytics.filters import Filters
 from analytics.ingest import load_files
 from analytics.ledger import overview
@@ -94,7 +95,7 @@ def test_influenceable_and_excluded_spend_on_crafted_data(store):
     l2 = {r["category_l2"]: r["spend"] for r in cube.spend_by(store, ["category_l2"])}
     assert l2["Köp av huvudverksamhet"] == 700.0 and l2["Fordon"] == 160.0 and l2["Måltider och livsmedel"] == 900.0
     assert store.execute("SELECT count(*) FROM audit_log WHERE action IN ('preset_switch', 'internal_orgs')").fetchall()[0][0] == 2
-    with pytest.raises(classify.RuleError):
+    with pytest.raises(RuleError):
         classify.set_preset(store, "lunch", True)
 
 

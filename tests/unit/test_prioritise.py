@@ -9,9 +9,10 @@ import openpyxl
 import pytest
 
 from analytics import prioritise as pr
+from analytics import savings as sv
 from analytics.__main__ import main as cli
+from analytics.categories import node_for_path
 from analytics.ingest import load_files
-from analytics.tree import node_for_path
 from tests.unit.test_classify import LINES, ledger
 
 
@@ -49,7 +50,7 @@ def test_potential_quarter_amount_percent():
 
 
 def test_the_six_initiatives_total_to_the_figure(store):
-    assert pr.load_demo_initiatives(store) == 6
+    assert sv.load_demo_initiatives(store) == 6
     df = pr.table(store)
     t = pr.totals(df)
     assert round(t["spend"] / 1e6, 1) == 114.9 and round(t["saving"] / 1e6, 1) == 7.4
@@ -134,7 +135,7 @@ def test_edits_are_audited_and_deleted_rows_go(loaded):
 
 
 def test_xlsx_round_trip_and_bad_file(store, tmp_path):
-    pr.load_demo_initiatives(store)
+    sv.load_demo_initiatives(store)
     path = tmp_path / "initiativ.xlsx"
     assert pr.write_file(store, path) == 6
     ws = openpyxl.load_workbook(io.BytesIO(path.read_bytes())).active
@@ -171,7 +172,7 @@ def test_cli_initiatives(tmp_path, capsys):
 
 def test_matrix_and_roadmap_figures(store):
     from ui.charts.matrix import bubble_matrix, label_positions, roadmap
-    pr.load_demo_initiatives(store)
+    sv.load_demo_initiatives(store)
     df = pr.table(store)
     fig = bubble_matrix(df)
     bubbles = [tr for tr in fig.data if tr.mode == "markers+text"]
@@ -197,7 +198,7 @@ def test_matrix_and_roadmap_figures(store):
 
 
 def test_demo_initiatives_go_with_the_demo(store):
-    pr.load_demo_initiatives(store)
+    sv.load_demo_initiatives(store)
     pr.save(store, pr.load(store) + [pr.Initiative("Egen", [], 3, 3, 3)])
     assert pr.remove_demo_initiatives(store) == 6
     assert [i.name for i in pr.load(store)] == ["Egen"]

@@ -28,7 +28,7 @@ def tracked(store):
     load_files(store, [("reskontra.csv", ledger(ROWS))])
     food = pr.category_ids_from_paths(store, "Verksamhet & stöd / Måltider och livsmedel / Livsmedel")
     office = pr.category_ids_from_paths(store, "Organisation / Kontor / Kontorsmaterial")
-    pr.save(store, [pr.Initiative("Livsmedel", food, 4, 4, 5, saving_sek=200.0, start="2024 Q1", status="approved"),
+    sv.save_initiatives(store, [pr.Initiative("Livsmedel", food, 4, 4, 5, saving_sek=200.0, start="2024 Q1", status="approved"),
                     pr.Initiative("Kontor", office, 3, 3, 3, saving_sek=40.0, start="2024 Q1", status="idea")],
             actor="test")
     ids = {i.name: i.initiative_id for i in pr.load(store)}
@@ -65,7 +65,7 @@ def test_types_are_kept_apart(tracked):
     items = pr.load(cur)
     for it in items:
         it.status = "approved"
-    pr.save(cur, items)                                                 # freezes the office baseline (600)
+    sv.save_initiatives(cur, items)                                                 # freezes the office baseline (600)
     sv.set_settings(cur, ids["Kontor"], "cost_avoidance", None, [])
     t = sv.totals(sv.overview(cur))
     assert t["cost_reduction"] == {"planned": 200.0, "reported": 0.0, "measured": 180.0, "initiatives": 1}
@@ -128,7 +128,7 @@ def test_cli_savings(tmp_path, capsys):
     con = connect(db)
     cur = con.cursor()
     food = pr.category_ids_from_paths(cur, "Verksamhet & stöd / Måltider och livsmedel / Livsmedel")
-    pr.save(cur, [pr.Initiative("Livsmedel", food, 4, 4, 5, saving_sek=200.0, start="2024 Q1", status="approved")])
+    sv.save_initiatives(cur, [pr.Initiative("Livsmedel", food, 4, 4, 5, saving_sek=200.0, start="2024 Q1", status="approved")])
     con.close()
     capsys.readouterr()
     assert cli(["savings", "--db", db, "--json"]) == 0
@@ -142,7 +142,7 @@ def test_no_measured_saving_on_an_incomplete_baseline(tracked):
     cur, ids = tracked
     items = pr.load(cur)
     items[0].start = "2023 Q3"                          # only 6 baseline months (2023-01..06) are loaded
-    pr.save(cur, items)
+    sv.save_initiatives(cur, items)
     sv.freeze(cur, ids["Livsmedel"])
     assert sv.baseline(cur, ids["Livsmedel"])["months"] == 6
     q = sv.quarters(cur, ids["Livsmedel"])

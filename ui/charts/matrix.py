@@ -8,6 +8,8 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.periods import q_index, q_label
+
 from .trend import PALETTE
 
 # label positions tried in turn for bubbles that share (or nearly share) a place
@@ -88,18 +90,16 @@ def roadmap(df: pd.DataFrame, *, status_labels: dict | None = None, title: str =
     if d.empty:
         return go.Figure(layout=dict(title=title, height=200))
 
-    def index(label: str) -> int:
-        return int(label[:4]) * 4 + int(label[-1]) - 1
-    first = min(index(s) for s in d.start)
-    last = max(index(s) + int(n) for s, n in zip(d.start, d.duration))
-    ticks = [f"{k // 4} Q{k % 4 + 1}" for k in range(first, last + 1)]
+    first = min(q_index(s) for s in d.start)
+    last = max(q_index(s) + int(n) for s, n in zip(d.start, d.duration))
+    ticks = [q_label(k) for k in range(first, last + 1)]
     traces = []
     statuses = list(dict.fromkeys(d.status))
     for si, st in enumerate(statuses):
         part = d[d.status == st]
         traces.append(go.Bar(
             # quarter k spans k - 0.5 .. k + 0.5 around its tick
-            y=part.name.tolist(), x=[int(n) for n in part.duration], base=[index(s) - first - 0.5 for s in part.start],
+            y=part.name.tolist(), x=[int(n) for n in part.duration], base=[q_index(s) - first - 0.5 for s in part.start],
             orientation="h", name=status_labels.get(st, st), marker_color=PALETTE[si % len(PALETTE)],
             customdata=[[s, e] for s, e in zip(part.start, part.end)],
             hovertemplate="<b>%{y}</b><br>%{customdata[0]} – %{customdata[1]}<extra></extra>"))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-PALETTE = ["#1F4E79", "#2E86AB", "#F18F01", "#C73E1D", "#3B1F2B", "#6A994E", "#A7C957", "#BC4749"]
+from analytics.constants import PALETTE as APP_PALETTE
+
+PALETTE = ["#" + c for c in APP_PALETTE]     # the app's colours, as Plotly takes them
 
 
 def quarterly_spend(df: pd.DataFrame, *, title: str = "", y_title: str = "MSEK") -> go.Figure:

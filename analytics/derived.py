@@ -1,0 +1,298 @@
+"""Derived data: everything computed from the ledger lines, the rules and the tree.
+
+One module owns it, so there is one way to bring it up to date after a change:
+
+- the supplier register (``suppliers``: one supplier per organisation number, personnummer or
+  normalised name, numbered for the cube);
+- each line's classification (``ledger_lines.category_id``, ``rule_id``, ``class_step``,
+  ``excluded``) from the rules in ``class_rules`` and the tree's CPV codes;
+- the spend cube's tables (``cube_facts``, ``cube_rollup``, ``cube_accounts``).
+
+The entry points say what changed, not what to rebuild: ``lines_added`` (an upload),
+``lines_removed`` (an undo or a replaced period), ``rules_changed`` (a rule, preset, tree edit
+or undo) and ``rebuild`` (everything, after a schema upgrade). Each runs inside the caller's
+transaction, so the change and its derived data commit together. Today each recomputes the
+tables it affects in full (the new lines' classification is by batch); they are the place where
+refreshing only the touched months and keys goes (the region-scale issue).
+
+Classification rules are applied here (the engine); analytics.classify stores and validates
+them. Steps are applied from the lowest precedence to the highest, each overwriting the lines it
+matches, so the highest matching step decides (``STEPS``, see analytics.classify for what each
+step means).
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from .constants import EXCLUDED, STEP_NO
+from .errors import RuleError
+
+# ---------------------------------------------------------------- what changed
+
+def lines_added(cur: duckdb.DuckDBPyConnection, batch_ids: list[int]) -> None:
+    """After an upload: classify the new batches' lines, then the supplier register and the cube."""
+    if batch_ids:
+        reclassify(cur, list(batch_ids))
+    refresh_suppliers(cur)
+    refresh_cube(cur)
+
+
+def lines_removed(cur: duckdb.DuckDBPyConnection) -> None:
+    """After lines were deleted (undo, a replaced period, the demo removed)."""
+    refresh_suppliers(cur)
+    refresh_cube(cur)
+
+
+def rules_changed(cur: duckdb.DuckDBPyConnection) -> None:
+    """After the rules or the tree changed: every line reclassified, the cube rebuilt."""
+    reclassify(cur)
+    refresh_cube(cur)
+
+
+def rebuild(cur: duckdb.DuckDBPyConnection) -> None:
+    """Everything from the lines, rules and tree: the one step after a schema upgrade."""
+    refresh_suppliers(cur)
+    reclassify(cur)
+    refresh_cube(cur)
+
+
+# ---------------------------------------------------------------- suppliers
+
+def refresh_suppliers(cur: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the supplier register from the ledger: one supplier per valid organisation number
+    (or personnummer, masked), else per normalised name; every spelling kept in name_variants and
+    the name with the most spend shown."""
+    cur.execute("DELETE FROM suppliers")
+    cur.execute("""
+        INSERT INTO suppliers (supplier_key, name, org_no, org_no_status, legal_form, name_variants, lines, total,
+                               first_period, last_period, supplier_no)
+        WITH names AS (
+            SELECT supplier_key, supplier_name, sum(amount) AS spend
+            FROM ledger_lines WHERE supplier_name IS NOT NULL GROUP BY ALL
+        ), variants AS (
+            SELECT supplier_key, arg_max(supplier_name, spend) AS top_name,
+                   list(supplier_name ORDER BY spend DESC) AS variants
+            FROM names GROUP BY supplier_key
+        ), per AS (
+            SELECT supplier_key,
+                   arg_max(org_no, amount) AS org_no, arg_max(org_no_status, amount) AS org_no_status,
+                   arg_max(legal_form, amount) AS legal_form, count(*) AS lines, sum(amount) AS total,
+                   min(period_month) AS first_period, max(period_month) AS last_period
+            FROM ledger_lines GROUP BY supplier_key
+        )
+        SELECT p.supplier_key, coalesce(v.top_name, p.org_no, p.supplier_key), p.org_no, p.org_no_status,
+               p.legal_form, coalesce(v.variants, []::VARCHAR[]), p.lines, p.total, p.first_period, p.last_period,
+               row_number() OVER (ORDER BY p.supplier_key)
+        FROM per p LEFT JOIN variants v USING (supplier_key)""")
+
+
+# ---------------------------------------------------------------- classification
+
+# a word edge: the start or end of the text, or a character that is not a (Latin) letter; an
+# explicit class, because RE2 compiles the Unicode class \PL about ten times slower
+_NOT_LETTER = "[^a-zà-öø-ÿ]"
+_WORD_EDGE_START = f"(?:^|{_NOT_LETTER})"
+_WORD_EDGE_END = f"(?:{_NOT_LETTER}|$)"
+
+
+def keyword_pattern(keyword: str) -> str:
+    """The regular expression (RE2, as DuckDB runs it) of a rule keyword: alternatives separated
+    by '|', each matched inside the text, '^' in front meaning at the start of a word and '$' at
+    the end meaning at its end. Lower case; RuleError for an empty alternative."""
+    alts = []
+    for raw in str(keyword).lower().split("|"):
+        alt = raw.strip(" ")
+        start, end = alt.startswith("^"), alt.endswith("$") and len(alt) > 1
+        core = alt[1 if start else 0: len(alt) - 1 if end else len(alt)]
+        if not core.strip():
+            raise RuleError("rule_keyword_empty", f"'{keyword}' has an empty alternative between the | signs",
+                            value=str(keyword))
+        alts.append((_WORD_EDGE_START if start else "") + re.escape(core) + (_WORD_EDGE_END if end else ""))
+    return "(?:" + "|".join(alts) + ")" if len(alts) > 1 else alts[0]
+
+
+def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None) -> None:
+    """Set category_id, rule_id, class_step and excluded on the lines of ``batch_ids`` (every
+    line when None) from the rules. Steps are applied from the lowest precedence to the highest,
+    each overwriting the lines it matches, so the highest matching step decides. Runs inside the
+    caller's transaction; the cube is not touched (see ``rules_changed``)."""
+    scope = "batch_id IN (SELECT unnest(?::INTEGER[]))" if batch_ids is not None else "true"
+    sp = [list(batch_ids)] if batch_ids is not None else []
+    lscope = scope.replace("batch_id", "l.batch_id")
+    cur.execute(f"""UPDATE ledger_lines SET category_id = NULL, rule_id = NULL, class_step = NULL, excluded = false
+                    WHERE {scope} AND (category_id IS NOT NULL OR rule_id IS NOT NULL OR excluded)""", sp)
+    # rank within a step: bigger is more specific, then newer (rule_id); your own rules rank
+    # above the shipped defaults (preset) of the same step
+    acct_prefix = "left(x.account, length(r.account_from)) BETWEEN r.account_from AND r.account_to"
+    own = "(r.preset IS NULL)::BIGINT * 1000000000000000"
+    kw_rules = cur.execute("""SELECT rule_id, kind, keyword, match_on FROM class_rules
+                              WHERE active AND keyword IS NOT NULL ORDER BY rule_id""").fetchall()
+
+    # 5 keyword: per distinct (text, account)
+    text = "lower(coalesce({p}description, '') || ' ' || coalesce({p}account_text, ''))"
+    step5 = [(rid, kw) for rid, kind, kw, on in kw_rules if kind == "keyword" or (kind == "exclude" and on is None)]
+    n_kw = len(step5)
+    if n_kw:
+        # one pass over the distinct texts serves both the keyword rules and keyword exclusions
+        cur.execute(f"""CREATE OR REPLACE TEMP TABLE _txt AS
+                        SELECT DISTINCT {text.format(p='')} AS txt, account FROM ledger_lines WHERE {scope}""", sp)
+        _keyword_hits(cur, "_kwhit", "_txt", "txt, account", [(rid, "txt", kw) for rid, kw in step5])
+        rank = f"{own} + length(r.keyword) * 1000000000 + r.rule_id"
+        cur.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _kw AS
+            SELECT x.txt, x.account,
+                   arg_max(r.rule_id, {rank}) FILTER (WHERE r.kind = 'keyword') AS kw_rule,
+                   arg_max(r.rule_id, {rank}) FILTER (WHERE r.kind = 'exclude') AS excl_rule
+            FROM _kwhit x
+            JOIN class_rules r ON r.rule_id = x.rule_id AND r.org_no IS NULL AND r.supplier_norm IS NULL
+                 AND (r.account_from IS NULL OR {acct_prefix})
+            GROUP BY ALL""")
+        _apply(cur, "keyword", f"""FROM _kw k JOIN class_rules r ON r.rule_id = k.kw_rule
+            WHERE {text.format(p='l.')} = k.txt AND l.account IS NOT DISTINCT FROM k.account AND {lscope}""", sp)
+
+    # 4 account (and account exclusions): per distinct (account, account text), and the supplier's
+    # name only when an account rule looks at it
+    step4 = [(rid, "sname" if match_on == "supplier_name" else "account_text", kw)
+             for rid, kind, kw, match_on in kw_rules if kind == "account" or (kind == "exclude" and match_on)]
+    by_name = any(col == "sname" for _, col, _ in step4)
+    sname = "supplier_name_norm" if by_name else "NULL::VARCHAR"
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE _atx AS
+                    SELECT DISTINCT account, account_text, {sname} AS sname FROM ledger_lines
+                    WHERE {scope} AND account IS NOT NULL""", sp)
+    # keywords on the account text scan the distinct (account, text) pairs, keywords on the name
+    # the distinct (account, name) pairs; both are then joined to the keys
+    cur.execute("CREATE OR REPLACE TEMP TABLE _att AS SELECT DISTINCT account, account_text FROM _atx")
+    _keyword_hits(cur, "_akt", "_att", "account, account_text", [r for r in step4 if r[1] == "account_text"])
+    cur.execute("CREATE OR REPLACE TEMP TABLE _atn AS SELECT DISTINCT account, sname FROM _atx WHERE sname IS NOT NULL")
+    _keyword_hits(cur, "_akn", "_atn", "account, sname", [r for r in step4 if r[1] == "sname"])
+    cur.execute("""CREATE OR REPLACE TEMP TABLE _akhit AS
+                   SELECT x.account, x.account_text, x.sname, h.rule_id FROM _atx x
+                   JOIN _akt h ON h.account = x.account AND h.account_text IS NOT DISTINCT FROM x.account_text
+                   UNION ALL
+                   SELECT x.account, x.account_text, x.sname, h.rule_id FROM _atx x
+                   JOIN _akn h ON h.account = x.account AND h.sname = x.sname""")
+    arank = f"{own} + coalesce(length(r.account_from), 0) * 1000000000000 + (r.keyword IS NOT NULL)::BIGINT * 100000000000 + r.rule_id"
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _acct AS
+        WITH cand AS (
+            SELECT x.account, x.account_text, x.sname, r.rule_id FROM _atx x
+            JOIN class_rules r ON r.active AND r.kind IN ('account', 'exclude') AND r.keyword IS NULL
+                 AND r.account_from IS NOT NULL AND r.org_no IS NULL AND r.supplier_norm IS NULL
+                 AND r.legal_form IS NULL AND r.batch_id IS NULL AND {acct_prefix}
+            UNION ALL
+            SELECT account, account_text, sname, rule_id FROM _akhit)
+        SELECT x.account, x.account_text, x.sname,
+               arg_max(r.rule_id, {arank}) FILTER (WHERE r.kind = 'account') AS acct_rule,
+               arg_max(r.rule_id, {arank}) FILTER (WHERE r.kind = 'exclude') AS excl_rule
+        FROM cand x JOIN class_rules r ON r.rule_id = x.rule_id AND (r.account_from IS NULL OR {acct_prefix})
+        GROUP BY ALL""")
+    acct_join = f"""l.account = a.account AND l.account_text IS NOT DISTINCT FROM a.account_text
+                    AND {'l.supplier_name_norm IS NOT DISTINCT FROM a.sname' if by_name else 'true'}"""
+    _apply(cur, "account", f"""FROM _acct a JOIN class_rules r ON r.rule_id = a.acct_rule
+        WHERE {acct_join} AND {lscope}""", sp)
+
+    # 3 supplier (and supplier exclusions): per distinct (supplier, account), org number or name
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _sup AS
+        WITH x AS (SELECT DISTINCT supplier_key, supplier_name_norm, account FROM ledger_lines WHERE {scope}),
+        m AS (
+            SELECT x.*, r.rule_id, r.kind, r.account_from, r.account_to, 1 AS by_org FROM x
+            JOIN class_rules r ON r.active AND r.kind IN ('supplier', 'exclude') AND x.supplier_key = 'org:' || r.org_no
+            WHERE r.supplier_norm IS NULL OR r.supplier_norm = x.supplier_name_norm
+            UNION ALL
+            SELECT x.*, r.rule_id, r.kind, r.account_from, r.account_to, 0 AS by_org FROM x
+            JOIN class_rules r ON r.active AND r.kind IN ('supplier', 'exclude') AND r.org_no IS NULL
+                 AND x.supplier_name_norm = r.supplier_norm)
+        SELECT supplier_key, supplier_name_norm, account,
+               arg_max(rule_id, (account_from IS NOT NULL)::BIGINT * 1000000000000 + by_org * 100000000000
+                                + coalesce(length(account_from), 0) * 1000000000 + rule_id) FILTER (WHERE kind = 'supplier') AS sup_rule,
+               arg_max(rule_id, (account_from IS NOT NULL)::BIGINT * 1000000000000 + by_org * 100000000000
+                                + coalesce(length(account_from), 0) * 1000000000 + rule_id) FILTER (WHERE kind = 'exclude') AS excl_rule
+        FROM m WHERE account_from IS NULL OR left(account, length(account_from)) BETWEEN account_from AND account_to
+        GROUP BY ALL""", sp)
+    sup_join = """l.supplier_key = s.supplier_key AND l.supplier_name_norm IS NOT DISTINCT FROM s.supplier_name_norm
+                  AND l.account IS NOT DISTINCT FROM s.account"""
+    _apply(cur, "supplier", f"FROM _sup s JOIN class_rules r ON r.rule_id = s.sup_rule WHERE {sup_join} AND {lscope}", sp)
+
+    # 2 CPV code on the line -> the node with the longest matching code prefix
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _cpv AS
+        SELECT x.cpv, arg_max(c.category_id, length(c.code_prefix)) AS category_id
+        FROM (SELECT DISTINCT cpv FROM ledger_lines WHERE {scope} AND cpv IS NOT NULL) x
+        JOIN (SELECT category_id, rtrim(code, '0') AS code_prefix FROM categories WHERE code IS NOT NULL) c
+          ON length(c.code_prefix) >= 2 AND starts_with(regexp_replace(x.cpv, '[^0-9]', '', 'g'), c.code_prefix)
+        GROUP BY x.cpv""", sp)
+    cur.execute(f"""UPDATE ledger_lines l SET category_id = c.category_id, rule_id = NULL, class_step = {STEP_NO['cpv']}
+                    FROM _cpv c WHERE l.cpv = c.cpv AND {lscope}""", sp)
+
+    # 1 exclusions. A line several exclusions catch is credited to the last one applied: legal
+    # form, supplier, keyword, account, single line. So the account groups that define
+    # influenceable spend (class 5, VAT, 45, 60 ...) show what they take out, and the public-body
+    # and internal switches the rest.
+    _exclude(cur, """FROM (SELECT legal_form, max(rule_id) AS rule_id FROM class_rules
+                           WHERE active AND kind = 'exclude' AND legal_form IS NOT NULL AND org_no IS NULL
+                             AND supplier_norm IS NULL AND account_from IS NULL AND batch_id IS NULL GROUP BY legal_form) f
+                     WHERE l.legal_form = f.legal_form""", "f.rule_id", lscope, sp)
+    _exclude(cur, f"FROM _sup s WHERE {sup_join} AND s.excl_rule IS NOT NULL", "s.excl_rule", lscope, sp)
+    if n_kw:
+        _exclude(cur, f"""FROM _kw k WHERE {text.format(p='l.')} = k.txt AND l.account IS NOT DISTINCT FROM k.account
+                          AND k.excl_rule IS NOT NULL""", "k.excl_rule", lscope, sp)
+    _exclude(cur, f"FROM _acct a WHERE {acct_join} AND a.excl_rule IS NOT NULL", "a.excl_rule", lscope, sp)
+    _exclude(cur, """FROM (SELECT batch_id, source_row, max(rule_id) AS rule_id FROM class_rules
+                           WHERE active AND kind = 'exclude' AND batch_id IS NOT NULL GROUP BY ALL) x
+                     WHERE l.batch_id = x.batch_id AND l.source_row = x.source_row""", "x.rule_id", lscope, sp)
+    for t in ("_kw", "_acct", "_sup", "_cpv", "_txt", "_kwhit", "_atx", "_akhit", "_att", "_akt", "_atn", "_akn"):
+        cur.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _keyword_hits(cur, table: str, source: str, keys: str, rules: list[tuple[int, str, str]]) -> None:
+    """Temp table ``table`` (``keys``, rule_id): the rows of ``source`` whose column matches a
+    rule's keyword, for rules given as (rule_id, column, keyword). One branch per rule with its
+    pattern as a parameter, so DuckDB compiles each regular expression once."""
+    if not rules:
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {keys}, NULL::INTEGER AS rule_id FROM {source} LIMIT 0")
+        return
+    branches = [f"SELECT {keys}, {int(rid)} AS rule_id FROM {source} WHERE regexp_matches(lower(coalesce({col}, '')), ?)"
+                for rid, col, _ in rules]
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS " + " UNION ALL ".join(branches),
+                [keyword_pattern(kw) for _, _, kw in rules])
+
+
+def _apply(cur, step: str, from_where: str, sp: list) -> None:
+    cur.execute(f"""UPDATE ledger_lines l SET category_id = r.category_id, rule_id = r.rule_id, class_step = {STEP_NO[step]}
+                    {from_where}""", sp)
+
+
+def _exclude(cur, from_where: str, rule_expr: str, lscope: str, sp: list) -> None:
+    cur.execute(f"""UPDATE ledger_lines l SET category_id = {EXCLUDED}, rule_id = {rule_expr}, class_step = {STEP_NO['exclude']},
+                           excluded = true {from_where} AND {lscope}""", sp)
+
+
+# ---------------------------------------------------------------- the cube's tables
+
+def refresh_cube(cur: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild cube_facts and cube_accounts from ledger_lines, suppliers and the category tree
+    (inside the caller's transaction). Sorted by month so period filters skip whole blocks."""
+    cur.execute("DELETE FROM cube_facts")
+    cur.execute("""
+        INSERT INTO cube_facts
+        SELECT l.period_month, l.org_unit, s.supplier_no, l.account,
+               cp.l1_id, cp.l2_id, cp.l3_id, s.legal_form, s.org_no_status = 'valid', l.amount < 0, sum(l.amount), count(*)
+        FROM ledger_lines l
+        JOIN suppliers s USING (supplier_key)
+        LEFT JOIN category_paths cp USING (category_id)
+        GROUP BY ALL
+        ORDER BY 1, 2, 3""")
+    cur.execute("DELETE FROM cube_rollup")
+    cur.execute("""
+        INSERT INTO cube_rollup
+        SELECT period_month, org_unit, account, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit,
+               sum(spend), sum(lines)
+        FROM cube_facts GROUP BY ALL ORDER BY 1, 2""")
+    cur.execute("DELETE FROM cube_accounts")
+    cur.execute("""
+        INSERT INTO cube_accounts
+        SELECT account, mode(account_text) FROM ledger_lines WHERE account IS NOT NULL GROUP BY account""")
