@@ -25,11 +25,14 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/python -m ui.serve --server.port $(PORT)
 
-## Run the whole suite: unit, app (AppTest), real files, and the browser tests (Chromium).
-test: install-dev
+## Run the whole suite: the import contract and ruff (pyproject.toml), then unit, app (AppTest),
+## real files, and the browser tests (Chromium).
+test: install-dev lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests
 
+## The rules a command checks: the import contract (analytics one way down, no streamlit in the core) and ruff.
 lint: install-dev
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check .
 
 bench: install-dev

@@ -83,8 +83,7 @@ def set_settings(cur, initiative_id: int, saving_type: str, index_series: str | 
         raise SavingsError("sav_index_missing", f"there is no index series '{index_series}'; enter it first",
                            value=index_series)
     before = settings(cur, initiative_id)
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         cur.execute("DELETE FROM savings_settings WHERE initiative_id = ?", [initiative_id])
         cur.execute("INSERT INTO savings_settings VALUES (?, ?, ?, ?)",
                     [initiative_id, saving_type, index_series or None, list(supplier_keys)])
@@ -92,10 +91,6 @@ def set_settings(cur, initiative_id: int, saving_type: str, index_series: str | 
               {"initiative_id": initiative_id, "before": before,
                "after": {"saving_type": saving_type, "index_series": index_series, "supplier_keys": list(supplier_keys)}},
               actor)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
 
 
 def _scope_by_month(cur, category_ids: list[int], supplier_keys: list[str], lo: dt.date, hi: dt.date) -> dict:
@@ -225,16 +220,11 @@ def set_index(cur, series: str, values: dict[str, float], *, actor: str | None =
         if v is None or not v > 0:
             raise SavingsError("sav_index_value", f"the index for {label} must be a positive number", quarter=label)
         clean[label] = float(v)
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         cur.execute("DELETE FROM index_values WHERE series = ?", [series])
         for q, v in sorted(clean.items()):
             cur.execute("INSERT INTO index_values VALUES (?, ?, ?)", [series, q, v])
         audit(cur, "index_set", "index_values", {"series": series, "values": clean}, actor)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
 
 
 def index_series(cur, series: str) -> dict[str, float]:
@@ -327,8 +317,7 @@ def enter(cur, initiative_id: int, quarter: str, *, planned: float | None = None
     old = row[0] if row else (None, None, None, None)
     new = (planned if planned is not None else old[0], reported if reported is not None else old[1],
            comment if comment is not None else old[2])
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         cur.execute("DELETE FROM savings_quarters WHERE initiative_id = ? AND quarter = ?", [initiative_id, q])
         cur.execute("""INSERT INTO savings_quarters (initiative_id, quarter, planned, reported, comment, updated_at, updated_by)
                        VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP, ?)""", [initiative_id, q, *new, actor or current_user()])
@@ -336,10 +325,6 @@ def enter(cur, initiative_id: int, quarter: str, *, planned: float | None = None
               {"initiative_id": initiative_id, "quarter": q,
                "before": {"planned": _f(old[0]), "reported": _f(old[1]), "comment": old[2]},
                "after": {"planned": _f(new[0]), "reported": _f(new[1]), "comment": new[2]}}, actor)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
 
 
 def _f(v):
@@ -359,8 +344,7 @@ def sign_off(cur, initiative_id: int, quarter: str, *, actor: str | None = None)
                          [initiative_id, q]).fetchall()
     if exists and exists[0][0]:
         raise SavingsError("sav_signed", f"{q} is already signed off", quarter=q)
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         if exists:
             cur.execute("""UPDATE savings_quarters SET signed_by = ?, signed_at = now()::TIMESTAMP
                            WHERE initiative_id = ? AND quarter = ?""", [who, initiative_id, q])
@@ -368,10 +352,6 @@ def sign_off(cur, initiative_id: int, quarter: str, *, actor: str | None = None)
             cur.execute("""INSERT INTO savings_quarters (initiative_id, quarter, updated_at, updated_by, signed_by, signed_at)
                            VALUES (?, ?, now()::TIMESTAMP, ?, ?, now()::TIMESTAMP)""", [initiative_id, q, who, who])
         audit(cur, "saving_sign_off", "savings_quarters", {"initiative_id": initiative_id, "quarter": q}, actor)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
 
 
 # ------------------------------------------------------------------ summaries

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import access
 from .errors import UserError
-from .store import audit
+from .store import audit, transaction
 
 DEFAULT_ROLE = "reader"
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -53,8 +53,7 @@ def sign_in(cur, email: str, name: str | None = None) -> access.Actor:
     as readers) and their last sign-in time kept. Returns who they are and their role."""
     email = normal_email(email)
     name = (name or "").strip() or email
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         known = cur.execute("SELECT role FROM users WHERE email = ?", [email]).fetchall()
         if known:
             cur.execute("UPDATE users SET last_seen = now()::TIMESTAMP, name = ? WHERE email = ?", [name, email])
@@ -66,10 +65,6 @@ def sign_in(cur, email: str, name: str | None = None) -> access.Actor:
                         [email, name, role, "sign-in"])
             with access.acting(access.Actor(name=name, email=email, role=role)):
                 audit(cur, "user_first_sign_in", "users", {"email": email, "role": role, "first_of_store": first})
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
     return access.Actor(name=name, email=email, role=role)
 
 
@@ -83,40 +78,29 @@ def add_user(cur, email: str, name: str | None, role: str) -> None:
     """Store a person before their first sign-in, with their role (administrators only)."""
     who = access.require(access.USERS)
     email, role = normal_email(email), _role(role)
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         if cur.execute("SELECT count(*) FROM users WHERE email = ?", [email]).fetchall()[0][0]:
             raise UserError("user_exists", f"{email} is already a user; change their role instead.", email=email)
         cur.execute("INSERT INTO users VALUES (?, ?, ?, now()::TIMESTAMP, ?, NULL)",
                     [email, (name or "").strip() or None, role, who.label])
         audit(cur, "user_add", "users", {"email": email, "role": role})
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
 
 
 def set_role(cur, email: str, role: str) -> None:
     """Give a stored person another role (administrators only); never the last administrator's."""
     access.require(access.USERS)
     email, role = normal_email(email), _role(role)
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         old = cur.execute("SELECT role FROM users WHERE email = ?", [email]).fetchall()
         if not old:
             raise UserError("user_unknown", f"{email} is not a user.", email=email)
         if old[0][0] == role:
-            cur.execute("ROLLBACK")
             return
         if old[0][0] == "admin" and _admins(cur) == 1:
             raise UserError("user_last_admin", f"{email} is the only administrator; give another person the "
                             "administrator role first.", email=email)
         cur.execute("UPDATE users SET role = ? WHERE email = ?", [role, email])
         audit(cur, "user_role", "users", {"email": email, "before": old[0][0], "after": role})
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
 
 
 def remove_user(cur, email: str) -> None:
@@ -124,8 +108,7 @@ def remove_user(cur, email: str) -> None:
     again makes them a reader."""
     access.require(access.USERS)
     email = normal_email(email)
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         old = cur.execute("SELECT role FROM users WHERE email = ?", [email]).fetchall()
         if not old:
             raise UserError("user_unknown", f"{email} is not a user.", email=email)
@@ -134,7 +117,3 @@ def remove_user(cur, email: str) -> None:
                             "administrator role first.", email=email)
         cur.execute("DELETE FROM users WHERE email = ?", [email])
         audit(cur, "user_remove", "users", {"email": email, "role": old[0][0]})
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise

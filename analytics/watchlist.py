@@ -157,8 +157,7 @@ def move(cur, deviation_id: int, to_step: int, why: str, *, next_action: str | N
     direction = check_move(int(d["step"]), int(to_step), why, max_step)
     if direction == "same":
         raise WatchError("watch_same_step", f"the deviation is already at step {to_step}", value=str(to_step))
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         cur.execute("""UPDATE deviations SET step = ?, next_action = coalesce(?, next_action), due = coalesce(?, due),
                               updated_at = now()::TIMESTAMP WHERE deviation_id = ?""",
                     [int(to_step), next_action, due, deviation_id])
@@ -166,10 +165,6 @@ def move(cur, deviation_id: int, to_step: int, why: str, *, next_action: str | N
                                      "next_action": next_action, "due": due}, why.strip(), actor)
         audit(cur, f"deviation_{direction}", "deviations",
               {"deviation_id": deviation_id, "from": int(d["step"]), "to": int(to_step), "why": why}, actor)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
     return direction
 
 
@@ -190,16 +185,11 @@ def update(cur, deviation_id: int, changes: dict, why: str | None = None, *, act
     if not diff:
         return
     sets = ", ".join(f"{k} = ?" for k in diff)
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         cur.execute(f"UPDATE deviations SET {sets}, updated_at = now()::TIMESTAMP WHERE deviation_id = ?",
                     [changes[k] for k in diff] + [deviation_id])
         _history(cur, deviation_id, diff, why, actor)
         audit(cur, "deviation_change", "deviations", {"deviation_id": deviation_id, "changes": diff}, actor)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
 
 
 def close(cur, deviation_id: int, note: str, *, actor: str | None = None) -> None:
@@ -242,8 +232,7 @@ def penalty(cur, deviation_id: int, action: str, amount: float | None = None, pe
         raise WatchError("watch_penalty_step", f"a penalty is {'booked' if action == 'book' else 'charged'} from step "
                          f"{1 if action == 'book' else 2}; the deviation is at step {step}", step=step,
                          needed=1 if action == "book" else 2)
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         if action == "book":
             if amount is None or not float(amount) > 0:
                 raise WatchError("watch_penalty_amount", "the penalty needs an amount above 0 SEK")
@@ -275,10 +264,6 @@ def penalty(cur, deviation_id: int, action: str, amount: float | None = None, pe
         _history(cur, deviation_id, {"penalty": action, "penalty_id": penalty_id, "amount": amount, "on": on}, None, actor)
         audit(cur, f"penalty_{action}", "penalties", {"deviation_id": deviation_id, "penalty_id": penalty_id,
                                                      "amount": amount}, actor)
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
     return penalty_id
 
 

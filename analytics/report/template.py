@@ -262,17 +262,12 @@ def save_template(con, name: str, data: bytes, actor: str | None = None) -> dict
     access.require(access.SETTINGS)
     open_template(data, name)                                   # refuses what cannot be used
     sha = hashlib.sha256(data).hexdigest()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(con):
         con.execute("UPDATE report_templates SET active = false WHERE active")
         con.execute("""INSERT INTO report_templates (template_id, file_name, content, sha256, uploaded_at, uploaded_by, active)
                        SELECT coalesce(max(template_id), 0) + 1, ?, ?, ?, now()::TIMESTAMP, ?, true FROM report_templates""",
                     [name, data, sha, actor or store.current_user()])
         store.audit(con, "report_template", name, {"sha256": sha, "bytes": len(data)}, actor)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return stored_template(con)
 
 
@@ -282,12 +277,7 @@ def remove_template(con, actor: str | None = None) -> bool:
     current = stored_template(con)
     if current is None:
         return False
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(con):
         con.execute("UPDATE report_templates SET active = false WHERE active")
         store.audit(con, "report_template_removed", current["name"], {"sha256": current["sha256"]}, actor)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return True
