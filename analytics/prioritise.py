@@ -157,6 +157,17 @@ def default_window_end(cur) -> dt.date | None:
     return cur.execute("SELECT max(period_month) FROM cube_rollup").fetchall()[0][0]
 
 
+def window_ends(cur, limit: int = 60) -> list[dt.date]:
+    """The months a 12-month window can end with, the newest first: every loaded month from the
+    last back to the first (at most ``limit``)."""
+    lo, hi = cur.execute("SELECT min(period_month), max(period_month) FROM cube_rollup").fetchall()[0]
+    out, m = [], hi
+    while m is not None and m >= lo and len(out) < limit:
+        out.append(m)
+        m = (m.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return out
+
+
 def window(end: dt.date) -> tuple[dt.date, dt.date]:
     """The 12 months ending with ``end``'s month: (first month, last month)."""
     end = end.replace(day=1)
@@ -312,6 +323,41 @@ def save(cur, items: list[Initiative], *, window_end: dt.date | None = None, act
                     deleted += 1
                     audit(cur, "initiative_delete", "initiatives", {"initiative_id": iid, **_describe(it)}, actor)
     return {"added": added, "changed": changed, "deleted": deleted}
+
+
+def _blank(cell) -> bool:
+    return cell is None or cell != cell or (isinstance(cell, str) and not cell.strip())
+
+
+def from_rows(rows: list[dict], by_path: dict[str, int], *, lang: str = "sv") -> list[Initiative]:
+    """Initiatives from table rows as a person typed them (the page's editor): the name; the
+    categories as tree paths ('L1 / L2'); feasibility '3' or '2-4'; potential 1-5; the spend
+    override and saving in kronor as text in the UI language; the saving percentage in percent
+    ('0,5' is half a percent); start as a quarter; duration in quarters; owner; status (a code of
+    STATUSES); initiative_id for a stored one. Empty cells take the defaults (3, 3, four
+    quarters, 'idea'). InitiativeError names the row (1-based) and the field; nothing is stored."""
+    out = []
+    for n, row in enumerate(rows, start=1):
+        try:
+            cats = list(row.get("categories") or [])
+            unknown = [p for p in cats if p not in by_path]
+            if unknown:
+                raise InitiativeError("init_category", f"the category '{unknown[0]}' is not in the tree", value=unknown[0])
+            lo, hi = parse_feasibility("3" if _blank(row.get("feasibility")) else str(row["feasibility"]))
+            pot = parse_potential(3 if _blank(row.get("potential")) else row["potential"])
+            pct = row.get("saving_pct")
+            pct_text = "" if _blank(pct) else str(pct).strip()
+            iid, duration = row.get("initiative_id"), row.get("duration")
+            out.append(Initiative(
+                str(row.get("name") or ""), [by_path[p] for p in cats], lo, hi, pot,
+                parse_amount(row.get("override"), lang), parse_amount(row.get("saving_sek"), lang),
+                parse_percent(f"{pct_text}%" if pct_text and "%" not in pct_text else pct_text),
+                parse_quarter(row.get("start")), 4 if _blank(duration) or not duration else int(duration),
+                str(row.get("owner") or "") or None, row.get("status") or "idea",
+                None if _blank(iid) else int(iid)))
+        except InitiativeError as e:
+            raise InitiativeError(e.code, str(e), row=n, column=_field_of(e.code) or "name", **e.params) from None
+    return out
 
 
 def _whole(x: float) -> str:

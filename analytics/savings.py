@@ -227,6 +227,11 @@ def set_index(cur, series: str, values: dict[str, float], *, actor: str | None =
         audit(cur, "index_set", "index_values", {"series": series, "values": clean}, actor)
 
 
+def index_series_names(cur) -> list[str]:
+    """The index series entered, by name."""
+    return [r[0] for r in cur.execute("SELECT DISTINCT series FROM index_values ORDER BY 1").fetchall()]
+
+
 def index_series(cur, series: str) -> dict[str, float]:
     return dict(cur.execute("SELECT quarter, value FROM index_values WHERE series = ? ORDER BY quarter", [series]).fetchall())
 

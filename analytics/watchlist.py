@@ -49,6 +49,11 @@ def seed_thresholds(con) -> None:
                         [r["kind"], dt.date.fromisoformat(r["valid_from"]), float(r["amount_sek"]), r["note"]])
 
 
+def thresholds(cur) -> pd.DataFrame:
+    """The procurement thresholds as data: kind, valid_from, amount_sek, note."""
+    return cur.execute("SELECT kind, valid_from, amount_sek, note FROM thresholds ORDER BY kind, valid_from").df()
+
+
 def steps(cur) -> pd.DataFrame:
     """The ladder: step, name_sv, name_en, actions_sv, actions_en, penalty ('book' or 'charge')."""
     return cur.execute("SELECT * FROM escalation_steps ORDER BY step").df()

@@ -1,7 +1,6 @@
 """Spendkub: where the money goes. KPIs, pivot with drill-down, trend, Pareto/ABC and the lines."""
 
 import datetime as dt
-import math
 
 import streamlit as st
 
@@ -10,9 +9,10 @@ from analytics.constants import EXCLUDED
 from analytics.export import Sheet, csv_bytes, xlsx_bytes
 from analytics.ledger import has_data
 from ui import cubedata as data
+from ui import cubelink, urlstate
 from ui import format as fmt
-from ui import urlstate
 from ui.charts import cube as charts
+from ui.cubelink import CubeState
 from ui.db import cursor, deferred
 from ui.format import md_escape
 from ui.i18n import current_lang, t
@@ -39,77 +39,15 @@ K = {"rows": "cube_rows", "cols": "cube_cols", "measure": "cube_measure", "top":
      "asc": "cube_asc", "sup_count": "cube_sup_count", "cat": "cube_cat", "sup": "cube_sup", "acct": "cube_acct",
      "amin": "cube_amin", "amax": "cube_amax", "credit": "cube_credit", "by": "cube_by", "tail": "cube_tail",
      "frag": "cube_frag", "drill": "cube_drill"}
-DEFAULTS = {"rows": "category_l1", "cols": "", "measure": "spend", "top": 25, "sort": "spend", "asc": False,
-            "sup_count": True, "cat": [], "sup": [], "acct": [], "amin": None, "amax": None, "credit": "all",
-            "by": "category_l1", "tail": 100_000, "frag": 2, "drill": []}
-params = urlstate.page_params()
-
-
-def _from_url(name: str, raw: list[str]):
-    default = DEFAULTS[name]
-    try:
-        if name in ("cat",):
-            return [int(x) for x in raw if int(x) in cat_names]
-        if name in ("sup",):
-            return [x for x in raw if x in sup_names]
-        if name in ("acct",):
-            return [x for x in raw if x in acct_names]
-        if name == "drill":
-            out = []
-            for item in raw:
-                dim, _, key = item.partition("=")
-                try:
-                    out.append((dim, cube.drill_key(dim, key)))
-                except ValueError:
-                    ignored.append(item)
-            return out
-        value = raw[-1]
-        if name in ("rows", "by"):
-            return _one_of(value, cube.DIMENSIONS)
-        if name == "cols":
-            return _one_of(value, (*cube.DIMENSIONS, ""))
-        if name == "measure":
-            return _one_of(value, cube.MEASURES)
-        if name == "sort":
-            return _one_of(value, (*cube.MEASURES, "label"))
-        if name == "credit":
-            return _one_of(value, cube.CREDIT_CHOICES)
-        if name in ("asc", "sup_count"):
-            return value == "1"
-        if name == "top":
-            return _in_range(int(value), 1, 500, value)
-        if name == "frag":
-            return _in_range(int(value), 1, 3, value)
-        if name in ("amin", "amax", "tail"):
-            number = float(value)
-            if not math.isfinite(number) or abs(number) > 1e15 or (name == "tail" and number < 0):
-                raise ValueError(value)
-            return number
-    except (ValueError, IndexError, OverflowError):
-        ignored.append(f"{name}={raw[-1] if raw else ''}")
-        return default
-    return default
-
-
-def _one_of(value: str, options) -> str:
-    if value not in options:
-        raise ValueError(value)
-    return value
-
-
-def _in_range(number: int, lo: int, hi: int, text: str) -> int:
-    if not lo <= number <= hi:
-        raise ValueError(text)
-    return number
-
-
-DEFAULTS["sup_count"] = data.counts_suppliers_by_default(db, ver)
-ignored: list[str] = []                    # link values that could not be used
-for name, key in K.items():
-    if name in params:
-        st.session_state[key] = _from_url(name, params[name])
+DEFAULTS = CubeState(sup_count=data.counts_suppliers_by_default(db, ver))
+link, ignored = cubelink.decode(urlstate.page_params(), categories=cat_names, suppliers=sup_names, accounts=acct_names)
+for name, key in K.items():                 # a shared link applies on the session's first run
+    if name in link:
+        value = link[name]
+        st.session_state[key] = list(value) if isinstance(value, tuple) else value
     elif key not in st.session_state:
-        st.session_state[key] = DEFAULTS[name]
+        default = getattr(DEFAULTS, name)
+        st.session_state[key] = list(default) if isinstance(default, tuple) else default
 if ignored:
     st.warning(t("cube.link_ignored", values=", ".join(md_escape(v[:60]) for v in ignored[:5])),
                icon=":material/link_off:")
@@ -511,20 +449,4 @@ if tab_lines.open:
             b3.caption(t("cube.lines_too_many"))
 
 # ------------------------------------------------------------ the view in the URL
-urlstate.write({
-    "rows": st.session_state[K["rows"]], "cols": st.session_state[K["cols"]],
-    "measure": st.session_state[K["measure"]] if st.session_state[K["cols"]] else None,
-    "top": st.session_state[K["top"]] if st.session_state[K["top"]] != DEFAULTS["top"] else None,
-    "sort": st.session_state[K["sort"]] if st.session_state[K["sort"]] != "spend" else None,
-    "asc": "1" if st.session_state[K["asc"]] else None,
-    "sup_count": None if st.session_state[K["sup_count"]] == DEFAULTS["sup_count"] else (
-        "1" if st.session_state[K["sup_count"]] else "0"),
-    "cat": list(st.session_state[K["cat"]]), "sup": list(st.session_state[K["sup"]]),
-    "acct": list(st.session_state[K["acct"]]),
-    "amin": st.session_state[K["amin"]], "amax": st.session_state[K["amax"]],
-    "credit": st.session_state[K["credit"]] if st.session_state[K["credit"]] != "all" else None,
-    "by": st.session_state[K["by"]] if st.session_state[K["by"]] != DEFAULTS["by"] else None,
-    "tail": st.session_state[K["tail"]] if st.session_state[K["tail"]] != DEFAULTS["tail"] else None,
-    "frag": st.session_state[K["frag"]] if st.session_state[K["frag"]] != DEFAULTS["frag"] else None,
-    "drill": [f"{d}={'' if key is None else key}" for d, key in drill],
-})
+urlstate.write(cubelink.encode(cubelink.from_values({name: st.session_state[key] for name, key in K.items()}), DEFAULTS))

@@ -1,7 +1,6 @@
 """Prioritering: category initiatives on potential and feasibility, connected to the spend data;
 edited through validated write-back, shown as a bubble matrix, a ranked list and a roadmap."""
 
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
@@ -37,14 +36,7 @@ path_list = list(paths.path)
 by_path = dict(zip(paths.path, paths.category_id))
 
 # the 12-month window the spend is computed over
-last = pr.default_window_end(cur)
-months = []
-if last:
-    first = cur.execute("SELECT min(period_month) FROM cube_rollup").fetchall()[0][0]
-    m = last
-    while m >= first and len(months) < 60:
-        months.append(m)
-        m = (m.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+months = pr.window_ends(cur)
 c1, c2 = st.columns([2, 3])
 end = c1.selectbox(t("pri.window"), months, key="pri_window", format_func=lambda d: t(
     "pri.window_label", lo=pr.window(d)[0].strftime("%Y-%m"), hi=d.strftime("%Y-%m")), help=t("pri.window_help")) \
@@ -106,11 +98,6 @@ with tab_edit:
     })
     if edit.empty:      # no initiatives yet: empty columns would be floats, which text cells cannot edit
         edit = edit.astype({c: "object" for c in edit.columns if c not in ("initiative_id", "potential", "duration")})
-    def _as_percent(cell):
-        """The column is in percent: '0,5' is half a percent, not a share of one half."""
-        text = "" if cell is None or cell != cell else str(cell).strip()
-        return f"{text}%" if text and "%" not in text else text
-
     with st.form("pri_form"):
         edited = st.data_editor(
             edit, key="pri_editor", num_rows="dynamic", hide_index=True, width="stretch",
@@ -137,28 +124,12 @@ with tab_edit:
         submitted = st.form_submit_button(t("pri.save"), type="primary", disabled=not auth.can(access.INITIATIVES))
     if submitted:
         try:
-            new_items = []
-            for n, row in enumerate(edited.itertuples(index=False), start=1):
-                try:
-                    lo, hi = pr.parse_feasibility(row.feasibility if isinstance(row.feasibility, str) and row.feasibility
-                                                  else "3")
-                    pot = pr.parse_potential(row.potential if row.potential == row.potential and row.potential is not None
-                                             else 3)
-                    cats = [by_path[p] for p in (row.categories or []) if p in by_path]
-                    unknown = [p for p in (row.categories or []) if p not in by_path]
-                    if unknown:
-                        raise pr.InitiativeError("init_category", f"the category '{unknown[0]}' is not in the tree",
-                                                 value=unknown[0])
-                    iid = row.initiative_id
-                    new_items.append(pr.Initiative(
-                        str(row.name or ""), cats, lo, hi, pot, pr.parse_amount(row.override, lang),
-                        pr.parse_amount(row.saving_sek, lang), pr.parse_percent(_as_percent(row.saving_pct)),
-                        pr.parse_quarter(row.start), int(row.duration) if row.duration == row.duration and row.duration else 4,
-                        str(row.owner or "") or None, by_status_label.get(row.status, "idea"),
-                        None if iid is None or iid != iid else int(iid)))
-                except pr.InitiativeError as e:
-                    raise pr.InitiativeError(e.code, str(e), row=n, column=t(f"pri.col_{pr._field_of(e.code) or 'name'}"),
-                                             **e.params) from None
+            rows = edited.assign(status=edited.status.map(by_status_label)).to_dict("records")
+            try:
+                new_items = pr.from_rows(rows, by_path, lang=lang)
+            except pr.InitiativeError as e:          # the column as the table heads it
+                e.column = t(f"pri.col_{e.column}")
+                raise
             res = sv.save_initiatives(cur, new_items, window_end=end, shown={i.initiative_id for i in items})
         except SpendkollenError as exc:          # a bad cell, or a change the role may not make
             st.error(error_text(exc), icon=":material/error:")

@@ -3,14 +3,13 @@ PowerPoint (native charts) and the same content as Excel; a presentation mode sh
 chart at a time, full width, without controls, for screen sharing."""
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import access
 from analytics import report as rp
 from analytics.ledger import has_data
 from ui import auth
-from ui.charts.trend import PALETTE
+from ui.charts.slide import slide_chart
 from ui.db import cursor, deferred
 from ui.format import md_escape
 from ui.i18n import current_lang, t
@@ -28,36 +27,6 @@ filters = st.session_state.get("_filters")
 present = st.session_state.get("rep_present", False)
 
 
-def _figure(sl: rp.Slide, height: int) -> go.Figure:
-    """The slide's chart on screen, numbers in the pack's language."""
-    ch = sl.chart
-    sep = ", " if report_lang == "sv" else ".,"
-    if ch.kind == "bubble":
-        pts = next(iter(ch.series.values()))
-        return go.Figure([go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="markers+text",
-                                     text=[n.split(" (")[0] for n in ch.names], textposition="top center",
-                                     marker=dict(size=[p[2] for p in pts], sizemode="area",
-                                                 sizeref=2.0 * max(p[2] for p in pts) / 60 ** 2, color=PALETTE[0]))],
-                         layout=dict(height=height, xaxis=dict(range=[0, 5.6], dtick=1, title=ch.axes[0]),
-                                     yaxis=dict(range=[0, 5.6], dtick=1, title=ch.axes[1]), separators=sep,
-                                     margin=dict(l=10, r=10, t=10, b=10)))
-    horizontal = ch.kind in ("bar", "stacked")
-    number = ",.1f" if ch.unit == "msek" else ",.0f"
-    traces = []
-    for i, (name, values) in enumerate(ch.series.items()):
-        kw = dict(y=[str(c) for c in ch.categories], x=values, orientation="h") if horizontal else \
-            dict(x=[str(c) for c in ch.categories], y=values)
-        traces.append(go.Bar(name=str(name), marker_color=PALETTE[i % len(PALETTE)],
-                             texttemplate=None if ch.kind == "stacked" else f"%{{value:{number}}}",
-                             textposition="outside", textangle=0, cliponaxis=False, **kw))
-    value_axis = dict(rangemode="tozero", tickformat=",.0f")
-    return go.Figure(traces, layout=dict(
-        height=height, barmode="stack" if ch.kind == "stacked" else "group", margin=dict(l=10, r=10, t=10, b=10),
-        yaxis=dict(autorange="reversed", type="category") if horizontal else value_axis,
-        xaxis=value_axis if horizontal else dict(type="category"), showlegend=len(ch.series) > 1,
-        legend=dict(orientation="h", y=-0.15), separators=sep))
-
-
 if present:
     # presentation mode: no sidebar, no controls but the slide stepper
     st.markdown("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] {display: none;}</style>",
@@ -70,7 +39,7 @@ if present:
         sl = slides[i]
         st.header(sl.title)
         st.caption(sl.chart.caption)
-        show_chart(_figure(sl, 640), width="stretch", key="rep_present_fig")
+        show_chart(slide_chart(sl.chart, 640, report_lang), width="stretch", key="rep_present_fig")
         if sl.note:
             st.caption(sl.note)
     c1, c2, c3 = st.columns([1, 1, 6])
@@ -142,7 +111,7 @@ for n, sl in enumerate(report.slides, start=1):
         cols = st.columns([3, 2]) if side and sl.chart is not None else [st.container()]
         if sl.chart is not None:
             cols[0].caption(sl.chart.caption)
-            show_chart(where=cols[0], fig=_figure(sl, 320), width="stretch", key=f"rep_prev_{n}")
+            show_chart(where=cols[0], fig=slide_chart(sl.chart, 320, report_lang), width="stretch", key=f"rep_prev_{n}")
         elif sl.message:
             cols[0].subheader(sl.message)
         if sl.table is not None:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from analytics import access
 from analytics import savings as sv
+from analytics.cube import supplier_choices
 from analytics.export import Sheet, xlsx_bytes
 from ui import auth
 from ui import format as fmt
@@ -106,11 +107,11 @@ with tab_one:
         c1, c2, c3 = st.columns(3)
         stype = c1.selectbox(t("sav.col_type"), list(sv.TYPES), index=list(sv.TYPES).index(s["saving_type"]),
                              format_func=TYPE.get, key=f"sav_type_{iid}")
-        series = [r[0] for r in cur.execute("SELECT DISTINCT series FROM index_values ORDER BY 1").fetchall()]
+        series = sv.index_series_names(cur)
         idx = c2.selectbox(t("sav.index"), [""] + series, index=([""] + series).index(s["index_series"] or ""),
                            format_func=lambda v: v or t("sav.no_index"), key=f"sav_index_{iid}")
-        sup_opts = [r[0] for r in cur.execute("SELECT supplier_key FROM suppliers ORDER BY total DESC LIMIT 2000").fetchall()]
-        sup_names = dict(cur.execute("SELECT supplier_key, name FROM suppliers WHERE legal_form IS DISTINCT FROM 'sole_trader'").fetchall())
+        sup_names = dict(supplier_choices(cur, 2000))
+        sup_opts = list(sup_names)
         sups = c3.multiselect(t("sav.suppliers"), sup_opts, placeholder=t("ui.choose_options"), default=[k for k in s["supplier_keys"] if k in sup_opts],
                               format_func=lambda k: sup_names.get(k, k), key=f"sav_sup_{iid}", help=t("sav.suppliers_help"))
         if st.form_submit_button(t("sav.save_settings"), disabled=not auth.can(access.INITIATIVES)):
@@ -165,7 +166,7 @@ with tab_one:
 
 with tab_index:
     st.caption(t("sav.index_intro"))
-    series = [r[0] for r in cur.execute("SELECT DISTINCT series FROM index_values ORDER BY 1").fetchall()]
+    series = sv.index_series_names(cur)
     name = st.text_input(t("sav.index_name"), value=series[0] if series else "KPI", key="sav_index_name")
     current = sv.index_series(cur, name)
     with st.form("sav_index_form"):

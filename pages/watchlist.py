@@ -200,7 +200,7 @@ with tab_ladder:
                  hide_index=True, width="stretch", column_config={"step": t("wl.col_step"), "name": t("wl.col_name"),
                                                                   "actions": t("wl.col_actions"), "penalty": t("wl.col_penalty")})
     st.caption(t("wl.ladder_caption", days=wl.EARN_BACK_DAYS))
-    show_table(cur.execute("SELECT * FROM thresholds ORDER BY kind, valid_from").df(), hide_index=True, width="stretch")
+    show_table(wl.thresholds(cur), hide_index=True, width="stretch")
 
 # ------------------------------------------------------------ import / export
 with tab_files:
