@@ -26,6 +26,7 @@ from .ingest.load import (
 )
 from .ingest.parse import parse_file
 from .ingest.readers import RawTable
+from .orgno import luhn_check_digit, with_check_digit
 
 DEMO_FILE = "Demokommun leverantörsreskontra 2023-2025 (demodata)"
 SEED = 20231
@@ -121,25 +122,10 @@ def _trade(account: str) -> str:
     return "Service"
 
 
-def _luhn_digit(base9: np.ndarray) -> np.ndarray:
-    """Luhn check digit for an array of nine-digit integers."""
-    digits = np.stack([(base9 // 10 ** (8 - i)) % 10 for i in range(9)], axis=1)
-    weights = np.array([2, 1, 2, 1, 2, 1, 2, 1, 2])
-    prod = digits * weights
-    total = (prod // 10 + prod % 10).sum(axis=1)
-    return (10 - total % 10) % 10
-
-
-def _org(base9: int) -> str:
-    """NNNNNN-NNNN with its Luhn check digit."""
-    s = f"{base9:09d}{int(_luhn_digit(np.array([base9]))[0])}"
-    return f"{s[:6]}-{s[6:]}"
-
-
-GROUP_COMPANIES = [("Demokommun Fastighets AB", _org(556880001)), ("Demokommun Energi AB", _org(556880002)),
-                   ("Demokommun Vatten AB", _org(556880003))]
-PENSION = ("KPA Pensionsservice AB", _org(556527559))
-THE_MUNICIPALITY = _org(212000001)
+GROUP_COMPANIES = [("Demokommun Fastighets AB", with_check_digit(556880001)), ("Demokommun Energi AB", with_check_digit(556880002)),
+                   ("Demokommun Vatten AB", with_check_digit(556880003))]
+PENSION = ("KPA Pensionsservice AB", with_check_digit(556527559))
+THE_MUNICIPALITY = with_check_digit(212000001)
 # accounts paid to one party only (the group's companies get part of the energy too)
 FIXED_PAYEE = {"57510": [PENSION], "56110": [("Skatteverket", "202100-5448")],
                "51120": [("Löneutbetalning Demokommun", THE_MUNICIPALITY)], "60130": [GROUP_COMPANIES[0]],
@@ -175,7 +161,7 @@ def demo_table(lines: int = LINES, seed: int = SEED) -> RawTable:
     base = np.unique(base)[:n_sup]
     rng.shuffle(base)
     n_sup = len(base)
-    org = base * 10 + _luhn_digit(base)
+    org = base * 10 + luhn_check_digit(base)
     org_txt = [f"{o // 10000:06d}-{o % 10000:04d}" for o in org]
     suffix = {5: " AB", 7: " ek. för.", 8: " ideell förening", 9: " HB"}
     block = n_sup // len(ACCOUNTS)          # each account's own suppliers: a block of the register
@@ -185,7 +171,7 @@ def demo_table(lines: int = LINES, seed: int = SEED) -> RawTable:
     sole = []
     for j in range(12):
         b = np.array([((70 + j) * 10 ** 7) + (j % 12 + 1) * 10 ** 5 + (j + 10) * 10 ** 3 + 123 + j])
-        pnr = int(b[0]) * 10 + int(_luhn_digit(b)[0])
+        pnr = int(b[0]) * 10 + int(luhn_check_digit(b)[0])
         sole.append((f"Firma {['Anna', 'Erik', 'Sara', 'Johan'][j % 4]} {['Berg', 'Lind', 'Holm'][j % 3]}", f"{pnr // 10000:06d}-{pnr % 10000:04d}"))
     fixed = sorted({p for payees in FIXED_PAYEE.values() for p in payees} | set(GROUP_COMPANIES))
     sup_names = names + [s[0] for s in sole] + [p[0] for p in PUBLIC_BODIES] + [f[0] for f in fixed]

@@ -15,6 +15,8 @@ import re
 
 import duckdb
 
+from .sql import quote_literal
+
 # First digit of a valid organisation number -> legal form code (labels live in the UI catalogs).
 LEGAL_FORMS = {
     "1": "estate",            # dödsbon
@@ -29,6 +31,22 @@ LEGAL_FORMS = {
 SOLE_TRADER = "sole_trader"
 
 _MISSING_WORDS = ("", "SAKNAS", "SAKNAS.", "NULL", "N/A", "NA", "-", "--", "0", "OKÄND", "OKAND", "UNKNOWN", "NONE")
+
+
+def luhn_check_digit(base9):
+    """The Luhn check digit of a nine-digit number: an int, or a numpy array of them (the demo
+    numbers thousands at once). ``_luhn`` is the same check in SQL."""
+    total = 0
+    for i in range(9):
+        p = (base9 // 10 ** (8 - i)) % 10 * (2 if i % 2 == 0 else 1)
+        total = total + p // 10 + p % 10
+    return (10 - total % 10) % 10
+
+
+def with_check_digit(base9: int) -> str:
+    """A valid organisation number 'NNNNNN-NNNN' from its first nine digits."""
+    s = f"{base9:09d}{int(luhn_check_digit(base9))}"
+    return f"{s[:6]}-{s[6:]}"
 
 
 def _luhn(d: str) -> str:
@@ -51,7 +69,7 @@ def classify_sql(raw: str) -> str:
     for valid numbers and personnummer, for keys only; never displayed). ``raw`` must be a column
     name from the caller's allow-list, never user text.
     """
-    missing = ", ".join("'" + w.replace("'", "''") + "'" for w in _MISSING_WORDS)
+    missing = ", ".join(quote_literal(w) for w in _MISSING_WORDS)
     c = f"regexp_replace(upper(trim(coalesce({raw}, ''))), '[\\s\\-–.\u00a0]', '', 'g')"
     # kind: which shape the cleaned value has; digits: the ten digits where there are ten.
     shape = f"""

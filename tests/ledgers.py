@@ -16,6 +16,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from analytics.orgno import with_check_digit
+
 HERE = Path(__file__).resolve().parent
 ACCOUNTS_FILE = HERE / "data" / "realstyle_accounts.csv"
 
@@ -34,16 +36,7 @@ def accounts() -> list[Account]:
                 for r in csv.DictReader(fh, delimiter=";")]
 
 
-def luhn_org(base9: int) -> str:
-    """A valid organisation number NNNNNN-NNNN from nine digits."""
-    digits = [int(c) for c in f"{base9:09d}"]
-    total = 0
-    for i, d in enumerate(digits):
-        p = d * (2 if i % 2 == 0 else 1)
-        total += p // 10 + p % 10
-    check = (10 - total % 10) % 10
-    s = f"{base9:09d}{check}"
-    return f"{s[:6]}-{s[6:]}"
+luhn_org = with_check_digit          # a valid organisation number NNNNNN-NNNN from nine digits
 
 
 # suppliers by the start of the account, so that a school supplier sells on school accounts

@@ -11,7 +11,7 @@ import pytest
 
 from analytics.ingest import commit_upload, delete_batches, load_files, plan_upload
 from analytics.ledger import summary
-from analytics.sql import quote_ident
+from analytics.sql import quote_literal
 from analytics.store import SCHEMA_VERSION, connect, schema_version
 from ui import format as fmt
 from ui.i18n import catalog
@@ -232,17 +232,15 @@ def test_demo_data(tmp_path):
     assert remove_demo(cur) == 300_000 and summary(cur)["lines"] == 0
 
 
-@pytest.mark.parametrize("name,expected", [("a", '"a"'), ('we"ird', '"we""ird"'), ("Konto; DROP", '"Konto; DROP"')])
-def test_quote_ident(name, expected):
-    assert quote_ident(name) == expected
-    con = duckdb.connect()
-    assert con.execute(f"SELECT 1 AS {quote_ident(name)}").description[0][0] == name
+@pytest.mark.parametrize("value,expected", [("a", "'a'"), ("N/A", "'N/A'"), ("O'Brien; DROP", "'O''Brien; DROP'")])
+def test_quote_literal(value, expected):
+    assert quote_literal(value) == expected
+    assert duckdb.connect().execute(f"SELECT {quote_literal(value)}").fetchall()[0][0] == value
 
 
-def test_quote_ident_rejects_empty_and_nul():
-    for bad in ("", "a\x00b"):
-        with pytest.raises(ValueError):
-            quote_ident(bad)
+def test_quote_literal_rejects_nul():
+    with pytest.raises(ValueError):
+        quote_literal("a\x00b")
 
 
 def test_swedish_and_english_formats():
