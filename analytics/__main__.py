@@ -62,38 +62,9 @@ def _cmd_import(args) -> int:
 
 
 def _warning_text(w: dict) -> str:
-    code = w["code"]
-    if code == "blank_rows":
-        return f"{w['count']} blank row(s) left out"
-    if code == "total_row":
-        return f"row {w['row']} is a total row ({w['file_total']:.2f}) and was left out; it matches the lines"
-    if code == "total_row_mismatch":
-        return (f"row {w['row']} is a total row ({w['file_total']:.2f}) and was left out; it differs from the "
-                f"sum of the lines ({w['line_sum']:.2f}) by {w['difference']:.2f}")
-    if code == "empty_amounts":
-        return f"{w['count']} row(s) have an empty amount in column '{w['column']}' and count as 0"
-    if code == "junk_rows":
-        return f"{w['count']} row(s) could not be read and were left out (rows {', '.join(map(str, w['rows']))})"
-    if code == "merged_cells":
-        return f"{w['count']} merged cell range(s) ({', '.join(w['ranges'])}) were filled from their top-left cell"
-    if code == "hidden_rows":
-        return f"{w['count']} row(s) are hidden in the workbook (rows {', '.join(map(str, w['rows']))}); they were read"
-    if code == "amounts_rounded":
-        return (f"{w['count']} amount(s) in column '{w['column']}' had more than two decimals and were rounded "
-                f"(rows {', '.join(map(str, w['rows']))})")
-    if code == "dates_outside":
-        return (f"{w['count']} row(s) with dates outside {w['earliest']}..{w['latest']} were left out (rows "
-                f"{', '.join(map(str, w['rows']))}); --allow-dates-outside loads them")
-    if code == "dates_outside_confirmed":
-        return f"{w['count']} row(s) with dates outside {w['earliest']}..{w['latest']} were loaded as asked"
-    if code == "converted":
-        return (f"{w['count']} line(s) in {w['currency']} ({w['amount']:.2f}) were converted to "
-                f"{w['converted']:.2f} {w['target']} at {w['rate']}")
-    if code in ("period_from_name", "period_from_user"):
-        return f"no date column; every line is booked to the period {w['period']}"
-    if code == "dates_time_only":
-        return f"column '{w['column']}' holds only times, no dates; the period {w['period']} was used"
-    return json.dumps(w, ensure_ascii=False)
+    """A warning as the catalog says it, in English, with the command line's way to act."""
+    from .texts import warning_text
+    return warning_text(w, "en", how="cli")
 
 
 def _cmd_summary(args) -> int:

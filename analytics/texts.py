@@ -1,4 +1,4 @@
-"""The text catalogs (ui/locales/<lang>.json, data files) and ``translate`` with plural forms:
+"""The text catalogs (analytics/locales/<lang>.json, data files) and ``translate`` with plural forms:
 pure, shared by the pages (ui.i18n), the steering pack and the command line."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 LANGS = ("sv", "en")
 DEFAULT_LANG = "sv"
-_DIR = Path(__file__).resolve().parent.parent / "ui" / "locales"
+_DIR = Path(__file__).resolve().parent / "locales"
 
 
 @cache
@@ -48,3 +48,24 @@ def translate(lang: str, key: str, **params) -> str:
         return text.format(**params) if params else text
     except (KeyError, IndexError, ValueError):
         return text
+
+
+def warning_text(w: dict, lang: str, *, escape=None, how: str = "warn") -> str:
+    """A validation-report warning (a dict with its ``code``) as a sentence in ``lang``: amounts
+    formatted in the language, lists joined, user text passed through ``escape`` (the pages make
+    it inert for Markdown; the command line prints it as it is). Where the reader can act, the
+    sentence says how: the pages' way (``how='warn'``) or the command line's (``how='cli'``)."""
+    from . import format as fmt
+    params = dict(w)
+    for k in ("file_total", "line_sum", "difference", "amount", "converted"):
+        if k in params:
+            params[k] = fmt.number(params[k], lang, 2)
+    if "rows" in params:
+        params["rows"] = ", ".join(str(r) for r in params["rows"])
+    if "ranges" in params:
+        params["ranges"] = ", ".join(params["ranges"])
+    if escape is not None:
+        params = {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
+    text = translate(lang, f"warn.{w['code']}", **params)
+    hint = f"{how}.{w['code']}.how"
+    return f"{text} {translate(lang, hint)}" if hint in catalog(lang if lang in LANGS else DEFAULT_LANG) else text

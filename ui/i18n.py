@@ -1,9 +1,10 @@
-"""Text catalogs: every user-visible string comes from ui/locales/<lang>.json.
+"""Text catalogs: every user-visible string comes from analytics/locales/<lang>.json (read by analytics.texts).
 
 ``translate`` is pure; ``t`` reads the language from the session."""
 
 from __future__ import annotations
 
+from analytics import texts
 from analytics.texts import DEFAULT_LANG, LANGS, catalog, translate  # noqa: F401  (one catalog reader)
 
 
@@ -68,21 +69,9 @@ def error_text(exc, lang: str | None = None) -> str:
 
 
 def warning_text(w: dict, lang: str | None = None) -> str:
-    """A validation-report warning as a sentence in the user's language."""
-    from . import format as fmt
-    lang = lang or current_lang()
-    params = dict(w)
-    for k in ("file_total", "line_sum", "difference"):
-        if k in params:
-            params[k] = fmt.number(params[k], lang, 2)
-    for k in ("amount", "converted"):
-        if k in params:
-            params[k] = fmt.number(params[k], lang, 2)
-    if "rows" in params:
-        params["rows"] = ", ".join(str(r) for r in params["rows"])
-    if "ranges" in params:
-        params["ranges"] = ", ".join(params["ranges"])
-    return translate(lang, f"warn.{w['code']}", **_inert(params))
+    """A validation-report warning as a sentence in the user's language (user text made inert)."""
+    from .format import md_escape
+    return texts.warning_text(w, lang or current_lang(), escape=md_escape)
 
 
 def describe(detail, lang: str, limit: int = 400) -> str:

@@ -210,7 +210,7 @@ def test_cli_mapping_decimal_rates_and_dates(tmp_path):
     assert r.returncode == 2 and "--rate EUR=" in r.stderr, r.stderr
     r = run_cli("import", str(f), *mapping, "--decimal", ",", "--rate", "EUR=11,5", "--allow-dates-outside", db=db)
     assert r.returncode == 0, r.stderr
-    assert "converted" in r.stderr and "loaded as asked" in r.stderr
+    assert "were converted to" in r.stderr and "were loaded after confirmation" in r.stderr   # the catalog's English
     assert json.loads(run_cli("summary", "--json", db=db).stdout)["total"] == 1234 + 115 + 3
     assert run_cli("import", str(f), "--map", "belopp", db=db).returncode == 2
 
