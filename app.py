@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import access
-from ui import auth
+from ui import auth, state
 from ui.db import cursor, end_run, release_abandoned_upload
 from ui.i18n import t
 from ui.sidebar import global_filters, language_switch
@@ -57,7 +57,7 @@ def run() -> None:
     default = "cube" if _requested_path() != specs["cube"][3] else "overview"
     pages = {key: st.Page(script, title=title, icon=icon, url_path=path, default=key == default)
              for key, (script, title, icon, path) in specs.items()}
-    st.session_state["_pages"] = pages
+    st.session_state[state.PAGES] = pages
 
     data = [pages["upload"], pages["classify"]] if actor.can(access.UPLOAD) else [pages["classify"]]
     sections = {
@@ -72,7 +72,7 @@ def run() -> None:
     if nav.url_path != specs["upload"][3]:
         release_abandoned_upload()      # an upload left unconfirmed on the upload page is dropped
     apply_global_filters_from_url()
-    st.session_state["_filters"] = global_filters(cur)
+    st.session_state[state.FILTERS] = global_filters(cur)
     presentation_mode()
     auth.sidebar(actor)
     st.sidebar.caption(t("sidebar.footer"))

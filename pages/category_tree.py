@@ -8,6 +8,7 @@ from analytics import tree as catree
 from analytics.ledger import has_data
 from ui import cubedata as data
 from ui import format as fmt
+from ui import state
 from ui.charts.tree import spend_treemap
 from ui.db import cursor
 from ui.i18n import current_lang, t
@@ -16,7 +17,7 @@ from ui.widgets import empty_state, show_chart, spend_scope_caption
 st.title(t("tree.title"))
 cur = cursor()
 if not has_data(cur):
-    empty_state(st.session_state["_pages"]["upload"])
+    empty_state(st.session_state[state.PAGES]["upload"])
     st.stop()
 lang = current_lang()
 db, ver = data.args()
@@ -28,7 +29,7 @@ chart = c2.segmented_control(t("tree.chart"), ["treemap", "sunburst"], key="tree
                              format_func=lambda v: t(f"tree.chart_{v}"))
 top = c3.number_input(t("tree.top"), min_value=0, max_value=20, value=5, step=1, key="tree_top",
                       help=t("tree.top_help"))
-view = cube.view_from_filters(st.session_state.get("_filters"))
+view = cube.view_from_filters(st.session_state.get(state.FILTERS))
 df = data.spend_tree(db, ver, view, int(top))
 if df.empty:
     st.info(t("tree.empty"))
@@ -41,20 +42,20 @@ fig = spend_treemap(df, color_by=color_by or "change", chart=chart or "treemap",
                     separators=", " if lang == "sv" else ".,")
 st.caption(t("tree.legend_change") if (color_by or "change") == "change" else t("tree.legend_classified"))
 # a new key after each opening, so a click already acted on does not fire again on return
-nonce = st.session_state.get("tree_nonce", 0)
+nonce = st.session_state.get(state.TREE_NONCE, 0)
 event = show_chart(fig, width="stretch", key=f"tree_fig_{nonce}", on_select="rerun", selection_mode="points")
 
 
 def _open(node_id: str) -> None:
     """Set the spend cube's view to the node and go there."""
     drill, show = catree.cube_target(df, node_id)
-    st.session_state["cube_drill"] = drill
-    st.session_state["cube_rows"] = show
-    st.session_state["cube_cols"] = ""
-    st.session_state["cube_cat"] = []
-    st.session_state["cube_sup"] = []
-    st.session_state["tree_nonce"] = st.session_state.get("tree_nonce", 0) + 1
-    st.switch_page(st.session_state["_pages"]["cube"])
+    st.session_state[state.CUBE["drill"]] = drill
+    st.session_state[state.CUBE["rows"]] = show
+    st.session_state[state.CUBE["cols"]] = ""
+    st.session_state[state.CUBE["cat"]] = []
+    st.session_state[state.CUBE["sup"]] = []
+    st.session_state[state.TREE_NONCE] = st.session_state.get(state.TREE_NONCE, 0) + 1
+    st.switch_page(st.session_state[state.PAGES]["cube"])
 
 
 points = (event.selection.get("points") or []) if event else []

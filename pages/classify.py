@@ -9,7 +9,7 @@ from analytics import tree as catree
 from analytics.errors import RuleError
 from analytics.export import Sheet, xlsx_bytes
 from analytics.ledger import has_data
-from ui import auth
+from ui import auth, state
 from ui import format as fmt
 from ui.charts.tree import coverage_bars
 from ui.db import cursor
@@ -62,7 +62,7 @@ tab_review, tab_excl, tab_rules, tab_tree, tab_cov = st.tabs(
 # ------------------------------------------------------------ review queue
 with tab_review:
     if not has_data(cur):
-        empty_state(st.session_state["_pages"]["upload"])
+        empty_state(st.session_state[state.PAGES]["upload"])
     else:
         c1, c2, c3 = st.columns([2, 1, 2])
         by = c1.segmented_control(t("cls.queue_by"), ["supplier", "account"], default="supplier", key="cls_by",
@@ -128,10 +128,10 @@ with tab_review:
                         "cls.accepted", n=len(items), before=before,
                         after=fmt.percent(classify.summary(cur)["classified_share"], lang)))
             plan = review.confident(q, threshold)
-            pending = st.session_state.get("cls_pending_all")
+            pending = st.session_state.get(state.CLS_PENDING_ALL)
             if b2.button(t("cls.accept_confident", n=plan["count"], threshold=fmt.percent(threshold, lang, 0)),
                          key="cls_accept_all", disabled=not plan["count"] or not auth.can(access.RULES)):
-                st.session_state["cls_pending_all"] = pending = {"by": by, "threshold": threshold}
+                st.session_state[state.CLS_PENDING_ALL] = pending = {"by": by, "threshold": threshold}
             if pending and pending.get("by") == by and pending.get("threshold") == threshold and plan["count"]:
                 # say what it will do and ask before any rule is made
                 with st.container(border=True):
@@ -145,13 +145,13 @@ with tab_review:
                                  hide_index=True, width="stretch")
                     y, n = st.columns(2)
                     if y.button(t("cls.confirm_yes", n=fmt.number(plan["count"], lang)), key="cls_confirm_all", disabled=not auth.can(access.RULES), type="primary"):
-                        st.session_state.pop("cls_pending_all", None)
+                        st.session_state.pop(state.CLS_PENDING_ALL, None)
                         items = _items(plan["mask"])
                         _run(lambda: review.accept(cur, items), lambda: t(
                             "cls.accepted", n=len(items), before=before,
                             after=fmt.percent(classify.summary(cur)["classified_share"], lang)))
                     if n.button(t("cls.confirm_no"), key="cls_cancel_all"):
-                        st.session_state.pop("cls_pending_all", None)
+                        st.session_state.pop(state.CLS_PENDING_ALL, None)
                         st.rerun()
 
 # ------------------------------------------------------------ default exclusions (switches)
@@ -339,7 +339,7 @@ with tab_tree:
             rows = (catree.read_cpv_file(tf.name, tf.getvalue(), lang=lang) if kind_of_file == "cpv"
                     else catree.read_tree_file(tf.name, tf.getvalue()))
             res = catree.import_tree(cur, rows, replace=mode == "replace", source=tf.name)
-            st.session_state["cls_tree_result"] = res
+            st.session_state[state.CLS_TREE_RESULT] = res
         _run(_import, t("cls.tree_imported", file=fmt.md_escape(tf.name)))
 
 # ------------------------------------------------------------ coverage

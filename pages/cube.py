@@ -9,7 +9,7 @@ from analytics.constants import EXCLUDED
 from analytics.export import Sheet, csv_bytes, xlsx_bytes
 from analytics.ledger import has_data
 from ui import cubedata as data
-from ui import cubelink, urlstate
+from ui import cubelink, state, urlstate
 from ui import format as fmt
 from ui.charts import cube as charts
 from ui.cubelink import CubeState
@@ -17,12 +17,12 @@ from ui.db import cursor, deferred
 from ui.format import md_escape
 from ui.i18n import current_lang, t
 from ui.tables import show_table
-from ui.widgets import PRESENT, empty_state, kpi_row, show_chart, spend_scope_caption
+from ui.widgets import empty_state, kpi_row, show_chart, spend_scope_caption
 
 st.title(t("cube.title"))
 cur = cursor()
 if not has_data(cur):
-    empty_state(st.session_state["_pages"]["upload"])
+    empty_state(st.session_state[state.PAGES]["upload"])
     st.stop()
 
 lang = current_lang()
@@ -35,10 +35,7 @@ acct_names = dict(opts["accounts"])
 sup_names = dict(opts["suppliers"])
 
 # ------------------------------------------------------------ view state (URL on first run)
-K = {"rows": "cube_rows", "cols": "cube_cols", "measure": "cube_measure", "top": "cube_top", "sort": "cube_sort",
-     "asc": "cube_asc", "sup_count": "cube_sup_count", "cat": "cube_cat", "sup": "cube_sup", "acct": "cube_acct",
-     "amin": "cube_amin", "amax": "cube_amax", "credit": "cube_credit", "by": "cube_by", "tail": "cube_tail",
-     "frag": "cube_frag", "drill": "cube_drill"}
+K = state.CUBE
 DEFAULTS = CubeState(sup_count=data.counts_suppliers_by_default(db, ver))
 link, ignored = cubelink.decode(urlstate.page_params(), categories=cat_names, suppliers=sup_names, accounts=acct_names)
 for name, key in K.items():                 # a shared link applies on the session's first run
@@ -78,7 +75,7 @@ with st.expander(t("cube.filters"), expanded=bool(st.session_state[K["cat"]] or 
         st.stop()
 
 base = cube.view_from_filters(
-    st.session_state.get("_filters"),
+    st.session_state.get(state.FILTERS),
     categories=tuple(st.session_state[K["cat"]]), suppliers=tuple(st.session_state[K["sup"]]),
     accounts=tuple(st.session_state[K["acct"]]), amount_min=st.session_state[K["amin"]],
     amount_max=st.session_state[K["amax"]], credit=st.session_state[K["credit"]])
@@ -125,8 +122,8 @@ def _go_to(level: int) -> None:
     st.session_state[K["drill"]] = drill[:level]
     dim = drill[level - 1][0] if level else drill[0][0]
     st.session_state[K["rows"]] = (cube.DRILL_NEXT[dim] if level and cube.DRILL_NEXT[dim] != "lines" else dim)
-    st.session_state["cube_pick_row"] = 0
-    st.session_state["cube_tab"] = t("cube.tab_pivot")          # the breadcrumb leads back to the pivot
+    st.session_state[state.CUBE_PICK_ROW] = 0
+    st.session_state[state.CUBE_TAB] = t("cube.tab_pivot")          # the breadcrumb leads back to the pivot
 
 
 if drill:
@@ -139,9 +136,9 @@ if drill:
 # Only the open tab runs (and is drawn): the first page answers without the trend, Pareto and
 # line queries and charts; "Visa fakturarader" opens the lines tab.
 TAB_LABELS = [t("cube.tab_pivot"), t("cube.tab_trend"), t("cube.tab_pareto"), t("cube.tab_lines")]
-if st.session_state.get("cube_tab") not in TAB_LABELS:        # the language changed
-    st.session_state.pop("cube_tab", None)
-tab_pivot, tab_trend, tab_pareto, tab_lines = st.tabs(TAB_LABELS, key="cube_tab", on_change="rerun")
+if st.session_state.get(state.CUBE_TAB) not in TAB_LABELS:        # the language changed
+    st.session_state.pop(state.CUBE_TAB, None)
+tab_pivot, tab_trend, tab_pareto, tab_lines = st.tabs(TAB_LABELS, key=state.CUBE_TAB, on_change="rerun")
 
 
 def _wide_labels() -> dict:
@@ -248,47 +245,47 @@ if tab_pivot.open:
         cells = event.selection.get("cells", []) if event else []
         if cells:
             r_idx, _col = cells[0]
-            if r_idx in pick_map and st.session_state.get("cube_pick_from_table") != (r_idx, _col):
-                st.session_state["cube_pick_from_table"] = (r_idx, _col)
-                st.session_state["cube_pick_row"] = r_idx
+            if r_idx in pick_map and st.session_state.get(state.CUBE_PICK_FROM_TABLE) != (r_idx, _col):
+                st.session_state[state.CUBE_PICK_FROM_TABLE] = (r_idx, _col)
+                st.session_state[state.CUBE_PICK_ROW] = r_idx
                 col_lookup = {(t("cube.unclassified") if lab is None else lab): key
                               for key, lab in zip(p.data[p.data.kind == "col"].c_key, p.data[p.data.kind == "col"].c_label)}
-                st.session_state["cube_pick_col"] = _col if cols and _col in col_lookup else ""
-        if st.session_state.get("cube_pick_row") not in pick_map:
-            st.session_state["cube_pick_row"] = 0 if pick_map else None
+                st.session_state[state.CUBE_PICK_COL] = _col if cols and _col in col_lookup else ""
+        if st.session_state.get(state.CUBE_PICK_ROW) not in pick_map:
+            st.session_state[state.CUBE_PICK_ROW] = 0 if pick_map else None
         d1, d2, d3, d4 = st.columns([3, 3, 2, 2])
-        d1.selectbox(t("cube.pick_row"), list(pick_map), key="cube_pick_row",
+        d1.selectbox(t("cube.pick_row"), list(pick_map), key=state.CUBE_PICK_ROW,
                      format_func=lambda i: pick_map[i][1] if pick_map[i][1] is not None else (
                          t("cube.unclassified") if rows.startswith("category_") else t("cube.blank")))
         col_keys = {}
         if cols:
             colt = p.data[(p.data.kind == "col") & ~p.data.c_other]
             col_keys = {(lab if lab is not None else t("cube.unclassified")): key for key, lab in zip(colt.c_key, colt.c_label)}
-            if st.session_state.get("cube_pick_col") not in col_keys:
-                st.session_state["cube_pick_col"] = ""
-            d2.selectbox(t("cube.pick_col"), [""] + list(col_keys), key="cube_pick_col",
+            if st.session_state.get(state.CUBE_PICK_COL) not in col_keys:
+                st.session_state[state.CUBE_PICK_COL] = ""
+            d2.selectbox(t("cube.pick_col"), [""] + list(col_keys), key=state.CUBE_PICK_COL,
                          format_func=lambda c: t("cube.all_cols") if c == "" else c)
         nxt = cube.DRILL_NEXT[rows]
 
         def _drill_down(dim: str, key, next_dim: str) -> None:
             st.session_state[K["drill"]] = drill + [(dim, key)]
             st.session_state[K["rows"]] = next_dim
-            st.session_state["cube_pick_row"] = 0
-            st.session_state["cube_pick_col"] = ""
+            st.session_state[state.CUBE_PICK_ROW] = 0
+            st.session_state[state.CUBE_PICK_COL] = ""
 
         def _show_lines(cell: list) -> None:
-            st.session_state["cube_lines_cell"] = cell
-            st.session_state["cube_lines_page"] = 0
-            st.session_state["cube_tab"] = TAB_LABELS[3]
+            st.session_state[state.CUBE_LINES_CELL] = cell
+            st.session_state[state.CUBE_LINES_PAGE] = 0
+            st.session_state[state.CUBE_TAB] = TAB_LABELS[3]
 
-        if pick_map and st.session_state["cube_pick_row"] is not None:
-            picked_key = pick_map[st.session_state["cube_pick_row"]][0]
+        if pick_map and st.session_state[state.CUBE_PICK_ROW] is not None:
+            picked_key = pick_map[st.session_state[state.CUBE_PICK_ROW]][0]
             if nxt != "lines":
                 d3.button(t("cube.drill_down", dim=DIM_LABEL[nxt]), icon=":material/zoom_in:", key="cube_drill_btn",
                           on_click=_drill_down, args=(rows, picked_key, nxt))
             cell = [(rows, picked_key)]
-            if cols and st.session_state.get("cube_pick_col"):
-                cell.append((cols, col_keys[st.session_state["cube_pick_col"]]))
+            if cols and st.session_state.get(state.CUBE_PICK_COL):
+                cell.append((cols, col_keys[st.session_state[state.CUBE_PICK_COL]]))
             d4.button(t("cube.show_lines"), icon=":material/receipt_long:", key="cube_lines_btn",
                       on_click=_show_lines, args=(cell,))
 
@@ -298,7 +295,7 @@ if tab_pivot.open:
             show_chart(charts.pivot_bars(p, "MSEK", title=t("cube.chart_title", dim=DIM_LABEL[rows]),
                                          others=t("cube.others"), blank=t("cube.unclassified")),
                        width="stretch", key="cube_pivot_chart")
-        if st.session_state.get(PRESENT):
+        if st.session_state.get(state.PRESENT):
             _pivot_chart()
         else:
             chart_box = st.expander(t("cube.chart_title", dim=DIM_LABEL[rows]), icon=":material/bar_chart:",
@@ -402,22 +399,22 @@ if tab_pareto.open:
 # ------------------------------------------------------------ lines
 if tab_lines.open:
     with tab_lines:
-        cell = [tuple(c) for c in st.session_state.get("cube_lines_cell", [])]
+        cell = [tuple(c) for c in st.session_state.get(state.CUBE_LINES_CELL, [])]
         lview = view.replace(drill=view.drill + tuple(cell))
         scope = [f"{DIM_LABEL[d]}: {_key_label(d, key)}" for d, key in lview.drill]
         st.caption(t("cube.lines_scope", scope="; ".join(scope) if scope else t("cube.lines_all")))
         if cell and st.button(t("cube.lines_clear"), key="cube_lines_clear"):
-            st.session_state["cube_lines_cell"] = []
+            st.session_state[state.CUBE_LINES_CELL] = []
             st.rerun()
         o1, o2 = st.columns(2)
         order = o1.selectbox(t("cube.lines_order"), ("amount_desc", "amount_asc", "date_desc", "date_asc"),
                              format_func=lambda o: t(f"cube.order_{o}"), key="cube_lines_order")
         page_size = 50
-        page = int(st.session_state.get("cube_lines_page", 0))
+        page = int(st.session_state.get(state.CUBE_LINES_PAGE, 0))
         df, n, total = data.lines(db, ver, lview, page, page_size, order)
         pages = max(1, -(-n // page_size))
         if page >= pages:
-            page = st.session_state["cube_lines_page"] = pages - 1
+            page = st.session_state[state.CUBE_LINES_PAGE] = pages - 1
             df, n, total = data.lines(db, ver, lview, page, page_size, order)
         o2.markdown(t("cube.lines_count", n=fmt.number(n, lang), total=fmt.money(total, lang, decimals=2),
                       page=page + 1, pages=pages))
@@ -426,10 +423,10 @@ if tab_lines.open:
             t("col.amount"): st.column_config.NumberColumn(format="localized")})
         b1, b2, b3 = st.columns([1, 1, 4])
         if b1.button(t("cube.prev_page"), disabled=page == 0, key="cube_prev"):
-            st.session_state["cube_lines_page"] = page - 1
+            st.session_state[state.CUBE_LINES_PAGE] = page - 1
             st.rerun()
         if b2.button(t("cube.next_page"), disabled=page >= pages - 1, key="cube_next"):
-            st.session_state["cube_lines_page"] = page + 1
+            st.session_state[state.CUBE_LINES_PAGE] = page + 1
             st.rerun()
         if n <= 100_000:
             line_names = {c: t(f"col.{c}") for c in cube.LINE_COLUMNS}

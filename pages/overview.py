@@ -4,6 +4,7 @@ import streamlit as st
 
 from analytics.ledger import has_data, overview
 from ui import format as fmt
+from ui import state
 from ui.charts.trend import quarterly_spend
 from ui.db import cursor
 from ui.i18n import current_lang, t
@@ -13,11 +14,11 @@ from ui.widgets import empty_state, kpi_row, show_chart, spend_scope_caption
 st.title(t("overview.title"))
 cur = cursor()
 if not has_data(cur):
-    empty_state(st.session_state["_pages"]["upload"])
+    empty_state(st.session_state[state.PAGES]["upload"])
     st.stop()
 
 lang = current_lang()
-filters = st.session_state.get("_filters")
+filters = st.session_state.get(state.FILTERS)
 data = overview(cur, filters)
 k = data["kpis"]
 kpi_row([

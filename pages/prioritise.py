@@ -11,7 +11,7 @@ from analytics import savings as sv
 from analytics.errors import SpendkollenError
 from analytics.export import Sheet, xlsx_bytes
 from analytics.tree import nodes as tree_nodes
-from ui import auth
+from ui import auth, state
 from ui import cubedata as data
 from ui import format as fmt
 from ui.charts.matrix import bubble_matrix, roadmap
@@ -25,7 +25,7 @@ cur = cursor()
 st.title(t("pri.title"))
 auth.read_only(access.INITIATIVES)
 st.caption(t("pri.intro"))
-done = st.session_state.pop("pri_done", None)
+done = st.session_state.pop(state.PRI_DONE, None)
 if done:
     st.success(done, icon=":material/check_circle:")
 
@@ -134,7 +134,7 @@ with tab_edit:
         except SpendkollenError as exc:          # a bad cell, or a change the role may not make
             st.error(error_text(exc), icon=":material/error:")
         else:
-            st.session_state["pri_done"] = t("pri.saved", added=res["added"], changed=res["changed"], deleted=res["deleted"])
+            st.session_state[state.PRI_DONE] = t("pri.saved", added=res["added"], changed=res["changed"], deleted=res["deleted"])
             st.rerun()
 
     x1, x2 = st.columns(2)
@@ -149,7 +149,7 @@ with tab_edit:
         except SpendkollenError as exc:
             st.error(error_text(exc), icon=":material/error:")
         else:
-            st.session_state["pri_done"] = t("pri.saved", added=res["added"], changed=res["changed"], deleted=res["deleted"])
+            st.session_state[state.PRI_DONE] = t("pri.saved", added=res["added"], changed=res["changed"], deleted=res["deleted"])
             st.rerun()
 
 # ------------------------------------------------------------ ranked list

@@ -8,7 +8,7 @@ import streamlit as st
 from analytics import access
 from analytics import report as rp
 from analytics.ledger import has_data
-from ui import auth
+from ui import auth, state
 from ui.charts.slide import slide_chart
 from ui.db import cursor, deferred
 from ui.format import md_escape
@@ -20,21 +20,21 @@ cur = cursor()
 lang = current_lang()
 if not has_data(cur):
     st.title(t("rep.title"))
-    empty_state(st.session_state["_pages"]["upload"])
+    empty_state(st.session_state[state.PAGES]["upload"])
     st.stop()
 
-filters = st.session_state.get("_filters")
-present = st.session_state.get("rep_present", False)
+filters = st.session_state.get(state.FILTERS)
+present = st.session_state.get(state.REP_PRESENT, False)
 
 
 if present:
     # presentation mode: no sidebar, no controls but the slide stepper
     st.markdown("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] {display: none;}</style>",
                 unsafe_allow_html=True)
-    report = st.session_state.get("rep_report")
+    report = st.session_state.get(state.REP_REPORT)
     report_lang = report.lang if report else lang
     slides = [s for s in report.slides[1:] if s.chart] if report else []
-    i = min(st.session_state.get("rep_slide", 0), max(0, len(slides) - 1))
+    i = min(st.session_state.get(state.REP_SLIDE, 0), max(0, len(slides) - 1))
     if slides:
         sl = slides[i]
         st.header(sl.title)
@@ -44,13 +44,13 @@ if present:
             st.caption(sl.note)
     c1, c2, c3 = st.columns([1, 1, 6])
     if c1.button("◀", key="rep_prev", disabled=i == 0):
-        st.session_state["rep_slide"] = i - 1
+        st.session_state[state.REP_SLIDE] = i - 1
         st.rerun()
     if c2.button("▶", key="rep_next", disabled=i >= len(slides) - 1):
-        st.session_state["rep_slide"] = i + 1
+        st.session_state[state.REP_SLIDE] = i + 1
         st.rerun()
     if c3.button(t("rep.exit"), key="rep_exit"):
-        st.session_state["rep_present"] = False
+        st.session_state[state.REP_PRESENT] = False
         st.rerun()
     st.stop()
 
@@ -67,8 +67,8 @@ period_to = filters.period_to if filters else None
 st.caption(t("rep.period_hint"))
 
 report = rp.build(cur, period_from, period_to, lang=report_lang, sections=tuple(sections), org=org,
-                  scope=getattr(st.session_state.get("_filters"), "scope", "influenceable"))
-st.session_state["rep_report"] = report
+                  scope=getattr(st.session_state.get(state.FILTERS), "scope", "influenceable"))
+st.session_state[state.REP_REPORT] = report
 
 d1, d2, d4, d3 = st.columns([3, 2, 2, 2])
 d1.download_button(t("rep.download_pptx"), data=deferred(lambda c, r=report: rp.write(c, r, "pptx")), file_name="styrgruppsrapport.pptx",
@@ -79,8 +79,8 @@ d2.download_button(t("rep.download_xlsx"), data=deferred(lambda c, r=report: rp.
 d4.download_button(t("rep.download_pdf"), data=deferred(lambda c, r=report: rp.write(c, r, "pdf")), file_name="styrgruppsrapport.pdf",
                    mime="application/pdf", key="rep_pdf", icon=":material/picture_as_pdf:")
 if d3.button(t("rep.present"), key="rep_present_btn", icon=":material/present_to_all:"):
-    st.session_state["rep_present"] = True
-    st.session_state["rep_slide"] = 0
+    st.session_state[state.REP_PRESENT] = True
+    st.session_state[state.REP_SLIDE] = 0
     st.rerun()
 
 with st.expander(t("rep.template"), icon=":material/palette:"):

@@ -8,7 +8,7 @@ from analytics import access
 from analytics import savings as sv
 from analytics.cube import supplier_choices
 from analytics.export import Sheet, xlsx_bytes
-from ui import auth
+from ui import auth, state
 from ui import format as fmt
 from ui.charts.savings import cumulative, waterfall
 from ui.db import cursor
@@ -31,7 +31,7 @@ last = sv.last_complete_quarter(cur)
 ov = sv.overview(cur)
 if ov.empty:
     st.info(t("sav.empty"))
-    st.page_link(st.session_state["_pages"]["prioritise"], label=t("sav.to_prioritise"), icon=":material/bubble_chart:")
+    st.page_link(st.session_state[state.PAGES]["prioritise"], label=t("sav.to_prioritise"), icon=":material/bubble_chart:")
     st.stop()
 tot = sv.totals(ov)
 st.caption(t("sav.until", quarter=last or "–"))

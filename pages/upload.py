@@ -68,7 +68,7 @@ decimal = c5.selectbox(t("upload.decimal"), ["auto", ",", "."], key="up_decimal"
                        format_func=lambda d: t({"auto": "upload.decimal_auto", ",": "upload.decimal_comma",
                                                 ".": "upload.decimal_point"}[d]))
 target_currency = held or currency
-with st.expander(t("upload.rates"), expanded=bool(st.session_state.get("up_rates_open")) or currency != target_currency):
+with st.expander(t("upload.rates"), expanded=bool(st.session_state.get(state.RATES_OPEN)) or currency != target_currency):
     st.caption(t("upload.rates_help", currency=target_currency))
     rate_rows = st.data_editor(
         pd.DataFrame({"currency": pd.Series(dtype="str"), "month": pd.Series(dtype="str"),
@@ -88,7 +88,7 @@ if not uploaded:
 else:
     files = [(f.name, f.getvalue()) for f in uploaded]
     shas = {name: hashlib.sha256(data).hexdigest() for name, data in files}
-    read_cache = st.session_state.setdefault("_raw_cache", {})
+    read_cache = st.session_state.setdefault(state.RAW_CACHE, {})
     for key in list(read_cache):
         if key not in shas.values():
             del read_cache[key]
@@ -124,7 +124,7 @@ else:
         release_abandoned_upload()
         st.stop()
 
-    allow_dates = bool(st.session_state.get("up_allow_dates"))
+    allow_dates = bool(st.session_state.get(state.ALLOW_DATES))
     plan_key = json.dumps([sorted(shas.values()), overrides, period, currency, profile, order, decimal,
                            rate_specs, allow_dates], sort_keys=True, default=str)
     pending = st.session_state.get(state.PENDING_UPLOAD)
@@ -142,11 +142,11 @@ else:
             release(work)
             bar.empty()
             if exc.code in ("currency_rate_missing", "bad_rate"):
-                st.session_state["up_rates_open"] = True
+                st.session_state[state.RATES_OPEN] = True
             st.error(error_text(exc), icon=":material/error:")
             if "junk_date_range" in exc.params.get("kinds", []):
                 st.checkbox(t("upload.allow_dates", earliest=fmt.date(EARLIEST_DATE, lang),
-                              latest=fmt.date(latest_date(), lang)), key="up_allow_dates")
+                              latest=fmt.date(latest_date(), lang)), key=state.ALLOW_DATES)
             st.stop()
         except BaseException:
             release(work)
@@ -191,7 +191,7 @@ else:
                if w["code"] in ("dates_outside", "dates_outside_confirmed")]
     if outside:
         st.checkbox(t("upload.allow_dates", earliest=fmt.date(dt.date.fromisoformat(outside[0]["earliest"]), lang),
-                      latest=fmt.date(dt.date.fromisoformat(outside[0]["latest"]), lang)), key="up_allow_dates")
+                      latest=fmt.date(dt.date.fromisoformat(outside[0]["latest"]), lang)), key=state.ALLOW_DATES)
 
     choice = "add"
     if plan.overlap:
@@ -243,7 +243,7 @@ else:
             target = st.selectbox(t("upload.undo_pick"), [h["batch_id"] for h in loaded], key="undo_batch",
                                   format_func=lambda b: next(f"{h['file_name']} · {fmt.number(h['rows'], lang)} {t('col.lines').lower()}"
                                                              for h in loaded if h["batch_id"] == b))
-            sure = st.checkbox(t("upload.undo_confirm"), key="undo_sure")
+            sure = st.checkbox(t("upload.undo_confirm"), key=state.UNDO_SURE)
             if st.button(t("upload.undo_button"), disabled=not sure or not auth.can(access.UPLOAD_DELETE), key="undo_go", icon=":material/delete:"):
                 try:
                     removed = delete_batches(cursor(), [target])
@@ -251,7 +251,7 @@ else:
                     st.error(error_text(exc), icon=":material/error:")
                 else:
                     st.session_state[state.LAST_RESULT] = t("upload.undone", lines=fmt.number(removed, lang))
-                    st.session_state.pop("undo_sure", None)
+                    st.session_state.pop(state.UNDO_SURE, None)
                     st.rerun()
     if has_demo(cur) and st.button(t("upload.remove_demo_now"), key="drop_demo_now", disabled=not auth.can(access.UPLOAD), icon=":material/science:"):
         try:

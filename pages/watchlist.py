@@ -11,7 +11,7 @@ from analytics import watchlist as wl
 from analytics.cube import supplier_choices
 from analytics.errors import SpendkollenError
 from analytics.export import Sheet, xlsx_bytes
-from ui import auth
+from ui import auth, state
 from ui import format as fmt
 from ui.db import cursor
 from ui.i18n import current_lang, error_text, t
@@ -158,7 +158,7 @@ with tab_supplier:
 # ------------------------------------------------------------ signals
 with tab_signals:
     st.caption(t("wl.signals_intro") + " " + t("wl.signals_scope"))
-    scope = getattr(st.session_state.get("_filters"), "scope", "influenceable")
+    scope = getattr(st.session_state.get(state.FILTERS), "scope", "influenceable")
     basis = wl.new_supplier_basis(cur)
     if basis is not None:
         if basis["earlier_months"]:
@@ -224,5 +224,5 @@ with tab_files:
             if st.button(t("wl.import_go"), key="wl_import_go", disabled=not auth.can(access.DEVIATIONS), type="primary"):
                 def _import():
                     _h, rows = wl.read_file(up.name, up.getvalue(), {k: v for k, v in mapping.items() if v})
-                    st.session_state["wl_imported"] = wl.import_rows(cur, up.name, rows)
+                    st.session_state[state.WL_IMPORTED] = wl.import_rows(cur, up.name, rows)
                 run_edit(_import, t("wl.imported", file=fmt.md_escape(up.name)))

@@ -7,10 +7,12 @@ from __future__ import annotations
 from analytics import texts
 from analytics.texts import DEFAULT_LANG, LANGS, catalog, translate  # noqa: F401  (one catalog reader)
 
+from . import state
+
 
 def current_lang() -> str:
     import streamlit as st
-    return st.session_state.get("lang", DEFAULT_LANG)
+    return st.session_state.get(state.LANG, DEFAULT_LANG)
 
 
 def t(key: str, **params) -> str:

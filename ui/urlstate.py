@@ -9,12 +9,10 @@ from analytics.periods import quarter_from_url, quarter_to_url
 
 from . import state
 
-_APPLIED = "_url_applied"
-
 
 def first_run() -> bool:
     """True on the session's first script run (when a shared link's parameters apply)."""
-    return not st.session_state.get(_APPLIED, False)
+    return not st.session_state.get(state.URL_APPLIED, False)
 
 
 def apply_global_filters_from_url() -> None:
@@ -36,7 +34,7 @@ def page_params() -> dict[str, list[str]]:
     URL as applied."""
     if not first_run():
         return {}
-    st.session_state[_APPLIED] = True
+    st.session_state[state.URL_APPLIED] = True
     return {k: st.query_params.get_all(k) for k in st.query_params}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from . import format as fmt
+from . import state
 from .i18n import t
 
 
@@ -85,7 +86,6 @@ def file_uploader(label: str, types: list[str], key: str, *, where=None, **kwarg
     return (where or st).file_uploader(label, type=types, key=key, **kwargs)
 
 
-PRESENT = "present_mode"
 
 # In presentation mode the controls, tables and the sidebar are hidden (not removed, so every
 # widget keeps its state) and the charts use the whole width; only the exit button shows.
@@ -103,17 +103,16 @@ _PRESENT_CSS = """<style>
 def presentation_mode() -> bool:
     """The sidebar switch for presentation mode; when on, hide everything but the page's title,
     key figures and charts, and offer a button to leave. Returns whether it is on."""
-    st.sidebar.toggle(t("present.toggle"), key=PRESENT, help=t("present.help"))
-    if not st.session_state.get(PRESENT):
+    st.sidebar.toggle(t("present.toggle"), key=state.PRESENT, help=t("present.help"))
+    if not st.session_state.get(state.PRESENT):
         return False
     st.markdown(_PRESENT_CSS, unsafe_allow_html=True)
     with st.container(key="present_exit"):
         st.button(t("present.exit"), icon=":material/close_fullscreen:",
-                  on_click=lambda: st.session_state.__setitem__(PRESENT, False))
+                  on_click=lambda: st.session_state.__setitem__(state.PRESENT, False))
     return True
 
 
-DONE = "edit_done"
 
 
 def run_edit(action, ok, spinner: str | None = None) -> None:
@@ -140,12 +139,12 @@ def run_edit(action, ok, spinner: str | None = None) -> None:
             if attempt == 2:
                 st.error(t("err.write_conflict"), icon=":material/error:")
                 return
-    st.session_state[DONE] = ok() if callable(ok) else ok
+    st.session_state[state.EDIT_DONE] = ok() if callable(ok) else ok
     st.rerun()
 
 
 def show_done() -> None:
     """The message of the edit just done (see run_edit), once."""
-    msg = st.session_state.pop(DONE, None)
+    msg = st.session_state.pop(state.EDIT_DONE, None)
     if msg:
         st.success(msg, icon=":material/check_circle:")
