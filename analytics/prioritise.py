@@ -382,7 +382,7 @@ def _field_of(code: str) -> str | None:
 # ------------------------------------------------------------------ the table, totals, ranking
 
 def table(cur, items: list[Initiative] | None = None, *, window_end: dt.date | None = None,
-          weights: dict | None = None) -> pd.DataFrame:
+          weights: dict | tuple | None = None) -> pd.DataFrame:
     """One row per initiative with its figures: initiative_id, name, categories (paths joined by
     '; '), feasibility_low/high/mid, potential, computed_spend, spend_override, spend (the
     override when set), spend_is_override, saving (SEK: saving_sek, or saving_pct x spend),
@@ -425,7 +425,7 @@ def table(cur, items: list[Initiative] | None = None, *, window_end: dt.date | N
 def priority_scores(df: pd.DataFrame, weights: dict | None = None) -> list[float]:
     """score = (w_p x potential + w_f x feasibility (mid of a range) + w_s x 5 x saving / largest
     saving) / (w_p + w_f + w_s), on the 1-5 scale (a missing saving counts 0)."""
-    w = {**DEFAULT_WEIGHTS, **(weights or {})}
+    w = {**DEFAULT_WEIGHTS, **dict(weights or {})}       # a mapping, or (name, weight) pairs (a cache key)
     total_w = w["potential"] + w["feasibility"] + w["saving"]
     if not len(df) or total_w <= 0:
         return [0.0] * len(df)

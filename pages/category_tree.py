@@ -6,9 +6,9 @@ import streamlit as st
 from analytics import cube
 from analytics import tree as catree
 from analytics.ledger import has_data
-from ui import cubedata as data
 from ui import format as fmt
 from ui import state
+from ui.cache import query
 from ui.charts.tree import spend_treemap
 from ui.db import cursor
 from ui.i18n import current_lang, t
@@ -20,7 +20,6 @@ if not has_data(cur):
     empty_state(st.session_state[state.PAGES]["upload"])
     st.stop()
 lang = current_lang()
-db, ver = data.args()
 
 c1, c2, c3 = st.columns([2, 2, 1])
 color_by = c1.segmented_control(t("tree.color_by"), ["change", "classified"], key="tree_color", default="change",
@@ -30,7 +29,7 @@ chart = c2.segmented_control(t("tree.chart"), ["treemap", "sunburst"], key="tree
 top = c3.number_input(t("tree.top"), min_value=0, max_value=20, value=5, step=1, key="tree_top",
                       help=t("tree.top_help"))
 view = cube.view_from_filters(st.session_state.get(state.FILTERS))
-df = data.spend_tree(db, ver, view, int(top))
+df = query(catree.spend_tree, view, int(top))
 if df.empty:
     st.info(t("tree.empty"))
     st.stop()
@@ -75,6 +74,6 @@ pick = s1.selectbox(t("tree.pick"), list(by_label), key="tree_pick")
 if s2.button(t("tree.open"), key="tree_open", width="stretch", type="primary") and pick in by_label:
     _open(by_label[pick])
 
-k = data.kpis(db, ver, view)
+k = query(cube.kpis, view)
 st.caption(t("tree.coverage", classified=fmt.percent(k["classified_share"], lang), excluded=fmt.msek(k["excluded_spend"], lang)))
 spend_scope_caption(k, lang)

@@ -8,9 +8,9 @@ from analytics import cube
 from analytics.constants import EXCLUDED
 from analytics.export import Sheet, csv_bytes, xlsx_bytes
 from analytics.ledger import has_data
-from ui import cubedata as data
 from ui import cubelink, state, urlstate
 from ui import format as fmt
+from ui.cache import query
 from ui.charts import cube as charts
 from ui.cubelink import CubeState
 from ui.db import cursor, deferred
@@ -26,8 +26,7 @@ if not has_data(cur):
     st.stop()
 
 lang = current_lang()
-db, ver = data.args()
-opts = data.options(db, ver)
+opts = query(cube.filter_options)
 cat_names = dict(opts["categories"])
 cat_names[0] = t("cube.unclassified")
 cat_names[EXCLUDED] = t("cube.excluded")
@@ -36,7 +35,7 @@ sup_names = dict(opts["suppliers"])
 
 # ------------------------------------------------------------ view state (URL on first run)
 K = state.CUBE
-DEFAULTS = CubeState(sup_count=data.counts_suppliers_by_default(db, ver))
+DEFAULTS = CubeState(sup_count=query(cube.counts_suppliers_by_default))
 link, ignored = cubelink.decode(urlstate.page_params(), categories=cat_names, suppliers=sup_names, accounts=acct_names)
 for name, key in K.items():                 # a shared link applies on the session's first run
     if name in link:
@@ -83,7 +82,7 @@ drill = [tuple(d) for d in st.session_state[K["drill"]]]
 view = base.replace(drill=tuple(drill))
 
 # ------------------------------------------------------------ KPIs
-k = data.kpis(db, ver, view)
+k = query(cube.kpis, view)
 change = fmt.percent(k["change"], lang) if k["change"] is not None else "–"
 if k["change"] is not None and k["change"] > 0:
     change = "+" + change
@@ -229,7 +228,7 @@ if tab_pivot.open:
         rows, cols = st.session_state[K["rows"]], st.session_state[K["cols"]] or None
         measure = st.session_state[K["measure"]] if cols else "spend"
         with_sup = (measure == "suppliers") if cols else bool(st.session_state[K["sup_count"]])
-        p = _legal_label(data.pivot(db, ver, view, rows, cols, int(st.session_state[K["top"]]), 12, with_sup))
+        p = _legal_label(query(cube.pivot, view, rows, cols, int(st.session_state[K["top"]]), 12, with_sup))
         table = cube.wide(p, measure, st.session_state[K["sort"]] if not cols or st.session_state[K["sort"]] in ("label", measure)
                           else measure, bool(st.session_state[K["asc"]]), **_wide_labels())
         # whole kronor on screen (exports keep öre)
@@ -329,10 +328,10 @@ if tab_trend.open:
     with tab_trend:
         st.selectbox(t("cube.stack_by"), ("",) + cube.DIMENSIONS, key=K["by"],
                      format_func=lambda d: DIM_LABEL.get(d, t("cube.no_stack")))
-        tp = _legal_label(data.trend(db, ver, view, st.session_state[K["by"]] or None))
+        tp = _legal_label(query(cube.trend, view, st.session_state[K["by"]] or None))
         show_chart(charts.trend_stacked(tp, "MSEK", title=t("cube.trend_title"), others=t("cube.others"),
                                              blank=t("cube.unclassified")), width="stretch", key="cube_trend_chart")
-        yoy = data.year_over_year(db, ver, view)
+        yoy = query(cube.year_over_year, view)
         show_chart(charts.yoy_bars(yoy, "MSEK", title=t("cube.yoy_title")), width="stretch", key="cube_yoy_chart")
         st.caption(t("cube.yoy_note"))
 
@@ -342,7 +341,7 @@ if tab_pareto.open:
         st.number_input(t("cube.tail_threshold"), min_value=0.0, step=10_000.0, format="%.0f", key=K["tail"],
                         help=t("cube.tail_help"))
         tail = float(st.session_state[K["tail"]])
-        pr = data.pareto(db, ver, view, tail)
+        pr = query(cube.pareto, view, tail)
         kpi_row([
             (t("cube.pareto_suppliers"), fmt.number(pr["suppliers"], lang), None),
             (t("cube.pareto_80"), fmt.percent(pr["share80"], lang), t("cube.pareto_80_help", n=fmt.number(pr["n80"], lang))),
@@ -360,7 +359,7 @@ if tab_pareto.open:
         right.dataframe(abc, hide_index=True, width="stretch",
                         column_config={MEASURE_LABEL["spend"]: st.column_config.NumberColumn(format="localized")})
         right.caption(t("cube.abc_rule"))
-        head = data.pareto_head(db, ver, view, tail)
+        head = query(cube.pareto_suppliers, view, tail)
         head = head[["rank", "supplier", "spend", "lines", "cum_share", "abc"]].rename(columns={
             "rank": t("cube.rank"), "supplier": t("col.supplier"), "spend": MEASURE_LABEL["spend"],
             "lines": MEASURE_LABEL["lines"], "cum_share": t("cube.cum_share"), "abc": t("cube.abc_class")})
@@ -369,7 +368,7 @@ if tab_pareto.open:
             t("cube.cum_share"): st.column_config.NumberColumn(format="percent")})
         st.subheader(t("cube.fragmentation"))
         st.radio(t("cube.frag_level"), (1, 2, 3), key=K["frag"], horizontal=True, format_func=lambda lv: t(f"dim.category_l{lv}"))
-        fr = data.fragmentation(db, ver, view, int(st.session_state[K["frag"]]), tail)
+        fr = query(cube.fragmentation, view, int(st.session_state[K["frag"]]), tail)
         fr = fr.assign(category=[c if c is not None else t("cube.unclassified") for c in fr.category])
         fr_shown = fr.drop(columns=["key"]).rename(columns={
             "category": t("col.category"), "spend": MEASURE_LABEL["spend"], "suppliers": MEASURE_LABEL["suppliers"],
@@ -411,11 +410,11 @@ if tab_lines.open:
                              format_func=lambda o: t(f"cube.order_{o}"), key="cube_lines_order")
         page_size = 50
         page = int(st.session_state.get(state.CUBE_LINES_PAGE, 0))
-        df, n, total = data.lines(db, ver, lview, page, page_size, order)
+        df, n, total = query(cube.lines, lview, page, page_size, order)
         pages = max(1, -(-n // page_size))
         if page >= pages:
             page = st.session_state[state.CUBE_LINES_PAGE] = pages - 1
-            df, n, total = data.lines(db, ver, lview, page, page_size, order)
+            df, n, total = query(cube.lines, lview, page, page_size, order)
         o2.markdown(t("cube.lines_count", n=fmt.number(n, lang), total=fmt.money(total, lang, decimals=2),
                       page=page + 1, pages=pages))
         shown = df.rename(columns={c: t(f"col.{c}") for c in df.columns})

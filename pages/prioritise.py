@@ -12,8 +12,8 @@ from analytics.errors import SpendkollenError
 from analytics.export import Sheet, xlsx_bytes
 from analytics.tree import nodes as tree_nodes
 from ui import auth, state
-from ui import cubedata as data
 from ui import format as fmt
+from ui.cache import query
 from ui.charts.matrix import bubble_matrix, roadmap
 from ui.db import cursor
 from ui.i18n import current_lang, error_text, t
@@ -49,8 +49,7 @@ with c2.expander(t("pri.weights"), expanded=False):
                "saving": w3.slider(t("pri.w_saving"), 0.0, 5.0, pr.DEFAULT_WEIGHTS["saving"], 0.5, key="pri_ws")}
     st.caption(t("pri.formula", wp=weights["potential"], wf=weights["feasibility"], ws=weights["saving"]))
 
-db, ver = data.args()
-df = data.initiatives(db, ver, end, tuple(sorted(weights.items())))
+df = query(pr.table, window_end=end, weights=tuple(sorted(weights.items())))
 tot = pr.totals(df)
 kpi_row([(t("pri.kpi_initiatives"), fmt.number(len(df), lang), None),
          (t("pri.kpi_spend"), fmt.msek(tot["spend"], lang), t("pri.kpi_spend_help")),

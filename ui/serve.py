@@ -33,7 +33,7 @@ def prepare_store() -> bool:
 
 WARM_MODULES = ("analytics.classify", "analytics.cube", "analytics.prioritise", "analytics.review",
                 "analytics.savings", "analytics.watchlist", "ui.charts.cube", "ui.charts.matrix", "ui.charts.savings",
-                "ui.charts.tree", "ui.charts.trend", "ui.cubedata", "ui.sidebar", "ui.tables", "ui.urlstate")
+                "ui.charts.tree", "ui.charts.trend", "ui.cache", "ui.sidebar", "ui.tables", "ui.urlstate")
 
 
 def warm_up() -> None:
