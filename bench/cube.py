@@ -39,7 +39,7 @@ def generate(lines: int) -> list[Path]:
     import numpy as np
 
     from analytics.demo import ACCOUNTS as DEMO_ACCOUNTS
-    from analytics.demo import _luhn_digit
+    from analytics.orgno import luhn_check_digit
     folder = CACHE / f"cube_{lines}"
     files = sorted(folder.glob("*.parquet"))
     if len(files) == MONTHS // 3:
@@ -48,7 +48,7 @@ def generate(lines: int) -> list[Path]:
     rng = np.random.default_rng(7)
     base = np.unique(5 * 10 ** 8 + rng.integers(20, 100, SUPPLIERS * 2) * 10 ** 5 + rng.integers(0, 10 ** 5, SUPPLIERS * 2))
     base = base[:SUPPLIERS]
-    org = base * 10 + _luhn_digit(base)
+    org = base * 10 + luhn_check_digit(base)
     con = duckdb.connect()
     sup = {"sid": np.arange(len(org)), "name": [f"Leverantör {i} AB" for i in range(len(org))],
            "org": [f"{o // 10000:06d}-{o % 10000:04d}" for o in org]}

@@ -18,27 +18,23 @@ def store(tmp_path):
     con.close()
 
 
-def csv_bytes(text: str, encoding: str = "utf-8", newline: str = "\n") -> bytes:
-    return text.replace("\n", newline).encode(encoding)
-
-
-def snapshot(cur) -> tuple:
-    """Everything a refused upload must leave untouched."""
-    return (cur.execute("SELECT count(*), coalesce(sum(amount), 0) FROM ledger_lines").fetchall()[0],
-            cur.execute("SELECT count(*) FROM batches").fetchall()[0],
-            cur.execute("SELECT count(*) FROM suppliers").fetchall()[0],
-            cur.execute("SELECT count(*) FROM audit_log").fetchall()[0])
-
-
-def open_page(db, page: str, monkeypatch, lang: str = "sv"):
-    """An AppTest of app.py on the store file ``db``, in ``lang``, switched to ``page`` and run
-    without an exception."""
+def open_page(db, page: str | None, monkeypatch, lang: str = "sv", *, query: dict | None = None,
+              user: str | None = None):
+    """The one AppTest factory: app.py on the store file ``db`` in ``lang`` (with the URL
+    parameters ``query`` and the local user ``user``), run, switched to ``page`` when given, and
+    checked to have raised nothing."""
     from streamlit.testing.v1 import AppTest
     monkeypatch.setenv("SPENDKOLLEN_DB", str(db))
+    if user:
+        monkeypatch.setenv("SPENDKOLLEN_USER", user)
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.session_state["lang"] = lang
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
     at.run()
-    at.switch_page(page).run()
     assert not at.exception, at.exception
+    if page:
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
     return at

@@ -1,17 +1,16 @@
 """AppTest of the classification page (review queue, rules, tree edits with undo) and the
 category-tree page (treemap, opening a node in the spend cube), on a small crafted ledger."""
 
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics.ingest import load_files
 from analytics.store import connect
-from tests.unit.test_classify import LINES, A, ledger
+from tests.conftest import open_page
+from tests.crafted import RULE_LINES as LINES
+from tests.crafted import A
+from tests.crafted import rules_ledger as ledger
 
-TIMEOUT = 180
-ROOT = Path(__file__).resolve().parents[2]
 # Alfa AB: 200 000 kr of food classified, 60 000 kr on an account no rule knows
 ROWS = LINES + [("Alfa AB", A, "99990", "Övriga tjänster", "", "", "Skola", "60000,00", "2024-03-01"),
                 ("Alfa AB", A, "64210", "Livsmedel", "", "", "Skola", "200000,00", "2024-03-05")]
@@ -25,17 +24,7 @@ def app(tmp_path, monkeypatch):
     set_preset(con.cursor(), "public", False)      # Delta kommun (a public body) counted
     load_files(con.cursor(), [("reskontra.csv", ledger(ROWS))])
     con.close()
-    monkeypatch.setenv("SPENDKOLLEN_DB", str(db))
-    monkeypatch.chdir(ROOT)
-
-    def make(page: str):
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-        at.session_state["lang"] = "sv"
-        at.run()
-        at.switch_page(page).run()
-        assert not at.exception, at.exception
-        return at
-    return make
+    return lambda page: open_page(db, page, monkeypatch)
 
 
 def metric(at, label: str) -> str:

@@ -2,17 +2,13 @@
 lines, the view in the URL, exports offered."""
 
 import re
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics.ingest import load_files
 from analytics.store import connect
-from tests.unit.test_cube import ledger
-
-TIMEOUT = 180
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import open_page
+from tests.crafted import cube_ledger as ledger
 
 
 @pytest.fixture
@@ -23,17 +19,7 @@ def cube_app(tmp_path, monkeypatch):
     set_preset(con.cursor(), "public", False)      # Delta kommun (a public body) counted, as in test_cube
     load_files(con.cursor(), [("reskontra.csv", ledger())])
     con.close()
-    monkeypatch.setenv("SPENDKOLLEN_DB", str(db))
-    monkeypatch.chdir(ROOT)
-
-    def make(**query):
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-        for k, v in query.items():
-            at.query_params[k] = v
-        at.run()
-        assert not at.exception
-        return at
-    return make
+    return lambda lang="sv", **query: open_page(db, None, monkeypatch, lang, query=query)
 
 
 def table(at):
@@ -133,10 +119,7 @@ def shown(at, i=0):
 
 @pytest.mark.parametrize("lang,spend,share", [("sv", "1\u00a0880", "100,0 %"), ("en", "1,880", "100.0%")])
 def test_table_numbers_are_in_the_ui_language_not_the_browsers(cube_app, lang, spend, share):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.session_state["lang"] = lang
-    at.run()
-    assert not at.exception
+    at = cube_app(lang)
     texts = shown(at)
     total = texts.iloc[-1].tolist()
     assert spend in total and share in total

@@ -1,27 +1,17 @@
 """AppTest: every page renders without an exception; the upload page maps, previews, asks and loads."""
 
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics.ledger import summary
 from analytics.store import connect
-
-TIMEOUT = 180
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import open_page
 
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     db = tmp_path / "app.duckdb"
-    monkeypatch.setenv("SPENDKOLLEN_DB", str(db))
-    monkeypatch.setenv("SPENDKOLLEN_USER", "testare")
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception
-    return at, db
+    return open_page(db, None, monkeypatch, user="testare"), db
 
 
 def store_summary(db):

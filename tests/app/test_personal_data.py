@@ -13,7 +13,7 @@ from analytics.classify import set_preset
 from analytics.ingest import load_files
 from analytics.store import connect
 from tests.conftest import ROOT, open_page
-from tests.unit.test_cube import ledger
+from tests.crafted import cube_ledger as ledger
 
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
 

@@ -8,7 +8,8 @@ from analytics import savings as sv
 from analytics.ingest import load_files
 from analytics.store import connect
 from tests.conftest import open_page
-from tests.unit.test_classify import LINES, ledger
+from tests.crafted import RULE_LINES as LINES
+from tests.crafted import rules_ledger as ledger
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from analytics import savings as sv
 from analytics.ingest import load_files
 from analytics.store import connect
 from tests.conftest import open_page
-from tests.unit.test_cube import ledger
+from tests.crafted import cube_ledger as ledger
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_preview_downloads_and_presentation(page):
 
 def test_the_stored_template_is_shown_and_can_be_removed(page, tmp_path):
     from analytics.report import save_template, stored_template
-    from tests.unit.test_pack import make_template
+    from tests.crafted import make_template
     at = page
     assert any("Ingen mall uppladdad" in c.value for c in at.caption)
     # AppTest cannot drive a file uploader: the template is stored with the call the page makes

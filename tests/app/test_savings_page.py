@@ -8,8 +8,8 @@ from analytics import savings as sv
 from analytics.ingest import load_files
 from analytics.store import connect
 from tests.conftest import open_page
-from tests.unit.test_classify import ledger
-from tests.unit.test_savings import ROWS
+from tests.crafted import SAVINGS_ROWS as ROWS
+from tests.crafted import rules_ledger as ledger
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from analytics import watchlist as wl
 from analytics.ingest import load_files
 from analytics.store import connect
 from tests.conftest import open_page
-from tests.unit.test_watchlist import ROWS, ledger
+from tests.crafted import WATCH_ROWS as ROWS
+from tests.crafted import rules_ledger as ledger
 
 
 @pytest.fixture

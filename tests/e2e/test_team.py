@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_browser import _serve, crafted_store, free_port, wait_idle
+from tests.e2e.servers import crafted_store, free_port, serve, wait_idle
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def team_server(provider, tmp_path_factory):
         'client_id = "spendkollen"\n'
         'client_secret = "test-secret"\n'
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n', encoding="utf-8")
-    for url in _serve(db, ("--secrets.files", str(secrets_file)), port=port, host="localhost"):
+    for url in serve(db, ("--secrets.files", str(secrets_file)), port=port, host="localhost"):
         yield url, db
 
 
@@ -133,7 +133,7 @@ def test_a_command_line_import_while_the_dashboard_runs(page, tmp_path_factory):
     from tests.ledgers import ledger_bytes
     folder = tmp_path_factory.mktemp("cli")
     db = crafted_store(folder / "cli.duckdb")
-    for url in _serve(db):
+    for url in serve(db):
         page.goto(url + "/oversikt", timeout=90_000)
         expect(page.get_by_role("heading", name="Översikt")).to_be_visible(timeout=90_000)
         wait_idle(page)
@@ -179,7 +179,7 @@ def test_ten_sessions_save_at_the_same_moment(browser, browser_context_args, tmp
     folder = tmp_path_factory.mktemp("ten")
     db = crafted_store(folder / "ten.duckdb")
     workbooks = _initiative_files(folder, 3)
-    for url in _serve(db):
+    for url in serve(db):
         contexts, writers = [], []
 
         def new_page(path: str, heading: str):

@@ -12,7 +12,7 @@ def full(store):
     from analytics import savings as sv
     from analytics import watchlist as wl
     from analytics.ingest import load_files
-    from tests.unit.test_cube import ledger
+    from tests.crafted import cube_ledger as ledger
     load_files(store, [("reskontra.csv", ledger())])
     sv.load_demo_initiatives(store)
     did = wl.add(store, "Alfa AB", "Sena leveranser", occurred=dt.date(2024, 3, 1))

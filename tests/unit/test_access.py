@@ -20,8 +20,9 @@ from analytics.demo import load_demo, remove_demo
 from analytics.ingest import load_files
 from analytics.ingest.load import delete_batches, save_profile
 from analytics.report import template as tp
-from tests.unit.test_classify import A, ledger
-from tests.unit.test_savings import ROWS
+from tests.crafted import SAVINGS_ROWS as ROWS
+from tests.crafted import A
+from tests.crafted import rules_ledger as ledger
 
 ADMIN = Actor("Astrid Admin", "astrid@kommun.se", "admin")
 PEOPLE = {role: Actor(f"Person {role}", f"{role}@kommun.se", role) for role in access.ROLES}

@@ -14,26 +14,10 @@ from analytics.classify import Rule
 from analytics.errors import RuleError
 from analytics.ingest import load_files
 from tests.conftest import REAL
-from tests.conftest import csv_bytes as text_bytes
-from tests.unit.test_cube import org
-
-A, B, C, PUB = org(556016068), org(556677889), org(916543210), org(212000014)
-HEADER = "Leverantör;Organisationsnummer;Konto;Kontotext;Beskrivning;CPV;Förvaltning;Belopp;Bokföringsdatum\n"
-LINES = [
-    # supplier, org, account, account text, description, cpv, unit, amount, date
-    ("Alfa AB", A, "64210", "Livsmedel", "mjölk", "", "Skola", "1000,00", "2024-01-15"),      # 1000
-    ("Alfa AB", A, "64410", "Kontorsmaterial", "pennor", "", "Skola", "200,00", "2024-01-16"),  # 200
-    ("Beta AB", B, "64410", "Kontorsmaterial", "papper", "", "Omsorg", "300,00", "2024-02-01"),  # 300
-    ("Gamma HB", C, "99999", "Okänt konto", "städning trappor", "", "Omsorg", "50,00", "2024-02-02"),  # 50
-    ("Gamma HB", C, "51110", "Arvoden", "arvode", "", "Omsorg", "70,00", "2024-02-03"),        # 70, class 5
-    ("Delta kommun", PUB, "64210", "Livsmedel", "", "", "Skola", "150,00", "2024-03-20"),      # 150, public
-    ("Epsilon AB", org(559123456), "99998", "Diverse", "", "15511000-3", "Skola", "400,00", "2024-03-21"),  # 400, CPV milk
-]
-TOTAL = 2170.0
-
-
-def ledger(rows=LINES) -> bytes:
-    return text_bytes(HEADER + "".join(";".join(r) + "\n" for r in rows), "utf-8")
+from tests.crafted import RULE_LINES as LINES
+from tests.crafted import RULE_TOTAL as TOTAL
+from tests.crafted import A, B, C, org
+from tests.crafted import rules_ledger as ledger
 
 
 @pytest.fixture

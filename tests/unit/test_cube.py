@@ -12,28 +12,9 @@ from analytics import cube
 from analytics.__main__ import main as cli
 from analytics.export import Sheet, csv_bytes, neutralise, xlsx_bytes
 from analytics.ingest import load_files
-from tests.conftest import csv_bytes as text_bytes
+from tests.crafted import ALFA, BETA
+from tests.crafted import cube_ledger as ledger
 from tests.ledgers import luhn_org as org
-
-ALFA, BETA, GAMMA, DELTA = org(556016068), org(556677889), org(916543210), org(212000014)
-# personnummer of a sole trader (month 05): masked on load
-SOLE = "19800512-" + org(800512123)[7:]
-
-HEADER = "Leverantör;Organisationsnummer;Konto;Kontotext;Förvaltning;Belopp;Bokföringsdatum\n"
-LINES = [
-    # supplier, org no, account, text, unit, amount, date
-    ("Alfa AB", ALFA, "64210", "Livsmedel", "Skola", "1000,00", "2024-01-15"),
-    ("Alfa AB", ALFA, "64210", "Livsmedel", "Omsorg", "500,00", "2024-02-10"),
-    ("Alfa AB", ALFA, "64410", "Kontorsmaterial", "Skola", "-200,00", "2024-02-11"),
-    ("Beta AB", BETA, "64410", "Kontorsmaterial", "Skola", "300,00", "2024-04-01"),
-    ("Gamma HB", GAMMA, "99999", "Okänt konto", "Omsorg", "50,00", "2024-04-02"),
-    ("Delta kommun", DELTA, "64210", "Livsmedel", "Skola", "150,00", "2023-01-20"),
-    ("Firma Anna Berg", SOLE, "64510", "Förbrukningsmaterial", "Omsorg", "80,00", "2024-03-03"),
-]
-
-
-def ledger(rows=LINES) -> bytes:
-    return text_bytes(HEADER + "".join(";".join(r) + "\n" for r in rows), "cp1252")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from analytics.ingest import IngestError, load_files
 from analytics.ledger import summary
-from tests.conftest import csv_bytes
+from tests.crafted import csv_bytes
 
 HEADER = "Leverantör;Organisationsnummer;Konto;Belopp;Bokföringsdatum\n"
 

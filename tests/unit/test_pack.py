@@ -9,7 +9,6 @@ import io
 import os
 import shutil
 import subprocess
-import zipfile
 
 import openpyxl
 import pytest
@@ -24,7 +23,8 @@ from analytics.export import Sheet, xlsx_bytes
 from analytics.ingest import load_files
 from analytics.report import layout as lo
 from analytics.report.template import open_template
-from tests.unit.test_cube import ledger
+from tests.crafted import cube_ledger as ledger
+from tests.crafted import make_template
 
 LONG = ["Bygg- och fastighetsmaterial (bygg, el, VA och VVS, kemikalier, hantverk)", "Fordon",
         "Storköksutrustning och diskmaskiner för skolköken", "Teknik- och miljökonsulter inom samhällsbyggnad"]
@@ -197,35 +197,6 @@ def test_every_xlsx_export_writes_numbers_as_numbers():
     assert isinstance(row[3].value, (int, float)) and isinstance(row[4].value, dt.datetime)
 
 
-def make_template(tmp_path, suffix=".potx") -> bytes:
-    """An organisation's template: 4:3, a red accent and Georgia in its theme, Swedish layout
-    names and an example slide, saved as a .potx."""
-    prs = Presentation()
-    prs.slides.add_slide(prs.slide_layouts[1]).shapes.title.text = "Exempelbild"
-    names = {"Title Slide": "Rubrikbild", "Title and Content": "Rubrik och innehåll", "Title Only": "Endast rubrik"}
-    for lay in prs.slide_layouts:
-        lay.name = names.get(lay.name, lay.name)
-    buf = io.BytesIO()
-    prs.save(buf)
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "ppt/theme/theme1.xml":
-                text = data.decode()
-                import re
-                text = re.sub(r"<a:accent1>.*?</a:accent1>", '<a:accent1><a:srgbClr val="C00000"/></a:accent1>', text, flags=re.DOTALL)
-                text = re.sub(r'(<a:minorFont>\s*<a:latin typeface=")[^"]*', r"\g<1>Georgia", text)
-                data = text.encode()
-            if item.filename == "[Content_Types].xml" and suffix == ".potx":
-                data = data.replace(b"presentationml.presentation.main+xml", b"presentationml.template.main+xml")
-            dst.writestr(item, data)
-    path = tmp_path / f"profil{suffix}"
-    path.write_bytes(out.getvalue())
-    return out.getvalue()
-
-
 def test_the_organisations_template_is_stored_and_used(full, tmp_path):
     data = make_template(tmp_path)
     saved = rp.save_template(full, "profil.potx", data)
@@ -338,7 +309,7 @@ def test_a_chart_never_repeats_a_colour(full):
 def test_a_formula_as_supplier_name_stays_text_everywhere_in_the_pack(store):
     """A supplier named =HYPERLINK(...): a name in the slide, a text cell in the chart's embedded
     workbook (PowerPoint's "Edit data"), a neutralised text in the Excel pack."""
-    from tests.unit.test_cube import LINES
+    from tests.crafted import CUBE_LINES as LINES
     evil = '=HYPERLINK("http://x","y")'
     rows = [(evil, "", "64210", "Livsmedel", "Skola", "9000,00", "2024-01-20")] + list(LINES)
     load_files(store, [("reskontra.csv", ledger(rows))])

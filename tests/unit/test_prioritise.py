@@ -13,7 +13,8 @@ from analytics import savings as sv
 from analytics.__main__ import main as cli
 from analytics.categories import node_for_path
 from analytics.ingest import load_files
-from tests.unit.test_classify import LINES, ledger
+from tests.crafted import RULE_LINES as LINES
+from tests.crafted import rules_ledger as ledger
 
 
 @pytest.mark.parametrize("text,expected", [("4", (4, 4)), ("2-4", (2, 4)), ("2–4", (2, 4)), (" 1 - 5 ", (1, 5)),

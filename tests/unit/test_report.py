@@ -14,7 +14,7 @@ from analytics import prioritise as pr
 from analytics import report as rp
 from analytics.__main__ import main as cli
 from analytics.ingest import load_files
-from tests.unit.test_cube import ledger
+from tests.crafted import cube_ledger as ledger
 
 TOPICS_SV = ["Inköpsvolym och trend per kvartal", "Största kategorier (nivå 2)", "Största leverantörer",
              "Kategoriträdet: nivå 1 uppdelad på nivå 2", "Prioritering: genomförbarhet och potential",

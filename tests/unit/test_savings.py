@@ -11,16 +11,9 @@ from analytics import prioritise as pr
 from analytics import savings as sv
 from analytics.__main__ import main as cli
 from analytics.ingest import load_files
-from tests.unit.test_classify import A, B, ledger
-
-# food (64210, Alfa): 100 a month in 2023 -> baseline 1 200, run-rate 300 a quarter;
-# 2024 quarters 240, 270, 300, 210 -> measured 60, 30, 0, 90
-FOOD_2024 = {1: 80, 2: 80, 3: 80, 4: 90, 5: 90, 6: 90, 7: 100, 8: 100, 9: 100, 10: 70, 11: 70, 12: 70}
-ROWS = ([("Alfa AB", A, "64210", "Livsmedel", "", "", "Skola", "100,00", f"2023-{m:02d}-10") for m in range(1, 13)]
-        + [("Alfa AB", A, "64210", "Livsmedel", "", "", "Skola", f"{v},00", f"2024-{m:02d}-10") for m, v in FOOD_2024.items()]
-        # office (64410, Beta): 50 a month throughout -> baseline 600, measured 0 each quarter
-        + [("Beta AB", B, "64410", "Kontorsmaterial", "", "", "Skola", "50,00", f"{y}-{m:02d}-12")
-           for y in (2023, 2024) for m in range(1, 13)])
+from tests.crafted import SAVINGS_ROWS as ROWS
+from tests.crafted import A
+from tests.crafted import rules_ledger as ledger
 
 
 @pytest.fixture

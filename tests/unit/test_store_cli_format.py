@@ -59,7 +59,8 @@ def test_migration_11_keys_sole_traders_with_the_stores_secrets(tmp_path):
     keys for the same person."""
     import hashlib
 
-    from tests.unit.test_cube import SOLE, ledger
+    from tests.crafted import SOLE
+    from tests.crafted import cube_ledger as ledger
     digits = SOLE.replace("-", "")[2:]
     old_key = "pnr:" + hashlib.sha256(digits.encode()).hexdigest()[:16]
     path = tmp_path / "v10.duckdb"
@@ -292,7 +293,7 @@ def test_ten_sessions_saving_at_the_same_moment_lose_nothing(tmp_path):
     from analytics import classify
     from analytics import watchlist as wl
     from analytics.store import serialised
-    from tests.unit.test_cube import ledger
+    from tests.crafted import cube_ledger as ledger
     con = serialised(connect(tmp_path / "many.duckdb"))
     load_files(con.cursor(), [("reskontra.csv", ledger())])
     food = con.execute("SELECT category_id FROM categories WHERE name = 'Livsmedel'").fetchall()[0][0]
@@ -324,7 +325,7 @@ def test_cli_refuses_a_busy_store_or_waits_for_it(tmp_path, capsys):
     exits 2 with who holds it, instead of DuckDB's traceback (--wait 0: at once); with --wait it
     waits and runs."""
     from analytics.__main__ import main as cli
-    from tests.unit.test_cube import ledger
+    from tests.crafted import cube_ledger as ledger
     db = tmp_path / "busy.duckdb"
     (tmp_path / "r.csv").write_bytes(ledger())
     connect(db).close()
@@ -353,7 +354,7 @@ def test_backup_copies_the_whole_store_checked(tmp_path, capsys):
     file; the copy opens as a store and keys a person the same way; a missing store or the
     store itself as the target is refused without a traceback."""
     from analytics.__main__ import main as cli
-    from tests.unit.test_cube import ledger
+    from tests.crafted import cube_ledger as ledger
     db = tmp_path / "live.duckdb"
     (tmp_path / "r.csv").write_bytes(ledger())
     assert cli(["import", str(tmp_path / "r.csv"), "--db", str(db)]) == 0
@@ -403,8 +404,8 @@ def test_an_upload_that_fails_leaves_the_demo(store):
     from analytics.ingest import IngestError, load_files
     from analytics.ingest.load import commit_upload, plan_upload
     from analytics.store import transaction
-    from tests.conftest import snapshot
-    from tests.unit.test_cube import ledger
+    from tests.crafted import cube_ledger as ledger
+    from tests.crafted import snapshot
     load_demo(store, lines=3000)
     before = snapshot(store), len(pr.load(store)), store.execute(
         "SELECT count(*) FROM deviations WHERE status = 'open'").fetchall()[0][0]

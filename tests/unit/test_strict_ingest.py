@@ -13,7 +13,7 @@ import pytest
 
 from analytics.ingest import IngestError, load_files, plan_upload, read_file
 from analytics.ingest.load import discard_plan
-from tests.conftest import snapshot
+from tests.crafted import snapshot
 
 H = "Leverantör;Belopp;Datum\n"
 

@@ -11,10 +11,9 @@ from analytics import watchlist as wl
 from analytics.__main__ import main as cli
 from analytics.export import Sheet, xlsx_bytes
 from analytics.ingest import load_files
-from tests.unit.test_classify import PUB, A, B, C, ledger
-from tests.unit.test_cube import SOLE, org
-
-NEW = org(556888881)
+from tests.crafted import WATCH_ROWS as ROWS
+from tests.crafted import A, B
+from tests.crafted import rules_ledger as ledger
 
 
 @pytest.mark.parametrize("current,target,why,expected", [
@@ -50,17 +49,6 @@ def test_earn_back_rule(booked, later, today, due):
     assert wl.earn_back_due(booked, later, today) is due
 
 
-ROWS = [
-    ("Alfa AB", A, "64210", "Livsmedel", "", "", "Skola", "300000,00", "2024-04-10"),
-    ("Alfa AB", A, "64210", "Livsmedel", "", "", "Skola", "450000,00", "2024-08-10"),   # rolling 12 m: 750 000 > 700 000
-    ("Beta AB", B, "64410", "Kontorsmaterial", "", "", "Skola", "100000,00", "2024-08-01"),
-    ("Beta AB", B, "64410", "Kontorsmaterial", "", "", "Skola", "250000,00", "2024-11-01"),  # +150 %
-    ("Ny AB", NEW, "64410", "Kontorsmaterial", "", "", "Skola", "120000,00", "2024-12-01"),  # new, large
-    ("Gamma HB", C, "99999", "Okänt", "", "", "Omsorg", "5000,00", "2024-10-02"),
-    ("Delta kommun", PUB, "64210", "Livsmedel", "", "", "Skola", "800,00", "2024-10-20"),
-    ("Saknar AB", "SAKNAS", "64210", "Livsmedel", "", "", "Skola", "900,00", "2024-10-21"),
-    ("Firma Anna Berg", SOLE, "64510", "Förbrukning", "", "", "Omsorg", "700,00", "2024-10-22"),
-]
 
 
 @pytest.fixture
