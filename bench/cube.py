@@ -151,20 +151,20 @@ def interactions(cur) -> list[tuple[str, callable]]:
         def run(c):
             p = cube.pivot(c, view, rows, cols, top=top, with_suppliers=with_sup)
             table = cube.wide(p)
-            charts.pivot_bars(p, "MSEK")
+            charts.pivot_bars(p, "MSEK", others="Övriga", blank="Ej klassificerat")
             return table
         return run
 
     def pareto(view):
         def run(c):
             res = cube.pareto(c, view)
-            charts.pareto_curve(res["curve"])
+            charts.pareto_curve(res["curve"], x_title="Andel leverantörer", y_title="Andel av utgiften")
             return res
         return run
 
     def trend(view, by):
         def run(c):
-            charts.trend_stacked(cube.trend(c, view, by), "MSEK")
+            charts.trend_stacked(cube.trend(c, view, by), "MSEK", others="Övriga", blank="Ej klassificerat")
         return run
 
     drill_l1 = everything.replace(drill=(("category_l1", top_l1),))

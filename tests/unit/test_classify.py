@@ -425,13 +425,17 @@ def test_treemap_parents_equal_children_and_figure(loaded):
     food = cat(loaded, *LEAF["Livsmedel"])
     assert by_id.at[f"c{food}", "suppliers"] == 2 and by_id.at[f"c{food}", "classified_share"] == 1.0
     assert by_id.at["u", "classified_share"] == 0.0
-    fig = spend_treemap(df, color_by="classified")
+    words = dict(labels={"unclassified": "Ej klassificerat", "excluded": "Exkluderat", "others": "Övriga leverantörer",
+                         "rest": "{name} (ej uppdelat)"},
+                 texts={"msek": "MSEK", "share": "andel", "suppliers": "leverantörer", "change": "förändring",
+                        "classified": "klassificerat"})
+    fig = spend_treemap(df, color_by="classified", **words)
     tr = fig.data[0]
     assert tr.type == "treemap" and tr.branchvalues == "total"
     assert list(tr.ids) == list(df.id) and list(tr.parents) == list(df.parent)
     assert sum(v for v, p in zip(tr.values, tr.parents) if p == "") == pytest.approx(TOTAL / 1e6)
     assert "Ej klassificerat" in tr.labels and "Övriga leverantörer" in tr.labels
-    sun = spend_treemap(df, chart="sunburst")
+    sun = spend_treemap(df, chart="sunburst", **words)
     assert sun.data[0].type == "sunburst"
     drill, show = catree.cube_target(df, f"c{food}")
     assert show == "supplier" and [d for d, _ in drill] == ["category_l1", "category_l2", "category_l3"]

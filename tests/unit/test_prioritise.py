@@ -175,7 +175,8 @@ def test_matrix_and_roadmap_figures(store):
     from ui.charts.matrix import bubble_matrix, label_positions, roadmap
     sv.load_demo_initiatives(store)
     df = pr.table(store)
-    fig = bubble_matrix(df)
+    fig = bubble_matrix(df, quadrants={"hh": "Gör nu", "lh": "Planera", "hl": "Snabba vinster", "ll": "Avvakta"},
+                        x_title="Genomförbarhet", y_title="Potential")
     bubbles = [tr for tr in fig.data if tr.mode == "markers+text"]
     ranges = [tr for tr in fig.data if tr.mode == "lines"]
     assert sum(len(tr.x) for tr in bubbles) == 6

@@ -26,8 +26,8 @@ def _stack_order(labels: list, others: list, spend: list) -> list:
     return sorted(tot, key=lambda lab: (oth[lab], -tot[lab]))
 
 
-def pivot_bars(p, y_title: str = "MSEK", *, title: str = "", others: str = "Övriga",
-               blank: str = "Ej klassificerat", stacked_by_cols: bool = True) -> go.Figure:
+def pivot_bars(p, y_title: str = "MSEK", *, others: str, blank: str, title: str = "",
+               stacked_by_cols: bool = True) -> go.Figure:
     """Horizontal bars of spend (MSEK) per row of a cube.Pivot, largest on top ('others' at the
     bottom); with a column dimension the bars are stacked by it."""
     body = p.body()
@@ -54,8 +54,7 @@ def pivot_bars(p, y_title: str = "MSEK", *, title: str = "", others: str = "Övr
         margin=_MARGIN, height=max(300, 26 * len(order) + 80), legend=dict(orientation="h", y=-0.15)))
 
 
-def trend_stacked(p, y_title: str = "MSEK", *, title: str = "", others: str = "Övriga",
-                  blank: str = "Ej klassificerat") -> go.Figure:
+def trend_stacked(p, y_title: str = "MSEK", *, others: str, blank: str, title: str = "") -> go.Figure:
     """Stacked bars of spend (MSEK) per quarter from cube.trend (rows quarter, columns the
     chosen dimension); a single series when no dimension was chosen."""
     traces = []
@@ -94,8 +93,7 @@ def yoy_bars(df: pd.DataFrame, y_title: str = "MSEK", *, title: str = "", quarte
     return fig
 
 
-def pareto_curve(curve: pd.DataFrame, *, title: str = "", x_title: str = "Andel leverantörer",
-                 y_title: str = "Andel av utgiften") -> go.Figure:
+def pareto_curve(curve: pd.DataFrame, *, x_title: str, y_title: str, title: str = "") -> go.Figure:
     """The cumulative share of spend (y, 0-1) against the share of suppliers ranked by spend
     (x, 0-1), with the 80 % and 95 % lines."""
     levels = ((0.8, PALETTE[2]), (0.95, PALETTE[3]))

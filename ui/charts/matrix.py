@@ -36,14 +36,13 @@ def label_positions(x: list[float], y: list[float], near: float = 0.6) -> list[s
 
 
 def bubble_matrix(df: pd.DataFrame, *, color_by: str = "status", status_labels: dict | None = None,
-                  quadrants: dict | None = None, x_title: str = "Genomförbarhet", y_title: str = "Potential",
+                  quadrants: dict[str, str], x_title: str, y_title: str,
                   money: str = "MSEK", title: str = "", separators: str = ", ") -> go.Figure:
     """Feasibility (x, 1-5; a range drawn as a horizontal bar through the bubble) against
     potential (y, 1-5); bubble area proportional to spend (MSEK); colour by 'status' or
     'start_year'; the four quadrants labelled (``quadrants``: keys hh, hl, lh, ll = feasibility
     high/low, potential high/low)."""
     status_labels = status_labels or {}
-    quadrants = {"hh": "Gör nu", "lh": "Planera", "hl": "Snabba vinster", "ll": "Avvakta", **(quadrants or {})}
     x = df.feasibility_mid.astype(float).tolist()
     y = df.potential.astype(float).tolist()
     spend = [max(0.0, float(s or 0)) / 1e6 for s in df.spend.tolist()]

@@ -13,7 +13,7 @@ NO_DATA = "#c8c8c8"
 
 
 def spend_treemap(df: pd.DataFrame, *, color_by: str = "change", chart: str = "treemap",
-                  labels: dict | None = None, texts: dict | None = None, title: str = "",
+                  labels: dict[str, str], texts: dict[str, str], title: str = "",
                   separators: str = ", ") -> go.Figure:
     """Treemap (or sunburst with chart='sunburst') of the nodes of spend_tree: area = spend
     (MSEK), each parent exactly the sum of its children (branchvalues 'total'); colour by
@@ -22,10 +22,6 @@ def spend_treemap(df: pd.DataFrame, *, color_by: str = "change", chart: str = "t
     ``labels`` names the pseudo nodes: unclassified, excluded, others, rest ('{name}' is the
     parent's name); ``texts`` holds hover words: msek, share, suppliers, change, classified;
     ``separators`` the decimal and thousands characters (', ' Swedish, '.,' English)."""
-    labels = {"unclassified": "Ej klassificerat", "excluded": "Exkluderat (ej påverkbar)",
-              "others": "Övriga leverantörer", "rest": "{name} (ej uppdelat)", **(labels or {})}
-    texts = {"msek": "MSEK", "share": "andel", "suppliers": "leverantörer", "change": "förändring mot fg år",
-             "classified": "klassificerat", **(texts or {})}
     names = []
     for kind, name in zip(df.kind, df.name):
         if kind in ("unclassified", "excluded", "others"):
@@ -79,7 +75,7 @@ def _rgb(h: str) -> tuple[int, int, int]:
 
 
 def coverage_bars(by_unit: pd.DataFrame, target: tuple[float, float], *, title: str = "",
-                  x_title: str = "Klassificerat", band: str = "Mål 80-90 %") -> go.Figure:
+                  x_title: str, band: str) -> go.Figure:
     """Horizontal bars: classified share (0-1) of influenceable spend per organisation unit (from
     review.coverage()['by_unit']), lowest first, with the target band shaded."""
     d = by_unit.sort_values("share", na_position="first")
