@@ -137,6 +137,28 @@ def normalise_name(cur: duckdb.DuckDBPyConnection, name: str | None) -> str | No
     return cur.execute(f"SELECT {name_norm_sql('v')} FROM (SELECT CAST(? AS VARCHAR) AS v)", [str(name)]).fetchall()[0][0]
 
 
+def parse_line_ref(text: str | None) -> tuple[int | None, int | None]:
+    """A single ledger line as a person writes it, 'batch:row' ('3:1520', spaces allowed) ->
+    (3, 1520); empty -> (None, None); RuleError otherwise."""
+    if text is None or not str(text).strip():
+        return None, None
+    b, _, r = str(text).replace(" ", "").partition(":")
+    if not (b.isdigit() and r.isdigit()):
+        raise RuleError("rule_line", "write the line as batch:row, e.g. 3:1520", value=str(text))
+    return int(b), int(r)
+
+
+def rule_from_form(kind: str, category_id: int | None, *, org_no: str = "", supplier: str = "", account: str = "",
+                   keyword: str = "", public: bool = False, line: str = "", note: str = "") -> Rule:
+    """A rule from the page's form: empty fields left out, the account as '64110' or '641-643',
+    the line as 'batch:row', ``public`` for the payments-to-public-bodies exclusion. Validated
+    when stored."""
+    batch, row = parse_line_ref(line)
+    lo, hi = parse_account_range(account)
+    return Rule(kind, category_id, org_no or None, supplier or None, lo, hi, keyword or None,
+                "public" if public else None, batch, row, True, note or None)
+
+
 def validate(cur: duckdb.DuckDBPyConnection, rule: Rule) -> Rule:
     """The rule cleaned (org number digits, account range, lower-case keyword), or RuleError."""
     if rule.kind not in RULE_KINDS:
@@ -250,6 +272,23 @@ def update_rule(cur: duckdb.DuckDBPyConnection, rule_id: int, rule: Rule, *, act
                      clean.source_row, clean.active, clean.note, clean.match_on, clean.preset, rule_id])
         audit(cur, "rule_update", "class_rules", {"rule_id": rule_id, "before": _describe(old), "after": _describe(clean)}, actor)
     change(cur, "rule_update", {"rule_id": rule_id}, actor, work)
+
+
+def toggle_rules(cur: duckdb.DuckDBPyConnection, rule_ids: list[int], *, actor: str | None = None) -> None:
+    """Switch each rule on or off (the other way from now) in one versioned change: audited per
+    rule, reclassified once, undoable."""
+    access.require(access.RULES)
+    if not rule_ids:
+        return
+    olds = [get_rule(cur, int(i)) for i in rule_ids]
+
+    def work() -> None:
+        for i, old in zip(rule_ids, olds):
+            cur.execute("UPDATE class_rules SET active = ?, updated_at = now()::TIMESTAMP WHERE rule_id = ?",
+                        [not old.active, int(i)])
+            audit(cur, "rule_update", "class_rules", {"rule_id": int(i), "before": {"active": old.active},
+                                                      "after": {"active": not old.active}}, actor)
+    change(cur, "rule_update", {"rules": len(rule_ids)}, actor, work)
 
 
 def delete_rules(cur: duckdb.DuckDBPyConnection, rule_ids: list[int], *, actor: str | None = None) -> None:

@@ -336,6 +336,46 @@ def _f(v):
     return None if v is None else float(v)
 
 
+def save_quarters(cur, initiative_id: int, before: list[dict], after: list[dict], *, lang: str = "sv",
+                  actor: str | None = None) -> int:
+    """The quarters editor's change as one save: rows of {quarter, planned, reported, comment}
+    as the table held them (``before``) and as the person left them (``after``), amounts as text
+    in the UI language. Only what changed is entered. Every row is read first (SavingsError names
+    the row, 1-based, and the column); then all changed rows are entered in one transaction, so a
+    refused row leaves every quarter as it was. Returns how many quarters changed."""
+    changes = []
+    for n, (old, new) in enumerate(zip(before, after), start=1):
+        values = {}
+        for col in ("planned", "reported"):
+            if new.get(col) != old.get(col):
+                text = new.get(col)
+                try:
+                    values[col] = parse_number(text, lang)
+                except ValueError:
+                    raise SavingsError("sav_amount", f"'{text}' is not an amount", row=n, column=col,
+                                       value=str(text)) from None
+        comment = new.get("comment") if new.get("comment") != old.get("comment") else None
+        if values or comment is not None:
+            changes.append((n, new["quarter"], values, comment if comment is not None else (old.get("comment") or None)))
+    with transaction(cur):
+        for n, quarter, values, comment in changes:
+            try:
+                enter(cur, initiative_id, quarter, planned=values.get("planned"), reported=values.get("reported"),
+                      comment=comment, actor=actor)
+            except SavingsError as e:
+                raise SavingsError(e.code, str(e), row=n, column=e.column, **e.params) from None
+    return len(changes)
+
+
+def signable(cur, initiative_id: int, until: str | None) -> list[str]:
+    """The quarters finance can sign off: complete (up to ``until``, the last complete quarter)
+    and not signed yet."""
+    if not until:
+        return []
+    q = quarters(cur, initiative_id, until)
+    return [x for x, b in zip(q.quarter, q.signed_by) if not isinstance(b, str) and q_index(x) <= q_index(until)]
+
+
 def sign_off(cur, initiative_id: int, quarter: str, *, actor: str | None = None) -> None:
     """Finance signs a quarter off (who, when); only complete quarters with a reported or
     measured saving. Audited."""

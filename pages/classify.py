@@ -6,7 +6,6 @@ import streamlit as st
 
 from analytics import access, classify, review
 from analytics import tree as catree
-from analytics.errors import RuleError
 from analytics.export import Sheet, xlsx_bytes
 from analytics.ledger import has_data
 from ui import auth, state
@@ -228,16 +227,8 @@ with tab_rules:
         note = f9.text_input(t("cls.col_note"), key="cls_rule_note")
         if st.form_submit_button(t("cls.add_rule"), type="primary", disabled=not auth.can(access.RULES)):
             def _add():
-                batch = row = None
-                if line.strip():
-                    b, _, r = line.replace(" ", "").partition(":")
-                    if not (b.isdigit() and r.isdigit()):
-                        raise RuleError("rule_line", "write the line as batch:row, e.g. 3:1520")
-                    batch, row = int(b), int(r)
-                lo_acct, hi_acct = classify.parse_account_range(acct)
-                classify.add_rules(cur, [classify.Rule(kind, by_path.get(cat), org or None, name or None, lo_acct, hi_acct,
-                                                       kw or None, "public" if public else None, batch, row,
-                                                       True, note or None)])
+                classify.add_rules(cur, [classify.rule_from_form(kind, by_path.get(cat), org_no=org, supplier=name, account=acct,
+                                                                 keyword=kw, public=public, line=line, note=note)])
             _run(_add, t("cls.rule_added"))
 
     r1, r2 = st.columns([3, 2])
@@ -246,12 +237,7 @@ with tab_rules:
                                                   f"{shown.set_index('rule_id').at[i, 'match']}")
     a1, a2 = r2.columns(2)
     if a1.button(t("cls.toggle_rules"), key="cls_toggle", disabled=not picked or not auth.can(access.RULES), width="stretch"):
-        def _toggle():
-            for rid in picked:
-                r = classify.get_rule(cur, int(rid))
-                r.active = not r.active
-                classify.update_rule(cur, int(rid), r)
-        _run(_toggle, t("cls.rules_toggled", n=len(picked)))
+        _run(lambda: classify.toggle_rules(cur, [int(i) for i in picked]), t("cls.rules_toggled", n=len(picked)))
     if a2.button(t("cls.delete_rules"), key="cls_delete", disabled=not picked or not auth.can(access.RULES), width="stretch"):
         _run(lambda: classify.delete_rules(cur, [int(i) for i in picked]), t("cls.rules_deleted", n=len(picked)))
 

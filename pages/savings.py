@@ -44,16 +44,6 @@ labels = {"planned": t("sav.planned"), "reported": t("sav.reported"), "measured"
 tab_all, tab_one, tab_index = st.tabs([t("sav.tab_all"), t("sav.tab_one"), t("sav.tab_index")])
 
 
-def _amount(text, row: int, column: str):
-    """An amount typed in the quarters editor, in the UI language; a clear error naming the row
-    and column otherwise."""
-    try:
-        return fmt.parse_number(text, lang)
-    except ValueError:
-        raise sv.SavingsError("sav_amount", f"'{text}' is not an amount", row=row, column=column,
-                              value=str(text)) from None
-
-
 with tab_all:
     qd = sv.quarterly(cur)
     if not qd.empty:
@@ -149,16 +139,14 @@ with tab_one:
                                         "signed": t("sav.col_signed")})
             if st.form_submit_button(t("sav.save_quarters"), type="primary", disabled=not auth.can(access.SAVINGS_REPORT)):
                 def _save():
-                    for n, ((_, old), (_, new)) in enumerate(zip(edit.iterrows(), edited.iterrows()), start=1):
-                        planned = None if new.planned == old.planned else _amount(new.planned, n, t("sav.planned"))
-                        reported = None if new.reported == old.reported else _amount(new.reported, n, t("sav.reported"))
-                        comment = new.comment if new.comment != old.comment else None
-                        if planned is not None or reported is not None or comment is not None:
-                            sv.enter(cur, iid, new.quarter, planned=planned, reported=reported,
-                                     comment=comment if comment is not None else (old.comment or None))
+                    rows = ["quarter", "planned", "reported", "comment"]
+                    try:
+                        sv.save_quarters(cur, iid, edit[rows].to_dict("records"), edited[rows].to_dict("records"), lang=lang)
+                    except sv.SavingsError as e:             # the column as the table heads it
+                        e.column = {"planned": t("sav.planned"), "reported": t("sav.reported")}.get(e.column, e.column)
+                        raise
                 run_edit(_save, t("sav.quarters_saved"))
-        signable = [x for x, b in zip(q.quarter, q.signed_by)
-                    if not isinstance(b, str) and last and sv.q_index(x) <= sv.q_index(last)]
+        signable = sv.signable(cur, iid, last)
         s1, s2 = st.columns([3, 1])
         to_sign = s1.selectbox(t("sav.sign_quarter"), signable, key=f"sav_sign_q_{iid}") if signable else None
         if s2.button(t("sav.sign"), key=f"sav_sign_{iid}", disabled=not signable or not auth.can(access.SIGN_OFF), width="stretch"):

@@ -477,3 +477,25 @@ def test_treemap_change_compares_the_last_twelve_months(store):
     assert food.change == pytest.approx(150 / 110 - 1)
     short = catree.spend_tree(store, cube.View(period_from=dt.date(2023, 1, 1), period_to=dt.date(2023, 12, 1)))
     assert short.change.isna().all()                                  # 2022 is not loaded
+
+
+def test_the_pages_rule_form_and_switching_rules_on_and_off(loaded):
+    assert classify.parse_line_ref(" 3 : 1520 ") == (3, 1520) and classify.parse_line_ref("") == (None, None)
+    with pytest.raises(RuleError) as err:
+        classify.parse_line_ref("3-1520")
+    assert err.value.code == "rule_line"
+    rule = classify.rule_from_form("exclude", None, account="641-643", public=False, line="1:2", note=" ")
+    assert (rule.account_from, rule.account_to, rule.batch_id, rule.source_row, rule.legal_form) == ("641", "643", 1, 2, None)
+    assert classify.rule_from_form("exclude", None, public=True).legal_form == "public"
+    # two rules switched off in one change: one version to undo, an audit entry each, one reclassification
+    ids = classify.add_rules(loaded, [Rule("keyword", cat(loaded, *LEAF["Städ"]), keyword="städning"),
+                                      Rule("supplier", cat(loaded, *LEAF["Livsmedel"]), org_no=A)])
+    versions = len(catree.versions(loaded))
+    classify.toggle_rules(loaded, ids)
+    assert [classify.get_rule(loaded, i).active for i in ids] == [False, False]
+    assert len(catree.versions(loaded)) == versions + 1
+    assert loaded.execute("SELECT count(*) FROM ledger_lines WHERE rule_id IN (SELECT unnest(?::INTEGER[]))",
+                          [ids]).fetchall()[0][0] == 0
+    assert loaded.execute("SELECT count(*) FROM audit_log WHERE action = 'rule_update'").fetchall()[0][0] == 2
+    catree.undo(loaded)
+    assert [classify.get_rule(loaded, i).active for i in ids] == [True, True]

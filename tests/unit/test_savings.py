@@ -140,3 +140,26 @@ def test_no_measured_saving_on_an_incomplete_baseline(tracked):
     assert sv.baseline(cur, ids["Livsmedel"])["months"] == 6
     q = sv.quarters(cur, ids["Livsmedel"])
     assert q.measured.isna().all() and q.method.iloc[0] == "baseline incomplete: 6 of 12 months loaded"
+
+
+def test_the_quarters_editor_saves_all_rows_or_none(tracked):
+    """The page's table as one save: amounts as typed in Swedish, only changed rows entered, and a
+    bad row (or a reported saving without a comment) leaves every quarter as it was."""
+    cur, ids = tracked
+    iid = ids["Livsmedel"]
+    before = [{"quarter": f"2024 Q{n}", "planned": "", "reported": "", "comment": ""} for n in (1, 2, 3)]
+    bad = [dict(before[0], planned="1 200,50"), dict(before[1], reported="mycket"), before[2]]
+    with pytest.raises(sv.SavingsError) as err:
+        sv.save_quarters(cur, iid, before, bad, lang="sv")
+    assert (err.value.code, err.value.row, err.value.column) == ("sav_amount", 2, "reported")
+    no_comment = [dict(before[0], planned="1 200,50"), dict(before[1], reported="70")]
+    with pytest.raises(sv.SavingsError) as err:
+        sv.save_quarters(cur, iid, before[:2], no_comment, lang="sv")
+    assert (err.value.code, err.value.row) == ("sav_comment", 2)
+    assert cur.execute("SELECT count(*) FROM savings_quarters").fetchall()[0][0] == 0      # row 1 was not kept
+    good = [dict(before[0], planned="1 200,50"), dict(before[1], reported="70", comment="Nytt avtal"), before[2]]
+    assert sv.save_quarters(cur, iid, before, good, lang="sv") == 2
+    q = sv.quarters(cur, iid).set_index("quarter")
+    assert (q.at["2024 Q1", "planned"], q.at["2024 Q2", "reported"], q.at["2024 Q2", "comment"]) == (1200.5, 70.0, "Nytt avtal")
+    assert sv.signable(cur, iid, "2024 Q4") == ["2024 Q1", "2024 Q2", "2024 Q3", "2024 Q4"]
+    assert sv.signable(cur, iid, None) == []
