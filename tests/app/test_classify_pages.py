@@ -62,6 +62,12 @@ def test_add_a_rule_and_see_a_clear_error(app):
     assert not at.exception, at.exception
     assert metric(at, "Exkluderat") == "0,0 MSEK" and at.success       # Gamma's 50 kr excluded
     assert metric(at, "Klassificerad spend") == "77,0 %"             # 201 650 of 262 050
+    # the same rule switched off again: Gamma's 50 kr count as unclassified spend once more
+    new_rule = max(at.multiselect(key="cls_pick_rules").options, key=lambda o: int(o.split()[0].lstrip("#")))
+    at.multiselect(key="cls_pick_rules").set_value([new_rule]).run()
+    at.button(key="cls_toggle").click().run()
+    assert not at.exception, at.exception
+    assert metric(at, "Klassificerad spend") == "76,9 %"             # 201 650 of 262 100
 
 
 def test_tree_edit_and_undo(app):

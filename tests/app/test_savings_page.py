@@ -51,3 +51,18 @@ def test_enter_a_reported_saving_and_sign_it_off(page):
     assert q.at["2024 Q1", "signed_by"]
     m = {x.label: x.value for x in at.metric}
     assert m["Kostnadsreduktion: Rapporterad"] == "70 kr"
+
+
+def test_a_bad_cell_in_the_quarters_editor_is_named_and_nothing_is_saved(page):
+    at, db, iid = page
+    at.session_state[f"sav_editor_{iid}"] = {"edited_rows": {0: {"planned": "250"}, 1: {"reported": "mycket", "comment": "x"}},
+                                            "added_rows": [], "deleted_rows": []}
+    at.run()
+    [b for b in at.button if b.label == "Kontrollera och spara"][0].click().run()
+    assert not at.exception, at.exception
+    message = at.error[0].value
+    assert "rad 2" in message and "Rapporterad" in message and "mycket" in message, message
+    con = connect(db)
+    count = con.execute("SELECT count(*) FROM savings_quarters").fetchall()[0][0]
+    con.close()
+    assert count == 0                          # the good first row was not saved either
