@@ -11,9 +11,12 @@ One module owns it, so there is one way to bring it up to date after a change:
 The entry points say what changed, not what to rebuild: ``lines_added`` (an upload),
 ``lines_removed`` (an undo or a replaced period), ``rules_changed`` (a rule, preset, tree edit
 or undo) and ``rebuild`` (everything, after a schema upgrade). Each runs inside the caller's
-transaction, so the change and its derived data commit together. Today each recomputes the
-tables it affects in full (the new lines' classification is by batch); they are the place where
-refreshing only the touched months and keys goes (the region-scale issue).
+transaction, so the change and its derived data commit together. Lines that come or go touch
+some months, suppliers and accounts (``Touched``): only those suppliers' rows, those months of
+the cube (and every month of a supplier whose legal form or number status changed) and those
+accounts' texts are recomputed, so an upload costs what its file holds, not what the store holds.
+The result is the same as a full rebuild (tested); suppliers keep their numbers, a new one gets
+the next. A rule or tree change still reclassifies every line and rebuilds the cube.
 
 Classification rules are applied here (the engine); analytics.classify stores and validates
 them. Steps are applied from the lowest precedence to the highest, each overwriting the lines it
@@ -24,6 +27,7 @@ step means).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -32,18 +36,44 @@ from .errors import RuleError
 
 # ---------------------------------------------------------------- what changed
 
-def lines_added(cur: duckdb.DuckDBPyConnection, batch_ids: list[int]) -> None:
-    """After an upload: classify the new batches' lines, then the supplier register and the cube."""
+@dataclass
+class Touched:
+    """What a change of lines touches: the months, supplier keys and accounts of the lines that
+    came or went. Derived rows outside them cannot have changed."""
+    months: set = field(default_factory=set)
+    suppliers: set = field(default_factory=set)
+    accounts: set = field(default_factory=set)
+
+    def __or__(self, other: Touched | None) -> Touched:
+        if other is None:
+            return self
+        return Touched(self.months | other.months, self.suppliers | other.suppliers, self.accounts | other.accounts)
+
+
+def touched(cur: duckdb.DuckDBPyConnection, where: str, params: list) -> Touched:
+    """The months, suppliers and accounts of the lines matching ``where`` (SQL over ledger_lines
+    written by the caller, values as ``params``); ask before deleting them."""
+    months, sups, accts = cur.execute(f"""SELECT list(DISTINCT period_month), list(DISTINCT supplier_key),
+                                                 list(DISTINCT account) FILTER (WHERE account IS NOT NULL)
+                                          FROM ledger_lines WHERE {where}""", params).fetchall()[0]
+    return Touched(set(months or []), set(sups or []), set(accts or []))
+
+
+def lines_added(cur: duckdb.DuckDBPyConnection, batch_ids: list[int], also: Touched | None = None) -> None:
+    """After an upload: the new batches' lines classified, then the suppliers, months and accounts
+    they touch (and ``also``: what the same change removed) refreshed. The cost follows the upload,
+    not the store."""
+    t = Touched()
     if batch_ids:
         reclassify(cur, list(batch_ids))
-    refresh_suppliers(cur)
-    refresh_cube(cur)
+        t = touched(cur, "batch_id IN (SELECT unnest(?::INTEGER[]))", [list(batch_ids)])
+    _refresh(cur, t | also)
 
 
-def lines_removed(cur: duckdb.DuckDBPyConnection) -> None:
-    """After lines were deleted (undo, a replaced period, the demo removed)."""
-    refresh_suppliers(cur)
-    refresh_cube(cur)
+def lines_removed(cur: duckdb.DuckDBPyConnection, gone: Touched) -> None:
+    """After lines were deleted (undo, a replaced period, the demo removed): ``gone`` is what
+    ``touched`` said about them before they went."""
+    _refresh(cur, gone)
 
 
 def rules_changed(cur: duckdb.DuckDBPyConnection) -> None:
@@ -59,19 +89,35 @@ def rebuild(cur: duckdb.DuckDBPyConnection) -> None:
     refresh_cube(cur)
 
 
+def _refresh(cur, t: Touched) -> None:
+    changed = _suppliers(cur, sorted(t.suppliers)) if t.suppliers else []
+    _facts(cur, sorted(t.months), changed)
+    if t.accounts:
+        _accounts(cur, sorted(t.accounts))
+
+
 # ---------------------------------------------------------------- suppliers
 
 def refresh_suppliers(cur: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the supplier register from the ledger: one supplier per valid organisation number
-    (or personnummer, masked), else per normalised name; every spelling kept in name_variants and
-    the name with the most spend shown."""
-    cur.execute("DELETE FROM suppliers")
-    cur.execute("""
-        INSERT INTO suppliers (supplier_key, name, org_no, org_no_status, legal_form, name_variants, lines, total,
-                               first_period, last_period, supplier_no)
-        WITH names AS (
+    """The whole supplier register from the ledger (see ``_suppliers``)."""
+    _suppliers(cur, None)
+
+
+def _suppliers(cur, keys: list[str] | None) -> list[str]:
+    """Recompute the register's rows of ``keys`` (all when None) from their lines: one supplier
+    per valid organisation number (or personnummer, masked), else per normalised name; every
+    spelling kept in name_variants and the name with the most spend shown. A supplier keeps its
+    number (the cube refers to it); a new one gets the next; one without lines left goes.
+    Returns the keys whose cube attributes (legal form, valid number) changed or that went."""
+    scope = "supplier_key IN (SELECT unnest(?::VARCHAR[]))" if keys is not None else "true"
+    sp = [keys] if keys is not None else []
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _sup_new AS
+        WITH l AS (SELECT supplier_key, supplier_name, amount, org_no, org_no_status, legal_form, period_month
+                   FROM ledger_lines WHERE {scope}),
+        names AS (
             SELECT supplier_key, supplier_name, sum(amount) AS spend
-            FROM ledger_lines WHERE supplier_name IS NOT NULL GROUP BY ALL
+            FROM l WHERE supplier_name IS NOT NULL GROUP BY ALL
         ), variants AS (
             SELECT supplier_key, arg_max(supplier_name, spend) AS top_name,
                    list(supplier_name ORDER BY spend DESC) AS variants
@@ -81,12 +127,28 @@ def refresh_suppliers(cur: duckdb.DuckDBPyConnection) -> None:
                    arg_max(org_no, amount) AS org_no, arg_max(org_no_status, amount) AS org_no_status,
                    arg_max(legal_form, amount) AS legal_form, count(*) AS lines, sum(amount) AS total,
                    min(period_month) AS first_period, max(period_month) AS last_period
-            FROM ledger_lines GROUP BY supplier_key
+            FROM l GROUP BY supplier_key
         )
-        SELECT p.supplier_key, coalesce(v.top_name, p.org_no, p.supplier_key), p.org_no, p.org_no_status,
-               p.legal_form, coalesce(v.variants, []::VARCHAR[]), p.lines, p.total, p.first_period, p.last_period,
-               row_number() OVER (ORDER BY p.supplier_key)
-        FROM per p LEFT JOIN variants v USING (supplier_key)""")
+        SELECT p.supplier_key, coalesce(v.top_name, p.org_no, p.supplier_key) AS name, p.org_no, p.org_no_status,
+               p.legal_form, coalesce(v.variants, []::VARCHAR[]) AS name_variants, p.lines, p.total,
+               p.first_period, p.last_period
+        FROM per p LEFT JOIN variants v USING (supplier_key)""", sp)
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE _sup_old AS
+                    SELECT supplier_key, supplier_no, legal_form, org_no_status FROM suppliers WHERE {scope}""", sp)
+    changed = [r[0] for r in cur.execute("""
+        SELECT o.supplier_key FROM _sup_old o LEFT JOIN _sup_new n USING (supplier_key)
+        WHERE n.supplier_key IS NULL OR n.legal_form IS DISTINCT FROM o.legal_form
+           OR (n.org_no_status = 'valid') IS DISTINCT FROM (o.org_no_status = 'valid')""").fetchall()]
+    top = cur.execute("SELECT coalesce(max(supplier_no), 0) FROM suppliers").fetchall()[0][0]
+    cur.execute(f"DELETE FROM suppliers WHERE {scope}", sp)
+    cols = "supplier_key, name, org_no, org_no_status, legal_form, name_variants, lines, total, first_period, last_period"
+    cur.execute(f"""INSERT INTO suppliers ({cols}, supplier_no)
+                    SELECT n.*, coalesce(o.supplier_no, ? + row_number() OVER (PARTITION BY o.supplier_no IS NULL
+                                                                               ORDER BY n.supplier_key))
+                    FROM _sup_new n LEFT JOIN _sup_old o USING (supplier_key)""", [top])
+    cur.execute("DROP TABLE _sup_new")
+    cur.execute("DROP TABLE _sup_old")
+    return changed
 
 
 # ---------------------------------------------------------------- classification
@@ -296,3 +358,44 @@ def refresh_cube(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute("""
         INSERT INTO cube_accounts
         SELECT account, mode(account_text) FROM ledger_lines WHERE account IS NOT NULL GROUP BY account""")
+
+
+def _facts(cur, months: list, changed_keys: list[str]) -> None:
+    """cube_facts and cube_rollup for the touched ``months``, and for every month of the suppliers
+    whose cube attributes changed; the rest of the cube stays as it is."""
+    if not months and not changed_keys:
+        return
+    cur.execute("""CREATE OR REPLACE TEMP TABLE _nos AS SELECT supplier_no FROM suppliers
+                   WHERE supplier_key IN (SELECT unnest(?::VARCHAR[]))""", [changed_keys])
+    cur.execute("""CREATE OR REPLACE TEMP TABLE _months AS
+                   SELECT unnest(?::DATE[]) AS period_month
+                   UNION SELECT DISTINCT period_month FROM cube_facts WHERE supplier_no IN (SELECT supplier_no FROM _nos)""",
+                [months])
+    cur.execute("""DELETE FROM cube_facts WHERE period_month IN (SELECT unnest(?::DATE[]))
+                   OR supplier_no IN (SELECT supplier_no FROM _nos)""", [months])
+    cur.execute("""
+        INSERT INTO cube_facts
+        SELECT l.period_month, l.org_unit, s.supplier_no, l.account,
+               cp.l1_id, cp.l2_id, cp.l3_id, s.legal_form, s.org_no_status = 'valid', l.amount < 0, sum(l.amount), count(*)
+        FROM ledger_lines l
+        JOIN suppliers s USING (supplier_key)
+        LEFT JOIN category_paths cp USING (category_id)
+        WHERE l.period_month IN (SELECT unnest(?::DATE[])) OR l.supplier_key IN (SELECT unnest(?::VARCHAR[]))
+        GROUP BY ALL
+        ORDER BY 1, 2, 3""", [months, changed_keys])
+    cur.execute("DELETE FROM cube_rollup WHERE period_month IN (SELECT period_month FROM _months)")
+    cur.execute("""
+        INSERT INTO cube_rollup
+        SELECT period_month, org_unit, account, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit,
+               sum(spend), sum(lines)
+        FROM cube_facts WHERE period_month IN (SELECT period_month FROM _months) GROUP BY ALL ORDER BY 1, 2""")
+    cur.execute("DROP TABLE _nos")
+    cur.execute("DROP TABLE _months")
+
+
+def _accounts(cur, accounts: list[str]) -> None:
+    """cube_accounts (account -> its most used text) for the touched accounts."""
+    cur.execute("DELETE FROM cube_accounts WHERE account IN (SELECT unnest(?::VARCHAR[]))", [accounts])
+    cur.execute("""INSERT INTO cube_accounts
+                   SELECT account, mode(account_text) FROM ledger_lines
+                   WHERE account IN (SELECT unnest(?::VARCHAR[])) GROUP BY account""", [accounts])

@@ -233,13 +233,14 @@ def commit_upload(cur: duckdb.DuckDBPyConnection, plan: UploadPlan, *, replace_p
     batch_ids: list[int] = []
     try:
         with transaction(cur):
-            replaced = []
+            replaced, gone = [], None
             held = store_currency(cur)
             if held and held != plan.currency:
                 raise IngestError("currency_mismatch", f"the store holds amounts in {held} and this upload is in "
                                   f"{plan.currency}; the two are never added. Plan the upload again (it converts "
                                   f"to {held} with a rate).", held=held, currency=plan.currency)
             if replace_period and plan.months:
+                gone = derived.touched(cur, _IN_LOADED_MONTHS, [plan.months])
                 replaced = _remove_months(cur, plan.months, user)
             for f in plan.files:
                 p = f.parsed
@@ -261,7 +262,7 @@ def commit_upload(cur: duckdb.DuckDBPyConnection, plan: UploadPlan, *, replace_p
                     cur.execute(f"INSERT INTO ledger_lines (batch_id, {cols}) "
                                 f"SELECT ?, * FROM ({lines_select(p, LINE_COLUMNS)})", [batch_id])
                 batch_ids.append(batch_id)
-            derived.lines_added(cur, batch_ids)
+            derived.lines_added(cur, batch_ids, also=gone)
             audit(cur, "upload", "batches", {"upload_id": upload_id, "batches": batch_ids,
                                              "files": [f.parsed.file_name for f in plan.files],
                                              "lines": plan.lines, "total": plan.total,
@@ -283,10 +284,13 @@ class _registered:
         self.cur.unregister(self.parsed.sql["view"])
 
 
+_IN_LOADED_MONTHS = ("period_month IN (SELECT unnest(?::DATE[])) "
+                     "AND batch_id IN (SELECT batch_id FROM batches WHERE status = 'loaded')")
+
+
 def _remove_months(cur, months: list[dt.date], user: str) -> list[dict]:
     touched = overlapping_batches(cur, months)
-    cur.execute("DELETE FROM ledger_lines WHERE period_month IN (SELECT unnest(?::DATE[])) "
-                "AND batch_id IN (SELECT batch_id FROM batches WHERE status = 'loaded')", [months])
+    cur.execute(f"DELETE FROM ledger_lines WHERE {_IN_LOADED_MONTHS}", [months])
     _recount_batches(cur, [t["batch_id"] for t in touched], emptied_status="replaced")
     return [{"batch_id": t["batch_id"], "file_name": t["file_name"], "lines": t["lines"]} for t in touched]
 
@@ -317,10 +321,11 @@ def remove_batches(cur, batch_ids: list[int], user: str | None, action: str) -> 
                               [batch_ids]).fetchall()[0][0]
         files = [r[0] for r in cur.execute("SELECT file_name FROM batches WHERE batch_id IN (SELECT unnest(?::INTEGER[]))",
                                            [batch_ids]).fetchall()]
+        gone = derived.touched(cur, "batch_id IN (SELECT unnest(?::INTEGER[]))", [batch_ids])
         cur.execute("DELETE FROM ledger_lines WHERE batch_id IN (SELECT unnest(?::INTEGER[]))", [batch_ids])
         cur.execute("UPDATE batches SET status = 'deleted', rows = 0, total = 0 "
                     "WHERE batch_id IN (SELECT unnest(?::INTEGER[]))", [batch_ids])
-        derived.lines_removed(cur)
+        derived.lines_removed(cur, gone)
         audit(cur, action, "batches", {"batches": batch_ids, "files": files, "lines": removed}, actor=user)
     return removed
 

@@ -127,9 +127,9 @@ def test_failure_inside_commit_rolls_back(store, monkeypatch):
     load_files(store, [("earlier.csv", GOOD)])
     before = snapshot(store)
 
-    def boom(cur):
+    def boom(cur, keys):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(derived, "refresh_suppliers", boom)
+    monkeypatch.setattr(derived, "_suppliers", boom)      # the upload's supplier refresh fails
     with pytest.raises(RuntimeError):
         load_files(store, [("new.csv", "Leverantör;Belopp;Datum\nB AB;5;2024-02-01\n".encode())])
     assert snapshot(store) == before

@@ -1,0 +1,93 @@
+"""Derived data refreshed by what a change touches equals a full rebuild: uploads of new months,
+an upload replacing a month, an undo, a supplier who disappears and a sole trader, on ledgers in
+the real shape."""
+
+import pytest
+
+from analytics import derived
+from analytics.ingest import delete_batches, load_files
+from tests.crafted import SOLE, csv_bytes
+from tests.ledgers import ledger_bytes
+
+TABLES = {"suppliers": "SELECT * FROM suppliers ORDER BY ALL",
+          "classification": "SELECT batch_id, source_row, category_id, rule_id, class_step, excluded FROM ledger_lines "
+                            "ORDER BY ALL",
+          "cube_facts": "SELECT * FROM cube_facts ORDER BY ALL",
+          "cube_rollup": "SELECT * FROM cube_rollup ORDER BY ALL",
+          "cube_accounts": "SELECT * FROM cube_accounts ORDER BY ALL"}
+
+
+def state(cur) -> dict:
+    return {k: cur.execute(q).fetchall() for k, q in TABLES.items()}
+
+
+def assert_as_rebuilt(cur) -> None:
+    """The incrementally kept tables are exactly what a full rebuild makes of the same lines."""
+    kept = state(cur)
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        derived.rebuild(cur)
+        rebuilt = state(cur)
+    finally:
+        cur.execute("ROLLBACK")
+    for table in TABLES:
+        assert kept[table] == rebuilt[table], table
+    # and the cube adds up to the lines
+    assert cur.execute("SELECT sum(spend), sum(lines) FROM cube_facts").fetchall()[0] == \
+        cur.execute("SELECT sum(amount), count(*) FROM ledger_lines").fetchall()[0]
+
+
+ODD = ("Leverantör;Organisationsnummer;Konto;Kontotext;Belopp;Bokföringsdatum\n"
+       f"Firma Anna Berg;{SOLE};64510;Förbrukningsmaterial;80,00;2025-01-03\n"
+       "Engångs AB;;64410;Kontorsmaterial;12,00;2025-01-04\n")
+
+
+def test_uploads_replacements_and_undo_keep_the_derived_data_of_a_full_rebuild(store):
+    months = ["2025-01", "2025-02", "2025-03"]
+    for n, m in enumerate(months):
+        load_files(store, [(f"reskontra_{m}.csv", ledger_bytes(1500, month=m, seed=n))])
+        assert_as_rebuilt(store)
+    odd = load_files(store, [("udda.csv", csv_bytes(ODD, "cp1252"))]).batch_ids
+    assert_as_rebuilt(store)
+    # February again, with other lines: the old February goes, other months stay
+    load_files(store, [("reskontra_2025-02_ny.csv", ledger_bytes(900, month="2025-02", seed=11))], replace_period=True)
+    assert_as_rebuilt(store)
+    # undo the odd file: its two suppliers leave the register, January's cube loses them
+    n_before = store.execute("SELECT count(*) FROM suppliers").fetchall()[0][0]
+    delete_batches(store, odd)
+    assert store.execute("SELECT count(*) FROM suppliers").fetchall()[0][0] == n_before - 2
+    assert_as_rebuilt(store)
+
+
+def test_suppliers_keep_their_numbers(store):
+    load_files(store, [("jan.csv", ledger_bytes(800, month="2025-01", seed=1))])
+    before = dict(store.execute("SELECT supplier_key, supplier_no FROM suppliers").fetchall())
+    load_files(store, [("udda.csv", csv_bytes(ODD, "cp1252"))])
+    after = dict(store.execute("SELECT supplier_key, supplier_no FROM suppliers").fetchall())
+    assert {k: after[k] for k in before} == before                       # the cube's references hold
+    new = sorted(after[k] for k in after if k not in before)
+    assert new == [max(before.values()) + 1, max(before.values()) + 2]
+
+
+def test_an_upload_refreshes_only_what_it_touches(store, monkeypatch):
+    """The months, suppliers and accounts of the new lines are what the refresh is given."""
+    load_files(store, [("jan.csv", ledger_bytes(800, month="2025-01", seed=1))])
+    seen = []
+    real = derived._facts
+    monkeypatch.setattr(derived, "_facts", lambda cur, months, changed: (seen.append((months, changed)),
+                                                                          real(cur, months, changed)))
+    load_files(store, [("mar.csv", ledger_bytes(300, month="2025-03", seed=2))])
+    (months, changed), = seen
+    assert [str(m) for m in months] == ["2025-03-01"] and changed == []
+    jan = store.execute("SELECT count(*) FROM cube_rollup WHERE period_month = DATE '2025-01-01'").fetchall()[0][0]
+    assert jan > 0
+
+
+@pytest.mark.parametrize("where", ["batch_id = 1", "period_month = DATE '2025-01-01'"])
+def test_touched_names_the_lines_months_suppliers_and_accounts(store, where):
+    load_files(store, [("jan.csv", ledger_bytes(200, month="2025-01", seed=1))])
+    t = derived.touched(store, where, [])
+    assert [str(m) for m in t.months] == ["2025-01-01"]
+    assert t.suppliers == {r[0] for r in store.execute("SELECT DISTINCT supplier_key FROM ledger_lines").fetchall()}
+    assert t.accounts == {r[0] for r in store.execute("SELECT DISTINCT account FROM ledger_lines").fetchall()}
+    assert (derived.Touched({1}) | derived.Touched(set(), {"k"})) == derived.Touched({1}, {"k"}, set())
