@@ -117,7 +117,7 @@ def undo(cur: duckdb.DuckDBPyConnection, *, actor: str | None = None) -> dict | 
     if not rows:
         return None
     vid, action, who, when = rows[0]
-    with transaction(cur):
+    with transaction(cur), derived.rules_change(cur):
         cur.execute("DELETE FROM class_rules")
         cur.execute("DELETE FROM categories")
         cur.execute("""INSERT INTO categories (category_id, parent_id, level, name, code, created_at)
@@ -126,7 +126,6 @@ def undo(cur: duckdb.DuckDBPyConnection, *, actor: str | None = None) -> dict | 
         cur.execute("INSERT INTO class_rules SELECT * EXCLUDE (version_id) FROM tree_version_rules WHERE version_id = ?", [vid])
         cur.execute("UPDATE tree_versions SET undone = true WHERE version_id = ?", [vid])
         audit(cur, "tree_undo", "tree_versions", {"version_id": vid, "undid": action, "by": who}, actor)
-        derived.rules_changed(cur)
     return {"version_id": vid, "action": action, "actor": who, "created_at": when}
 
 
@@ -137,10 +136,10 @@ def change(cur, action: str, detail: dict, actor: str | None, work, *, reclassif
     one way the tree and the rules change (analytics.classify uses it for every rule edit)."""
     with transaction(cur):
         save_version(cur, action, detail, actor)
-        out = work()
-        if reclassify:
-            derived.rules_changed(cur)
-    return out
+        if not reclassify:                   # a new or renamed node: nothing derived changes
+            return work()
+        with derived.rules_change(cur):
+            return work()
 
 
 def _edit(cur, action: str, detail: dict, actor: str | None, work, reclassify: bool = True):

@@ -91,3 +91,71 @@ def test_touched_names_the_lines_months_suppliers_and_accounts(store, where):
     assert t.suppliers == {r[0] for r in store.execute("SELECT DISTINCT supplier_key FROM ledger_lines").fetchall()}
     assert t.accounts == {r[0] for r in store.execute("SELECT DISTINCT account FROM ledger_lines").fetchall()}
     assert (derived.Touched({1}) | derived.Touched(set(), {"k"})) == derived.Touched({1}, {"k"}, set())
+
+
+# ------------------------------------------------------------ rule and tree changes
+
+def _leaf(cur, *path):
+    from analytics.categories import node_for_path
+    return node_for_path(cur, path, {}, create=False)
+
+
+def test_rule_and_tree_changes_refresh_only_their_lines_and_equal_a_full_pass(store, monkeypatch):
+    """Every kind of change the pages make, one after another on a real-shape ledger with a CPV
+    code and a sole trader; after each, the derived tables are exactly what a full pass makes,
+    and the full pass itself was not what ran."""
+    from analytics import classify, tree
+    from analytics.classify import Rule
+    load_files(store, [("reskontra_2025-01.csv", ledger_bytes(1200, month="2025-01", seed=3)),
+                       ("udda.csv", csv_bytes(ODD + "Cpv AB;;99998;Diverse;400,00;2025-01-05\n", "cp1252"))])
+    full_passes = []
+    real = derived.rules_changed
+    monkeypatch.setattr(derived, "rules_changed", lambda cur: (full_passes.append(1), real(cur)))
+    food = _leaf(store, "Verksamhet & stöd", "Måltider och livsmedel", "Livsmedel")
+    office = _leaf(store, "Organisation", "Kontor")
+    big_org = store.execute("""SELECT org_no FROM suppliers WHERE org_no_status = 'valid' AND supplier_key IN
+                                   (SELECT supplier_key FROM ledger_lines WHERE NOT excluded AND account LIKE '64%')
+                               ORDER BY total DESC LIMIT 1""").fetchall()[0][0]
+    steps = [
+        lambda: classify.set_preset(store, "public", False),
+        lambda: classify.set_preset(store, "public", True),
+        lambda: classify.add_rules(store, [Rule("supplier", food, org_no=big_org)]),
+        lambda: classify.add_rules(store, [Rule("supplier", office, org_no=big_org, account_from="64", account_to="64")]),
+        lambda: classify.add_rules(store, [Rule("account", food, account_from="644", account_to="644")]),
+        lambda: classify.add_rules(store, [Rule("keyword", office, keyword="diverse|^pap")]),
+        lambda: classify.add_rules(store, [Rule("supplier", office, supplier="Engångs AB")]),
+        lambda: classify.add_rules(store, [Rule("exclude", account_from="46")]),
+        lambda: classify.add_rules(store, [Rule("exclude", batch_id=1, source_row=3)]),
+        lambda: classify.toggle_rules(store, [r[0] for r in store.execute(
+            "SELECT rule_id FROM class_rules WHERE preset IS NULL ORDER BY rule_id LIMIT 2").fetchall()]),
+        lambda: classify.delete_rules(store, [r[0] for r in store.execute(
+            "SELECT max(rule_id) FROM class_rules WHERE preset IS NULL").fetchall()]),
+        lambda: tree.move_node(store, office, _leaf(store, "Utrustning & material")),
+        lambda: tree.undo(store),
+        lambda: tree.merge_nodes(store, _leaf(store, "Organisation", "Kontor", "Kontorsmaterial"), food),
+        lambda: tree.delete_node(store, _leaf(store, "Verksamhet & stöd", "Måltider och livsmedel", "Livsmedel"), None),
+        lambda: tree.undo(store),
+    ]
+    for n, step in enumerate(steps, start=1):
+        before, was = len(full_passes), state(store)
+        step()
+        assert len(full_passes) == before, f"step {n} took the full pass"
+        now = state(store)
+        assert now != was, f"step {n} changed nothing derived: not a test of the refresh"
+        try:
+            assert_as_rebuilt(store)
+        except AssertionError as e:
+            raise AssertionError(f"step {n}: {e}") from None
+
+
+def test_many_changed_rules_take_the_full_pass(store, monkeypatch):
+    from analytics import classify
+    from analytics.classify import Rule
+    load_files(store, [("reskontra_2025-01.csv", ledger_bytes(400, month="2025-01", seed=4))])
+    full_passes = []
+    real = derived.rules_changed
+    monkeypatch.setattr(derived, "rules_changed", lambda cur: (full_passes.append(1), real(cur)))
+    office = _leaf(store, "Organisation", "Kontor")
+    classify.add_rules(store, [Rule("keyword", office, keyword=f"ord{i}") for i in range(derived.MAX_INCREMENTAL_RULES + 1)])
+    assert full_passes == [1]
+    assert_as_rebuilt(store)
