@@ -174,23 +174,10 @@ def _pair_facts(cur) -> None:
                    WHERE l.rowid IN (SELECT r FROM _scope)""")
     cur.execute("""DELETE FROM cube_facts f USING _pairs p
                    WHERE f.supplier_no = p.supplier_no AND f.account IS NOT DISTINCT FROM p.account""")
-    cur.execute("""
-        INSERT INTO cube_facts
-        SELECT l.period_month, l.org_unit, s.supplier_no, l.account,
-               cp.l1_id, cp.l2_id, cp.l3_id, s.legal_form, s.org_no_status = 'valid', l.amount < 0, sum(l.amount), count(*)
-        FROM ledger_lines l
-        JOIN suppliers s USING (supplier_key)
-        JOIN _pairs p ON p.supplier_no = s.supplier_no AND p.account IS NOT DISTINCT FROM l.account
-        LEFT JOIN category_paths cp USING (category_id)
-        GROUP BY ALL
-        ORDER BY 1, 2, 3""")
+    _insert_facts(cur, join="JOIN _pairs p ON p.supplier_no = s.supplier_no AND p.account IS NOT DISTINCT FROM l.account")
     cur.execute("CREATE OR REPLACE TEMP TABLE _paccts AS SELECT DISTINCT account FROM _pairs")
     cur.execute("DELETE FROM cube_rollup r USING _paccts a WHERE r.account IS NOT DISTINCT FROM a.account")
-    cur.execute("""
-        INSERT INTO cube_rollup
-        SELECT f.period_month, f.org_unit, f.account, f.cat_l1, f.cat_l2, f.cat_l3, f.legal_form, f.valid_org, f.credit,
-               sum(f.spend), sum(f.lines)
-        FROM cube_facts f JOIN _paccts a ON f.account IS NOT DISTINCT FROM a.account GROUP BY ALL ORDER BY 1, 2""")
+    _insert_rollup(cur, join="JOIN _paccts a ON f.account IS NOT DISTINCT FROM a.account")
     cur.execute("DROP TABLE _pairs")
     cur.execute("DROP TABLE _paccts")
 
@@ -452,25 +439,36 @@ def _exclude(cur, from_where: str, rule_expr: str, lscope: str, sp: list) -> Non
 
 # ---------------------------------------------------------------- the cube's tables
 
-def refresh_cube(cur: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild cube_facts and cube_accounts from ledger_lines, suppliers and the category tree
-    (inside the caller's transaction). Sorted by month so period filters skip whole blocks."""
-    cur.execute("DELETE FROM cube_facts")
-    cur.execute("""
+def _insert_facts(cur, *, join: str = "", where: str = "true", params: list | None = None) -> None:
+    """cube_facts rows from the lines (``join`` and ``where`` narrow them; aliases l, s, cp)."""
+    cur.execute(f"""
         INSERT INTO cube_facts
         SELECT l.period_month, l.org_unit, s.supplier_no, l.account,
                cp.l1_id, cp.l2_id, cp.l3_id, s.legal_form, s.org_no_status = 'valid', l.amount < 0, sum(l.amount), count(*)
         FROM ledger_lines l
-        JOIN suppliers s USING (supplier_key)
+        JOIN suppliers s USING (supplier_key) {join}
         LEFT JOIN category_paths cp USING (category_id)
+        WHERE {where}
         GROUP BY ALL
-        ORDER BY 1, 2, 3""")
-    cur.execute("DELETE FROM cube_rollup")
-    cur.execute("""
+        ORDER BY 1, 2, 3""", params or [])
+
+
+def _insert_rollup(cur, *, join: str = "", where: str = "true") -> None:
+    """cube_rollup rows from cube_facts (alias f), narrowed by ``join`` and ``where``."""
+    cur.execute(f"""
         INSERT INTO cube_rollup
-        SELECT period_month, org_unit, account, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit,
-               sum(spend), sum(lines)
-        FROM cube_facts GROUP BY ALL ORDER BY 1, 2""")
+        SELECT f.period_month, f.org_unit, f.account, f.cat_l1, f.cat_l2, f.cat_l3, f.legal_form, f.valid_org, f.credit,
+               sum(f.spend), sum(f.lines)
+        FROM cube_facts f {join} WHERE {where} GROUP BY ALL ORDER BY 1, 2""")
+
+
+def refresh_cube(cur: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild cube_facts and cube_accounts from ledger_lines, suppliers and the category tree
+    (inside the caller's transaction). Sorted by month so period filters skip whole blocks."""
+    cur.execute("DELETE FROM cube_facts")
+    _insert_facts(cur)
+    cur.execute("DELETE FROM cube_rollup")
+    _insert_rollup(cur)
     cur.execute("DELETE FROM cube_accounts")
     cur.execute("""
         INSERT INTO cube_accounts
@@ -490,22 +488,10 @@ def _facts(cur, months: list, changed_keys: list[str]) -> None:
                 [months])
     cur.execute("""DELETE FROM cube_facts WHERE period_month IN (SELECT unnest(?::DATE[]))
                    OR supplier_no IN (SELECT supplier_no FROM _nos)""", [months])
-    cur.execute("""
-        INSERT INTO cube_facts
-        SELECT l.period_month, l.org_unit, s.supplier_no, l.account,
-               cp.l1_id, cp.l2_id, cp.l3_id, s.legal_form, s.org_no_status = 'valid', l.amount < 0, sum(l.amount), count(*)
-        FROM ledger_lines l
-        JOIN suppliers s USING (supplier_key)
-        LEFT JOIN category_paths cp USING (category_id)
-        WHERE l.period_month IN (SELECT unnest(?::DATE[])) OR l.supplier_key IN (SELECT unnest(?::VARCHAR[]))
-        GROUP BY ALL
-        ORDER BY 1, 2, 3""", [months, changed_keys])
+    _insert_facts(cur, where="l.period_month IN (SELECT unnest(?::DATE[])) OR l.supplier_key IN (SELECT unnest(?::VARCHAR[]))",
+                  params=[months, changed_keys])
     cur.execute("DELETE FROM cube_rollup WHERE period_month IN (SELECT period_month FROM _months)")
-    cur.execute("""
-        INSERT INTO cube_rollup
-        SELECT period_month, org_unit, account, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit,
-               sum(spend), sum(lines)
-        FROM cube_facts WHERE period_month IN (SELECT period_month FROM _months) GROUP BY ALL ORDER BY 1, 2""")
+    _insert_rollup(cur, where="f.period_month IN (SELECT period_month FROM _months)")
     cur.execute("DROP TABLE _nos")
     cur.execute("DROP TABLE _months")
 
