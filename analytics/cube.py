@@ -634,12 +634,6 @@ def label_suppliers(cur: duckdb.DuckDBPyConnection, table: pd.DataFrame) -> pd.D
     return _apply_labels(cur, table.copy(), "supplier", "supplier_no", "supplier_key", "supplier")
 
 
-def pareto_suppliers(cur: duckdb.DuckDBPyConnection, view: View, tail_threshold: float = 100_000.0,
-                     n: int = 200) -> pd.DataFrame:
-    """The ``n`` largest suppliers of the Pareto table, with their shown names."""
-    return label_suppliers(cur, pareto(cur, view, tail_threshold)["table"].head(n))
-
-
 def fragmentation(cur: duckdb.DuckDBPyConnection, view: View, level: int = 2,
                   tail_threshold: float = 100_000.0) -> pd.DataFrame:
     """Supplier fragmentation per category at ``level`` (1-3): columns key, category, spend (SEK),

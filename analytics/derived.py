@@ -92,15 +92,16 @@ def rules_change(cur: duckdb.DuckDBPyConnection):
     the tree's paths are kept as they were, and when the block ends only the lines the change can
     have moved are reclassified and only their part of the cube rebuilt (see ``_rules_refresh``)."""
     cur.execute("CREATE OR REPLACE TEMP TABLE _rules_before AS SELECT * FROM class_rules")
-    cur.execute("""CREATE OR REPLACE TEMP TABLE _paths_before AS
-                   SELECT p.category_id, p.l1_id, p.l2_id, p.l3_id, c.code
-                   FROM category_paths p LEFT JOIN categories c USING (category_id)""")
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE _paths_before AS {_PATHS}")
     yield
     _rules_refresh(cur)
     cur.execute("DROP TABLE IF EXISTS _rules_before")
     cur.execute("DROP TABLE IF EXISTS _paths_before")
 
 
+# each node's level-1/2/3 ancestors and its CPV code: what a line's place in the cube depends on
+_PATHS = """SELECT p.category_id, p.l1_id, p.l2_id, p.l3_id, c.code
+            FROM category_paths p LEFT JOIN categories c USING (category_id)"""
 MAX_INCREMENTAL_RULES = 40      # more changed rules than this (an import, an undo of one): a full pass
 
 
@@ -133,12 +134,9 @@ def _rules_refresh(cur) -> None:
     new = cur.execute("""SELECT * FROM (SELECT * FROM class_rules EXCEPT SELECT * FROM _rules_before) WHERE active""")
     cols = [d[0] for d in new.description]
     new = [dict(zip(cols, row)) for row in new.fetchall()]
-    cats = cur.execute("""SELECT category_id, code FROM (
-                              (SELECT p.category_id, p.l1_id, p.l2_id, p.l3_id, c.code FROM category_paths p
-                               LEFT JOIN categories c USING (category_id) EXCEPT SELECT * FROM _paths_before)
-                              UNION ALL
-                              (SELECT * FROM _paths_before EXCEPT SELECT p.category_id, p.l1_id, p.l2_id, p.l3_id, c.code
-                               FROM category_paths p LEFT JOIN categories c USING (category_id)))""").fetchall()
+    cats = cur.execute(f"""SELECT category_id, code FROM (({_PATHS} EXCEPT SELECT * FROM _paths_before)
+                                                          UNION ALL (SELECT * FROM _paths_before EXCEPT {_PATHS}))"""
+                       ).fetchall()
     if not old and not new and not cats:
         return
     conds, params = [], []
@@ -148,9 +146,10 @@ def _rules_refresh(cur) -> None:
     if cats:
         conds.append("category_id IN (SELECT unnest(?::INTEGER[]))")
         params.append(sorted({c for c, _ in cats}))
-        codes_before = dict(cur.execute("SELECT category_id, code FROM _paths_before").fetchall())
-        codes_now = dict(cur.execute("SELECT category_id, code FROM categories").fetchall())
-        if any(codes_before.get(c) != codes_now.get(c) for c, _ in cats):
+        codes: dict[int, list] = {}
+        for c, code in cats:                                 # a node on one side only, or on both
+            codes.setdefault(c, []).append(code)
+        if any(len(set(v)) > 1 or (len(v) == 1 and v[0] is not None) for v in codes.values()):
             conds.append("cpv IS NOT NULL")                  # a CPV code on the tree changed
     matches = [_match(r) for r in new]
     if len(new) > MAX_INCREMENTAL_RULES or any(sql == "true" for sql, _ in matches):
@@ -235,7 +234,8 @@ def _suppliers(cur, keys: list[str] | None) -> list[str]:
         FROM per p LEFT JOIN variants v USING (supplier_key)""", sp)
     cur.execute(f"""CREATE OR REPLACE TEMP TABLE _sup_old AS
                     SELECT supplier_key, supplier_no, legal_form, org_no_status FROM suppliers WHERE {scope}""", sp)
-    changed = [r[0] for r in cur.execute("""
+    # a full pass (keys None) rebuilds the whole cube afterwards: no need to know what changed
+    changed = [] if keys is None else [r[0] for r in cur.execute("""
         SELECT o.supplier_key FROM _sup_old o LEFT JOIN _sup_new n USING (supplier_key)
         WHERE n.supplier_key IS NULL OR n.legal_form IS DISTINCT FROM o.legal_form
            OR (n.org_no_status = 'valid') IS DISTINCT FROM (o.org_no_status = 'valid')""").fetchall()]

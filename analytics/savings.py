@@ -367,12 +367,11 @@ def save_quarters(cur, initiative_id: int, before: list[dict], after: list[dict]
     return len(changes)
 
 
-def signable(cur, initiative_id: int, until: str | None) -> list[str]:
-    """The quarters finance can sign off: complete (up to ``until``, the last complete quarter)
-    and not signed yet."""
+def signable(q: pd.DataFrame, until: str | None) -> list[str]:
+    """Of an initiative's ``quarters`` table, the quarters finance can sign off: complete (up to
+    ``until``, the last complete quarter) and not signed yet."""
     if not until:
         return []
-    q = quarters(cur, initiative_id, until)
     return [x for x, b in zip(q.quarter, q.signed_by) if not isinstance(b, str) and q_index(x) <= q_index(until)]
 
 

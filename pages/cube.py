@@ -359,7 +359,7 @@ if tab_pareto.open:
         right.dataframe(abc, hide_index=True, width="stretch",
                         column_config={MEASURE_LABEL["spend"]: st.column_config.NumberColumn(format="localized")})
         right.caption(t("cube.abc_rule"))
-        head = query(cube.pareto_suppliers, view, tail)
+        head = cube.label_suppliers(cur, pr["table"].head(200))     # the cached Pareto, named
         head = head[["rank", "supplier", "spend", "lines", "cum_share", "abc"]].rename(columns={
             "rank": t("cube.rank"), "supplier": t("col.supplier"), "spend": MEASURE_LABEL["spend"],
             "lines": MEASURE_LABEL["lines"], "cum_share": t("cube.cum_share"), "abc": t("cube.abc_class")})

@@ -146,7 +146,7 @@ with tab_one:
                         e.column = {"planned": t("sav.planned"), "reported": t("sav.reported")}.get(e.column, e.column)
                         raise
                 run_edit(_save, t("sav.quarters_saved"))
-        signable = sv.signable(cur, iid, last)
+        signable = sv.signable(q, last)
         s1, s2 = st.columns([3, 1])
         to_sign = s1.selectbox(t("sav.sign_quarter"), signable, key=f"sav_sign_q_{iid}") if signable else None
         if s2.button(t("sav.sign"), key=f"sav_sign_{iid}", disabled=not signable or not auth.can(access.SIGN_OFF), width="stretch"):

@@ -161,5 +161,5 @@ def test_the_quarters_editor_saves_all_rows_or_none(tracked):
     assert sv.save_quarters(cur, iid, before, good, lang="sv") == 2
     q = sv.quarters(cur, iid).set_index("quarter")
     assert (q.at["2024 Q1", "planned"], q.at["2024 Q2", "reported"], q.at["2024 Q2", "comment"]) == (1200.5, 70.0, "Nytt avtal")
-    assert sv.signable(cur, iid, "2024 Q4") == ["2024 Q1", "2024 Q2", "2024 Q3", "2024 Q4"]
-    assert sv.signable(cur, iid, None) == []
+    assert sv.signable(sv.quarters(cur, iid, "2024 Q4"), "2024 Q4") == ["2024 Q1", "2024 Q2", "2024 Q3", "2024 Q4"]
+    assert sv.signable(sv.quarters(cur, iid), None) == []
