@@ -9,6 +9,7 @@ import streamlit as st
 
 from analytics import access
 from ui import auth, state
+from ui.cache import query
 from ui.db import cursor, end_run, release_abandoned_upload
 from ui.i18n import t
 from ui.sidebar import global_filters, language_switch
@@ -16,10 +17,10 @@ from ui.urlstate import apply_global_filters_from_url
 from ui.widgets import base_style, presentation_mode
 
 
-def _watch_title(cur) -> str:
+def _watch_title() -> str:
     """The watchlist's menu entry, with the number of overdue actions when there are any."""
     from analytics.watchlist import overdue_count
-    n = overdue_count(cur)
+    n = query(overdue_count)
     return t("nav.watchlist") + (f" · {t('nav.overdue', n=n)}" if n else "")
 
 
@@ -46,7 +47,7 @@ def run() -> None:
         "overview": ("pages/overview.py", t("nav.overview"), ":material/insights:", "oversikt"),
         "prioritise": ("pages/prioritise.py", t("nav.prioritise"), ":material/bubble_chart:", "prioritering"),
         "savings": ("pages/savings.py", t("nav.savings"), ":material/savings:", "besparingar"),
-        "watchlist": ("pages/watchlist.py", _watch_title(cur), ":material/report:", "bevakningslista"),
+        "watchlist": ("pages/watchlist.py", _watch_title(), ":material/report:", "bevakningslista"),
         "report": ("pages/report.py", t("nav.report"), ":material/slideshow:", "rapport"),
         "log": ("pages/log.py", t("nav.log"), ":material/history:", "logg"),
         "admin": ("pages/admin.py", t("nav.admin"), ":material/manage_accounts:", "anvandare"),

@@ -6,6 +6,8 @@ import json
 
 import duckdb
 
+from .cube import kpis, source, view_from_filters, where
+from .filters import Filters
 from .orgno import shown_name_sql
 
 
@@ -60,7 +62,7 @@ def upload_history(cur: duckdb.DuckDBPyConnection, limit: int = 500) -> list[dic
 def org_units(cur: duckdb.DuckDBPyConnection) -> list[str]:
     """Distinct organisation units, sorted."""
     return [r[0] for r in cur.execute(
-        "SELECT DISTINCT org_unit FROM ledger_lines WHERE org_unit IS NOT NULL ORDER BY 1").fetchall()]
+        "SELECT DISTINCT org_unit FROM cube_rollup WHERE org_unit IS NOT NULL ORDER BY 1").fetchall()]
 
 
 def loaded_months(cur: duckdb.DuckDBPyConnection) -> list:
@@ -73,15 +75,14 @@ def overview(cur: duckdb.DuckDBPyConnection, filters=None, top: int = 10) -> dic
     filters.scope is 'all'): kpis (cube.kpis: spend, total_spend, excluded_spend, lines,
     suppliers, org_units, credit_notes, valid_org_share ...), spend per quarter (DataFrame
     quarter, spend) and the top suppliers by spend (DataFrame)."""
-    from .cube import kpis, view_from_filters
-    from .filters import Filters
-    filters = filters or Filters()
-    cond, params = filters.where("l")
+    view = view_from_filters(filters or Filters())
+    cond, params = where(view)
     by_quarter = cur.execute(f"""
-        SELECT strftime(period_month, '%Y') || ' Q' || quarter(period_month) AS quarter, sum(amount)::DOUBLE AS spend
-        FROM ledger_lines l WHERE {cond} GROUP BY 1 ORDER BY 1""", params).df()
+        SELECT strftime(period_month, '%Y') || ' Q' || quarter(period_month) AS quarter, sum(spend)::DOUBLE AS spend
+        FROM {source(view, False)} f WHERE {cond} GROUP BY 1 ORDER BY 1""", params).df()
     top_sup = cur.execute(f"""
-        SELECT {shown_name_sql("s")} AS supplier, s.org_no, sum(l.amount)::DOUBLE AS spend, count(*) AS lines
-        FROM ledger_lines l JOIN suppliers s USING (supplier_key)
-        WHERE {cond} GROUP BY ALL ORDER BY spend DESC LIMIT ?""", params + [top]).df()
-    return {"kpis": kpis(cur, view_from_filters(filters)), "by_quarter": by_quarter, "top_suppliers": top_sup}
+        WITH t AS (SELECT supplier_no, sum(spend) AS spend, sum(lines) AS lines FROM {source(view)} f
+                   WHERE {cond} GROUP BY 1 ORDER BY spend DESC, supplier_no LIMIT ?)
+        SELECT {shown_name_sql("s")} AS supplier, s.org_no, t.spend::DOUBLE AS spend, t.lines::BIGINT AS lines
+        FROM t JOIN suppliers s USING (supplier_no) ORDER BY t.spend DESC, t.supplier_no""", params + [top]).df()
+    return {"kpis": kpis(cur, view), "by_quarter": by_quarter, "top_suppliers": top_sup}

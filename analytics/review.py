@@ -65,26 +65,65 @@ def name_similarity(a: str, b: str) -> float:
     return score
 
 
-def name_index(names: list[str]) -> dict[str, list[str]]:
+def _words(name) -> tuple[str, ...]:
+    return tuple(w for w in str(name).upper().split() if w not in _NAME_NOISE)
+
+
+@dataclass
+class _Bucket:
+    """The names that share a key (see name_index), with what similar_name looks up in them."""
+    names: list[str]
+    joined: list[str]                             # each name's telling words, joined by spaces
+    by_words: dict[tuple, list[int]]              # telling words -> positions of the names
+    by_prefix: dict[tuple, list[int]]             # each proper first-words prefix -> positions
+
+
+def name_index(names: list[str]) -> dict[str, _Bucket]:
     """Names by the first five letters of their first telling word: two names that
     ``name_similarity`` can call the same company share them (same words, first words, or a
-    misspelling of at most a few letters)."""
-    index: dict[str, list[str]] = {}
+    misspelling of at most a few letters). Each bucket is indexed by its names' words and their
+    first-word prefixes, so a lookup costs a few dictionary hits and one rapidfuzz pass in C,
+    however many names share a key (a ledger can hold thousands of "Stockholms ...")."""
+    index: dict[str, _Bucket] = {}
     for n in names:
-        index.setdefault(_name_key(n), []).append(n)
+        words = _words(n)
+        key = words[0][:5] if words else ""
+        b = index.get(key)
+        if b is None:
+            b = index[key] = _Bucket([], [], {}, {})
+        i = len(b.names)
+        b.names.append(n)
+        b.joined.append(" ".join(words))
+        b.by_words.setdefault(words, []).append(i)
+        for k in range(1, len(words)):
+            b.by_prefix.setdefault(words[:k], []).append(i)
     return index
 
 
-def _name_key(name: str) -> str:
-    words = [w for w in str(name).upper().split() if w not in _NAME_NOISE]
-    return words[0][:5] if words else ""
-
-
-def similar_name(name: str, index: dict[str, list[str]], limit: int = 1, skip: str | None = None) -> list[tuple[str, float]]:
+def similar_name(name: str, index: dict[str, _Bucket], limit: int = 1, skip: str | None = None) -> list[tuple[str, float]]:
     """The names of ``index`` (see name_index) that ``name_similarity`` calls the same company
-    (at least MIN_NAME_SCORE), best first."""
-    scored = [(c, name_similarity(name, c)) for c in index.get(_name_key(name), []) if c != skip]
-    return sorted([x for x in scored if x[1] >= MIN_NAME_SCORE], key=lambda x: -x[1])[:limit]
+    (at least MIN_NAME_SCORE), best first (ties in the order the names were indexed). The same
+    scores as name_similarity over the bucket, found without comparing the name to each."""
+    words = _words(name)
+    b = index.get(words[0][:5] if words else "")
+    if b is None or not words:
+        return []
+    scores: dict[int, float] = {}
+    # misspellings: rapidfuzz's ratio of the joined words, from LETTERS_SAME
+    for _, score, i in process.extract(" ".join(words), b.joined, scorer=fuzz.ratio, processor=None,
+                                       score_cutoff=LETTERS_SAME, limit=None):
+        scores[i] = score
+    # one name the other's first words: 90 whatever the letters say; the same words: 100
+    for k in range(1, len(words)):
+        for i in b.by_words.get(words[:k], ()):
+            scores[i] = 90.0
+    for i in b.by_prefix.get(words, ()):
+        scores[i] = 90.0
+    for i in b.by_words.get(words, ()):
+        scores[i] = 100.0
+    found = sorted(((i, s) for i, s in scores.items() if s >= MIN_NAME_SCORE and b.names[i] != skip and b.joined[i]),
+                   key=lambda x: (-x[1], x[0]))
+    return [(b.names[i], s) for i, s in found[:limit]]
 
 
 @dataclass

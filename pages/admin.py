@@ -7,6 +7,7 @@ from analytics import access
 from analytics import users as us
 from ui import auth
 from ui import format as fmt
+from ui.cache import query
 from ui.db import cursor
 from ui.i18n import current_lang, t
 from ui.widgets import run_edit, show_done
@@ -24,7 +25,7 @@ if auth.read_only(access.USERS):
 
 ROLE_LABEL = {r: t(f"role.{r}") for r in access.ROLES}
 ROLE_OF = {v: k for k, v in ROLE_LABEL.items()}
-people = us.list_users(cur)
+people = query(us.list_users)
 if people.empty:
     st.info(t("adm.none"))
 else:

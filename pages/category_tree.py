@@ -16,7 +16,7 @@ from ui.widgets import empty_state, show_chart, spend_scope_caption
 
 st.title(t("tree.title"))
 cur = cursor()
-if not has_data(cur):
+if not query(has_data):
     empty_state(st.session_state[state.PAGES]["upload"])
     st.stop()
 lang = current_lang()

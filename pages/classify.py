@@ -10,6 +10,7 @@ from analytics.export import Sheet, xlsx_bytes
 from analytics.ledger import has_data
 from ui import auth, state
 from ui import format as fmt
+from ui.cache import query
 from ui.charts.tree import coverage_bars
 from ui.db import cursor
 from ui.i18n import current_lang, t
@@ -35,12 +36,12 @@ def _run(action, ok) -> None:
     run_edit(action, ok, spinner=t("cls.working"))
 
 
-nodes = catree.nodes(cur)
+nodes = query(catree.nodes)
 paths = dict(zip(nodes.category_id, nodes.path))
 by_path = {p: c for c, p in paths.items()}
 
-s = classify.summary(cur)
-cov = review.coverage(cur)
+s = query(classify.summary)
+cov = query(review.coverage)
 lo, hi = review.TARGET_BAND
 share = s["classified_share"]
 kpi_row([
@@ -54,13 +55,13 @@ if share is not None:
     st.progress(min(1.0, share), text=t("cls.band_ok" if share >= lo else "cls.band_below",
                                            lo=fmt.percent(lo, lang, 0), hi=fmt.percent(hi, lang, 0)))
 
-rules_now = classify.rules_table(cur)     # read once: the exclusion switches and the rules tab
+rules_now = query(classify.rules_table)     # read once: the exclusion switches and the rules tab
 tab_review, tab_excl, tab_rules, tab_tree, tab_cov = st.tabs(
     [t("cls.tab_review"), t("cls.tab_exclusions"), t("cls.tab_rules"), t("cls.tab_tree"), t("cls.tab_coverage")])
 
 # ------------------------------------------------------------ review queue
 with tab_review:
-    if not has_data(cur):
+    if not query(has_data):
         empty_state(st.session_state[state.PAGES]["upload"])
     else:
         c1, c2, c3 = st.columns([2, 1, 2])
@@ -68,7 +69,7 @@ with tab_review:
                                   format_func=lambda v: t(f"cls.queue_by_{v}")) or "supplier"
         only_new = c2.toggle(t("cls.only_new"), key="cls_only_new", help=t("cls.only_new_help"))
         threshold = c3.slider(t("cls.threshold"), 0.5, 1.0, 0.75, 0.05, key="cls_threshold", help=t("cls.threshold_help"))
-        q = review.queue(cur, 300) if by == "supplier" else review.account_queue(cur, 300)
+        q = query(review.queue, 300) if by == "supplier" else query(review.account_queue, 300)
         if only_new:
             q = q[q.new.fillna(False)]
         if q.empty:
@@ -125,7 +126,7 @@ with tab_review:
                 else:
                     _run(lambda: review.accept(cur, items), lambda: t(
                         "cls.accepted", n=len(items), before=before,
-                        after=fmt.percent(classify.summary(cur)["classified_share"], lang)))
+                        after=fmt.percent(query(classify.summary)["classified_share"], lang)))
             plan = review.confident(q, threshold)
             pending = st.session_state.get(state.CLS_PENDING_ALL)
             if b2.button(t("cls.accept_confident", n=plan["count"], threshold=fmt.percent(threshold, lang, 0)),
@@ -148,7 +149,7 @@ with tab_review:
                         items = _items(plan["mask"])
                         _run(lambda: review.accept(cur, items), lambda: t(
                             "cls.accepted", n=len(items), before=before,
-                            after=fmt.percent(classify.summary(cur)["classified_share"], lang)))
+                            after=fmt.percent(query(classify.summary)["classified_share"], lang)))
                     if n.button(t("cls.confirm_no"), key="cls_cancel_all"):
                         st.session_state.pop(state.CLS_PENDING_ALL, None)
                         st.rerun()
@@ -156,7 +157,7 @@ with tab_review:
 # ------------------------------------------------------------ default exclusions (switches)
 with tab_excl:
     st.caption(t("cls.exclusions_intro"))
-    pre = classify.presets(cur, rules_now)
+    pre = query(classify.presets, rules_now)
     with st.form("cls_presets"):
         chosen = {}
         for r in pre.itertuples():
@@ -232,9 +233,9 @@ with tab_rules:
             _run(_add, t("cls.rule_added"))
 
     r1, r2 = st.columns([3, 2])
+    rule_label = {i: f"#{i} {k}: {m}" for i, k, m in zip(shown.rule_id, shown.kind, shown.match)}
     picked = r1.multiselect(t("cls.pick_rules"), list(rules.rule_id), placeholder=t("ui.choose_options"), key="cls_pick_rules",
-                            format_func=lambda i: f"#{i} {shown.set_index('rule_id').at[i, 'kind']}: "
-                                                  f"{shown.set_index('rule_id').at[i, 'match']}")
+                            format_func=rule_label.__getitem__)
     a1, a2 = r2.columns(2)
     if a1.button(t("cls.toggle_rules"), key="cls_toggle", disabled=not picked or not auth.can(access.RULES), width="stretch"):
         _run(lambda: classify.toggle_rules(cur, [int(i) for i in picked]), t("cls.rules_toggled", n=len(picked)))
@@ -243,7 +244,7 @@ with tab_rules:
 
     st.markdown(f"**{t('cls.rules_files')}**")
     e1, e2 = st.columns(2)
-    table = classify.export_rules(cur)
+    table = query(classify.export_rules)
     e1.download_button(t("cls.export_xlsx"), data=lambda: xlsx_bytes([Sheet("Regler", table)]),
                        file_name="spendkollen-regler.xlsx", key="cls_rules_xlsx", icon=":material/download:")
     e2.download_button(t("cls.export_csv"), data=table.to_csv(index=False).encode("utf-8"),
@@ -309,7 +310,7 @@ with tab_tree:
 
     st.markdown(f"**{t('cls.tree_files')}**")
     x1, x2 = st.columns(2)
-    tree_table = catree.export_tree(cur)
+    tree_table = query(catree.export_tree)
     x1.download_button(t("cls.export_xlsx"), data=lambda: xlsx_bytes([Sheet("Kategoriträd", tree_table)]),
                        file_name="spendkollen-kategoritrad.xlsx", key="cls_tree_xlsx", icon=":material/download:")
     x2.download_button(t("cls.export_csv"), data=tree_table.to_csv(index=False).encode("utf-8"),

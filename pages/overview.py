@@ -5,6 +5,7 @@ import streamlit as st
 from analytics.ledger import has_data, overview
 from ui import format as fmt
 from ui import state
+from ui.cache import query
 from ui.charts.trend import quarterly_spend
 from ui.db import cursor
 from ui.i18n import current_lang, t
@@ -13,13 +14,13 @@ from ui.widgets import empty_state, kpi_row, show_chart, spend_scope_caption
 
 st.title(t("overview.title"))
 cur = cursor()
-if not has_data(cur):
+if not query(has_data):
     empty_state(st.session_state[state.PAGES]["upload"])
     st.stop()
 
 lang = current_lang()
 filters = st.session_state.get(state.FILTERS)
-data = overview(cur, filters)
+data = query(overview, filters)
 k = data["kpis"]
 kpi_row([
     (t("kpi.spend"), fmt.msek(k["spend"], lang), t("kpi.spend_help")),

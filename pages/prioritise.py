@@ -31,12 +31,12 @@ if done:
 
 STATUS = {s: t(f"pri.status_{s}") for s in pr.STATUSES}
 by_status_label = {v: k for k, v in STATUS.items()}
-paths = tree_nodes(cur)
+paths = query(tree_nodes)
 path_list = list(paths.path)
 by_path = dict(zip(paths.path, paths.category_id))
 
 # the 12-month window the spend is computed over
-months = pr.window_ends(cur)
+months = query(pr.window_ends)
 c1, c2 = st.columns([2, 3])
 end = c1.selectbox(t("pri.window"), months, key="pri_window", format_func=lambda d: t(
     "pri.window_label", lo=pr.window(d)[0].strftime("%Y-%m"), hi=d.strftime("%Y-%m")), help=t("pri.window_help")) \
@@ -75,7 +75,7 @@ with tab_matrix:
 # ------------------------------------------------------------ edit (validated write-back)
 with tab_edit:
     st.caption(t("pri.edit_intro"))
-    items = pr.load(cur)
+    items = query(pr.load)
     names = {c: p for p, c in by_path.items()}
     computed = dict(zip(df.initiative_id, df.computed_spend))
     edit = pd.DataFrame({
@@ -137,7 +137,7 @@ with tab_edit:
             st.rerun()
 
     x1, x2 = st.columns(2)
-    frame = pr.export_frame(cur)
+    frame = query(pr.export_frame)
     x1.download_button(t("pri.export"), data=lambda: xlsx_bytes([Sheet("Initiativ", frame)]),
                        file_name="spendkollen-initiativ.xlsx", key="pri_export", icon=":material/download:")
     up = file_uploader(t("pri.import"), ["xlsx"], where=x2, key="pri_file",

@@ -9,6 +9,7 @@ from analytics import access
 from analytics import report as rp
 from analytics.ledger import has_data
 from ui import auth, state
+from ui.cache import query
 from ui.charts.slide import slide_chart
 from ui.db import cursor, deferred
 from ui.format import md_escape
@@ -18,7 +19,7 @@ from ui.widgets import empty_state, file_uploader, run_edit, show_chart, show_do
 
 cur = cursor()
 lang = current_lang()
-if not has_data(cur):
+if not query(has_data):
     st.title(t("rep.title"))
     empty_state(st.session_state[state.PAGES]["upload"])
     st.stop()
@@ -66,7 +67,7 @@ period_from = filters.period_from if filters else None
 period_to = filters.period_to if filters else None
 st.caption(t("rep.period_hint"))
 
-report = rp.build(cur, period_from, period_to, lang=report_lang, sections=tuple(sections), org=org,
+report = query(rp.build, period_from, period_to, lang=report_lang, sections=tuple(sections), org=org,
                   scope=getattr(st.session_state.get(state.FILTERS), "scope", "influenceable"))
 st.session_state[state.REP_REPORT] = report
 
@@ -85,7 +86,7 @@ if d3.button(t("rep.present"), key="rep_present_btn", icon=":material/present_to
 
 with st.expander(t("rep.template"), icon=":material/palette:"):
     st.caption(t("rep.template_intro"))
-    current = rp.stored_template(cur)
+    current = query(rp.stored_template)
     if current:
         st.info(t("rep.template_current", name=md_escape(current["name"]), at=f"{current['at']:%Y-%m-%d %H:%M}",
                   by=md_escape(current["by"])), icon=":material/check_circle:")

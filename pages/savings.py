@@ -10,6 +10,7 @@ from analytics.cube import supplier_choices
 from analytics.export import Sheet, xlsx_bytes
 from ui import auth, state
 from ui import format as fmt
+from ui.cache import query
 from ui.charts.savings import cumulative, waterfall
 from ui.db import cursor
 from ui.i18n import current_lang, t
@@ -27,8 +28,8 @@ STATUS = {"on_track": t("sav.status_on_track"), "at_risk": t("sav.status_at_risk
 SEP = ", " if lang == "sv" else ".,"
 
 
-last = sv.last_complete_quarter(cur)
-ov = sv.overview(cur)
+last = query(sv.last_complete_quarter)
+ov = query(sv.overview)
 if ov.empty:
     st.info(t("sav.empty"))
     st.page_link(st.session_state[state.PAGES]["prioritise"], label=t("sav.to_prioritise"), icon=":material/bubble_chart:")
@@ -45,7 +46,7 @@ tab_all, tab_one, tab_index = st.tabs([t("sav.tab_all"), t("sav.tab_one"), t("sa
 
 
 with tab_all:
-    qd = sv.quarterly(cur)
+    qd = query(sv.quarterly)
     if not qd.empty:
         show_chart(cumulative(qd, labels=labels, type_labels=TYPE, title=t("sav.cumulative"), separators=SEP),
                         width="stretch", key="sav_cum_all")
@@ -64,7 +65,7 @@ with tab_all:
         "areas": t("sav.col_areas")})
     st.caption(t("sav.status_rule", on=fmt.percent(sv.ON_TRACK, lang, 0), risk=fmt.percent(sv.AT_RISK, lang, 0)))
     st.markdown(f"**{t('sav.area_kpis')}**")
-    ak = sv.area_kpis(cur, ov)
+    ak = query(sv.area_kpis, ov)
     show_table(ak.assign(contract_coverage=t("pri.no_contracts")), hide_index=True, width="stretch", column_config={
         "area": t("sav.col_area"), "initiatives": t("pri.kpi_initiatives"),
         "baseline": st.column_config.NumberColumn(t("sav.col_baseline"), format="localized"),
@@ -82,8 +83,8 @@ with tab_one:
     pick = st.selectbox(t("sav.pick"), list(names), key="sav_pick")
     iid = int(names[pick])
     row = ov.set_index("initiative_id").loc[iid]
-    s = sv.settings(cur, iid)
-    base = sv.baseline(cur, iid)
+    s = query(sv.settings, iid)
+    base = query(sv.baseline, iid)
     if base:
         st.caption(t("sav.baseline_line", spend=fmt.money(base["spend"], lang), lo=f"{base['from']:%Y-%m}",
                      hi=f"{base['to']:%Y-%m}", months=base["months"], who=base["frozen_by"],
@@ -97,17 +98,17 @@ with tab_one:
         c1, c2, c3 = st.columns(3)
         stype = c1.selectbox(t("sav.col_type"), list(sv.TYPES), index=list(sv.TYPES).index(s["saving_type"]),
                              format_func=TYPE.get, key=f"sav_type_{iid}")
-        series = sv.index_series_names(cur)
+        series = query(sv.index_series_names)
         idx = c2.selectbox(t("sav.index"), [""] + series, index=([""] + series).index(s["index_series"] or ""),
                            format_func=lambda v: v or t("sav.no_index"), key=f"sav_index_{iid}")
-        sup_names = dict(supplier_choices(cur, 2000))
+        sup_names = dict(query(supplier_choices, 2000))
         sup_opts = list(sup_names)
         sups = c3.multiselect(t("sav.suppliers"), sup_opts, placeholder=t("ui.choose_options"), default=[k for k in s["supplier_keys"] if k in sup_opts],
                               format_func=lambda k: sup_names.get(k, k), key=f"sav_sup_{iid}", help=t("sav.suppliers_help"))
         if st.form_submit_button(t("sav.save_settings"), disabled=not auth.can(access.INITIATIVES)):
             run_edit(lambda: sv.set_settings(cur, iid, stype, idx or None, sups), t("sav.settings_saved"))
 
-    q = sv.quarters(cur, iid, last)
+    q = query(sv.quarters, iid, last)
     if not q.empty:
         cq = q.copy()
         for c in ("planned", "reported", "measured"):
@@ -154,9 +155,9 @@ with tab_one:
 
 with tab_index:
     st.caption(t("sav.index_intro"))
-    series = sv.index_series_names(cur)
+    series = query(sv.index_series_names)
     name = st.text_input(t("sav.index_name"), value=series[0] if series else "KPI", key="sav_index_name")
-    current = sv.index_series(cur, name)
+    current = query(sv.index_series, name)
     with st.form("sav_index_form"):
         table = st.data_editor(pd.DataFrame({"quarter": pd.Series(list(current), dtype=object),
                                              "value": pd.Series(edit_texts(list(current.values()), lang, 4), dtype=object)}),

@@ -30,6 +30,7 @@ from analytics.ledger import has_demo, upload_history
 from analytics.store import transaction
 from ui import auth, state
 from ui import format as fmt
+from ui.cache import query
 from ui.db import cursor, held_cursor, is_held, release, release_abandoned_upload
 from ui.i18n import current_lang, error_text, t, warning_text
 from ui.tables import show_table
@@ -50,12 +51,12 @@ nonce = st.session_state.get(state.UPLOAD_NONCE, 0)
 uploaded = file_uploader(t("upload.files"), FILE_TYPES, accept_multiple_files=True, key=f"uploader_{nonce}", help=t("upload.files_help"))
 
 c1, c2, c3, c4, c5 = st.columns(5)
-profiles = list_profiles(cur)
+profiles = query(list_profiles)
 profile = c1.selectbox(t("upload.profile"), [""] + profiles, key="up_profile",
                        format_func=lambda p: p or t("upload.profile_none"))
 period = c2.text_input(t("upload.period"), key="up_period", help=t("upload.period_help"),
                        placeholder="2016-03 / 2016-Q1").strip() or None
-held = store_currency(cur)
+held = query(store_currency)
 currencies = ["SEK", "EUR", "NOK", "DKK", "GBP", "USD"]
 if held and held not in currencies:
     currencies.insert(0, held)
@@ -199,7 +200,7 @@ else:
                      lines=fmt.number(sum(o["lines"] for o in plan.overlap), lang)), icon=":material/event_repeat:")
         choice = st.radio(t("upload.overlap_question"), ["replace", "add"], index=None, key="up_overlap",
                           format_func=lambda c: t(f"upload.overlap_{c}"))
-    demo_present = has_demo(cur)
+    demo_present = query(has_demo)
     drop_demo = demo_present and st.checkbox(t("upload.remove_demo"), value=True, key="up_drop_demo")
     save_as = st.text_input(t("upload.save_profile"), key="up_save_profile", placeholder=t("upload.save_profile_ph"))
     if st.button(t("upload.commit"), type="primary", disabled=choice is None or not auth.can(access.UPLOAD_DELETE if choice == "replace" else access.UPLOAD), icon=":material/database_upload:"):
@@ -224,7 +225,7 @@ else:
 
 st.divider()
 st.subheader(t("upload.history"))
-history = upload_history(cur)
+history = query(upload_history)
 if not history:
     st.caption(t("upload.history_empty"))
 else:
@@ -253,7 +254,7 @@ else:
                     st.session_state[state.LAST_RESULT] = t("upload.undone", lines=fmt.number(removed, lang))
                     st.session_state.pop(state.UNDO_SURE, None)
                     st.rerun()
-    if has_demo(cur) and st.button(t("upload.remove_demo_now"), key="drop_demo_now", disabled=not auth.can(access.UPLOAD), icon=":material/science:"):
+    if query(has_demo) and st.button(t("upload.remove_demo_now"), key="drop_demo_now", disabled=not auth.can(access.UPLOAD), icon=":material/science:"):
         try:
             removed = remove_demo(cursor())
         except SpendkollenError as exc:

@@ -13,6 +13,7 @@ from analytics.errors import SpendkollenError
 from analytics.export import Sheet, xlsx_bytes
 from ui import auth, state
 from ui import format as fmt
+from ui.cache import query
 from ui.db import cursor
 from ui.i18n import current_lang, error_text, t
 from ui.tables import show_table
@@ -25,12 +26,12 @@ auth.read_only(access.DEVIATIONS)
 st.caption(t("wl.intro"))
 show_done()
 SEV = {s: t(f"wl.sev_{s}") for s in wl.SEVERITIES}
-ladder = wl.steps(cur)
+ladder = query(wl.steps)
 STEP = {int(r.step): f"{int(r.step)}. {r.name_sv if lang == 'sv' else r.name_en}" for r in ladder.itertuples()}
 
 
-open_df = wl.deviations(cur)
-totals = wl.penalty_totals(cur)
+open_df = query(wl.deviations)
+totals = query(wl.penalty_totals)
 this_year = totals[totals.year == dt.date.today().year] if not totals.empty else totals
 kpi_row([(t("wl.kpi_open"), fmt.number(len(open_df), lang), None),
          (t("wl.kpi_overdue"), fmt.number(int(open_df.overdue.sum()) if len(open_df) else 0, lang), t("wl.kpi_overdue_help")),
@@ -40,13 +41,13 @@ kpi_row([(t("wl.kpi_open"), fmt.number(len(open_df), lang), None),
 tab_log, tab_supplier, tab_signals, tab_ladder, tab_files = st.tabs(
     [t("wl.tab_log"), t("wl.tab_supplier"), t("wl.tab_signals"), t("wl.tab_ladder"), t("wl.tab_files")])
 
-suppliers = supplier_choices(cur)
+suppliers = query(supplier_choices)
 sup_label = dict(suppliers)
 
 # ------------------------------------------------------------ deviation log
 with tab_log:
     show_all = st.toggle(t("wl.show_closed"), key="wl_all")
-    df = wl.deviations(cur, status=None if show_all else "open")
+    df = query(wl.deviations, status=None if show_all else "open")
     if df.empty:
         st.info(t("wl.none"))
     else:
@@ -94,7 +95,7 @@ with tab_log:
         st.markdown(f"**{t('wl.handle')}**")
         ids = list(df.deviation_id)
         pick = st.selectbox(t("wl.pick"), ids, key="wl_pick", format_func=lambda i: f"#{i} {df.set_index('deviation_id').at[i, 'supplier_name']}")
-        d = wl.get(cur, int(pick))
+        d = query(wl.get, int(pick))
         st.caption(t("wl.current", step=STEP.get(int(d["step"]), d["step"]), actions=(
             ladder.set_index("step").at[int(d["step"]), "actions_sv" if lang == "sv" else "actions_en"])))
         with st.form(f"wl_move_{pick}"):
@@ -112,7 +113,7 @@ with tab_log:
             amount = st.number_input(t("wl.penalty_amount"), min_value=0.0, step=1000.0, key=f"wl_amount_{pick}")
             if st.form_submit_button(t("wl.book"), disabled=not auth.can(access.DEVIATIONS)):
                 run_edit(lambda: wl.penalty(cur, int(pick), "book", amount), t("wl.booked"))
-        pens = wl.penalties(cur, int(pick))
+        pens = query(wl.penalties, int(pick))
         with p2:
             if not pens.empty:
                 show_table(pens[["penalty_id", "amount", "booked_on", "charged_on", "earned_back_on"]], hide_index=True,
@@ -130,7 +131,7 @@ with tab_log:
             note = st.text_input(t("wl.closing_note"), key=f"wl_note_{pick}")
             if st.form_submit_button(t("wl.close"), disabled=not auth.can(access.DEVIATIONS)):
                 run_edit(lambda: wl.close(cur, int(pick), note), t("wl.closed"))
-        hist = wl.history(cur, int(pick))
+        hist = query(wl.history, int(pick))
         st.markdown(f"**{t('wl.history')}**")
         show_table(pd.DataFrame({"at": hist["at"], "actor": hist.actor,
                                    "what": [", ".join(f"{k}: {v}" for k, v in w.items()) for w in hist.what],
@@ -141,7 +142,7 @@ with tab_log:
 with tab_supplier:
     key = st.selectbox(t("wl.col_supplier"), [k for k, _ in suppliers], format_func=sup_label.get, key="wl_view_sup")
     if key:
-        v = wl.supplier_view(cur, key)
+        v = query(wl.supplier_view, key)
         kpi_row([(t("wl.total_spend"), fmt.msek(v["total"], lang), None),
                  (t("wl.legal_form"), t(f"legal.{v['legal_form']}") if v["legal_form"] else "–", None),
                  (t("wl.org_status"), t(f"wl.org_{v['org_no_status']}"), v["org_no"] or None),
@@ -159,13 +160,13 @@ with tab_supplier:
 with tab_signals:
     st.caption(t("wl.signals_intro") + " " + t("wl.signals_scope"))
     scope = getattr(st.session_state.get(state.FILTERS), "scope", "influenceable")
-    basis = wl.new_supplier_basis(cur)
+    basis = query(wl.new_supplier_basis)
     if basis is not None:
         if basis["earlier_months"]:
             st.caption(t("wl.new_basis", months=basis["earlier_months"], month=f"{basis['quarter_start']:%Y-%m}"))
         else:
             st.info(t("wl.new_basis_none", month=f"{basis['quarter_start']:%Y-%m}"), icon=":material/info:")
-    sig = wl.signals(cur, scope=scope)
+    sig = query(wl.signals, scope=scope)
     if not sig:
         st.info(t("wl.no_signals"))
     else:
@@ -200,11 +201,11 @@ with tab_ladder:
                  hide_index=True, width="stretch", column_config={"step": t("wl.col_step"), "name": t("wl.col_name"),
                                                                   "actions": t("wl.col_actions"), "penalty": t("wl.col_penalty")})
     st.caption(t("wl.ladder_caption", days=wl.EARN_BACK_DAYS))
-    show_table(wl.thresholds(cur), hide_index=True, width="stretch")
+    show_table(query(wl.thresholds), hide_index=True, width="stretch")
 
 # ------------------------------------------------------------ import / export
 with tab_files:
-    frame = wl.export_frame(cur)
+    frame = query(wl.export_frame)
     st.download_button(t("wl.export"), data=lambda: xlsx_bytes([Sheet("Bevakningslista", frame)]),
                        file_name="spendkollen-bevakningslista.xlsx", key="wl_export", icon=":material/download:")
     up = file_uploader(t("wl.import"), ["xlsx", "csv"], key="wl_file", help=t("wl.import_help"))

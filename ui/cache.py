@@ -1,10 +1,12 @@
 """The one cache of the pages' queries: any analytics query ``fn(cur, *args)``, kept per store
-file and data version (every stored change is audited, so the newest audit id is the version),
-so a rerun with unchanged data and moving back and forth between views answer at once, and any
+file, data version (every stored change is audited, so the newest audit id is the version) and
+day (overdue actions, the last complete quarter and the pack's date follow the calendar), so a
+rerun with unchanged data and moving back and forth between views answer at once, and any
 change anywhere (another session, the command line) is seen on the next run."""
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +25,7 @@ def version() -> int:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _call(db: str, ver: int, target: str, args: tuple, kwargs: tuple) -> Any:
+def _call(db: str, ver: int, day: dt.date, target: str, args: tuple, kwargs: tuple) -> Any:
     module, _, name = target.partition(":")
     fn = getattr(importlib.import_module(module), name)
     return fn(cursor(), *args, **dict(kwargs))
@@ -36,4 +38,4 @@ def query(fn: Callable, *args, **kwargs) -> Any:
     target = f"{fn.__module__}:{fn.__qualname__}"
     if "." in fn.__qualname__ or fn.__module__ == "__main__":
         raise ValueError(f"{target}: cache only module-level functions")
-    return _call(str(db_path()), version(), target, args, tuple(sorted(kwargs.items())))
+    return _call(str(db_path()), version(), dt.date.today(), target, args, tuple(sorted(kwargs.items())))

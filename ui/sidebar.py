@@ -11,6 +11,7 @@ from analytics.periods import quarter_end, quarter_start
 
 from . import format as fmt
 from . import state
+from .cache import query
 from .i18n import LANGS, t
 
 
@@ -23,9 +24,9 @@ def language_switch() -> None:
 
 def global_filters(cur) -> Filters:
     """Draw the filters and return them for the pages."""
-    months = loaded_months(cur)
+    months = query(loaded_months)
     qs = sorted({fmt.quarter(m) for m in months})
-    if has_demo(cur):
+    if query(has_demo):
         st.sidebar.info(t("sidebar.demo_badge"), icon=":material/science:")
     if not qs:
         return Filters()
@@ -41,7 +42,7 @@ def global_filters(cur) -> Filters:
     else:
         lo = hi = qs[0]
         st.sidebar.caption(f"{t('sidebar.period')}: {label(qs[0])}")
-    units = org_units(cur)
+    units = query(org_units)
     chosen = [u for u in st.session_state.get(state.UNITS, []) if u in units]
     st.session_state[state.UNITS] = chosen
     st.sidebar.multiselect(t("sidebar.units"), units, key=state.UNITS, placeholder=t("sidebar.units_all"))

@@ -6,6 +6,8 @@ import json
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 from analytics import categories, classify, cube, review
 from analytics import tree as catree
@@ -499,3 +501,25 @@ def test_the_pages_rule_form_and_switching_rules_on_and_off(loaded):
     assert loaded.execute("SELECT count(*) FROM audit_log WHERE action = 'rule_update'").fetchall()[0][0] == 2
     catree.undo(loaded)
     assert [classify.get_rule(loaded, i).active for i in ids] == [True, True]
+
+
+# names as ledgers spell them: a shared first word, legal forms, "Sverige", misspellings, empty ones
+_NAME_WORDS = ["STOCKHOLMS", "STOCKHOLM", "STOKHOLMS", "AHLSELL", "AHLSEL", "NORRBERG", "NORRBY", "BYGG", "BYG",
+               "AB", "SVERIGE", "EL", "ELSERVICE", "I", "KB", "VVS"]
+
+
+@given(hst.lists(hst.lists(hst.sampled_from(_NAME_WORDS), max_size=4).map(" ".join), min_size=1, max_size=40),
+       hst.lists(hst.sampled_from(_NAME_WORDS), max_size=4).map(" ".join))
+@settings(max_examples=300, deadline=None)
+def test_similar_name_finds_what_name_similarity_says_over_the_bucket(names, query):
+    """The indexed lookup gives the scores and order of comparing the name with every name of
+    its bucket one by one (the definition), however the names share words and letters."""
+    index = review.name_index(names)
+    for skip in (None, query):
+        words = [w for w in query.split() if w not in review._NAME_NOISE]
+        bucket = [n for n in names if words and
+                  ([w for w in n.split() if w not in review._NAME_NOISE] or [""])[0][:5] == words[0][:5]]
+        expected = [(n, s) for n, s in ((n, review.name_similarity(query, n)) for n in bucket if n != skip)
+                    if s >= review.MIN_NAME_SCORE]
+        expected.sort(key=lambda x: -x[1])
+        assert review.similar_name(query, index, limit=5, skip=skip) == expected[:5]

@@ -299,3 +299,27 @@ def test_v2_store_with_lines_gets_categories_and_cube_on_upgrade(tmp_path):
     # classified by today's defaults: 64 without an account text is the group's consumables
     assert cube.spend_by(cur, ["category_l3"]) == [{"category_l3": "Förbrukningsmaterial", "spend": 99.0, "lines": 1,
                                                      "suppliers": 1}]
+
+
+@pytest.mark.parametrize("filters", [
+    dict(), dict(scope="all"), dict(units=["Omsorg"]),
+    dict(period_from=dt.date(2024, 2, 1), period_to=dt.date(2024, 3, 1), units=["Skola", "Omsorg"]),
+])
+def test_overview_from_the_aggregates_equals_the_lines(store, filters):
+    """Översikt reads the cube's aggregates, not the lines; its quarters and top suppliers are
+    the lines' own sums in every filter and scope (the classification ledger has excluded spend)."""
+    from analytics.filters import Filters
+    from analytics.ledger import overview
+    from tests.crafted import rules_ledger
+    load_files(store, [("reskontra.csv", rules_ledger())])
+    f = Filters(**filters)
+    cond, params = f.where("l")
+    data = overview(store, f, top=3)
+    quarters = store.execute(f"""SELECT strftime(period_month, '%Y') || ' Q' || quarter(period_month), sum(amount)::DOUBLE
+                                 FROM ledger_lines l WHERE {cond} GROUP BY 1 ORDER BY 1""", params).fetchall()
+    assert [tuple(r) for r in data["by_quarter"].itertuples(index=False)] == quarters
+    top = store.execute(f"""SELECT s.name, sum(l.amount)::DOUBLE AS spend, count(*) FROM ledger_lines l
+                            JOIN suppliers s USING (supplier_key) WHERE {cond} GROUP BY ALL
+                            ORDER BY spend DESC LIMIT 3""", params).fetchall()
+    assert [(r.supplier, r.spend, r.lines) for r in data["top_suppliers"].itertuples()] == top
+    assert data["kpis"]["spend"] == pytest.approx(sum(s for _, s in quarters))

@@ -1,0 +1,128 @@
+"""Page benchmark: prints JSON. python bench/pages.py [--lines N] [--json]
+
+Every page of the dashboard rendered through app.py (the router, its sidebar with the global
+filters, the menu) in Streamlit's AppTest on the region-sized store of bench/cube.py (the same
+generated ledger, loaded through the import path and cached in bench/.cache): for each page the
+first render with every cache empty (the server already started: imports done, the store open)
+and the rerun with unchanged data (what every click on a page costs when nothing was stored).
+The reference, measured in the same run: a page that is only the router and its sidebar
+(app.py running an empty page), what any page costs before its own content.
+
+Targets (issue 18, 2 cores): first render of every page under 1.5 s at 10 M lines; any rerun
+with unchanged data under 0.3 s at 1 M.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGES = ("cube", "category_tree", "classify", "overview", "prioritise", "savings", "watchlist", "report",
+         "upload", "log", "admin")
+
+
+def _render(at, page: str | None) -> float:
+    start = time.perf_counter()
+    if page:
+        at.switch_page(f"pages/{page}.py")
+    at.run()
+    seconds = time.perf_counter() - start
+    if at.exception:
+        raise RuntimeError(f"{page}: " + "\n".join(e.message + "\n" + "\n".join(e.stack_trace) for e in at.exception))
+    return seconds
+
+
+def measure(db: Path, reruns: int) -> dict:
+    os.environ["SPENDKOLLEN_DB"] = str(db)
+    os.chdir(ROOT)
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    def fresh():
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+        at.session_state["lang"] = "sv"
+        return at
+
+    fresh().run()                               # server start: imports, the store opened once
+    out = {}
+    empty = ROOT / "pages" / "_bench_empty.py"   # the router and sidebar alone
+    empty.write_text("import streamlit as st\nst.write('')\n", encoding="utf-8")
+    try:
+        for page in PAGES:
+            st.cache_data.clear()
+            st.cache_resource.clear()
+            at = fresh()
+            first = _render(at, page)
+            again = [_render(at, None) for _ in range(reruns)]
+            out[page] = {"first_render_s": round(first, 3), "rerun_median_s": round(statistics.median(again), 3),
+                         "rerun_max_s": round(max(again), 3)}
+        st.cache_data.clear()
+        at = fresh()
+        first = _render(at, "_bench_empty")
+        again = [_render(at, None) for _ in range(reruns)]
+        ref = {"first_render_s": round(first, 3), "rerun_median_s": round(statistics.median(again), 3)}
+    finally:
+        empty.unlink(missing_ok=True)
+    return {"pages": out, "reference_router_and_sidebar": ref}
+
+
+def _governance(db: Path) -> None:
+    """Give the copy what the governance pages show: the demo's initiatives (linked to the
+    store's own largest categories), their savings settings and deviations on the watchlist."""
+    from analytics import demo, savings
+    from analytics.store import connect
+    con = connect(db)
+    cur = con.cursor()
+    savings.load_demo_initiatives(cur)
+    demo._demo_deviations(cur)
+    con.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--reruns", type=int, default=5)
+    ap.add_argument("--json", action="store_true", help="(output is always JSON)")
+    ap.add_argument("--db", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.db:
+        print(json.dumps(measure(Path(args.db), args.reruns)))
+        return
+    # the store of bench/cube.py, built in its own process; measured on a copy so the demo-free
+    # cached store is never changed by a page (the pack's first render stores nothing, but a
+    # migration might)
+    built = subprocess.run([sys.executable, str(ROOT / "bench" / "cube.py"), "--lines", str(args.lines),
+                            "--phase", "build"], capture_output=True, text=True, check=True)
+    info = json.loads(built.stdout.strip().splitlines()[-1])
+    src = ROOT / "bench" / ".cache" / f"cube_{args.lines}.duckdb"
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "pages.duckdb"
+        db.write_bytes(src.read_bytes())
+        _governance(db)
+        run = subprocess.run([sys.executable, __file__, "--db", str(db), "--reruns", str(args.reruns)],
+                             capture_output=True, text=True)
+        if run.returncode:
+            sys.stderr.write(run.stderr)
+            sys.exit(run.returncode)
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+    pages = result["pages"]
+    print(json.dumps({
+        "benchmark": "pages", "lines": info["lines"], "cores": os.cpu_count(),
+        "worst_first_render": max(((p, v["first_render_s"]) for p, v in pages.items()), key=lambda x: x[1]),
+        "worst_rerun": max(((p, v["rerun_median_s"]) for p, v in pages.items()), key=lambda x: x[1]),
+        "targets": {"first_render_s_at_10M": 1.5, "rerun_s_at_1M": 0.3},
+        **result}, indent=None if args.json else 1))
+
+
+if __name__ == "__main__":
+    main()
