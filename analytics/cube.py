@@ -52,13 +52,13 @@ _GROUP = {
 # The ledger lines with the columns of cube_facts (plus line detail), for amount filters and
 # the lines view.
 LINE_SOURCE = f"""(
-    SELECT l.period_month, l.booking_date, l.org_unit, s.supplier_no, l.supplier_key, l.account,
+    SELECT l.period_month, l.booking_date, l.org_unit, l.supplier_no, l.supplier_key, l.account,
            l.account_text, cp.l1_id AS cat_l1, cp.l2_id AS cat_l2, cp.l3_id AS cat_l3, s.legal_form,
            s.org_no_status = 'valid' AS valid_org, l.amount < 0 AS credit, l.amount AS spend,
            1::BIGINT AS lines, {shown_name_sql("s", "l.supplier_name")} AS supplier_name,
            s.org_no, l.invoice_no, l.voucher_no, l.description, l.buyer, l.batch_id, l.source_row, l.amount
     FROM ledger_lines l
-    JOIN suppliers s USING (supplier_key)
+    JOIN suppliers s USING (supplier_no)
     LEFT JOIN category_paths cp USING (category_id))"""
 
 
@@ -178,15 +178,25 @@ def needs_supplier(view: View, *dims: str | None) -> bool:
     return "supplier" in dims or bool(view.suppliers) or any(d == "supplier" for d, _ in view.drill)
 
 
-def source(view: View, suppliers: bool = True) -> str:
-    """The relation to aggregate: the lines for line-level filters, else the facts when
-    suppliers matter, else the supplier-free rollup."""
+def source(view: View, suppliers: bool = True, dims: tuple = ()) -> str:
+    """The smallest relation that answers the view grouped by ``dims`` (with distinct supplier
+    counts when ``suppliers``): the lines for line-level filters; else of the aggregates
+    cube_common (month, category path, legal form, sign), cube_units (+ unit), cube_suppliers
+    (+ supplier), cube_rollup (+ unit and account) and cube_facts (all of them) the first whose
+    columns cover what the view filters on, drills into and groups by."""
     if view.needs_lines:
         return LINE_SOURCE
-    return "cube_facts" if suppliers or needs_supplier(view) else "cube_rollup"
+    used = set(dims) | {d for d, _ in view.drill}
+    unit = bool(view.units) or "org_unit" in used
+    account = bool(view.accounts) or "account" in used
+    if suppliers or needs_supplier(view, *dims):
+        return "cube_facts" if unit or account else "cube_suppliers"
+    if account:
+        return "cube_rollup"
+    return "cube_units" if unit else "cube_common"
 
 
-LARGE_FACTS = 2_000_000   # above this many aggregate rows, per-row supplier counts are on request
+EXACT_ROWS = 2_000_000   # distinct counts over a larger relation are approximate unless asked for
 
 
 def drill_key(dim: str, text: str):
@@ -223,10 +233,14 @@ def drill_key(dim: str, text: str):
     return text
 
 
-def counts_suppliers_by_default(cur: duckdb.DuckDBPyConnection) -> bool:
-    """Whether pivots count distinct suppliers per row by default: yes, unless the store is so
-    large (more than LARGE_FACTS aggregate rows) that it would slow every answer."""
-    return cur.execute("SELECT count(*) FROM cube_facts").fetchall()[0][0] <= LARGE_FACTS
+def approximate(cur: duckdb.DuckDBPyConnection, relation: str, exact: bool = False) -> bool:
+    """Whether distinct counts over ``relation`` are approximate (approx_count_distinct, a
+    HyperLogLog sketch, typically within 2 %): unless ``exact`` is asked for, when it holds more
+    than EXACT_ROWS rows, where an exact count per row would slow every answer."""
+    if exact:
+        return False
+    table = "ledger_lines" if relation == LINE_SOURCE else relation
+    return cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] > EXACT_ROWS
 
 
 def data_version(cur: duckdb.DuckDBPyConnection) -> int:
@@ -282,29 +296,37 @@ def _apply_labels(cur, df: pd.DataFrame, dim: str, raw_col: str, key_col: str, l
 
 # ---------------------------------------------------------------- queries
 
-def kpis(cur: duckdb.DuckDBPyConnection, view: View) -> dict:
+def kpis(cur: duckdb.DuckDBPyConnection, view: View, exact: bool = False) -> dict:
     """Key figures of the view. spend: the view's spend (SEK, net) in its scope: with scope
     'influenceable' (the default) the influenceable spend (påverkbar spend); total_spend (all
     spend, excluded included) and excluded_spend (SEK outside influenceable spend) beside it;
-    lines, suppliers, org_units and credit_notes (lines) in the scope; classified_share (share 0-1
+    lines, suppliers (suppliers_approx: True when approximate, see ``approximate``), org_units and
+    credit_notes (lines) in the scope; classified_share (share 0-1
     of the influenceable spend) and valid_org_share (share 0-1 of spend in the scope); shares None
     when 0; prev_spend and change (share, against the same months a year earlier, in the same
     scope; None when those months are not all loaded), prev_complete."""
     cond, params = where(view.replace(scope="all"))
     inside = f"cat_l1 IS DISTINCT FROM {EXCLUDED}" if view.scope == "influenceable" else "true"
-    row = cur.execute(f"""
+    # sums from the smallest aggregate; the distinct counts each from the smallest that has its column
+    sums = cur.execute(f"""
         SELECT coalesce(sum(spend) FILTER (WHERE {inside}), 0), coalesce(sum(lines) FILTER (WHERE {inside}), 0),
-               count(DISTINCT supplier_no) FILTER (WHERE {inside}), count(DISTINCT org_unit) FILTER (WHERE {inside}),
                coalesce(sum(lines) FILTER (WHERE credit AND {inside}), 0),
                sum(spend) FILTER (WHERE cat_l1 > 0), sum(spend) FILTER (WHERE valid_org AND {inside}),
                sum(spend) FILTER (WHERE cat_l1 = {EXCLUDED}), coalesce(sum(spend), 0)
-        FROM {source(view)} f WHERE {cond}""", params).fetchall()[0]
+        FROM {source(view, False)} f WHERE {cond}""", params).fetchall()[0]
+    sup_src = source(view)
+    approx = approximate(cur, sup_src, exact)
+    count = "approx_count_distinct(supplier_no)" if approx else "count(DISTINCT supplier_no)"
+    suppliers = cur.execute(f"SELECT {count} FILTER (WHERE {inside}) FROM {sup_src} f WHERE {cond}", params).fetchall()[0][0]
+    units = cur.execute(f"""SELECT count(DISTINCT org_unit) FILTER (WHERE {inside})
+                            FROM {source(view, False, ('org_unit',))} f WHERE {cond}""", params).fetchall()[0][0]
+    row = (sums[0], sums[1], suppliers, units, *sums[2:])
     spend = float(row[0])
     excluded = float(row[7] or 0)
     total = float(row[8])
     influenceable = total - excluded
     out = {"spend": spend, "total_spend": total, "influenceable_spend": influenceable, "scope": view.scope,
-           "lines": int(row[1]), "suppliers": int(row[2]), "org_units": int(row[3]),
+           "lines": int(row[1]), "suppliers": int(row[2]), "suppliers_approx": approx, "org_units": int(row[3]),
            "credit_notes": int(row[4]), "excluded_spend": excluded,
            "classified_share": float(row[5] or 0) / influenceable if influenceable else None,
            "valid_org_share": float(row[6] or 0) / spend if spend else None,
@@ -330,40 +352,50 @@ def kpis(cur: duckdb.DuckDBPyConnection, view: View) -> dict:
 
 
 def pivot_sql(view: View, rows: str, cols: str | None = None, top: int = 25, top_cols: int = 12,
-              with_suppliers: bool = True) -> tuple[str, list]:
+              with_suppliers: bool = True, approx: bool = False) -> tuple[str, list]:
     """SQL and parameters of a pivot: cells, row totals, column totals and the grand total in one
-    GROUPING SETS query over the view's groups. Rows beyond the ``top`` largest by spend fold into
-    one 'others' row (r_other), columns beyond ``top_cols`` into one 'others' column. Supplier
-    counts (exact, distinct) only when ``with_suppliers``; else the supplier-free rollup answers
-    and the suppliers column is NULL."""
+    GROUPING SETS query. Spend and lines come from the smallest aggregate without suppliers that
+    answers (``source``); rows beyond the ``top`` largest by spend fold into one 'others' row
+    (r_other), columns beyond ``top_cols`` into one 'others' column. With ``with_suppliers`` the
+    distinct suppliers of each of those groups are counted in one pass over the smallest
+    aggregate with suppliers (approximately when ``approx``) and joined on; else the suppliers
+    column is NULL."""
     for d in (rows, cols):
         if d is not None and d not in DIMENSIONS:
             raise ValueError(f"unknown dimension {d!r}; choose one of {', '.join(DIMENSIONS)}")
     if cols == rows:
         cols = None
     cond, params = where(view)
-    src = source(view, with_suppliers or needs_supplier(view, rows, cols))
-    sup = ", f.supplier_no" if with_suppliers else ""
-    sup_g = ", supplier_no" if with_suppliers else ""
     c_expr = _GROUP[cols] if cols else "NULL::INTEGER"
-    count = "count(DISTINCT supplier_no)" if with_suppliers else "NULL::BIGINT"
     sets = "((r, r_other, c, c_other), (r, r_other), (c, c_other), ())" if cols else "((r, r_other), ())"
+    head = ("r, r_other, c, c_other, grouping(r, r_other) AS g_r, grouping(c, c_other) AS g_c" if cols else
+            "r, r_other, NULL AS c, NULL::BOOLEAN AS c_other, grouping(r, r_other) AS g_r, 1 AS g_c")
+    tags = (f"CASE WHEN rr.rn <= {int(top)} THEN rr.r END AS r, rr.rn > {int(top)} AS r_other, "
+            f"CASE WHEN cc.cn <= {int(top_cols)} THEN cc.c END AS c, cc.cn > {int(top_cols)} AS c_other")
+    ranked = "JOIN rr ON g.r IS NOT DISTINCT FROM rr.r JOIN cc ON g.c IS NOT DISTINCT FROM cc.c"
+    # without columns the counts' pass over the (large) supplier relation joins the row ranks only
+    named_tags, named_ranked = (tags, ranked) if cols else (
+        f"CASE WHEN rr.rn <= {int(top)} THEN rr.r END AS r, rr.rn > {int(top)} AS r_other, "
+        "NULL::INTEGER AS c, NULL::BOOLEAN AS c_other", "JOIN rr ON g.r IS NOT DISTINCT FROM rr.r")
     sql = f"""
-    WITH g AS (SELECT {_GROUP[rows]} AS r, {c_expr} AS c{sup}, sum(f.spend) AS spend, sum(f.lines) AS lines
-               FROM {src} f WHERE {cond} GROUP BY ALL),
+    WITH g AS (SELECT {_GROUP[rows]} AS r, {c_expr} AS c, sum(f.spend) AS spend, sum(f.lines) AS lines
+               FROM {source(view, False, (rows, cols))} f WHERE {cond} GROUP BY ALL),
     rr AS (SELECT r, row_number() OVER (ORDER BY sum(spend) DESC, r NULLS LAST) AS rn FROM g GROUP BY r),
     cc AS (SELECT c, row_number() OVER (ORDER BY sum(spend) DESC, c NULLS LAST) AS cn FROM g GROUP BY c),
-    tagged AS (SELECT CASE WHEN rr.rn <= {int(top)} THEN g.r END AS r, rr.rn > {int(top)} AS r_other,
-                      CASE WHEN cc.cn <= {int(top_cols)} THEN g.c END AS c, cc.cn > {int(top_cols)} AS c_other{sup_g},
-                      g.spend, g.lines
-               FROM g JOIN rr ON g.r IS NOT DISTINCT FROM rr.r JOIN cc ON g.c IS NOT DISTINCT FROM cc.c)
-    SELECT r, r_other, c, c_other, grouping(r, r_other) AS g_r, grouping(c, c_other) AS g_c,
-           sum(spend) AS spend, sum(lines) AS lines, {count} AS suppliers
-    FROM tagged GROUP BY GROUPING SETS {sets}"""
-    if not cols:
-        sql = sql.replace("SELECT r, r_other, c, c_other, grouping(r, r_other) AS g_r, grouping(c, c_other) AS g_c",
-                          "SELECT r, r_other, NULL AS c, NULL::BOOLEAN AS c_other, grouping(r, r_other) AS g_r, 1 AS g_c")
-    return sql, params
+    tagged AS (SELECT {tags}, g.spend, g.lines FROM g {ranked}),
+    sums AS (SELECT {head}, sum(spend) AS spend, sum(lines) AS lines FROM tagged GROUP BY GROUPING SETS {sets})"""
+    if not with_suppliers:
+        return sql + """
+    SELECT *, NULL::BIGINT AS suppliers FROM sums""", params
+    count = "approx_count_distinct(supplier_no)" if approx else "count(DISTINCT supplier_no)"
+    same = " AND ".join(f"s.{k} IS NOT DISTINCT FROM n.{k}" for k in ("r", "r_other", "c", "c_other", "g_r", "g_c"))
+    sql += f""",
+    named AS (SELECT {named_tags}, g.supplier_no
+              FROM (SELECT {_GROUP[rows]} AS r, {c_expr} AS c, f.supplier_no
+                    FROM {source(view, True, (rows, cols))} f WHERE {cond}) g {named_ranked}),
+    counts AS (SELECT {head}, {count} AS suppliers FROM named GROUP BY GROUPING SETS {sets})
+    SELECT s.*, n.suppliers FROM sums s LEFT JOIN counts n ON {same}"""
+    return sql, params + params
 
 
 @dataclass
@@ -371,11 +403,13 @@ class Pivot:
     """A pivot in long form: one row per cell, row total (c_total), column total (r_total),
     with keys, labels, spend (SEK), lines, suppliers and share (of the grand total spend, 0-1);
     ``total`` holds the grand total. ``data`` is ordered: row totals first (by spend descending,
-    'others' last), then column totals (the same way), then cells."""
+    'others' last), then column totals (the same way), then cells. ``approx``: the supplier
+    counts are approximate (see ``approximate``)."""
     rows: str
     cols: str | None
     data: pd.DataFrame
     total: dict
+    approx: bool = False
     _parts: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     def part(self, kind: str) -> pd.DataFrame:
@@ -396,7 +430,7 @@ class Pivot:
         data[f"{side}_label"] = pd.Series([names.get(k, lab) if k is not None else lab
                                            for k, lab in zip(data[f"{side}_key"], data[f"{side}_label"])],
                                           dtype=object, index=data.index)
-        return Pivot(self.rows, self.cols, data, self.total)
+        return Pivot(self.rows, self.cols, data, self.total, self.approx)
 
 
 _KIND_ORDER = {"row": 0, "col": 1, "cell": 2}
@@ -405,9 +439,11 @@ _PIVOT_COLUMNS = ("kind", "r_key", "r_label", "r_other", "c_key", "c_label", "c_
 
 
 def pivot(cur: duckdb.DuckDBPyConnection, view: View, rows: str, cols: str | None = None,
-          top: int = 25, top_cols: int = 12, with_suppliers: bool = True) -> Pivot:
-    """Spend, lines, suppliers and share by ``rows`` (and ``cols``) for the view; see pivot_sql."""
-    sql, params = pivot_sql(view, rows, cols, top, top_cols, with_suppliers)
+          top: int = 25, top_cols: int = 12, with_suppliers: bool = True, exact: bool = False) -> Pivot:
+    """Spend, lines, suppliers and share by ``rows`` (and ``cols``) for the view; see pivot_sql.
+    Supplier counts are exact when ``exact`` or the aggregate read is small (``approximate``)."""
+    approx = with_suppliers and approximate(cur, source(view, True, (rows, cols)), exact)
+    sql, params = pivot_sql(view, rows, cols, top, top_cols, with_suppliers, approx)
     raw = cur.execute(sql, params).fetchall()
     cols = cols if cols != rows else None
     # (r, r_other, c, c_other, g_r, g_c, spend, lines, suppliers); g_r/g_c = 1 where rolled up
@@ -449,7 +485,7 @@ def pivot(cur: duckdb.DuckDBPyConnection, view: View, rows: str, cols: str | Non
                "share": np.array(out["share"], dtype="float64" if grand else object)}
     df = pd.DataFrame({k: pd.Series(v, dtype=v.dtype, copy=False) if isinstance(v, np.ndarray) and v.dtype == object
                        else v for k, v in columns.items()})
-    return Pivot(rows, cols, df, total)
+    return Pivot(rows, cols, df, total, approx)
 
 
 def wide(p: Pivot, measure: str = "spend", sort_by: str = "spend", ascending: bool = False,
@@ -535,7 +571,7 @@ def spend_by(cur: duckdb.DuckDBPyConnection, dims: list[str], view: View | None 
     keys = ", ".join(f"d{i}" for i in range(len(dims)))
     rows = cur.execute(f"""
         SELECT {keys}, sum(spend) AS spend, sum(lines) AS lines, count(DISTINCT supplier_no) AS suppliers
-        FROM (SELECT {groups}, f.spend, f.lines, f.supplier_no FROM {source(view)} f WHERE {cond})
+        FROM (SELECT {groups}, f.spend, f.lines, f.supplier_no FROM {source(view, True, tuple(dims))} f WHERE {cond})
         GROUP BY ALL ORDER BY spend DESC, {keys}""", params).fetchall()
     maps = [labels(cur, d, list({r[i] for r in rows})) for i, d in enumerate(dims)]
     out = []
@@ -643,7 +679,7 @@ def fragmentation(cur: duckdb.DuckDBPyConnection, view: View, level: int = 2,
     cond, params = where(view)
     rows = cur.execute(f"""
         WITH cs AS (SELECT {_GROUP[dim]} AS k, f.supplier_no, sum(f.spend) AS spend
-                    FROM {source(view)} f WHERE {cond} GROUP BY ALL)
+                    FROM {source(view, True, (dim,))} f WHERE {cond} GROUP BY ALL)
         SELECT k, sum(spend) AS spend, count(*) AS suppliers, sum(spend) / count(*) AS per_supplier,
                max(spend) / nullif(sum(spend), 0) AS top_share, count(*) FILTER (WHERE spend < ?) AS tail
         FROM cs GROUP BY k ORDER BY suppliers DESC, spend DESC""", params + [tail_threshold]).fetchall()

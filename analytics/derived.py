@@ -6,7 +6,9 @@ One module owns it, so there is one way to bring it up to date after a change:
   normalised name, numbered for the cube);
 - each line's classification (``ledger_lines.category_id``, ``rule_id``, ``class_step``,
   ``excluded``) from the rules in ``class_rules`` and the tree's CPV codes;
-- the spend cube's tables (``cube_facts``, ``cube_rollup``, ``cube_accounts``).
+- the spend cube's tables (``cube_facts``; the aggregates over it, ``cube_rollup`` without the
+  supplier, ``cube_units`` without supplier and account, ``cube_common`` without the unit too,
+  ``cube_suppliers`` without unit and account; ``cube_accounts``).
 
 The entry points say what changed, not what to rebuild: ``lines_added`` (an upload),
 ``lines_removed`` (an undo or a replaced period), ``rules_changed`` (a rule, preset, tree edit
@@ -167,18 +169,30 @@ def _rules_refresh(cur) -> None:
 
 
 def _pair_facts(cur) -> None:
-    """cube_facts for the (supplier, account) pairs of the lines in _scope, cube_rollup for their accounts."""
+    """cube_facts for the (supplier, account) pairs of the lines in _scope; cube_rollup for their
+    accounts, cube_suppliers for their suppliers, cube_units and cube_common for the category
+    paths their rows had before or have now."""
     cur.execute("""CREATE OR REPLACE TEMP TABLE _pairs AS
                    SELECT DISTINCT s.supplier_no, l.account FROM ledger_lines l JOIN suppliers s USING (supplier_key)
                    WHERE l.rowid IN (SELECT r FROM _scope)""")
+    pair_rows = "cube_facts f JOIN _pairs p ON f.supplier_no = p.supplier_no AND f.account IS NOT DISTINCT FROM p.account"
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE _ppaths AS SELECT DISTINCT f.cat_l1, f.cat_l2, f.cat_l3 FROM {pair_rows}")
     cur.execute("""DELETE FROM cube_facts f USING _pairs p
                    WHERE f.supplier_no = p.supplier_no AND f.account IS NOT DISTINCT FROM p.account""")
     _insert_facts(cur, join="JOIN _pairs p ON p.supplier_no = s.supplier_no AND p.account IS NOT DISTINCT FROM l.account")
+    cur.execute(f"INSERT INTO _ppaths SELECT DISTINCT f.cat_l1, f.cat_l2, f.cat_l3 FROM {pair_rows}")
     cur.execute("CREATE OR REPLACE TEMP TABLE _paccts AS SELECT DISTINCT account FROM _pairs")
     cur.execute("DELETE FROM cube_rollup r USING _paccts a WHERE r.account IS NOT DISTINCT FROM a.account")
     _insert_rollup(cur, join="JOIN _paccts a ON f.account IS NOT DISTINCT FROM a.account")
-    cur.execute("DROP TABLE _pairs")
-    cur.execute("DROP TABLE _paccts")
+    same_path = ("EXISTS (SELECT 1 FROM _ppaths p WHERE p.cat_l1 IS NOT DISTINCT FROM f.cat_l1 "
+                 "AND p.cat_l2 IS NOT DISTINCT FROM f.cat_l2 AND p.cat_l3 IS NOT DISTINCT FROM f.cat_l3)")
+    for table in ("cube_units", "cube_common"):
+        cur.execute(f"DELETE FROM {table} f WHERE {same_path}")
+        _insert_coarse(cur, table, same_path)
+    cur.execute("DELETE FROM cube_suppliers WHERE supplier_no IN (SELECT supplier_no FROM _pairs)")
+    _insert_coarse(cur, "cube_suppliers", "f.supplier_no IN (SELECT supplier_no FROM _pairs)")
+    for t in ("_pairs", "_paccts", "_ppaths"):
+        cur.execute(f"DROP TABLE {t}")
 
 
 def rebuild(cur: duckdb.DuckDBPyConnection) -> None:
@@ -246,6 +260,12 @@ def _suppliers(cur, keys: list[str] | None) -> list[str]:
                     SELECT n.*, coalesce(o.supplier_no, ? + row_number() OVER (PARTITION BY o.supplier_no IS NULL
                                                                                ORDER BY n.supplier_key))
                     FROM _sup_new n LEFT JOIN _sup_old o USING (supplier_key)""", [top])
+    # each line carries its supplier's number (numbers never change, so new lines are the ones
+    # without; a full pass checks every line), so line-level questions join and filter on it
+    cur.execute(f"""UPDATE ledger_lines SET supplier_no = s.supplier_no FROM suppliers s
+                    WHERE ledger_lines.supplier_key = s.supplier_key AND
+                          {"ledger_lines.supplier_no IS NULL" if keys is not None else
+                           "ledger_lines.supplier_no IS DISTINCT FROM s.supplier_no"}""")
     cur.execute("DROP TABLE _sup_new")
     cur.execute("DROP TABLE _sup_old")
     return changed
@@ -462,6 +482,21 @@ def _insert_rollup(cur, *, join: str = "", where: str = "true") -> None:
         FROM cube_facts f {join} WHERE {where} GROUP BY ALL ORDER BY 1, 2""")
 
 
+# the aggregates over cube_facts, each from the next finer one: (source, its group columns)
+_COARSE = {
+    "cube_units": ("cube_rollup", "period_month, org_unit, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit"),
+    "cube_common": ("cube_units", "period_month, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit"),
+    "cube_suppliers": ("cube_facts", "period_month, supplier_no, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit"),
+}
+
+
+def _insert_coarse(cur, table: str, where: str = "true") -> None:
+    """Rows of one of the coarser aggregates (``_COARSE``) from its source (alias f), narrowed by ``where``."""
+    src, keys = _COARSE[table]
+    cur.execute(f"""INSERT INTO {table} SELECT {keys}, sum(f.spend), sum(f.lines) FROM {src} f WHERE {where}
+                    GROUP BY ALL ORDER BY 1, 2""")
+
+
 def refresh_cube(cur: duckdb.DuckDBPyConnection) -> None:
     """Rebuild cube_facts and cube_accounts from ledger_lines, suppliers and the category tree
     (inside the caller's transaction). Sorted by month so period filters skip whole blocks."""
@@ -469,6 +504,9 @@ def refresh_cube(cur: duckdb.DuckDBPyConnection) -> None:
     _insert_facts(cur)
     cur.execute("DELETE FROM cube_rollup")
     _insert_rollup(cur)
+    for table in _COARSE:
+        cur.execute(f"DELETE FROM {table}")
+        _insert_coarse(cur, table)
     cur.execute("DELETE FROM cube_accounts")
     cur.execute("""
         INSERT INTO cube_accounts
@@ -476,7 +514,7 @@ def refresh_cube(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def _facts(cur, months: list, changed_keys: list[str]) -> None:
-    """cube_facts and cube_rollup for the touched ``months``, and for every month of the suppliers
+    """cube_facts and its aggregates for the touched ``months``, and for every month of the suppliers
     whose cube attributes changed; the rest of the cube stays as it is."""
     if not months and not changed_keys:
         return
@@ -492,6 +530,9 @@ def _facts(cur, months: list, changed_keys: list[str]) -> None:
                   params=[months, changed_keys])
     cur.execute("DELETE FROM cube_rollup WHERE period_month IN (SELECT period_month FROM _months)")
     _insert_rollup(cur, where="f.period_month IN (SELECT period_month FROM _months)")
+    for table in _COARSE:
+        cur.execute(f"DELETE FROM {table} WHERE period_month IN (SELECT period_month FROM _months)")
+        _insert_coarse(cur, table, "f.period_month IN (SELECT period_month FROM _months)")
     cur.execute("DROP TABLE _nos")
     cur.execute("DROP TABLE _months")
 

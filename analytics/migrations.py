@@ -607,6 +607,49 @@ MIGRATIONS: list[list[Step]] = [
             added_by VARCHAR NOT NULL,
             last_seen TIMESTAMP)""",
     ],
+    # 13: aggregates that aggregate: the cube's common views read a table without supplier and
+    #     account (cube_common, cube_units with the unit), supplier views one without unit and
+    #     account (cube_suppliers); cube_facts and cube_rollup answer the rest. Lines carry their
+    #     supplier's number.
+    [
+        "ALTER TABLE ledger_lines ADD COLUMN supplier_no INTEGER",
+        """CREATE TABLE cube_common (
+            period_month DATE NOT NULL,
+            cat_l1       INTEGER,
+            cat_l2       INTEGER,
+            cat_l3       INTEGER,
+            legal_form   VARCHAR,
+            valid_org    BOOLEAN NOT NULL,
+            credit       BOOLEAN NOT NULL,
+            spend        DECIMAL(38, 2) NOT NULL,
+            lines        BIGINT NOT NULL
+        )""",
+        """CREATE TABLE cube_units (
+            period_month DATE NOT NULL,
+            org_unit     VARCHAR,
+            cat_l1       INTEGER,
+            cat_l2       INTEGER,
+            cat_l3       INTEGER,
+            legal_form   VARCHAR,
+            valid_org    BOOLEAN NOT NULL,
+            credit       BOOLEAN NOT NULL,
+            spend        DECIMAL(38, 2) NOT NULL,
+            lines        BIGINT NOT NULL
+        )""",
+        """CREATE TABLE cube_suppliers (
+            period_month DATE NOT NULL,
+            supplier_no  INTEGER NOT NULL,
+            cat_l1       INTEGER,
+            cat_l2       INTEGER,
+            cat_l3       INTEGER,
+            legal_form   VARCHAR,
+            valid_org    BOOLEAN NOT NULL,
+            credit       BOOLEAN NOT NULL,
+            spend        DECIMAL(38, 2) NOT NULL,
+            lines        BIGINT NOT NULL
+        )""",
+        REBUILD,
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -196,7 +196,7 @@ def category_figures(cur, category_ids: list[int], end: dt.date | None) -> dict:
                count(DISTINCT supplier_no) FILTER (WHERE period_month BETWEEN ? AND ?),
                coalesce(sum(spend) FILTER (WHERE period_month BETWEEN ? AND ?), 0)::DOUBLE,
                coalesce(sum(spend) FILTER (WHERE period_month BETWEEN ? AND ? AND {leaf}), 0)::DOUBLE
-        FROM cube_facts f WHERE {cond} AND f.period_month BETWEEN ? AND ?""",
+        FROM cube_suppliers f WHERE {cond} AND f.period_month BETWEEN ? AND ?""",
                       [lo, hi, lo, hi, plo, phi, lo, hi, ids, ids, ids, plo, hi]).fetchall()[0]
     loaded_prev = cur.execute("SELECT count(DISTINCT period_month) FROM cube_rollup WHERE period_month BETWEEN ? AND ?",
                               [plo, phi]).fetchall()[0][0] == 12

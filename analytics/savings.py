@@ -103,7 +103,7 @@ def _scope_by_month(cur, category_ids: list[int], supplier_keys: list[str], lo: 
            if supplier_keys else "")
     params = [lo, hi, ids, ids, ids] + ([list(supplier_keys)] if supplier_keys else [])
     return dict(cur.execute(f"""
-        SELECT f.period_month, sum(f.spend)::DOUBLE FROM cube_facts f
+        SELECT f.period_month, sum(f.spend)::DOUBLE FROM cube_suppliers f
         WHERE f.period_month BETWEEN ? AND ?
           AND (f.cat_l1 IN (SELECT unnest(?::INTEGER[])) OR f.cat_l2 IN (SELECT unnest(?::INTEGER[]))
                OR f.cat_l3 IN (SELECT unnest(?::INTEGER[]))) {sup}

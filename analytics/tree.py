@@ -23,7 +23,7 @@ import pandas as pd
 from . import access, derived
 from .categories import category_names, node_for_path
 from .constants import EXCLUDED
-from .cube import DRILL_NEXT, where
+from .cube import DRILL_NEXT, source, where
 from .errors import RuleError
 from .orgno import shown_name_sql
 from .periods import month_after, shift_year
@@ -396,7 +396,7 @@ def spend_tree(cur: duckdb.DuckDBPyConnection, view, top: int = 5) -> pd.DataFra
         return cur.execute(f"""
             WITH f AS (SELECT coalesce(f.cat_l1, 0) AS l1, coalesce(f.cat_l2, 0) AS l2, coalesce(f.cat_l3, 0) AS l3,
                               f.supplier_no, sum(f.spend)::DOUBLE AS spend
-                       FROM cube_facts f WHERE {cond} GROUP BY ALL),
+                       FROM {source(v)} f WHERE {cond} GROUP BY ALL),
             r AS (SELECT *, row_number() OVER (PARTITION BY l1, l2, l3 ORDER BY spend DESC, supplier_no) AS rk FROM f)
             SELECT l1, l2, l3, CASE WHEN rk <= ? AND spend > 0 THEN supplier_no END AS sup,
                    sum(greatest(spend, 0)), sum(spend), count(*)
@@ -414,7 +414,7 @@ def spend_tree(cur: duckdb.DuckDBPyConnection, view, top: int = 5) -> pd.DataFra
     counts = {}
     for l1, l2, l3, n in cur.execute(f"""
             SELECT coalesce(f.cat_l1, 0), coalesce(f.cat_l2, 0), coalesce(f.cat_l3, 0), count(DISTINCT f.supplier_no)
-            FROM cube_facts f WHERE {cond} GROUP BY GROUPING SETS ((1), (1, 2), (1, 2, 3))""", params).fetchall():
+            FROM {source(view)} f WHERE {cond} GROUP BY GROUPING SETS ((1), (1, 2), (1, 2, 3))""", params).fetchall():
         counts[(l1, l2, l3)] = n
 
     nodes: dict[str, dict] = {}
@@ -483,7 +483,7 @@ def spend_tree(cur: duckdb.DuckDBPyConnection, view, top: int = 5) -> pd.DataFra
                 for l1, l2, l3, sup, spend in cur.execute(f"""
                         SELECT coalesce(f.cat_l1, 0), coalesce(f.cat_l2, 0), coalesce(f.cat_l3, 0), f.supplier_no,
                                sum(f.spend)::DOUBLE
-                        FROM cube_facts f WHERE {cond}
+                        FROM {source(v)} f WHERE {cond}
                         GROUP BY GROUPING SETS ((1), (1, 2), (1, 2, 3), (1, 2, 3, 4))""", params).fetchall():
                     target[(l1, l2, l3, sup)] = spend
     out = []

@@ -330,10 +330,10 @@ def supplier_view(cur, supplier_key: str) -> dict:
         raise WatchError("watch_supplier", f"no supplier '{supplier_key}' in the store", value=supplier_key)
     no, name, org, status, legal, total = info[0]
     trend = cur.execute("""SELECT strftime(period_month, '%Y') || ' Q' || quarter(period_month) AS quarter, sum(spend)::DOUBLE AS spend
-                           FROM cube_facts WHERE supplier_no = ? GROUP BY 1 ORDER BY 1""", [no]).df()
+                           FROM cube_suppliers WHERE supplier_no = ? GROUP BY 1 ORDER BY 1""", [no]).df()
     cats = cur.execute("""
-        WITH s AS (SELECT cat_l2, sum(spend) AS spend FROM cube_facts WHERE supplier_no = ? AND cat_l2 > 0 GROUP BY 1),
-        t AS (SELECT cat_l2, sum(spend) AS total FROM cube_rollup WHERE cat_l2 IN (SELECT cat_l2 FROM s) GROUP BY 1)
+        WITH s AS (SELECT cat_l2, sum(spend) AS spend FROM cube_suppliers WHERE supplier_no = ? AND cat_l2 > 0 GROUP BY 1),
+        t AS (SELECT cat_l2, sum(spend) AS total FROM cube_common WHERE cat_l2 IN (SELECT cat_l2 FROM s) GROUP BY 1)
         SELECT c.name AS category, s.spend::DOUBLE AS spend, (s.spend / nullif(t.total, 0))::DOUBLE AS share
         FROM s JOIN t USING (cat_l2) JOIN categories c ON c.category_id = s.cat_l2 ORDER BY s.spend DESC""", [no]).df()
     units = cur.execute("""SELECT coalesce(org_unit, '') AS org_unit, sum(spend)::DOUBLE AS spend FROM cube_facts
@@ -375,7 +375,7 @@ def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_
     if basis["earlier_months"]:
         for name, org, amount in cur.execute(f"""
                 WITH b AS (SELECT supplier_no, bool_or(period_month < ?) AS before, sum(spend) FILTER (WHERE period_month >= ?) AS now
-                           FROM cube_facts f WHERE {inside} GROUP BY supplier_no)
+                           FROM cube_suppliers f WHERE {inside} GROUP BY supplier_no)
                 SELECT {label}, s.org_no, b.now::DOUBLE FROM b JOIN suppliers s USING (supplier_no)
                 WHERE NOT b.before AND b.now >= ? ORDER BY 3 DESC""", [q_start, q_start, large_new]).fetchall():
             out.append({"kind": "new_large", "supplier": name, "org_no": org, "amount": round(amount, 2),
@@ -385,7 +385,7 @@ def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_
     for name, org, now, before in cur.execute(f"""
             SELECT {label}, s.org_no, sum(f.spend) FILTER (WHERE f.period_month >= ?)::DOUBLE,
                    sum(f.spend) FILTER (WHERE f.period_month >= ? AND f.period_month < ?)::DOUBLE
-            FROM cube_facts f JOIN suppliers s USING (supplier_no) WHERE f.period_month >= ? AND {inside}
+            FROM cube_suppliers f JOIN suppliers s USING (supplier_no) WHERE f.period_month >= ? AND {inside}
             GROUP BY ALL""", [q_start, prev_start, q_start, prev_start]).fetchall():
         if before and before > 0 and now and now - before >= jump_min and now / before - 1 > jump_share:
             out.append({"kind": "jump", "supplier": name, "org_no": org, "amount": round(now, 2),
@@ -395,7 +395,7 @@ def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_
         "SELECT valid_from, amount_sek FROM thresholds WHERE kind = 'direct_award' ORDER BY valid_from").fetchall()]
     if ths:
         rows = cur.execute(f"""
-            WITH m AS (SELECT supplier_no, period_month, sum(spend) AS spend FROM cube_facts f WHERE {inside} GROUP BY ALL),
+            WITH m AS (SELECT supplier_no, period_month, sum(spend) AS spend FROM cube_suppliers f WHERE {inside} GROUP BY ALL),
             r AS (SELECT supplier_no, period_month,
                          sum(spend) OVER (PARTITION BY supplier_no ORDER BY period_month
                                           RANGE BETWEEN INTERVAL 11 MONTH PRECEDING AND CURRENT ROW) AS rolling
@@ -420,7 +420,7 @@ def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_
                        ("sole_trader", "s.legal_form = 'sole_trader'")):
         for name, org, amount, status in cur.execute(f"""
                 SELECT {label}, s.org_no, sum(f.spend)::DOUBLE, any_value(s.org_no_status)
-                FROM cube_facts f JOIN suppliers s USING (supplier_no) WHERE {cond} AND {inside}
+                FROM cube_suppliers f JOIN suppliers s USING (supplier_no) WHERE {cond} AND {inside}
                 GROUP BY ALL ORDER BY 3 DESC""").fetchall():
             out.append({"kind": kind, "supplier": name, "org_no": org, "amount": round(amount, 2),
                         "detail": {"public_body": "payment to a public body", "invalid_org_no": f"organisation number {status}",

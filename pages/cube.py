@@ -35,7 +35,7 @@ sup_names = dict(opts["suppliers"])
 
 # ------------------------------------------------------------ view state (URL on first run)
 K = state.CUBE
-DEFAULTS = CubeState(sup_count=query(cube.counts_suppliers_by_default))
+DEFAULTS = CubeState()
 link, ignored = cubelink.decode(urlstate.page_params(), categories=cat_names, suppliers=sup_names, accounts=acct_names)
 for name, key in K.items():                 # a shared link applies on the session's first run
     if name in link:
@@ -82,14 +82,16 @@ drill = [tuple(d) for d in st.session_state[K["drill"]]]
 view = base.replace(drill=tuple(drill))
 
 # ------------------------------------------------------------ KPIs
-k = query(cube.kpis, view)
+exact = bool(st.session_state[K["exact"]])
+k = query(cube.kpis, view, exact)
 change = fmt.percent(k["change"], lang) if k["change"] is not None else "–"
 if k["change"] is not None and k["change"] > 0:
     change = "+" + change
 kpi_row([
     (t("kpi.spend"), fmt.msek(k["spend"], lang), t("kpi.spend_help")),
     (t("kpi.lines"), fmt.number(k["lines"], lang), None),
-    (t("kpi.suppliers"), fmt.number(k["suppliers"], lang), None),
+    (t("kpi.suppliers"), ("≈ " if k["suppliers_approx"] else "") + fmt.number(k["suppliers"], lang),
+     t("cube.approx_help") if k["suppliers_approx"] else None),
     (t("kpi.org_units"), fmt.number(k["org_units"], lang), None),
     (t("cube.kpi_change"), change, t("cube.kpi_change_help") if k["prev_complete"] else t("cube.kpi_change_missing")),
 ])
@@ -164,6 +166,8 @@ def _display(table, p: cube.Pivot, measure: str):
     cfg = {}
     if p.cols is None:
         names = {m: MEASURE_LABEL[m] for m in ("spend", "lines", "suppliers", "share")}
+        if p.approx:
+            names["suppliers"] = "≈ " + names["suppliers"]
         table = table.rename(columns=names)
         if not st.session_state[K["sup_count"]]:
             table = table.drop(columns=[names["suppliers"]])
@@ -221,14 +225,15 @@ if tab_pivot.open:
         c4.number_input(t("cube.top"), min_value=1, max_value=500, step=5, key=K["top"], help=t("cube.top_help"))
         c5.selectbox(t("cube.sort"), cube.MEASURES + ("label",), key=K["sort"],
                      format_func=lambda m: MEASURE_LABEL.get(m, t("cube.sort_label")))
-        c6, c7 = st.columns(2)
+        c6, c7, c8 = st.columns(3)
         c6.toggle(t("cube.ascending"), key=K["asc"])
         c7.toggle(t("cube.count_suppliers"), key=K["sup_count"], help=t("cube.count_suppliers_help"))
+        c8.toggle(t("cube.exact"), key=K["exact"], help=t("cube.exact_help"))
 
         rows, cols = st.session_state[K["rows"]], st.session_state[K["cols"]] or None
         measure = st.session_state[K["measure"]] if cols else "spend"
         with_sup = (measure == "suppliers") if cols else bool(st.session_state[K["sup_count"]])
-        p = _legal_label(query(cube.pivot, view, rows, cols, int(st.session_state[K["top"]]), 12, with_sup))
+        p = _legal_label(query(cube.pivot, view, rows, cols, int(st.session_state[K["top"]]), 12, with_sup, exact))
         table = cube.wide(p, measure, st.session_state[K["sort"]] if not cols or st.session_state[K["sort"]] in ("label", measure)
                           else measure, bool(st.session_state[K["asc"]]), **_wide_labels())
         # whole kronor on screen (exports keep öre)
@@ -312,7 +317,8 @@ if tab_pivot.open:
             (f" ({MEASURE_LABEL[measure]})" if cols else "")
         kinds = _kinds(export_table, p, measure)
         stamp = dt.date.today().isoformat()
-        sheet = Sheet(t("cube.tab_pivot"), export_table, kinds, title, _filter_notes(), total_last_row=True)
+        notes = _filter_notes() + ([t("cube.approx_note")] if p.approx else [])
+        sheet = Sheet(t("cube.tab_pivot"), export_table, kinds, title, notes, total_last_row=True)
         e1, e2 = st.columns(2)
         # built when clicked (own thread, no streamlit calls inside), not on every rerun
         e1.download_button(t("cube.export_xlsx"), data=lambda sh=sheet: xlsx_bytes([sh]),

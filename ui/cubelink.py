@@ -28,7 +28,8 @@ class CubeState:
     top: int = 25                                   # rows before "others"
     sort: str = "spend"                             # a measure or "label"
     asc: bool = False
-    sup_count: bool = True                          # distinct suppliers per row (the default depends on the store)
+    sup_count: bool = True                          # distinct suppliers per row
+    exact: bool = False                             # exact supplier counts where a large store sketches them
     cat: tuple[int, ...] = ()                       # page filters
     sup: tuple[str, ...] = ()
     acct: tuple[str, ...] = ()
@@ -98,7 +99,7 @@ def _decode_one(name: str, raw: list[str], categories: Collection[int], supplier
         return _one_of(value, (*cube.MEASURES, "label"))
     if name == "credit":
         return _one_of(value, cube.CREDIT_CHOICES)
-    if name in ("asc", "sup_count"):
+    if name in ("asc", "sup_count", "exact"):
         return _one_of(value, ("0", "1")) == "1"
     if name in _BOUNDS:
         return _whole(value, name)
@@ -148,6 +149,7 @@ def encode(state: CubeState, defaults: CubeState) -> dict[str, str | list[str] |
         "sort": differs("sort"),
         "asc": flag(differs("asc")),
         "sup_count": flag(differs("sup_count")),
+        "exact": flag(differs("exact")),
         "cat": [str(c) for c in state.cat], "sup": list(state.sup), "acct": list(state.acct),
         "amin": None if state.amin is None else repr(float(state.amin)),
         "amax": None if state.amax is None else repr(float(state.amax)),

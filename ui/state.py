@@ -27,7 +27,7 @@ UNDO_SURE = "undo_sure"           # the checkbox confirming an undo of an upload
 
 # the spend cube's view (ui.cubelink.CubeState field -> the widget's key)
 CUBE = {"rows": "cube_rows", "cols": "cube_cols", "measure": "cube_measure", "top": "cube_top", "sort": "cube_sort",
-        "asc": "cube_asc", "sup_count": "cube_sup_count", "cat": "cube_cat", "sup": "cube_sup", "acct": "cube_acct",
+        "asc": "cube_asc", "sup_count": "cube_sup_count", "exact": "cube_exact", "cat": "cube_cat", "sup": "cube_sup", "acct": "cube_acct",
         "amin": "cube_amin", "amax": "cube_amax", "credit": "cube_credit", "by": "cube_by", "tail": "cube_tail",
         "frag": "cube_frag", "drill": "cube_drill"}
 CUBE_TAB = "cube_tab"                         # the open analysis tab

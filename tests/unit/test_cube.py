@@ -323,3 +323,66 @@ def test_overview_from_the_aggregates_equals_the_lines(store, filters):
                             ORDER BY spend DESC LIMIT 3""", params).fetchall()
     assert [(r.supplier, r.spend, r.lines) for r in data["top_suppliers"].itertuples()] == top
     assert data["kpis"]["spend"] == pytest.approx(sum(s for _, s in quarters))
+
+
+@pytest.fixture(scope="module")
+def real_shape(tmp_path_factory):
+    """Two months of a real-shape ledger (Kommun-Bas accounts, units, sole traders, credit notes)."""
+    from analytics.store import connect
+    from tests.ledgers import ledger_bytes
+    con = connect(tmp_path_factory.mktemp("agg") / "agg.duckdb")
+    cur = con.cursor()
+    load_files(cur, [("jan.csv", ledger_bytes(3000, month="2025-01", seed=3)),
+                     ("feb.csv", ledger_bytes(3000, month="2025-02", seed=4))])
+    yield cur
+    con.close()
+
+
+LINES_TOO = -1e15          # an amount floor no line is under: the same view, answered from the lines
+
+
+@pytest.mark.parametrize("rows, cols, sup", [
+    ("category_l1", None, False), ("category_l2", "month", False), ("category_l1", None, True),
+    ("org_unit", "category_l1", False), ("org_unit", None, True), ("supplier", "quarter", False),
+    ("supplier", "org_unit", True), ("account", "legal_form", False), ("legal_form", "category_l3", True),
+    ("year", None, True), ("month", "account", True),
+])
+@pytest.mark.parametrize("scope", ["influenceable", "all"])
+def test_every_aggregate_answers_as_the_lines_do(real_shape, rows, cols, sup, scope):
+    """Whichever aggregate a pivot reads (common, units, suppliers, rollup, facts), its cells,
+    totals and supplier counts are the lines' own, with and without filters that move it to
+    another aggregate."""
+    cur = real_shape
+    top_unit = cur.execute("SELECT org_unit FROM ledger_lines GROUP BY 1 ORDER BY sum(amount) DESC LIMIT 1").fetchall()[0][0]
+    top_acct = cur.execute("SELECT account FROM ledger_lines GROUP BY 1 ORDER BY sum(amount) DESC LIMIT 1").fetchall()[0][0]
+    for view in (cube.View(scope=scope), cube.View(scope=scope, units=(top_unit,)), cube.View(scope=scope, credit="without"),
+                 cube.View(scope=scope, accounts=(top_acct,)), cube.View(scope=scope, period_from=dt.date(2025, 2, 1))):
+        got = cube.pivot(cur, view, rows, cols, top=8, top_cols=4, with_suppliers=sup)
+        want = cube.pivot(cur, view.replace(amount_min=LINES_TOO), rows, cols, top=8, top_cols=4, with_suppliers=sup)
+        assert cube.source(view, sup, (rows, cols)) != cube.LINE_SOURCE
+        assert got.total["spend"] == pytest.approx(want.total["spend"]) and got.total["lines"] == want.total["lines"]
+        assert got.total["suppliers"] == want.total["suppliers"]
+        g, w = got.data.drop(columns=["spend", "share"]), want.data.drop(columns=["spend", "share"])
+        assert g.equals(w), (view, rows, cols)
+        assert got.data.spend.to_numpy() == pytest.approx(want.data.spend.to_numpy())
+    k, k_lines = cube.kpis(cur, cube.View(scope=scope)), cube.kpis(cur, cube.View(scope=scope, amount_min=LINES_TOO))
+    assert k == pytest.approx(k_lines)
+
+
+def test_large_stores_sketch_supplier_counts_marked_and_exact_on_request(real_shape, monkeypatch):
+    """Above EXACT_ROWS rows the counts are approx_count_distinct, and say so; spend and lines
+    never change; exact=True counts exactly whatever the size."""
+    cur = real_shape
+    exact = cube.pivot(cur, cube.View(), "org_unit", "quarter", with_suppliers=True)
+    assert not exact.approx and not cube.kpis(cur, cube.View())["suppliers_approx"]
+    monkeypatch.setattr(cube, "EXACT_ROWS", 10)
+    sketched = cube.pivot(cur, cube.View(), "org_unit", "quarter", with_suppliers=True)
+    assert sketched.approx and sketched.relabel("r", {}).approx
+    assert sketched.data.drop(columns=["suppliers"]).equals(exact.data.drop(columns=["suppliers"]))
+    ratio = sketched.data.suppliers.astype(float) / exact.data.suppliers.astype(float)
+    assert ratio.between(0.9, 1.1).all()
+    k = cube.kpis(cur, cube.View())
+    assert k["suppliers_approx"] and k["suppliers"] == pytest.approx(exact.total["suppliers"], rel=0.1)
+    asked = cube.pivot(cur, cube.View(), "org_unit", "quarter", with_suppliers=True, exact=True)
+    assert not asked.approx and asked.data.equals(exact.data)
+    assert cube.kpis(cur, cube.View(), exact=True)["suppliers"] == exact.total["suppliers"]

@@ -40,9 +40,11 @@ def test_encode_writes_only_what_differs(state, expected):
 
 
 def test_the_store_default_for_supplier_counts():
-    big = CubeState(sup_count=False)              # a large store counts suppliers on request
+    big = CubeState(sup_count=False)
     assert encode(big.replace(sup_count=True), big)["sup_count"] == "1"
     assert encode(big, big)["sup_count"] is None
+    assert encode(CubeState(exact=True), CubeState())["exact"] == "1"      # exact counts asked for travel in the link
+    assert decode({"exact": ["1"]})[0] == {"exact": True} and decode({"exact": ["yes"]})[1] == ["exact=yes"]
 
 
 @pytest.mark.parametrize("params, ignored", [

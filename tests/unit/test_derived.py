@@ -10,10 +10,13 @@ from tests.crafted import SOLE, csv_bytes
 from tests.ledgers import ledger_bytes
 
 TABLES = {"suppliers": "SELECT * FROM suppliers ORDER BY ALL",
-          "classification": "SELECT batch_id, source_row, category_id, rule_id, class_step, excluded FROM ledger_lines "
+          "classification": "SELECT batch_id, source_row, supplier_no, category_id, rule_id, class_step, excluded FROM ledger_lines "
                             "ORDER BY ALL",
           "cube_facts": "SELECT * FROM cube_facts ORDER BY ALL",
           "cube_rollup": "SELECT * FROM cube_rollup ORDER BY ALL",
+          "cube_units": "SELECT * FROM cube_units ORDER BY ALL",
+          "cube_common": "SELECT * FROM cube_common ORDER BY ALL",
+          "cube_suppliers": "SELECT * FROM cube_suppliers ORDER BY ALL",
           "cube_accounts": "SELECT * FROM cube_accounts ORDER BY ALL"}
 
 
@@ -32,9 +35,10 @@ def assert_as_rebuilt(cur) -> None:
         cur.execute("ROLLBACK")
     for table in TABLES:
         assert kept[table] == rebuilt[table], table
-    # and the cube adds up to the lines
-    assert cur.execute("SELECT sum(spend), sum(lines) FROM cube_facts").fetchall()[0] == \
-        cur.execute("SELECT sum(amount), count(*) FROM ledger_lines").fetchall()[0]
+    # and every aggregate adds up to the lines
+    lines = cur.execute("SELECT sum(amount), count(*) FROM ledger_lines").fetchall()[0]
+    for table in ("cube_facts", "cube_rollup", "cube_units", "cube_common", "cube_suppliers"):
+        assert cur.execute(f"SELECT sum(spend), sum(lines) FROM {table}").fetchall()[0] == lines, table
 
 
 ODD = ("Leverantör;Organisationsnummer;Konto;Kontotext;Belopp;Bokföringsdatum\n"

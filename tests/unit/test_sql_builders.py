@@ -73,33 +73,47 @@ def _flat(sql: str) -> str:
     return re.sub(r"\s+", " ", sql).strip()
 
 
+ALL_SETS = "((r, r_other, c, c_other), (r, r_other), (c, c_other), ())"
 PIVOT_CASES = [
-    # view, rows, cols, with_suppliers -> relation read, grouping sets, supplier count
-    ("by category from the rollup", View(), "category_l1", None, False, "cube_rollup", "((r, r_other), ())", "NULL::BIGINT"),
-    ("supplier counts need the facts", View(), "category_l1", None, True, "cube_facts", "((r, r_other), ())",
-     "count(DISTINCT supplier_no)"),
-    ("the supplier dimension needs the facts", View(), "supplier", "year", False, "cube_facts",
-     "((r, r_other, c, c_other), (r, r_other), (c, c_other), ())", "NULL::BIGINT"),
-    ("a supplier filter needs the facts", View(suppliers=("k",)), "org_unit", None, False, "cube_facts",
-     "((r, r_other), ())", "NULL::BIGINT"),
-    ("a line-amount filter reads the lines", View(amount_min=100.0), "account", "quarter", True, LINE_SOURCE,
-     "((r, r_other, c, c_other), (r, r_other), (c, c_other), ())", "count(DISTINCT supplier_no)"),
-    ("rows and columns the same: no columns", View(), "year", "year", False, "cube_rollup", "((r, r_other), ())",
-     "NULL::BIGINT"),
+    # view, rows, cols, with_suppliers, approx -> relation of the sums, relation of the counts, grouping sets, count
+    ("by category from the common aggregate", View(), "category_l1", None, False, False, "cube_common", None,
+     "((r, r_other), ())", None),
+    ("supplier counts from the supplier aggregate", View(), "category_l1", None, True, False, "cube_common",
+     "cube_suppliers", "((r, r_other), ())", "count(DISTINCT supplier_no)"),
+    ("the supplier dimension by year: the supplier aggregate", View(), "supplier", "year", False, False, "cube_suppliers",
+     None, ALL_SETS, None),
+    ("a supplier filter by unit needs the facts", View(suppliers=("k",)), "org_unit", None, False, False, "cube_facts",
+     None, "((r, r_other), ())", None),
+    ("units by quarter, suppliers sketched", View(), "org_unit", "quarter", True, True, "cube_units", "cube_facts",
+     ALL_SETS, "approx_count_distinct(supplier_no)"),
+    ("accounts: the rollup", View(), "account", None, False, False, "cube_rollup", None, "((r, r_other), ())", None),
+    ("a line-amount filter reads the lines", View(amount_min=100.0), "account", "quarter", True, False, LINE_SOURCE,
+     LINE_SOURCE, ALL_SETS, "count(DISTINCT supplier_no)"),
+    ("rows and columns the same: no columns", View(), "year", "year", False, False, "cube_common", None,
+     "((r, r_other), ())", None),
 ]
 
 
-@pytest.mark.parametrize("name, view, rows, cols, sup, relation, sets, count", PIVOT_CASES, ids=[c[0] for c in PIVOT_CASES])
-def test_pivot_sql(name, view, rows, cols, sup, relation, sets, count, empty):
-    sql, params = pivot_sql(view, rows, cols, top=10, top_cols=5, with_suppliers=sup)
+@pytest.mark.parametrize("name, view, rows, cols, sup, approx, sums, counts, sets, count", PIVOT_CASES,
+                         ids=[c[0] for c in PIVOT_CASES])
+def test_pivot_sql(name, view, rows, cols, sup, approx, sums, counts, sets, count, empty):
+    sql, params = pivot_sql(view, rows, cols, top=10, top_cols=5, with_suppliers=sup, approx=approx)
     flat = _flat(sql)
     cond, cond_params = where(view)
-    assert params == cond_params
-    assert f"FROM {_flat(relation)} f WHERE {cond} GROUP BY ALL" in flat
-    assert flat.endswith(f"FROM tagged GROUP BY GROUPING SETS {sets}")
-    assert f"{count} AS suppliers" in flat
+    assert params == (cond_params * 2 if sup else cond_params)      # the counts' pass has the view's filter too
+    assert f"FROM {_flat(sums)} f WHERE {cond} GROUP BY ALL)" in flat
+    assert f"FROM tagged GROUP BY GROUPING SETS {sets})" in flat
     assert "rr.rn <= 10" in flat and ("cc.cn <= 5" in flat)
-    assert (", f.supplier_no," in flat) == sup                   # distinct counts only when asked for
+    if sup:
+        assert f"f.supplier_no FROM {_flat(counts)} f WHERE {cond})" in flat
+        assert f"{count} AS suppliers FROM named GROUP BY GROUPING SETS {sets})" in flat
+        assert flat.endswith("SELECT s.*, n.suppliers FROM sums s LEFT JOIN counts n ON s.r IS NOT DISTINCT FROM n.r "
+                             "AND s.r_other IS NOT DISTINCT FROM n.r_other AND s.c IS NOT DISTINCT FROM n.c "
+                             "AND s.c_other IS NOT DISTINCT FROM n.c_other AND s.g_r IS NOT DISTINCT FROM n.g_r "
+                             "AND s.g_c IS NOT DISTINCT FROM n.g_c")
+    else:
+        assert "named AS" not in flat and "count(" not in flat          # no count: no pass over the suppliers
+        assert flat.endswith("SELECT *, NULL::BIGINT AS suppliers FROM sums")
     empty.execute(sql, params).fetchall()
 
 
@@ -108,15 +122,47 @@ def test_pivot_sql_exact_for_the_simplest_view():
     assert params == []
     assert _flat(sql) == _flat("""
     WITH g AS (SELECT f.cat_l1 AS r, NULL::INTEGER AS c, sum(f.spend) AS spend, sum(f.lines) AS lines
-               FROM cube_rollup f WHERE true GROUP BY ALL),
+               FROM cube_common f WHERE true GROUP BY ALL),
     rr AS (SELECT r, row_number() OVER (ORDER BY sum(spend) DESC, r NULLS LAST) AS rn FROM g GROUP BY r),
     cc AS (SELECT c, row_number() OVER (ORDER BY sum(spend) DESC, c NULLS LAST) AS cn FROM g GROUP BY c),
-    tagged AS (SELECT CASE WHEN rr.rn <= 25 THEN g.r END AS r, rr.rn > 25 AS r_other,
-                      CASE WHEN cc.cn <= 12 THEN g.c END AS c, cc.cn > 12 AS c_other, g.spend, g.lines
-               FROM g JOIN rr ON g.r IS NOT DISTINCT FROM rr.r JOIN cc ON g.c IS NOT DISTINCT FROM cc.c)
-    SELECT r, r_other, NULL AS c, NULL::BOOLEAN AS c_other, grouping(r, r_other) AS g_r, 1 AS g_c,
-           sum(spend) AS spend, sum(lines) AS lines, NULL::BIGINT AS suppliers
-    FROM tagged GROUP BY GROUPING SETS ((r, r_other), ())""")
+    tagged AS (SELECT CASE WHEN rr.rn <= 25 THEN rr.r END AS r, rr.rn > 25 AS r_other,
+                      CASE WHEN cc.cn <= 12 THEN cc.c END AS c, cc.cn > 12 AS c_other, g.spend, g.lines
+               FROM g JOIN rr ON g.r IS NOT DISTINCT FROM rr.r JOIN cc ON g.c IS NOT DISTINCT FROM cc.c),
+    sums AS (SELECT r, r_other, NULL AS c, NULL::BOOLEAN AS c_other, grouping(r, r_other) AS g_r, 1 AS g_c,
+                    sum(spend) AS spend, sum(lines) AS lines
+             FROM tagged GROUP BY GROUPING SETS ((r, r_other), ()))
+    SELECT *, NULL::BIGINT AS suppliers FROM sums""")
+
+
+# view, dims, with supplier counts -> the relation read: the smallest whose columns cover it
+SOURCE_CASES = [
+    (View(), (), False, "cube_common"),
+    (View(), ("category_l2", "legal_form"), False, "cube_common"),
+    (View(credit="only", scope="all", categories=(3,)), ("month",), False, "cube_common"),
+    (View(units=("Skola",)), (), False, "cube_units"),
+    (View(), ("org_unit",), False, "cube_units"),
+    (View(drill=(("org_unit", "Skola"),)), ("category_l2",), False, "cube_units"),
+    (View(), (), True, "cube_suppliers"),
+    (View(drill=(("supplier", "k"),)), ("category_l3",), False, "cube_suppliers"),
+    (View(), ("supplier",), False, "cube_suppliers"),
+    (View(units=("Skola",)), (), True, "cube_facts"),
+    (View(), ("supplier", "org_unit"), False, "cube_facts"),
+    (View(accounts=("64110",)), (), True, "cube_facts"),
+    (View(), ("account",), False, "cube_rollup"),
+    (View(units=("Skola",), accounts=("64110",)), (), False, "cube_rollup"),
+    (View(drill=(("account", "64110"),)), ("org_unit",), False, "cube_rollup"),
+    (View(amount_max=5.0), (), False, LINE_SOURCE),
+]
+
+
+@pytest.mark.parametrize("view, dims, sup, relation", SOURCE_CASES)
+def test_source_is_the_smallest_aggregate_that_answers(view, dims, sup, relation, empty):
+    src = cube.source(view, sup, dims)
+    assert src == relation
+    cond, params = where(view)
+    group = ", ".join(cube._GROUP[d] for d in dims) or "1"
+    empty.execute(f"SELECT {group}, sum(f.spend){', count(DISTINCT f.supplier_no)' if sup else ''} "
+                  f"FROM {src} f WHERE {cond} GROUP BY ALL", params).fetchall()
 
 
 @pytest.mark.parametrize("dims", [("nonsense", None), ("category_l1", "nonsense")])
