@@ -302,13 +302,19 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
     applied from the lowest precedence to the highest, each overwriting the lines it matches, so
     the highest matching step decides. Runs inside the caller's transaction; the cube is not
     touched."""
-    if scope is not None:
-        scope, lscope, sp = f"rowid IN (SELECT r FROM {scope})", f"l.rowid IN (SELECT r FROM {scope})", []
-    else:
-        scope = "batch_id IN (SELECT unnest(?::INTEGER[]))" if batch_ids is not None else "true"
-        sp = [list(batch_ids)] if batch_ids is not None else []
-        lscope = scope.replace("batch_id", "l.batch_id")
-    cur.execute(f"""UPDATE ledger_lines SET category_id = NULL, rule_id = NULL, class_step = NULL, excluded = false
+    work = "ledger_lines"
+    if scope is not None or batch_ids is not None:
+        # some lines: their rule-relevant columns copied to a small working table, every step
+        # applied there, and only the lines whose outcome changed written back, by rowid (a step's
+        # join over the whole ledger would scan it once per step)
+        where = (f"rowid IN (SELECT r FROM {scope})" if scope is not None else "batch_id IN (SELECT unnest(?::INTEGER[]))")
+        cur.execute(f"""CREATE OR REPLACE TEMP TABLE _cls AS
+                        SELECT rowid AS r, batch_id, source_row, account, account_text, description, supplier_key,
+                               supplier_name_norm, cpv, legal_form, category_id, rule_id, class_step, excluded
+                        FROM ledger_lines WHERE {where}""", [] if scope is not None else [list(batch_ids)])
+        work = "_cls"
+    scope, lscope, sp = "true", "true", []
+    cur.execute(f"""UPDATE {work} SET category_id = NULL, rule_id = NULL, class_step = NULL, excluded = false
                     WHERE {scope} AND (category_id IS NOT NULL OR rule_id IS NOT NULL OR excluded)""", sp)
     # rank within a step: bigger is more specific, then newer (rule_id); your own rules rank
     # above the shipped defaults (preset) of the same step
@@ -324,7 +330,7 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
     if n_kw:
         # one pass over the distinct texts serves both the keyword rules and keyword exclusions
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE _txt AS
-                        SELECT DISTINCT {text.format(p='')} AS txt, account FROM ledger_lines WHERE {scope}""", sp)
+                        SELECT DISTINCT {text.format(p='')} AS txt, account FROM {work} WHERE {scope}""", sp)
         _keyword_hits(cur, "_kwhit", "_txt", "txt, account", [(rid, "txt", kw) for rid, kw in step5])
         rank = f"{own} + length(r.keyword) * 1000000000 + r.rule_id"
         cur.execute(f"""
@@ -336,7 +342,7 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
             JOIN class_rules r ON r.rule_id = x.rule_id AND r.org_no IS NULL AND r.supplier_norm IS NULL
                  AND (r.account_from IS NULL OR {acct_prefix})
             GROUP BY ALL""")
-        _apply(cur, "keyword", f"""FROM _kw k JOIN class_rules r ON r.rule_id = k.kw_rule
+        _apply(cur, work, "keyword", f"""FROM _kw k JOIN class_rules r ON r.rule_id = k.kw_rule
             WHERE {text.format(p='l.')} = k.txt AND l.account IS NOT DISTINCT FROM k.account AND {lscope}""", sp)
 
     # 4 account (and account exclusions): per distinct (account, account text), and the supplier's
@@ -346,7 +352,7 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
     by_name = any(col == "sname" for _, col, _ in step4)
     sname = "supplier_name_norm" if by_name else "NULL::VARCHAR"
     cur.execute(f"""CREATE OR REPLACE TEMP TABLE _atx AS
-                    SELECT DISTINCT account, account_text, {sname} AS sname FROM ledger_lines
+                    SELECT DISTINCT account, account_text, {sname} AS sname FROM {work}
                     WHERE {scope} AND account IS NOT NULL""", sp)
     # keywords on the account text scan the distinct (account, text) pairs, keywords on the name
     # the distinct (account, name) pairs; both are then joined to the keys
@@ -377,13 +383,13 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
         GROUP BY ALL""")
     acct_join = f"""l.account = a.account AND l.account_text IS NOT DISTINCT FROM a.account_text
                     AND {'l.supplier_name_norm IS NOT DISTINCT FROM a.sname' if by_name else 'true'}"""
-    _apply(cur, "account", f"""FROM _acct a JOIN class_rules r ON r.rule_id = a.acct_rule
+    _apply(cur, work, "account", f"""FROM _acct a JOIN class_rules r ON r.rule_id = a.acct_rule
         WHERE {acct_join} AND {lscope}""", sp)
 
     # 3 supplier (and supplier exclusions): per distinct (supplier, account), org number or name
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE _sup AS
-        WITH x AS (SELECT DISTINCT supplier_key, supplier_name_norm, account FROM ledger_lines WHERE {scope}),
+        WITH x AS (SELECT DISTINCT supplier_key, supplier_name_norm, account FROM {work} WHERE {scope}),
         m AS (
             SELECT x.*, r.rule_id, r.kind, r.account_from, r.account_to, 1 AS by_org FROM x
             JOIN class_rules r ON r.active AND r.kind IN ('supplier', 'exclude') AND x.supplier_key = 'org:' || r.org_no
@@ -401,36 +407,43 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
         GROUP BY ALL""", sp)
     sup_join = """l.supplier_key = s.supplier_key AND l.supplier_name_norm IS NOT DISTINCT FROM s.supplier_name_norm
                   AND l.account IS NOT DISTINCT FROM s.account"""
-    _apply(cur, "supplier", f"FROM _sup s JOIN class_rules r ON r.rule_id = s.sup_rule WHERE {sup_join} AND {lscope}", sp)
+    _apply(cur, work, "supplier", f"FROM _sup s JOIN class_rules r ON r.rule_id = s.sup_rule WHERE {sup_join} AND {lscope}", sp)
 
     # 2 CPV code on the line -> the node with the longest matching code prefix
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE _cpv AS
         SELECT x.cpv, arg_max(c.category_id, length(c.code_prefix)) AS category_id
-        FROM (SELECT DISTINCT cpv FROM ledger_lines WHERE {scope} AND cpv IS NOT NULL) x
+        FROM (SELECT DISTINCT cpv FROM {work} WHERE {scope} AND cpv IS NOT NULL) x
         JOIN (SELECT category_id, rtrim(code, '0') AS code_prefix FROM categories WHERE code IS NOT NULL) c
           ON length(c.code_prefix) >= 2 AND starts_with(regexp_replace(x.cpv, '[^0-9]', '', 'g'), c.code_prefix)
         GROUP BY x.cpv""", sp)
-    cur.execute(f"""UPDATE ledger_lines l SET category_id = c.category_id, rule_id = NULL, class_step = {STEP_NO['cpv']}
+    cur.execute(f"""UPDATE {work} l SET category_id = c.category_id, rule_id = NULL, class_step = {STEP_NO['cpv']}
                     FROM _cpv c WHERE l.cpv = c.cpv AND {lscope}""", sp)
 
     # 1 exclusions. A line several exclusions catch is credited to the last one applied: legal
     # form, supplier, keyword, account, single line. So the account groups that define
     # influenceable spend (class 5, VAT, 45, 60 ...) show what they take out, and the public-body
     # and internal switches the rest.
-    _exclude(cur, """FROM (SELECT legal_form, max(rule_id) AS rule_id FROM class_rules
+    _exclude(cur, work, """FROM (SELECT legal_form, max(rule_id) AS rule_id FROM class_rules
                            WHERE active AND kind = 'exclude' AND legal_form IS NOT NULL AND org_no IS NULL
                              AND supplier_norm IS NULL AND account_from IS NULL AND batch_id IS NULL GROUP BY legal_form) f
                      WHERE l.legal_form = f.legal_form""", "f.rule_id", lscope, sp)
-    _exclude(cur, f"FROM _sup s WHERE {sup_join} AND s.excl_rule IS NOT NULL", "s.excl_rule", lscope, sp)
+    _exclude(cur, work, f"FROM _sup s WHERE {sup_join} AND s.excl_rule IS NOT NULL", "s.excl_rule", lscope, sp)
     if n_kw:
-        _exclude(cur, f"""FROM _kw k WHERE {text.format(p='l.')} = k.txt AND l.account IS NOT DISTINCT FROM k.account
+        _exclude(cur, work, f"""FROM _kw k WHERE {text.format(p='l.')} = k.txt AND l.account IS NOT DISTINCT FROM k.account
                           AND k.excl_rule IS NOT NULL""", "k.excl_rule", lscope, sp)
-    _exclude(cur, f"FROM _acct a WHERE {acct_join} AND a.excl_rule IS NOT NULL", "a.excl_rule", lscope, sp)
-    _exclude(cur, """FROM (SELECT batch_id, source_row, max(rule_id) AS rule_id FROM class_rules
+    _exclude(cur, work, f"FROM _acct a WHERE {acct_join} AND a.excl_rule IS NOT NULL", "a.excl_rule", lscope, sp)
+    _exclude(cur, work, """FROM (SELECT batch_id, source_row, max(rule_id) AS rule_id FROM class_rules
                            WHERE active AND kind = 'exclude' AND batch_id IS NOT NULL GROUP BY ALL) x
                      WHERE l.batch_id = x.batch_id AND l.source_row = x.source_row""", "x.rule_id", lscope, sp)
-    for t in ("_kw", "_acct", "_sup", "_cpv", "_txt", "_kwhit", "_atx", "_akhit", "_att", "_akt", "_atn", "_akn"):
+    if work == "_cls":
+        cur.execute("""UPDATE ledger_lines SET category_id = c.category_id, rule_id = c.rule_id, class_step = c.class_step,
+                           excluded = c.excluded
+                       FROM _cls c
+                       WHERE ledger_lines.rowid = c.r AND (ledger_lines.category_id IS DISTINCT FROM c.category_id
+                             OR ledger_lines.rule_id IS DISTINCT FROM c.rule_id OR ledger_lines.class_step IS DISTINCT FROM c.class_step
+                             OR ledger_lines.excluded IS DISTINCT FROM c.excluded)""")
+    for t in ("_kw", "_acct", "_sup", "_cpv", "_txt", "_kwhit", "_atx", "_akhit", "_att", "_akt", "_atn", "_akn", "_cls"):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
 
 
@@ -447,13 +460,13 @@ def _keyword_hits(cur, table: str, source: str, keys: str, rules: list[tuple[int
                 [keyword_pattern(kw) for _, _, kw in rules])
 
 
-def _apply(cur, step: str, from_where: str, sp: list) -> None:
-    cur.execute(f"""UPDATE ledger_lines l SET category_id = r.category_id, rule_id = r.rule_id, class_step = {STEP_NO[step]}
+def _apply(cur, work: str, step: str, from_where: str, sp: list) -> None:
+    cur.execute(f"""UPDATE {work} l SET category_id = r.category_id, rule_id = r.rule_id, class_step = {STEP_NO[step]}
                     {from_where}""", sp)
 
 
-def _exclude(cur, from_where: str, rule_expr: str, lscope: str, sp: list) -> None:
-    cur.execute(f"""UPDATE ledger_lines l SET category_id = {EXCLUDED}, rule_id = {rule_expr}, class_step = {STEP_NO['exclude']},
+def _exclude(cur, work: str, from_where: str, rule_expr: str, lscope: str, sp: list) -> None:
+    cur.execute(f"""UPDATE {work} l SET category_id = {EXCLUDED}, rule_id = {rule_expr}, class_step = {STEP_NO['exclude']},
                            excluded = true {from_where} AND {lscope}""", sp)
 
 

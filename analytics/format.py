@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from babel.numbers import format_decimal, format_percent
 
@@ -23,12 +24,27 @@ def _loc(lang: str) -> str:
     return LOCALES.get(lang, "sv_SE")
 
 
+# grouping and decimal sign of the two languages: what babel's sv_SE and en_GB patterns write
+_SIGNS = {"sv": ("\xa0", ","), "en": (",", ".")}
+_EXP = {d: Decimal(1).scaleb(-d) for d in range(10)}
+
+
 def number(value: float | None, lang: str = "sv", decimals: int = 0) -> str:
-    """A plain number with the locale's grouping: 1 234 567 (sv), 1,234,567 (en)."""
+    """A plain number with the locale's grouping: 1 234 567 (sv), 1,234,567 (en). The same text
+    as babel's '#,##0.00' pattern (the value read as its decimal text, halves to even), written
+    without babel's pattern machinery: a table of thousands of figures formats at once."""
     if value is None:
         return "–"
-    fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=fmt, locale=_loc(lang))
+    group, point = _SIGNS.get(lang, _SIGNS["sv"])
+    try:
+        d = value if isinstance(value, Decimal) else Decimal(str(value))
+        if not d.is_finite() or decimals not in _EXP:
+            raise InvalidOperation
+        text = format(d.quantize(_EXP[decimals], rounding=ROUND_HALF_EVEN), f",.{decimals}f")
+    except InvalidOperation:
+        fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(value, format=fmt, locale=_loc(lang))
+    return text.replace(",", "\0").replace(".", point).replace("\0", group)
 
 
 def money(value: float | None, lang: str = "sv", currency: str = "SEK", decimals: int = 0) -> str:
@@ -45,7 +61,7 @@ def msek(value: float | None, lang: str = "sv", currency: str = "SEK") -> str:
     """Millions with one decimal: '114,9 MSEK' (sv), 'SEK 114.9m' (en)."""
     if value is None:
         return "–"
-    n = format_decimal(value / 1e6, format="#,##0.0", locale=_loc(lang))
+    n = number(value / 1e6, lang, 1)
     if lang == "sv":
         return f"{n} M{currency}" if currency == "SEK" else f"{n} M {currency}"
     return f"{currency} {n}m"

@@ -34,6 +34,8 @@ from rapidfuzz import fuzz, process, utils
 
 from .categories import category_names
 from .classify import Rule, add_rules
+from .constants import EXCLUDED
+from .ingest.parse import name_norm_sql
 from .orgno import shown_name_sql
 
 TARGET_BAND = (0.80, 0.90)
@@ -197,10 +199,17 @@ DISAGREE = 0.75
 
 def _dominant(cur, key: str) -> dict:
     """key value -> (category_id, share of its classified spend in that category, that
-    category's spend (SEK), share of the key's whole influenceable spend that is classified)."""
+    category's spend (SEK), share of the key's whole influenceable spend that is classified).
+    Per supplier from the cube's supplier aggregate (a line's category is the deepest of its
+    path), per account text from the lines."""
+    source = (f"SELECT {key} AS k, category_id, sum(amount) AS spend FROM ledger_lines "
+              f"WHERE NOT excluded AND {key} IS NOT NULL GROUP BY ALL HAVING sum(amount) > 0")
+    if key == "supplier_key":
+        source = f"""SELECT s.supplier_key AS k, coalesce(f.cat_l3, f.cat_l2, f.cat_l1) AS category_id, sum(f.spend) AS spend
+                     FROM cube_suppliers f JOIN suppliers s USING (supplier_no)
+                     WHERE f.cat_l1 IS DISTINCT FROM {EXCLUDED} GROUP BY ALL HAVING sum(f.spend) > 0"""
     rows = cur.execute(f"""
-        WITH c AS (SELECT {key} AS k, category_id, sum(amount) AS spend FROM ledger_lines
-                   WHERE NOT excluded AND {key} IS NOT NULL GROUP BY ALL HAVING sum(amount) > 0)
+        WITH c AS ({source})
         SELECT k, arg_max(category_id, spend) FILTER (WHERE category_id IS NOT NULL),
                max(spend) FILTER (WHERE category_id IS NOT NULL) / sum(spend) FILTER (WHERE category_id IS NOT NULL),
                max(spend) FILTER (WHERE category_id IS NOT NULL),
@@ -227,7 +236,6 @@ def reliability(cur: duckdb.DuckDBPyConnection, limit: int = 2000) -> dict:
     # per supplier with classified spend on several accounts: the share of the spend on its other
     # accounts that has the category of its largest account; then the mean over those suppliers
     # (each supplier one case; sole traders left out, they are people buying anything)
-    from .ingest.parse import name_norm_sql
     classified = "f.cat_l1 > 0 AND f.legal_form IS DISTINCT FROM 'sole_trader'"
     cat = "coalesce(f.cat_l2, f.cat_l1)"
     pairs = cur.execute(f"""
@@ -245,7 +253,7 @@ def reliability(cur: duckdb.DuckDBPyConnection, limit: int = 2000) -> dict:
         SELECT account_text, arg_max(cat, spend) FROM t GROUP BY 1 ORDER BY sum(spend) DESC LIMIT ?""", [limit]).fetchall()
     names = cur.execute(f"""
         WITH s AS (SELECT supplier_no, {name_norm_sql('name')} AS name FROM suppliers),
-        t AS (SELECT s.name, {cat} AS cat, sum(f.spend) AS spend FROM cube_facts f
+        t AS (SELECT s.name, {cat} AS cat, sum(f.spend) AS spend FROM cube_suppliers f
               JOIN s USING (supplier_no) WHERE {classified} GROUP BY ALL)
         SELECT name, arg_max(cat, spend) FROM t WHERE name IS NOT NULL GROUP BY 1 ORDER BY sum(spend) DESC LIMIT ?""",
                         [limit]).fetchall()
@@ -319,9 +327,9 @@ def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, acc
         cache["acct_texts"] = list(acct)
         cache["acct"] = acct
         # names compared without legal-form words (AB, HB ...), as the loader normalises them
-        norm = dict(cur.execute("""SELECT supplier_key, any_value(supplier_name_norm) FROM ledger_lines
-                                   WHERE supplier_name_norm IS NOT NULL AND legal_form IS DISTINCT FROM 'sole_trader'
-                                   GROUP BY supplier_key""").fetchall())
+        norm = dict(cur.execute(f"""SELECT supplier_key, {name_norm_sql('name')} FROM suppliers
+                                    WHERE len(name_variants) > 0 AND legal_form IS DISTINCT FROM 'sole_trader'
+                                      AND {name_norm_sql('name')} IS NOT NULL""").fetchall())
         cache["norm"] = norm
         cache["names"] = {norm[k]: k for k in cache["sup"] if k in norm}
         cache["name_list"] = list(cache["names"])

@@ -393,6 +393,39 @@ def _cell_text(v) -> str:
     return str(v)
 
 
+def _column_text(values) -> pa.Array:
+    """One column of worksheet cells as text, exactly as ``_cell_text`` writes each, but whole
+    columns at once where they hold one kind: text and blanks in Arrow, numbers in numpy (whole
+    numbers as integers, the rest marked typed with their shortest repr), dates as ISO text;
+    anything else cell by cell."""
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)}:
+        return pc.fill_null(pa.array(values, type=pa.string()), "")
+    if kinds <= {float, type(None)}:
+        numbers = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        finite = np.isfinite(numbers)
+        whole = finite & (numbers == np.trunc(numbers)) & (np.abs(numbers) < 1e15)
+        out = np.full(len(numbers), "", dtype=object)
+        if whole.any():
+            out[whole] = pa.array(numbers[whole].astype(np.int64)).cast(pa.string()).to_numpy(zero_copy_only=False)
+        typed = finite & ~whole
+        if typed.any():
+            out[typed] = [TYPED_NUMBER + repr(v) for v in numbers[typed].tolist()]
+        return pa.array(out, type=pa.string())
+    if kinds == {dt.datetime}:
+        return pa.array([v.isoformat(sep=" ") for v in values], type=pa.string())
+    if kinds == {dt.date}:
+        return pa.array([v.isoformat() for v in values], type=pa.string())
+    return pa.array([_cell_text(v) for v in values], type=pa.string())
+
+
+def _add_block(chunks: list[list[pa.Array]], rows: list, n: int) -> None:
+    """A block of worksheet rows, column by column, onto each column's Arrow chunks (rows are
+    cut or padded to the header's ``n`` columns)."""
+    for i in range(n):
+        chunks[i].append(_column_text([r[i] if i < len(r) else "" for r in rows]))
+
+
 def _a1(row: int, col: int) -> str:
     """0-based (row, column) as an A1 reference."""
     letters = ""
@@ -480,8 +513,8 @@ def _excel_table(name: str, data: bytes, ws, sheet_name: str, sheets: list[str],
     merged = [((r0, c0 - col0), (r1, c1 - col0)) for (r0, c0), (r1, c1) in _merged_ranges(ws)
               if r1 > header_idx and c1 >= col0 and c0 - col0 < n]
     top_left: dict[tuple[int, int], object] = {}
-    cols: list[list[str]] = [[] for _ in range(n)]
     chunks: list[list[pa.Array]] = [[] for _ in range(n)]
+    block: list = []
     count = 0
     for k, r in enumerate(ws.iter_rows()):
         if k <= header_idx:
@@ -498,19 +531,13 @@ def _excel_table(name: str, data: bytes, ws, sheet_name: str, sheets: list[str],
                             while len(r) <= c:
                                 r.append("")
                             r[c] = value
-        width = min(len(r), n)
-        for i in range(width):
-            cols[i].append(_cell_text(r[i]))
-        for i in range(width, n):
-            cols[i].append("")
+        block.append(r)
         count += 1
-        if len(cols[0]) >= EXCEL_CHUNK_ROWS:
-            for i in range(n):
-                chunks[i].append(pa.array(cols[i], type=pa.string()))
-                cols[i] = []
-    for i in range(n):
-        if cols[i] or not chunks[i]:
-            chunks[i].append(pa.array(cols[i], type=pa.string()))
+        if len(block) >= EXCEL_CHUNK_ROWS:
+            _add_block(chunks, block, n)
+            block = []
+    if block or not chunks[0]:
+        _add_block(chunks, block, n)
     table = pa.table({f"c{i}": pa.chunked_array(chunks[i], type=pa.string()) for i in range(n)})
     start = header_idx + 2                       # 1-based sheet row of the first data row
     source_rows = np.arange(start, start + count, dtype=np.int64)

@@ -83,3 +83,19 @@ def test_amounts_and_dates_round_trip_or_are_refused(rows, column_style, mixed, 
     report = plan.files[0].parsed.report
     refused = sum(v for k, v in report["counts"].items() if k.startswith("junk_"))
     assert len(stored) + refused == len(written)         # a row not stored is a refused row, counted
+
+
+@given(st.lists(st.one_of(
+    st.none(), st.text(max_size=6), st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e17, max_value=1e17),
+    st.integers(min_value=-2 ** 60, max_value=2 ** 60), st.sampled_from([0.1, 1e15, 1e15 - 1, -0.0, 2.5e-7, 1234.5]),
+    st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 1, 1)),
+    st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 1, 1))), max_size=30))
+@settings(max_examples=400, deadline=None)
+def test_worksheet_columns_convert_as_each_cell_would(cells):
+    """A worksheet column turned into text at once equals each cell through _cell_text, for
+    every mix of text, blanks, numbers, whole numbers, booleans and dates."""
+    from analytics.ingest.readers import _cell_text, _column_text
+    for column in (cells, [c for c in cells if isinstance(c, float)], [c for c in cells if c is None or isinstance(c, str)],
+                   [c for c in cells if type(c) in (float, int) or c is None], [c for c in cells if type(c) is dt.datetime]):
+        assert _column_text(column).to_pylist() == [_cell_text(c) for c in column]

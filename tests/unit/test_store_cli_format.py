@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 from analytics.ingest import commit_upload, delete_batches, load_files, plan_upload
 from analytics.ledger import summary
@@ -426,3 +428,18 @@ def test_an_upload_that_fails_leaves_the_demo(store):
     assert len(pr.load(store)) == before[1] and before[1] == 6
     assert store.execute("SELECT count(*) FROM deviations WHERE status = 'open'").fetchall()[0][0] == before[2] > 0
     assert store.execute("SELECT count(*) FROM batches WHERE is_demo AND status = 'loaded'").fetchall()[0][0] == 1
+
+
+@given(hst.one_of(hst.floats(allow_nan=False, allow_infinity=False, min_value=-1e16, max_value=1e16),
+                  hst.integers(min_value=-10 ** 15, max_value=10 ** 15),
+                  hst.sampled_from([0.5, 1.5, 2.5, -0.4, -0.0, 2.675, 1.005, 999.995, 1e-7, 123456789.125])),
+       hst.sampled_from(["sv", "en", "de"]), hst.integers(min_value=0, max_value=3))
+@settings(max_examples=600, deadline=None)
+def test_the_fast_number_format_writes_what_babel_writes(value, lang, decimals):
+    """number() writes the locale's figures without babel's pattern code; the text is babel's
+    own for every value (halves to even on the decimal text, the minus sign, grouping)."""
+    from babel.numbers import format_decimal
+
+    from analytics import format as af
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    assert af.number(value, lang, decimals) == format_decimal(value, format=pattern, locale=af._loc(lang))
