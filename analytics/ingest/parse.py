@@ -156,14 +156,14 @@ def _shape_reading(decimal: str | None, chosen: bool = False) -> dict[str, str |
 
 
 def _amount_columns(a: str, decimal: str | None, chosen: bool = False) -> tuple[str, str, str]:
-    """SQL for (amount DECIMAL(18,2) or NULL, refusal kind or NULL) of amount text ``a``; the core
-    and shape come from columns ``core`` and ``shape`` of the same row."""
+    """SQL for (amount DECIMAL(18,2) or NULL, refusal kind or NULL) of amount text ``a``; the core,
+    shape and sign come from columns ``core``, ``shape`` and ``negative`` of the same row."""
     reading = _shape_reading(decimal, chosen)
     num_whens = " ".join(f"WHEN '{s}' THEN {expr.format(c='core')}" for s, expr in reading["ok"].items())
     exact = f"try_cast((CASE shape {num_whens} END) AS DECIMAL(38, 6))"
     typed = "try_cast(substr(core, 2) AS DOUBLE)"
     sci = "try_cast(core AS DOUBLE)"
-    sign = f"(CASE WHEN {_amount_negative(a)} THEN -1 ELSE 1 END)"
+    sign = "(CASE WHEN negative THEN -1 ELSE 1 END)"
     value = f"""CASE
         WHEN shape = 'typed' THEN try_cast(round({typed}, 2) AS DECIMAL(18, 2))
         WHEN shape = 'sci' THEN try_cast(round({sci}, 2) AS DECIMAL(18, 2))
@@ -230,31 +230,75 @@ def name_norm_sql(n: str) -> str:
     return f"nullif(trim(regexp_replace({s}, '\\s+', ' ', 'g')), '')"
 
 
-def _file_stats(cur, view: str, mapping: Mapping, typed: bool) -> dict:
+# An amount's pattern: its text with the digits 2-9 written as 1. Every rule about an amount's
+# shape, sign, currency and spacing tells only 0, other digits and the rest apart, so one pattern
+# has one shape, one sign and one set of characters to strip, decided once per pattern (a ledger's
+# million amounts have some hundred patterns) instead of by regular expressions on every line.
+_PATTERN_FROM, _PATTERN_TO = "23456789", "11111111"
+MAX_PATTERNS = 20_000          # more distinct patterns (not a ledger's amounts): every line by itself
+
+
+def _pattern_sql(a: str) -> str:
+    return f"translate({a}, '{_PATTERN_FROM}', '{_PATTERN_TO}')"
+
+
+def strip_chars(pattern: str, core: str) -> str | None:
+    """The characters whose deletion turns an amount with ``pattern`` into its core (digits and
+    separators), when deleting every occurrence of them does exactly that; else None (the same
+    character is kept in one place and dropped in another, as the point of "1.234,50 kr.")."""
+    if pattern is None or core is None:
+        return None
+    removed = set(pattern) - set(core) | {ch for ch in set(pattern) if pattern.count(ch) != core.count(ch)}
+    chars = "".join(sorted(removed))
+    if set(chars) & set(core) or pattern.translate({ord(ch): None for ch in chars}) != core:
+        return None
+    return chars
+
+
+def _amount_patterns(cur, view: str, a: str, k: int) -> tuple[dict, str | None]:
+    """Temp table amt_{k}: each amount pattern of the file with its count, smallest text, shape,
+    sign and the characters to strip (NULL: that pattern's lines are read by the full expressions);
+    returns the lines per shape and the smallest amount of an ambiguous shape."""
+    core = _amount_core("pat")
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE amtpat_{k} AS
+        SELECT pat, n, example, {_shape_sql('core')} AS shape, core, negative, currency_mark FROM (
+            SELECT pat, n, example, {core} AS core, {_amount_negative('pat')} AS negative,
+                   {_currency_sql(f"regexp_extract(pat, '{_AMOUNT_CURRENCY}', 1)")} AS currency_mark
+            FROM (SELECT {_pattern_sql(a)} AS pat, count(*) AS n, min({a}) AS example FROM {view} GROUP BY 1))""")
+    rows = cur.execute(f"SELECT pat, core FROM amtpat_{k} WHERE pat IS NOT NULL").fetchall()
+    many = len(rows) > MAX_PATTERNS            # then no pattern is known and every line reads its own text
+    strips = [] if many else [strip_chars(p, c) for p, c in rows]
+    cur.register(f"_strips_{k}", pa.table({"pat": pa.array([] if many else [r[0] for r in rows], pa.string()),
+                                           "strip": pa.array(strips, pa.string())}))
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE amt_{k} AS
+                    SELECT p.*, s.strip FROM amtpat_{k} p JOIN _strips_{k} s USING (pat)""")
+    cur.unregister(f"_strips_{k}")
+    shapes = dict(cur.execute(f"SELECT shape, sum(n)::BIGINT FROM amtpat_{k} GROUP BY 1").fetchall())
+    example = cur.execute(f"SELECT min(example) FROM amtpat_{k} WHERE shape IN ('p3', 'c3')").fetchall()[0][0]
+    cur.execute(f"DROP TABLE amtpat_{k}")
+    return shapes, example
+
+
+def _file_stats(cur, view: str, mapping: Mapping, typed: bool, k: int) -> dict:
     a, d, sid = _expr(mapping, "amount"), _expr(mapping, "date", typed), _expr(mapping, "supplier_id", typed)
     org_status = f"({classify_sql('sid')}).org_no_status"
+    shapes, ambiguous = _amount_patterns(cur, view, a, k)
     row = cur.execute(f"""
-        WITH v AS (SELECT {a} AS a, {d} AS d, {sid} AS sid FROM {view}),
-        s AS (SELECT *, {_shape_sql(_amount_core('a'))} AS shape FROM v)
+        WITH dd AS (SELECT {d} AS d, count(*) AS n, min(_row) AS first_row FROM {view} GROUP BY 1)
         SELECT
-          count(*) FILTER (WHERE regexp_matches(d, {_DMY})) AS slash_dates,
-          count(*) FILTER (WHERE regexp_matches(d, {_DMY}) AND regexp_extract(d, {_DMY}, 2) = '/') AS true_slash,
+          coalesce(sum(n) FILTER (WHERE regexp_matches(d, {_DMY})), 0) AS slash_dates,
+          coalesce(sum(n) FILTER (WHERE regexp_matches(d, {_DMY}) AND regexp_extract(d, {_DMY}, 2) = '/'), 0) AS true_slash,
           max(TRY_CAST(regexp_extract(d, {_DMY}, 1) AS INTEGER)) FILTER (WHERE regexp_matches(d, {_DMY})) AS max_p1,
           max(TRY_CAST(regexp_extract(d, {_DMY}, 3) AS INTEGER)) FILTER (WHERE regexp_matches(d, {_DMY})) AS max_p2,
-          any_value(d) FILTER (WHERE regexp_matches(d, {_DMY})) AS slash_example,
-          count(*) FILTER (WHERE d <> '' AND NOT regexp_matches(d, {_TIME})) AS usable_dates,
-          count(*) FILTER (WHERE regexp_matches(d, {_TIME})) AS time_only,
-          count(*) FILTER (WHERE sid <> '') AS sid_filled,
-          count(*) FILTER (WHERE a <> '') AS amount_filled,
-          histogram(shape) AS shapes,
-          min(a) FILTER (WHERE shape IN ('p3', 'c3')) AS ambiguous_example
-        FROM s""").fetchall()[0]
+          arg_min(d, first_row) FILTER (WHERE regexp_matches(d, {_DMY})) AS slash_example,
+          coalesce(sum(n) FILTER (WHERE d <> '' AND NOT regexp_matches(d, {_TIME})), 0) AS usable_dates,
+          coalesce(sum(n) FILTER (WHERE regexp_matches(d, {_TIME})), 0) AS time_only
+        FROM dd""").fetchall()[0]
     cols = [c[0] for c in cur.description]
     stats = dict(zip(cols, row))
-    shapes = stats["shapes"] or {}
-    if isinstance(shapes, dict) and set(shapes) == {"key", "value"}:
-        shapes = dict(zip(shapes["key"], shapes["value"]))
-    stats["shapes"] = dict(shapes)
+    stats.update(dict(zip(("sid_filled", "amount_filled"), cur.execute(f"""
+        SELECT count(*) FILTER (WHERE {sid} <> ''), count(*) FILTER (WHERE {a} <> '') FROM {view}""").fetchall()[0])))
+    stats["shapes"], stats["ambiguous_example"] = shapes, ambiguous
     # organisation-number shapes over the distinct supplier ids only
     stats["sid_orgno"] = cur.execute(f"""
         SELECT coalesce(sum(n), 0) FROM (SELECT sid, count(*) AS n FROM (SELECT {sid} AS sid FROM {view})
@@ -386,7 +430,7 @@ def parse_file(cur: duckdb.DuckDBPyConnection, raw: RawTable, mapping: Mapping, 
 
 
 def drop_parsed_tables(cur, k: int | str) -> None:
-    for prefix in ("stage", "sup", "org", "dates", "rates"):
+    for prefix in ("stage", "sup", "org", "dates", "rates", "amt"):
         cur.execute(f"DROP TABLE IF EXISTS {prefix}_{k}")
 
 
@@ -408,7 +452,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
                       decimal, currency, target_currency, rates, allow_dates_outside, today) -> ParsedFile:
     name = raw.file_name
     typed = raw.meta.get("format") in ("excel", "parquet")
-    stats = _file_stats(cur, view, mapping, typed)
+    stats = _file_stats(cur, view, mapping, typed, k)
     warnings: list[dict] = list(raw.warnings)
     amount_header = mapping.header_of("amount", raw.headers)
     if stats["amount_filled"] == 0:
@@ -480,14 +524,19 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
     cur.execute(f"""
     CREATE OR REPLACE TEMP TABLE stage_{k} AS
     WITH src AS (
-      SELECT _row, {e['amount']} AS amount_text, {e['date']} AS date_text,
+      SELECT _row, {e['amount']} AS amount_text, {_pattern_sql(e['amount'])} AS amount_pat, {e['date']} AS date_text,
         {e['supplier_name']} AS supplier_text, {e['supplier_id']} AS supplier_id, {org_src} AS org_text,
         {label_cols}{_currency_sql(e['currency'])} AS currency_cell,
-        {_currency_sql(f"regexp_extract({e['amount']}, '{_AMOUNT_CURRENCY}', 1)")} AS currency_mark,
+
         trim({is_blank}) = '' AS is_blank, {longest} AS longest
       FROM {view}
+    ), cored AS (
+      SELECT src.*, p.pat IS NOT NULL AS known, p.shape AS pattern_shape, coalesce(p.negative, {_amount_negative('amount_text')}) AS negative,
+        coalesce(p.currency_mark, {_currency_sql(f"regexp_extract(amount_text, '{_AMOUNT_CURRENCY}', 1)")}) AS currency_mark,
+        CASE WHEN p.strip IS NOT NULL THEN translate(amount_text, p.strip, '') ELSE {_amount_core('amount_text')} END AS core
+      FROM src LEFT JOIN amt_{k} p ON p.pat = src.amount_pat
     ), shaped AS (
-      SELECT *, {_shape_sql('core')} AS shape FROM (SELECT *, {_amount_core('amount_text')} AS core FROM src)
+      SELECT *, CASE WHEN known THEN pattern_shape ELSE {_shape_sql('core')} END AS shape FROM cored
     ), parsed AS (
       SELECT shaped.*, s.supplier_total_label, d.booking_date, d.text_month, d.has_date_text, d.own_month,
         (d.outside OR (d.own_month IS NULL AND {str(fallback_outside).lower()})) AS outside,

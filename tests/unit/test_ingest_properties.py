@@ -99,3 +99,43 @@ def test_worksheet_columns_convert_as_each_cell_would(cells):
     for column in (cells, [c for c in cells if isinstance(c, float)], [c for c in cells if c is None or isinstance(c, str)],
                    [c for c in cells if type(c) in (float, int) or c is None], [c for c in cells if type(c) is dt.datetime]):
         assert _column_text(column).to_pylist() == [_cell_text(c) for c in column]
+
+
+# amount texts as exports write them, right and wrong: digits in groups, separators, signs,
+# brackets, currency words before and after, stray text
+_AMOUNT_PARTS = st.lists(st.sampled_from(
+    ["1", "0", "12", "345", "007", "9", " ", "\u00a0", ",", ".", "'", "-", "−", "(", ")", "+", "kr", "kr.", "SEK", "EUR", "USD", "£",
+     ":-", "€", "e", "E5", "x", "summa"]), min_size=0, max_size=8).map("".join)
+
+
+_WRITTEN = st.builds(write_amount, amounts, st.sampled_from(list(AMOUNT_STYLES)), st.sampled_from(NEGATIVE_STYLES),
+                     st.booleans(), st.sampled_from(["", " kr", " SEK", ":-", " kr."]))
+
+
+@given(st.lists(_WRITTEN, min_size=20, max_size=40), st.lists(_AMOUNT_PARTS, max_size=1), st.sampled_from([None, ",", "."]))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_amounts_read_by_pattern_as_by_their_own_text(written, odd, decimal):
+    """Shape, sign and digits decided once per amount pattern give every line the kind, amount and
+    rounding flag the full expressions give it on its own text."""
+    from analytics.ingest import parse
+    from analytics.ingest.columns import Mapping
+    from analytics.ingest.readers import read_file
+    cur = store()
+    texts = written + odd
+    body = "".join(f"Lev {i} AB;{t.replace(';', '')};2024-03-0{1 + i % 9}\n" for i, t in enumerate(texts))
+    data = ("Leverantör;Belopp;Datum\n" + body).encode("utf-8")
+    mapping = Mapping({"supplier_name": 0, "amount": 1, "date": 2}, {})
+
+    def outcome(patterns: bool):
+        saved = parse.MAX_PATTERNS
+        parse.MAX_PATTERNS = parse.MAX_PATTERNS if patterns else -1
+        try:
+            parsed = parse.parse_file(cur, read_file("f.csv", data), mapping, decimal=decimal)
+        except IngestError as exc:
+            return ("refused", exc.code)
+        finally:
+            parse.MAX_PATTERNS = saved
+        rows = cur.execute(f"SELECT source_row, kind, amount, rounded, line_currency FROM {parsed.table} ORDER BY 1").fetchall()
+        parse.drop_parsed_tables(cur, parsed.sql["k"])
+        return rows
+    assert outcome(True) == outcome(False)
