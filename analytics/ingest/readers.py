@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import math
 import re
 import zipfile
@@ -422,6 +423,10 @@ def _column_text(values) -> pa.Array:
 def _add_block(chunks: list[list[pa.Array]], rows: list, n: int) -> None:
     """A block of worksheet rows, column by column, onto each column's Arrow chunks (rows are
     cut or padded to the header's ``n`` columns)."""
+    if rows and all(len(r) >= n for r in rows):      # calamine's rows span the sheet's used width
+        for i, column in zip(range(n), zip(*rows)):
+            chunks[i].append(_column_text(column))
+        return
     for i in range(n):
         chunks[i].append(_column_text([r[i] if i < len(r) else "" for r in rows]))
 
@@ -514,12 +519,22 @@ def _excel_table(name: str, data: bytes, ws, sheet_name: str, sheets: list[str],
               if r1 > header_idx and c1 >= col0 and c0 - col0 < n]
     top_left: dict[tuple[int, int], object] = {}
     chunks: list[list[pa.Array]] = [[] for _ in range(n)]
-    block: list = []
     count = 0
-    for k, r in enumerate(ws.iter_rows()):
-        if k <= header_idx:
-            continue
-        if merged:
+    rows = ws.iter_rows()
+    for _ in itertools.islice(rows, header_idx + 1):
+        pass
+    if not merged:                                   # blocks of rows taken without a Python step per row
+        while True:
+            block = list(itertools.islice(rows, EXCEL_CHUNK_ROWS))
+            if not block and chunks[0]:
+                break
+            _add_block(chunks, block, n)
+            count += len(block)
+            if len(block) < EXCEL_CHUNK_ROWS:
+                break
+    else:
+        block: list = []
+        for k, r in enumerate(rows, start=header_idx + 1):
             r = list(r)
             for (r0, c0), (r1, c1) in merged:
                 if k == r0 and 0 <= c0 < len(r):
@@ -531,13 +546,13 @@ def _excel_table(name: str, data: bytes, ws, sheet_name: str, sheets: list[str],
                             while len(r) <= c:
                                 r.append("")
                             r[c] = value
-        block.append(r)
-        count += 1
-        if len(block) >= EXCEL_CHUNK_ROWS:
+            block.append(r)
+            count += 1
+            if len(block) >= EXCEL_CHUNK_ROWS:
+                _add_block(chunks, block, n)
+                block = []
+        if block or not chunks[0]:
             _add_block(chunks, block, n)
-            block = []
-    if block or not chunks[0]:
-        _add_block(chunks, block, n)
     table = pa.table({f"c{i}": pa.chunked_array(chunks[i], type=pa.string()) for i in range(n)})
     start = header_idx + 2                       # 1-based sheet row of the first data row
     source_rows = np.arange(start, start + count, dtype=np.int64)
@@ -588,6 +603,8 @@ def _hidden_rows(data: bytes, sheet_name: str, sheets: list[str]) -> list[int]:
                     text = tail + block
                     cut = text.rfind(b"<")
                     body, tail = (text[:cut], text[cut:]) if cut > 0 else (text, b"")
+                    if b"hidden=" not in body:       # most sheets hide nothing: no tag to look at
+                        continue
                     for m in _ROW_TAG.finditer(body):
                         if _HIDDEN.search(m.group(1)):
                             number = _ROW_NO.search(m.group(1))
