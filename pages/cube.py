@@ -241,7 +241,7 @@ if tab_pivot.open:
         shown, cfg = _display(rounded, p, measure)
         event = show_table(shown, hide_index=True, width="stretch", column_config=cfg, key="cube_table",
                              on_select="rerun", selection_mode="single-cell")
-        st.caption(t("cube.pivot_hint"))
+        st.caption(t("cube.pivot_hint") + (" " + t("cube.approx_note") if p.approx else ""))
 
         body = p.body()
         pick_keys = [(key, lab) for key, lab, other in zip(body.r_key, body.r_label, body.r_other) if not other]

@@ -142,3 +142,18 @@ def test_a_crafted_link_falls_back_with_a_notice(cube_app, query):
     notice = next(w.value for w in at.warning if "Länken innehöll värden som inte kan användas" in w.value)
     assert next(iter(query.values()))[:20].replace("*", "") in notice.replace("\\", "")
     assert table(at).iloc[-1]["Belopp (kr)"] == pytest.approx(1880.0)     # the whole ledger, as without the link
+
+
+def test_a_large_store_marks_sketched_supplier_counts_and_counts_exactly_on_request(cube_app, monkeypatch):
+    """Above cube.EXACT_ROWS the supplier column says ≈ and the page says why; the toggle
+    'Exakta leverantörsantal' counts exactly and the mark goes."""
+    from analytics import cube
+    monkeypatch.setattr(cube, "EXACT_ROWS", 0)
+    at = cube_app()
+    at.selectbox(key="cube_rows").set_value("org_unit").run()
+    assert not at.exception
+    assert any("≈ Leverantörer" in str(df.value.columns.tolist()) for df in at.dataframe)
+    assert any("uppskattade" in c.value for c in at.caption)
+    at.toggle(key="cube_exact").set_value(True).run()
+    assert not any("≈" in str(df.value.columns.tolist()) for df in at.dataframe)
+    assert not any("uppskattade" in c.value for c in at.caption)
