@@ -157,9 +157,9 @@ def queue(cur: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
         per AS (SELECT supplier_key, sum(spend) AS spend, sum(lines) AS lines,
                        arg_max(account, spend) AS account, arg_max(account_text, spend) AS account_text
                 FROM u GROUP BY supplier_key),
-        first_upload AS (SELECT l.supplier_key, arg_min(b.upload_id, b.batch_id) AS upload_id
-                         FROM ledger_lines l JOIN batches b USING (batch_id)
-                         WHERE l.supplier_key IN (SELECT supplier_key FROM per) GROUP BY l.supplier_key)
+        first_upload AS (SELECT f.supplier_key, b.upload_id
+                         FROM (SELECT supplier_key, min(batch_id) AS batch_id FROM ledger_lines
+                               WHERE supplier_key IN (SELECT supplier_key FROM per) GROUP BY 1) f JOIN batches b USING (batch_id))
         SELECT p.supplier_key,
                {shown_name_sql("s")} AS supplier,
                s.org_no, p.spend::DOUBLE AS spend, p.lines::BIGINT AS lines,
@@ -180,9 +180,9 @@ def account_queue(cur: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFr
         WITH per AS (SELECT account, any_value(account_text) AS account_text, sum(amount) AS spend, count(*) AS lines,
                             count(DISTINCT supplier_key) AS suppliers
                      FROM ledger_lines WHERE NOT excluded AND category_id IS NULL AND account IS NOT NULL GROUP BY account),
-        first_upload AS (SELECT l.account, arg_min(b.upload_id, b.batch_id) AS upload_id
-                         FROM ledger_lines l JOIN batches b USING (batch_id)
-                         WHERE l.account IN (SELECT account FROM per) GROUP BY l.account)
+        first_upload AS (SELECT f.account, b.upload_id
+                         FROM (SELECT account, min(batch_id) AS batch_id FROM ledger_lines
+                               WHERE account IN (SELECT account FROM per) GROUP BY 1) f JOIN batches b USING (batch_id))
         SELECT p.account, p.account_text, p.spend::DOUBLE AS spend, p.lines::BIGINT AS lines,
                p.suppliers::BIGINT AS suppliers, (p.spend / nullif(sum(p.spend) OVER (), 0))::DOUBLE AS share,
                (? AND f.upload_id = ?) AS new
