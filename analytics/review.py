@@ -71,6 +71,11 @@ def _words(name) -> tuple[str, ...]:
     return tuple(w for w in str(name).upper().split() if w not in _NAME_NOISE)
 
 
+def _key(words: tuple[str, ...]) -> str:
+    """The bucket of a name: the first five letters of its first telling word."""
+    return words[0][:5] if words else ""
+
+
 @dataclass
 class _Bucket:
     """The names that share a key (see name_index), with what similar_name looks up in them."""
@@ -89,10 +94,9 @@ def name_index(names: list[str]) -> dict[str, _Bucket]:
     index: dict[str, _Bucket] = {}
     for n in names:
         words = _words(n)
-        key = words[0][:5] if words else ""
-        b = index.get(key)
+        b = index.get(_key(words))
         if b is None:
-            b = index[key] = _Bucket([], [], {}, {})
+            b = index[_key(words)] = _Bucket([], [], {}, {})
         i = len(b.names)
         b.names.append(n)
         b.joined.append(" ".join(words))
@@ -107,7 +111,7 @@ def similar_name(name: str, index: dict[str, _Bucket], limit: int = 1, skip: str
     (at least MIN_NAME_SCORE), best first (ties in the order the names were indexed). The same
     scores as name_similarity over the bucket, found without comparing the name to each."""
     words = _words(name)
-    b = index.get(words[0][:5] if words else "")
+    b = index.get(_key(words))
     if b is None or not words:
         return []
     scores: dict[int, float] = {}
@@ -197,17 +201,20 @@ AGREE_CAP = 0.97
 DISAGREE = 0.75
 
 
-def _dominant(cur, key: str) -> dict:
-    """key value -> (category_id, share of its classified spend in that category, that
-    category's spend (SEK), share of the key's whole influenceable spend that is classified).
-    Per supplier from the cube's supplier aggregate (a line's category is the deepest of its
-    path), per account text from the lines."""
-    source = (f"SELECT {key} AS k, category_id, sum(amount) AS spend FROM ledger_lines "
-              f"WHERE NOT excluded AND {key} IS NOT NULL GROUP BY ALL HAVING sum(amount) > 0")
-    if key == "supplier_key":
-        source = f"""SELECT s.supplier_key AS k, coalesce(f.cat_l3, f.cat_l2, f.cat_l1) AS category_id, sum(f.spend) AS spend
-                     FROM cube_suppliers f JOIN suppliers s USING (supplier_no)
-                     WHERE f.cat_l1 IS DISTINCT FROM {EXCLUDED} GROUP BY ALL HAVING sum(f.spend) > 0"""
+# (key, category_id, spend) rows of influenceable spend, the evidence _dominant weighs: per
+# supplier from the cube's supplier aggregate (a line's category is the deepest of its path), per
+# account text from the lines
+_BY_SUPPLIER = f"""SELECT s.supplier_key AS k, coalesce(f.cat_l3, f.cat_l2, f.cat_l1) AS category_id, sum(f.spend) AS spend
+                   FROM cube_suppliers f JOIN suppliers s USING (supplier_no)
+                   WHERE f.cat_l1 IS DISTINCT FROM {EXCLUDED} GROUP BY ALL HAVING sum(f.spend) > 0"""
+_BY_ACCOUNT_TEXT = """SELECT account_text AS k, category_id, sum(amount) AS spend FROM ledger_lines
+                      WHERE NOT excluded AND account_text IS NOT NULL GROUP BY ALL HAVING sum(amount) > 0"""
+
+
+def _dominant(cur, source: str) -> dict:
+    """key -> (category_id, share of its classified spend in that category, that category's spend
+    (SEK), share of the key's whole influenceable spend that is classified), from ``source``
+    (_BY_SUPPLIER or _BY_ACCOUNT_TEXT)."""
     rows = cur.execute(f"""
         WITH c AS ({source})
         SELECT k, arg_max(category_id, spend) FILTER (WHERE category_id IS NOT NULL),
@@ -322,8 +329,8 @@ def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, acc
     """The best suggestion for a supplier and/or an account text (see the module docstring)."""
     cache = _cache if _cache is not None else {}
     if "sup" not in cache:
-        cache["sup"] = _dominant(cur, "supplier_key")
-        acct = _dominant(cur, "account_text")
+        cache["sup"] = _dominant(cur, _BY_SUPPLIER)
+        acct = _dominant(cur, _BY_ACCOUNT_TEXT)
         cache["acct_texts"] = list(acct)
         cache["acct"] = acct
         # names compared without legal-form words (AB, HB ...), as the loader normalises them

@@ -17,6 +17,21 @@ def csv_bytes(text: str, encoding: str = "utf-8", newline: str = "\n") -> bytes:
     return text.replace("\n", newline).encode(encoding)
 
 
+# every table derived data writes (and the lines' derived columns), each in a fixed order: what
+# an incremental refresh or an upgrade must leave exactly as a full rebuild leaves it
+DERIVED_TABLES = {
+    "suppliers": "SELECT * FROM suppliers ORDER BY ALL",
+    "classification": "SELECT batch_id, source_row, supplier_no, category_id, rule_id, class_step, excluded "
+                      "FROM ledger_lines ORDER BY ALL",
+    **{t: f"SELECT * FROM {t} ORDER BY ALL" for t in ("cube_facts", "cube_rollup", "cube_units", "cube_common",
+                                                       "cube_suppliers", "cube_accounts")},
+}
+
+
+def derived_state(cur) -> dict:
+    return {k: cur.execute(q).fetchall() for k, q in DERIVED_TABLES.items()}
+
+
 def snapshot(cur) -> tuple:
     """Everything a refused upload must leave untouched."""
     return (cur.execute("SELECT count(*), coalesce(sum(amount), 0) FROM ledger_lines").fetchall()[0],

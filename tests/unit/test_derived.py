@@ -6,22 +6,10 @@ import pytest
 
 from analytics import derived
 from analytics.ingest import delete_batches, load_files
+from tests.crafted import DERIVED_TABLES as TABLES
 from tests.crafted import SOLE, csv_bytes
+from tests.crafted import derived_state as state
 from tests.ledgers import ledger_bytes
-
-TABLES = {"suppliers": "SELECT * FROM suppliers ORDER BY ALL",
-          "classification": "SELECT batch_id, source_row, supplier_no, category_id, rule_id, class_step, excluded FROM ledger_lines "
-                            "ORDER BY ALL",
-          "cube_facts": "SELECT * FROM cube_facts ORDER BY ALL",
-          "cube_rollup": "SELECT * FROM cube_rollup ORDER BY ALL",
-          "cube_units": "SELECT * FROM cube_units ORDER BY ALL",
-          "cube_common": "SELECT * FROM cube_common ORDER BY ALL",
-          "cube_suppliers": "SELECT * FROM cube_suppliers ORDER BY ALL",
-          "cube_accounts": "SELECT * FROM cube_accounts ORDER BY ALL"}
-
-
-def state(cur) -> dict:
-    return {k: cur.execute(q).fetchall() for k, q in TABLES.items()}
 
 
 def assert_as_rebuilt(cur) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from analytics import derived, migrations, store
 from analytics.store import SCHEMA_VERSION, connect, schema_version, transaction
+from tests.crafted import derived_state
 
 ALFA, BETA, KOMMUN = "5560000001", "5560000019", "2120000142"
 SOLE_DIGITS = "8005121234"
@@ -102,17 +103,6 @@ def _seeds(con) -> dict:
     }
 
 
-_DERIVED = {"suppliers": "SELECT * FROM suppliers ORDER BY ALL",
-            "classification": "SELECT batch_id, source_row, category_id, rule_id, class_step, excluded FROM ledger_lines ORDER BY ALL",
-            "cube_facts": "SELECT * FROM cube_facts ORDER BY ALL",
-            "cube_rollup": "SELECT * FROM cube_rollup ORDER BY ALL",
-            "cube_accounts": "SELECT * FROM cube_accounts ORDER BY ALL"}
-
-
-def _derived(con) -> dict:
-    return {k: con.execute(q).fetchall() for k, q in _DERIVED.items()}
-
-
 @pytest.fixture(scope="module")
 def new_store(tmp_path_factory):
     con = connect(tmp_path_factory.mktemp("new") / "new.duckdb")
@@ -144,10 +134,10 @@ def test_upgrade_from_every_version(tmp_path, new_store, version):
     if "own_rule" in kept:
         assert con.execute("SELECT kind, org_no, note FROM class_rules WHERE created_by = 'Anna'").fetchall() == [kept["own_rule"]]
     # derived data is what today's engine computes from the upgraded lines, rules and tree
-    before = _derived(con)
+    before = derived_state(con)
     with transaction(con):
         derived.rebuild(con)
-    assert _derived(con) == before
+    assert derived_state(con) == before
     if version >= 1:
         assert before["suppliers"] and before["cube_facts"]
         # the sole trader is keyed with the store's secrets (migration 11), in lines, suppliers and deviations
