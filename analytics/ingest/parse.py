@@ -22,7 +22,9 @@ import re
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..orgno import classify_sql, mask_embedded, mask_embedded_sql
 from .columns import FIELDS, REQUIRED_ANY_SUPPLIER, Mapping
@@ -85,16 +87,24 @@ def _money(v) -> float:
     return round(float(v or 0), 2)
 
 
-def _expr(mapping: Mapping, name: str, typed: bool = False) -> str:
+def _expr(mapping: Mapping, name: str, typed: frozenset[int] = frozenset()) -> str:
     """SQL for a mapped field's trimmed text, '' when unmapped. Column names are c0..cN, ours.
-    ``typed``: the file has typed numbers (workbook, Parquet) whose mark is removed, except in
-    the amount, where it says the value is exact."""
+    ``typed``: the columns holding typed numbers (of a workbook or Parquet file) whose mark is
+    removed, except in the amount, where it says the value is exact."""
     i = mapping.columns.get(name)
     if i is None:
         return "''"
-    if typed and name != "amount":
+    if int(i) in typed and name != "amount":
         return f"replace(trim(c{int(i)}), chr(31), '')"
     return f"trim(c{int(i)})"
+
+
+def _typed_columns(raw: RawTable, mapping: Mapping) -> frozenset[int]:
+    """The mapped columns where some cell holds the typed-number mark (workbooks, Parquet)."""
+    if raw.meta.get("format") not in ("excel", "parquet"):
+        return frozenset()
+    return frozenset(int(i) for i in mapping.columns.values()
+                     if pc.any(pc.match_substring(raw.table.column(int(i)), TYPED_NUMBER)).as_py())
 
 
 def _amount_core(a: str) -> str:
@@ -164,11 +174,15 @@ def _amount_columns(a: str, decimal: str | None, chosen: bool = False) -> tuple[
     typed = "try_cast(substr(core, 2) AS DOUBLE)"
     sci = "try_cast(core AS DOUBLE)"
     sign = "(CASE WHEN negative THEN -1 ELSE 1 END)"
+    # a shape read as a whole number or with at most two decimals is its value without rounding
+    short = f"try_cast((CASE shape {num_whens} END) AS DECIMAL(18, 2))"
     value = f"""CASE
+        WHEN two_decimals THEN {short}
         WHEN shape = 'typed' THEN try_cast(round({typed}, 2) AS DECIMAL(18, 2))
         WHEN shape = 'sci' THEN try_cast(round({sci}, 2) AS DECIMAL(18, 2))
         ELSE try_cast(round({exact}, 2) AS DECIMAL(18, 2)) END"""
     rounded = f"""CASE
+        WHEN two_decimals THEN false
         WHEN shape = 'typed' THEN abs({typed} - round({typed}, 2)) > 1e-6
         WHEN shape = 'sci' THEN abs({sci} - round({sci}, 2)) > 1e-6
         ELSE {exact} <> round({exact}, 2) END"""
@@ -234,12 +248,45 @@ def name_norm_sql(n: str) -> str:
 # shape, sign, currency and spacing tells only 0, other digits and the rest apart, so one pattern
 # has one shape, one sign and one set of characters to strip, decided once per pattern (a ledger's
 # million amounts have some hundred patterns) instead of by regular expressions on every line.
-_PATTERN_FROM, _PATTERN_TO = "23456789", "11111111"
+# The pattern is made in Arrow, one byte-table lookup over the column's text (digits are single
+# bytes in UTF-8, so every other character stays as it is); DuckDB's translate() costs ten times more.
 MAX_PATTERNS = 20_000          # more distinct patterns (not a ledger's amounts): every line by itself
+PATTERN_COLUMN = "_amtpat"     # the amount column's pattern, beside the file's cells
+_PATTERN_BYTES = np.arange(256, dtype=np.uint8)
+_PATTERN_BYTES[ord("2"):ord("9") + 1] = ord("1")
+MAX_STRIP_CASES = 12           # the commonest sets of characters to strip get a replace() chain each
 
 
-def _pattern_sql(a: str) -> str:
-    return f"translate({a}, '{_PATTERN_FROM}', '{_PATTERN_TO}')"
+def digit_pattern(column) -> pa.ChunkedArray:
+    """The texts of ``column`` with the digits 2-9 written as 1 (nulls stay null)."""
+    if not isinstance(column, pa.ChunkedArray):
+        column = pa.chunked_array([column])
+    if column.type not in (pa.string(), pa.large_string()):
+        column = column.cast(pa.string())
+    chunks = []
+    for chunk in column.chunks:
+        validity, offsets, data = chunk.buffers()
+        mapped = None if data is None else pa.py_buffer(_PATTERN_BYTES[np.frombuffer(data, dtype=np.uint8)])
+        chunks.append(pa.Array.from_buffers(chunk.type, len(chunk), [validity, offsets, mapped],
+                                            null_count=chunk.null_count, offset=chunk.offset))
+    return pa.chunked_array(chunks, type=column.type)
+
+
+def _strip_sql(a: str, strips: list[str]) -> str:
+    """SQL: ``a`` without its pattern's characters to strip (column ``strip``): a replace() chain
+    for each of the commonest sets, translate() for the rest."""
+    whens = []
+    for chars in strips[:MAX_STRIP_CASES]:
+        expr = a
+        for ch in chars:
+            expr = f"replace({expr}, chr({ord(ch)}), '')"
+        whens.append(f"WHEN {_sql_text(chars)} THEN {expr}")
+    rest = f"translate({a}, strip, '')"
+    return f"CASE strip {' '.join(whens)} ELSE {rest} END" if whens else rest
+
+
+def _sql_text(text: str) -> str:
+    return " || ".join(f"chr({ord(ch)})" for ch in text) if text else "''"
 
 
 def strip_chars(pattern: str, core: str) -> str | None:
@@ -255,16 +302,20 @@ def strip_chars(pattern: str, core: str) -> str | None:
     return chars
 
 
-def _amount_patterns(cur, view: str, a: str, k: int) -> tuple[dict, str | None]:
+def _amount_patterns(cur, view: str, a: str, k: int) -> tuple[dict, str | None, list[str], int]:
     """Temp table amt_{k}: each amount pattern of the file with its count, smallest text, shape,
     sign and the characters to strip (NULL: that pattern's lines are read by the full expressions);
-    returns the lines per shape and the smallest amount of an ambiguous shape."""
+    returns the lines per shape, the smallest amount of an ambiguous shape, the sets of
+    characters to strip (commonest first) and the number of rows with an amount."""
     core = _amount_core("pat")
     cur.execute(f"""CREATE OR REPLACE TEMP TABLE amtpat_{k} AS
+        SELECT pat, n, example, shape, core, negative, currency_mark,
+               shape IN ('int', 'pt', 'ct') OR shape IN ('c_dec', 'p_dec', 'c_dec_pt', 'p_dec_ct')
+                   AND length(regexp_extract(core, '[.,](\\d*)$', 1)) <= 2 AS two_decimals FROM (
         SELECT pat, n, example, {_shape_sql('core')} AS shape, core, negative, currency_mark FROM (
             SELECT pat, n, example, {core} AS core, {_amount_negative('pat')} AS negative,
                    {_currency_sql(f"regexp_extract(pat, '{_AMOUNT_CURRENCY}', 1)")} AS currency_mark
-            FROM (SELECT {_pattern_sql(a)} AS pat, count(*) AS n, min({a}) AS example FROM {view} GROUP BY 1))""")
+            FROM (SELECT trim({PATTERN_COLUMN}) AS pat, count(*) AS n, min({a}) AS example FROM {view} GROUP BY 1)))""")
     rows = cur.execute(f"SELECT pat, core FROM amtpat_{k} WHERE pat IS NOT NULL").fetchall()
     many = len(rows) > MAX_PATTERNS            # then no pattern is known and every line reads its own text
     strips = [] if many else [strip_chars(p, c) for p, c in rows]
@@ -274,17 +325,23 @@ def _amount_patterns(cur, view: str, a: str, k: int) -> tuple[dict, str | None]:
                     SELECT p.*, s.strip FROM amtpat_{k} p JOIN _strips_{k} s USING (pat)""")
     cur.unregister(f"_strips_{k}")
     shapes = dict(cur.execute(f"SELECT shape, sum(n)::BIGINT FROM amtpat_{k} GROUP BY 1").fetchall())
+    filled = cur.execute(f"SELECT coalesce(sum(n), 0) FROM amtpat_{k} WHERE pat <> ''").fetchall()[0][0]
     example = cur.execute(f"SELECT min(example) FROM amtpat_{k} WHERE shape IN ('p3', 'c3')").fetchall()[0][0]
     cur.execute(f"DROP TABLE amtpat_{k}")
-    return shapes, example
+    common = [r[0] for r in cur.execute(f"SELECT strip FROM amt_{k} WHERE strip IS NOT NULL "
+                                         "GROUP BY 1 ORDER BY sum(n) DESC, 1").fetchall()]
+    return shapes, example, common, filled
 
 
-def _file_stats(cur, view: str, mapping: Mapping, typed: bool, k: int) -> dict:
+def _file_stats(cur, view: str, mapping: Mapping, typed: frozenset[int], k: int) -> dict:
     a, d, sid = _expr(mapping, "amount"), _expr(mapping, "date", typed), _expr(mapping, "supplier_id", typed)
     org_status = f"({classify_sql('sid')}).org_no_status"
-    shapes, ambiguous = _amount_patterns(cur, view, a, k)
+    shapes, ambiguous, strips, filled = _amount_patterns(cur, view, a, k)
+    # the file's distinct date texts, read for the statistics here and parsed once each later
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE dtext_{k} AS
+                    SELECT {d} AS date_text, count(*) AS n, min(_row) AS first_row FROM {view} GROUP BY 1""")
     row = cur.execute(f"""
-        WITH dd AS (SELECT {d} AS d, count(*) AS n, min(_row) AS first_row FROM {view} GROUP BY 1)
+        WITH dd AS (SELECT date_text AS d, n, first_row FROM dtext_{k})
         SELECT
           coalesce(sum(n) FILTER (WHERE regexp_matches(d, {_DMY})), 0) AS slash_dates,
           coalesce(sum(n) FILTER (WHERE regexp_matches(d, {_DMY}) AND regexp_extract(d, {_DMY}, 2) = '/'), 0) AS true_slash,
@@ -296,13 +353,12 @@ def _file_stats(cur, view: str, mapping: Mapping, typed: bool, k: int) -> dict:
         FROM dd""").fetchall()[0]
     cols = [c[0] for c in cur.description]
     stats = dict(zip(cols, row))
-    stats.update(dict(zip(("sid_filled", "amount_filled"), cur.execute(f"""
-        SELECT count(*) FILTER (WHERE {sid} <> ''), count(*) FILTER (WHERE {a} <> '') FROM {view}""").fetchall()[0])))
-    stats["shapes"], stats["ambiguous_example"] = shapes, ambiguous
+    stats["shapes"], stats["ambiguous_example"], stats["strips"] = shapes, ambiguous, strips
+    stats["amount_filled"] = filled
     # organisation-number shapes over the distinct supplier ids only
-    stats["sid_orgno"] = cur.execute(f"""
-        SELECT coalesce(sum(n), 0) FROM (SELECT sid, count(*) AS n FROM (SELECT {sid} AS sid FROM {view})
-        WHERE sid <> '' GROUP BY sid) WHERE {org_status} IN ('valid', 'personal')""").fetchall()[0][0]
+    stats["sid_filled"], stats["sid_orgno"] = cur.execute(f"""
+        SELECT coalesce(sum(n), 0), coalesce(sum(n) FILTER (WHERE {org_status} IN ('valid', 'personal')), 0)
+        FROM (SELECT sid, count(*) AS n FROM (SELECT {sid} AS sid FROM {view}) WHERE sid <> '' GROUP BY sid)""").fetchall()[0]
     return stats
 
 
@@ -414,6 +470,8 @@ def parse_file(cur: duckdb.DuckDBPyConnection, raw: RawTable, mapping: Mapping, 
     k = next(_counter)
     view = f"raw_in_{k}"
     arrow = raw.table.append_column("_row", pa.array(raw.source_rows, type=pa.int64()))
+    amount = mapping.columns["amount"]
+    arrow = arrow.append_column(PATTERN_COLUMN, digit_pattern(arrow.column(f"c{int(amount)}")))
     cur.register(view, arrow)
     options = dict(period=period, date_order=date_order, decimal=decimal, currency=currency,
                    target_currency=target_currency or currency, rates=rates or {},
@@ -430,7 +488,7 @@ def parse_file(cur: duckdb.DuckDBPyConnection, raw: RawTable, mapping: Mapping, 
 
 
 def drop_parsed_tables(cur, k: int | str) -> None:
-    for prefix in ("stage", "sup", "org", "dates", "rates", "amt"):
+    for prefix in ("stage", "sup", "org", "dates", "dtext", "rates", "amt"):
         cur.execute(f"DROP TABLE IF EXISTS {prefix}_{k}")
 
 
@@ -451,7 +509,7 @@ def _rates_rows(rates: dict) -> list[tuple[str, dt.date | None, float]]:
 def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *, period, date_order,
                       decimal, currency, target_currency, rates, allow_dates_outside, today) -> ParsedFile:
     name = raw.file_name
-    typed = raw.meta.get("format") in ("excel", "parquet")
+    typed = _typed_columns(raw, mapping)
     stats = _file_stats(cur, view, mapping, typed, k)
     warnings: list[dict] = list(raw.warnings)
     amount_header = mapping.header_of("amount", raw.headers)
@@ -512,33 +570,35 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
           {_month_sql('date_text')} AS text_month,
           date_text <> '' AND NOT regexp_matches(date_text, {_TIME}) AS has_date_text,
           regexp_matches(lower(date_text), '{TOTAL_WORDS}') AS date_total_label
-        FROM (SELECT DISTINCT {e['date']} AS date_text FROM {view}))""")
+        FROM dtext_{k})""")
     cur.execute(f"CREATE OR REPLACE TEMP TABLE rates_{k} (currency VARCHAR, month DATE, rate DOUBLE)")
     if rates:
         cur.executemany(f"INSERT INTO rates_{k} VALUES (?, ?, ?)", _rates_rows(rates))
     fallback_outside = bool(fallback and not (EARLIEST_DATE <= fallback[0] <= latest))
     outside_kind = "'line'" if allow_dates_outside else "'junk_date_range'"
     label_fields = [f for f in ("org_unit", "account_text", "account", "description", "buyer") if f in mapping.columns]
-    text_total = " OR ".join(f"regexp_matches(lower(t_{f}), '{TOTAL_WORDS}')" for f in label_fields) or "false"
-    label_cols = "".join(f"{e[f]} AS t_{f}, " for f in label_fields)
+    # read only on the rare rows without a supplier or labelled as a total, so their cells pass
+    # through untrimmed and are trimmed there
+    text_total = " OR ".join(f"regexp_matches(lower({e[f]}), '{TOTAL_WORDS}')" for f in label_fields) or "false"
+    label_cols = "".join(f"c{int(mapping.columns[f])}, " for f in label_fields)
     cur.execute(f"""
     CREATE OR REPLACE TEMP TABLE stage_{k} AS
     WITH src AS (
-      SELECT _row, {e['amount']} AS amount_text, {_pattern_sql(e['amount'])} AS amount_pat, {e['date']} AS date_text,
+      SELECT _row, {e['amount']} AS amount_text, trim({PATTERN_COLUMN}) AS amount_pat, {e['date']} AS date_text,
         {e['supplier_name']} AS supplier_text, {e['supplier_id']} AS supplier_id, {org_src} AS org_text,
         {label_cols}{_currency_sql(e['currency'])} AS currency_cell,
 
-        trim({is_blank}) = '' AS is_blank, {longest} AS longest
+        ltrim({is_blank}) = '' AS is_blank, {longest} AS longest
       FROM {view}
     ), cored AS (
-      SELECT src.*, p.pat IS NOT NULL AS known, p.shape AS pattern_shape, coalesce(p.negative, {_amount_negative('amount_text')}) AS negative,
+      SELECT src.*, p.pat IS NOT NULL AS known, p.shape AS pattern_shape, coalesce(p.two_decimals, false) AS two_decimals, coalesce(p.negative, {_amount_negative('amount_text')}) AS negative,
         coalesce(p.currency_mark, {_currency_sql(f"regexp_extract(amount_text, '{_AMOUNT_CURRENCY}', 1)")}) AS currency_mark,
-        CASE WHEN p.strip IS NOT NULL THEN translate(amount_text, p.strip, '') ELSE {_amount_core('amount_text')} END AS core
+        CASE WHEN strip IS NOT NULL THEN {_strip_sql('amount_text', stats['strips'])} ELSE {_amount_core('amount_text')} END AS core
       FROM src LEFT JOIN amt_{k} p ON p.pat = src.amount_pat
     ), shaped AS (
       SELECT *, CASE WHEN known THEN pattern_shape ELSE {_shape_sql('core')} END AS shape FROM cored
     ), parsed AS (
-      SELECT shaped.*, s.supplier_total_label, d.booking_date, d.text_month, d.has_date_text, d.own_month,
+      SELECT shaped.*, s.supplier_total_label, o.org.org_no_status AS org_status, d.booking_date, d.text_month, d.has_date_text, d.own_month,
         (d.outside OR (d.own_month IS NULL AND {str(fallback_outside).lower()})) AS outside,
         {amount_value} AS amount0, {amount_refusal} AS amount_refusal, {amount_rounded} AS rounded,
         coalesce(nullif(currency_cell, ''), nullif(currency_mark, ''), '{currency}') AS line_currency,
@@ -547,6 +607,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
       FROM shaped
       JOIN sup_{k} s USING (supplier_text)
       JOIN dates_{k} d USING (date_text)
+      JOIN org_{k} o USING (org_text)
     ), priced AS (
       SELECT parsed.*,
         CASE WHEN line_currency = '{target_currency}' THEN 1.0 ELSE coalesce(rm.rate, ra.rate) END AS fx,
@@ -571,13 +632,14 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
       END AS kind,
       no_supplier AND NOT has_date_text AND amount0 IS NOT NULL AS total_candidate,
       NOT no_supplier AND NOT total_label AS counts_in_sum,
-      no_supplier, outside, rounded, line_currency,
+      no_supplier, outside, rounded, line_currency, org_status,
       CASE WHEN line_currency <> '{target_currency}' THEN fx END AS fx_rate,
       CASE WHEN line_currency <> '{target_currency}' THEN coalesce(amount0, 0)::DECIMAL(18, 2) END AS amount_orig,
       booking_date,
       CAST(coalesce(own_month, {fb_month}) AS DATE) AS period_month,
       booking_date IS NULL AND text_month IS NOT NULL AS month_grain,
-      try_cast(round(coalesce(amount0, 0) * coalesce(fx, 1), 2) AS DECIMAL(18, 2)) AS amount,
+      CASE WHEN line_currency = '{target_currency}' THEN coalesce(amount0, 0)::DECIMAL(18, 2)
+           ELSE try_cast(round(coalesce(amount0, 0) * coalesce(fx, 1), 2) AS DECIMAL(18, 2)) END AS amount,
       amount_text = '' AS empty_amount
     FROM priced
     """)
@@ -644,9 +706,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
     if junk:
         warnings.append({"code": "junk_rows", "count": junk,
                          "rows": sorted(s["row"] for s in samples)[:SAMPLES_PER_PROBLEM]})
-    org_stats = dict(cur.execute(f"""SELECT o.org.org_no_status, count(*) FROM {table} t
-        JOIN (SELECT _row, {org_src} AS org_text FROM {view}) v ON v._row = t.source_row
-        JOIN org_{k} o ON o.org_text = v.org_text WHERE t.kind = 'line' GROUP BY 1""").fetchall())
+    org_stats = dict(cur.execute(f"SELECT org_status, count(*) FROM {table} WHERE kind = 'line' GROUP BY 1").fetchall())
 
     if lines == 0:
         detail = "; ".join(sample_text(s) for s in samples[:3])
@@ -724,9 +784,11 @@ def lines_select(parsed: ParsedFile, columns: list[str]) -> str:
                   "THEN '#' || upper(substr(spk_pnr_hash(o.org.org_digits), 1, 6)) ELSE o.org.org_no END",
         "org_no_status": "o.org.org_no_status",
         "legal_form": "o.org.legal_form",
-        "account": f"""nullif(CASE WHEN v.account_name_raw = '' AND regexp_matches(v.account_text_raw, {acct_split})
+        "account": f"""nullif(CASE WHEN v.account_name_raw <> '' THEN v.account_text_raw
+                  WHEN regexp_matches(v.account_text_raw, {acct_split})
                   THEN regexp_extract(v.account_text_raw, {acct_split}, 1) ELSE v.account_text_raw END, '')""",
-        "account_text": f"""nullif(CASE WHEN v.account_name_raw = '' AND regexp_matches(v.account_text_raw, {acct_split})
+        "account_text": f"""nullif(CASE WHEN v.account_name_raw <> '' THEN v.account_name_raw
+                  WHEN regexp_matches(v.account_text_raw, {acct_split})
                   THEN trim(regexp_extract(v.account_text_raw, {acct_split}, 2)) ELSE v.account_name_raw END, '')""",
         "org_unit": "nullif(v.org_unit, '')", "buyer": "nullif(v.buyer, '')",
         "invoice_no": "nullif(v.invoice_no, '')", "voucher_no": "nullif(v.voucher_no, '')",

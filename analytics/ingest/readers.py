@@ -19,6 +19,7 @@ import io
 import itertools
 import math
 import re
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 DELIMITERS = [";", ",", "\t", "|"]
 HEAD_BYTES = 256 * 1024                       # what sniffing (encoding, delimiter, header) looks at
 EXCEL_CHUNK_ROWS = 65_536                     # worksheet rows turned into Arrow arrays at a time
+EXCEL_WHOLE_CELLS = 2_000_000                 # a sheet of at most this many cells is taken at once
 # A typed (binary) number with decimals from a workbook or Parquet file is written with this mark
 # first, so parsing knows it is exact and not a text whose separators must be guessed.
 TYPED_NUMBER = "\x1f"
@@ -234,11 +236,11 @@ def read_text(name: str, data: bytes) -> RawTable:
     buf = pa.py_buffer(data)
     source = pa.BufferReader(buf.slice(bom) if bom else buf)
 
-    def read(enc: str) -> pa.Table:
+    def read(enc: str, threads: bool = True) -> pa.Table:
         return pacsv.read_csv(
             source,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=header_line + 1, encoding=enc,
-                                           use_threads=False, block_size=1 << 22),
+                                           use_threads=threads, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
                                               newlines_in_values=True, ignore_empty_lines=False,
                                               invalid_row_handler=on_bad),
@@ -255,6 +257,11 @@ def read_text(name: str, data: bytes) -> RawTable:
             bad.clear()
             source.seek(0)
             table = read(encoding)
+        if bad:
+            # a threaded read does not know the rows' line numbers: read again in one thread
+            bad.clear()
+            source.seek(0)
+            table = read(encoding, threads=False)
     except pa.ArrowInvalid as exc:
         raise IngestError("unreadable_csv", f"the file could not be read as {_delim_name(delim)}-separated "
                           f"text ({str(exc).splitlines()[0][:160]}). Check for an unclosed quote.",
@@ -286,6 +293,8 @@ def _check_structure(name: str, table: pa.Table, headers: list[str], rows: np.nd
                               "it) in the file and upload again.", file=name, row=number, lines=swallowed)
     for i in range(n):
         col = table.column(i)
+        if not _may_hold_line_breaks(col):
+            continue
         hits = pc.match_substring_regex(col, "[\n\r\x00]")   # one pass per column for all three
         if not pc.any(hits).as_py():
             continue
@@ -304,6 +313,22 @@ def _check_structure(name: str, table: pa.Table, headers: list[str], rows: np.nd
                                   f"{len(lines) - 1:,} lines into one cell ({rowlike:,} of them look like "
                                   "rows of their own). Close the quote (or remove it) and upload again.",
                                   file=name, row=row, column=headers[i] or None, lines=len(lines) - 1)
+
+
+def _may_hold_line_breaks(col: pa.ChunkedArray) -> bool:
+    """Whether any byte of the column's text is a line break or NUL (a quick look at its data
+    buffers, which may also hold bytes outside the column: then the cells are searched)."""
+    for chunk in col.chunks:
+        data = chunk.buffers()[2] if chunk.type in (pa.string(), pa.large_string()) else None
+        if data is None:
+            if chunk.type not in (pa.string(), pa.large_string()):
+                return True
+            continue
+        b = np.frombuffer(data, dtype=np.uint8)
+        low = b[b <= 13]
+        if len(low) and ((low == 0) | (low == 10) | (low == 13)).any():
+            return True
+    return False
 
 
 def _fallback_header(rows: list[list[str]]) -> tuple[int, list[str]]:
@@ -382,7 +407,7 @@ def _cell_text(v) -> str:
     if isinstance(v, float):
         if math.isfinite(v) and v == int(v) and abs(v) < 1e15:
             return str(int(v))
-        return TYPED_NUMBER + repr(v) if math.isfinite(v) else ""
+        return TYPED_NUMBER + _float_texts(np.array([v]))[0] if math.isfinite(v) else ""
     if isinstance(v, int):
         return str(v)
     if isinstance(v, dt.datetime):
@@ -395,40 +420,76 @@ def _cell_text(v) -> str:
 
 
 def _column_text(values) -> pa.Array:
-    """One column of worksheet cells as text, exactly as ``_cell_text`` writes each, but whole
-    columns at once where they hold one kind: text and blanks in Arrow, numbers in numpy (whole
-    numbers as integers, the rest marked typed with their shortest repr), dates as ISO text;
-    anything else cell by cell."""
-    kinds = set(map(type, values))
-    if kinds <= {str, type(None)}:
-        return pc.fill_null(pa.array(values, type=pa.string()), "")
-    if kinds <= {float, type(None)}:
-        numbers = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-        finite = np.isfinite(numbers)
-        whole = finite & (numbers == np.trunc(numbers)) & (np.abs(numbers) < 1e15)
-        out = np.full(len(numbers), "", dtype=object)
-        if whole.any():
-            out[whole] = pa.array(numbers[whole].astype(np.int64)).cast(pa.string()).to_numpy(zero_copy_only=False)
-        typed = finite & ~whole
-        if typed.any():
-            out[typed] = [TYPED_NUMBER + repr(v) for v in numbers[typed].tolist()]
-        return pa.array(out, type=pa.string())
+    """One column of worksheet cells as text, exactly as ``_cell_text`` writes each, but by kind
+    for the whole column at once: text and blanks in Arrow, numbers in numpy (whole numbers as
+    integers, the rest marked typed with their shortest repr), dates as ISO text; cells of any
+    other kind one by one."""
+    cells = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    try:                              # most columns are text (and blanks): Arrow refuses anything else
+        return pc.fill_null(pa.array(cells, type=pa.string()), "")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    types = list(map(type, cells))
+    kinds = set(types)
+    if kinds == {float}:
+        return pa.array(_float_text(np.array(cells, dtype=np.float64)), type=pa.string())
     if kinds == {dt.datetime}:
-        return pa.array([v.isoformat(sep=" ") for v in values], type=pa.string())
+        return pa.array([v.isoformat(sep=" ") for v in cells], type=pa.string())
     if kinds == {dt.date}:
-        return pa.array([v.isoformat() for v in values], type=pa.string())
-    return pa.array([_cell_text(v) for v in values], type=pa.string())
+        return pa.array([v.isoformat() for v in cells], type=pa.string())
+    values = _object_array(cells)
+    types = np.array(types, dtype=object)
+    text, floats, blank = types == str, types == float, types == type(None)
+    out = np.empty(len(values), dtype=object)
+    out[text] = values[text]
+    out[blank] = ""
+    if floats.any():
+        out[floats] = _float_text(values[floats].astype(np.float64))
+    rest = ~(text | floats | blank)
+    if rest.any():
+        out[rest] = [_cell_text(v) for v in values[rest]]
+    return pa.array(out, type=pa.string())
 
 
-def _add_block(chunks: list[list[pa.Array]], rows: list, n: int) -> None:
-    """A block of worksheet rows, column by column, onto each column's Arrow chunks (rows are
-    cut or padded to the header's ``n`` columns)."""
-    if rows and all(len(r) >= n for r in rows):      # calamine's rows span the sheet's used width
-        for i, column in zip(range(n), zip(*rows)):
-            chunks[i].append(_column_text(column))
+def _object_array(values) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _float_text(numbers: np.ndarray) -> np.ndarray:
+    """Worksheet numbers as ``_cell_text`` writes them: whole ones as integers, others typed."""
+    finite = np.isfinite(numbers)
+    whole = finite & (numbers == np.trunc(numbers)) & (np.abs(numbers) < 1e15)
+    out = np.full(len(numbers), "", dtype=object)
+    if whole.any():
+        out[whole] = pa.array(numbers[whole].astype(np.int64)).cast(pa.string()).to_numpy(zero_copy_only=False)
+    typed = finite & ~whole
+    if typed.any():
+        marked = pc.binary_join_element_wise(TYPED_NUMBER, pa.array(_float_texts(numbers[typed])), "")
+        out[typed] = marked.to_numpy(zero_copy_only=False)
+    return out
+
+
+def _float_texts(numbers: np.ndarray) -> list[str]:
+    """Numbers as their shortest text that reads back as the same double (Arrow's; Python's repr
+    writes the same digits, with 1e-07 for Arrow's 1e-7)."""
+    return pa.array(numbers, type=pa.float64()).cast(pa.string()).to_pylist()
+
+
+def _add_block(chunks: list[list[pa.Array]], rows: list, n: int, skip: int = 0) -> None:
+    """A block of worksheet rows, column by column from column ``skip``, onto each column's Arrow
+    chunks (rows are cut or padded to the header's ``n`` columns)."""
+    if rows and len(set(map(len, rows))) == 1 and len(rows[0]) >= skip + n:   # calamine's rows are as wide
+        cells = np.array(rows, dtype=object)
+        if cells.ndim != 2:           # a cell numpy took for a sequence: fill the grid row by row
+            cells = np.empty((len(rows), len(rows[0])), dtype=object)
+            cells[:] = rows
+        for i in range(n):
+            chunks[i].append(_column_text(cells[:, skip + i]))
         return
-    for i in range(n):
-        chunks[i].append(_column_text([r[i] if i < len(r) else "" for r in rows]))
+    for i in range(skip, skip + n):
+        chunks[i - skip].append(_column_text([r[i] if i < len(r) else "" for r in rows]))
 
 
 def _a1(row: int, col: int) -> str:
@@ -459,6 +520,7 @@ def read_excel(name: str, data: bytes, *, sheet: str | None = None, check_zip: b
                           "Excel and save it again as .xlsx.", file=name) from None
     names = wb.sheet_names
     order = [sheet] if sheet else names
+    hidden = _HiddenScan(data, order[0] if order else "", names)
     if sheet and sheet not in names:
         raise IngestError("no_sheet", f"the workbook has no sheet '{sheet}'; its sheets are: "
                           + ", ".join(names) + ".", file=name, sheet=sheet, sheets=", ".join(names))
@@ -485,11 +547,11 @@ def read_excel(name: str, data: bytes, *, sheet: str | None = None, check_zip: b
                 fallback = (sheet_name, ws, head)
             if not sheet:
                 continue
-            return _excel_table(name, data, ws, sheet_name, names, head, None)
-        return _excel_table(name, data, ws, sheet_name, names, head, header_idx)
+            return _excel_table(name, hidden, ws, sheet_name, names, head, None)
+        return _excel_table(name, hidden, ws, sheet_name, names, head, header_idx)
     if fallback:
         sheet_name, ws, head = fallback
-        return _excel_table(name, data, wb.get_sheet_by_name(sheet_name), sheet_name, names, head, None)
+        return _excel_table(name, hidden, wb.get_sheet_by_name(sheet_name), sheet_name, names, head, None)
     raise IngestError("no_sheet_with_header", "no sheet has a header row with recognisable column names "
                       "(for example Leverantör, Belopp, Datum), nor any data. Sheets: " + ", ".join(names) +
                       ". Choose the sheet with the ledger, or add a header row.",
@@ -503,8 +565,8 @@ def _filled_width(cells: list[str]) -> int:
     return n
 
 
-def _excel_table(name: str, data: bytes, ws, sheet_name: str, sheets: list[str], head: list[list[str]],
-                 header_idx: int | None) -> RawTable:
+def _excel_table(name: str, hidden_scan: _HiddenScan, ws, sheet_name: str, sheets: list[str],
+                 head: list[list[str]], header_idx: int | None) -> RawTable:
     recognised = header_idx is not None
     if recognised:
         headers = head[header_idx]
@@ -523,7 +585,13 @@ def _excel_table(name: str, data: bytes, ws, sheet_name: str, sheets: list[str],
     rows = ws.iter_rows()
     for _ in itertools.islice(rows, header_idx + 1):
         pass
-    if not merged:                                   # blocks of rows taken without a Python step per row
+    if not merged and (ws.height or 0) * max(ws.width or 0, 1) <= EXCEL_WHOLE_CELLS:
+        # calamine's whole list is quicker than its rows; it starts at column A, its rows at the first used column
+        block = ws.to_python(skip_empty_area=False)[header_idx + 1:]
+        _add_block(chunks, block, n, skip=col0)
+        count = len(block)
+        del block
+    elif not merged:                                 # blocks of rows taken without a Python step per row
         while True:
             block = list(itertools.islice(rows, EXCEL_CHUNK_ROWS))
             if not block and chunks[0]:
@@ -560,8 +628,7 @@ def _excel_table(name: str, data: bytes, ws, sheet_name: str, sheets: list[str],
     if merged:
         refs = [f"{_a1(r0, c0 + col0)}:{_a1(r1, c1 + col0)}" for (r0, c0), (r1, c1) in sorted(merged, key=lambda m: (m[0][1], m[0][0]))]
         warnings.append({"code": "merged_cells", "count": len(refs), "ranges": refs[:20]})
-    hidden = _hidden_rows(data, sheet_name, sheets)
-    hidden = [h for h in hidden if h >= start]
+    hidden = [h for h in hidden_scan.rows(sheet_name) if h >= start]
     if hidden:
         warnings.append({"code": "hidden_rows", "count": len(hidden), "rows": hidden[:20]})
     return RawTable(name, headers, table, source_rows, [],
@@ -576,6 +643,29 @@ def _merged_ranges(ws) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     except Exception:   # not every format reports merged cells
         return []
     return [(tuple(a), tuple(b)) for a, b in ranges]
+
+
+class _HiddenScan:
+    """The hidden-row scan of the sheet most likely read, in a thread beside calamine's parse of
+    it (which does not hold the GIL); another sheet is scanned when asked for."""
+
+    def __init__(self, data: bytes, sheet_name: str, sheets: list[str]):
+        self.data, self.sheet_name, self.sheets, self.result = data, sheet_name, sheets, None
+        self.thread = threading.Thread(target=self._scan, daemon=True, name="hidden-rows")
+        self.thread.start()
+
+    def _scan(self) -> None:
+        try:
+            self.result = _hidden_rows(self.data, self.sheet_name, self.sheets)
+        except Exception:       # scanned again in the caller's thread, where an error is reported
+            self.result = None
+
+    def rows(self, sheet_name: str) -> list[int]:
+        if sheet_name == self.sheet_name:
+            self.thread.join()
+            if self.result is not None:
+                return self.result
+        return _hidden_rows(self.data, sheet_name, self.sheets)
 
 
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")

@@ -139,3 +139,18 @@ def test_amounts_read_by_pattern_as_by_their_own_text(written, odd, decimal):
         parse.drop_parsed_tables(cur, parsed.sql["k"])
         return rows
     assert outcome(True) == outcome(False)
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.characters(codec="utf-8"), max_size=12)), max_size=30),
+       st.integers(0, 5), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_digit_pattern_writes_two_to_nine_as_one_in_any_text(texts, cut, large):
+    """The pattern column made on the Arrow buffers is the text with 2-9 written as 1, for any
+    text (multi-byte characters stay whole), nulls, sliced arrays and both string types."""
+    import pyarrow as pa
+
+    from analytics.ingest.parse import digit_pattern
+    array = pa.array(texts, pa.large_string() if large else pa.string())[cut:]
+    want = [None if t is None else t.translate(str.maketrans("23456789", "11111111")) for t in texts[cut:]]
+    assert digit_pattern(array).to_pylist() == want
+    assert digit_pattern(pa.chunked_array([array, array])).to_pylist() == want + want

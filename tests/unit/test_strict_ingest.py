@@ -135,6 +135,29 @@ def test_stray_delimiters_are_refused_by_row(store):
     assert plan.files[0].parsed.report["samples"][0]["kind"] == "junk_cells"
 
 
+def test_bad_rows_of_a_file_read_in_parallel_blocks_keep_their_line_numbers(store):
+    """A file of several read blocks (read on every core) with rows of the wrong width in the
+    first and the last block: each is reported by its own line, every other row loads with its line."""
+    body = [f"Lev {i % 300} AB;{i},50;2024-0{1 + i % 9}-15\n" for i in range(200_000)]   # about 6 MB
+    body[10] = "Trasig AB;1;2;3;4\n"
+    body[-7] = "Trasig AB;5\n"
+    data = (H + "".join(body)).encode()
+    assert len(data) > 1 << 22             # more than one block of the reader
+    plan = load_files(store, [("block.csv", data)])
+    assert warnings(plan, "junk_rows")[0]["rows"] == [12, len(body) - 5]
+    assert plan.lines == len(body) - 2
+    rows = dict(store.execute("SELECT source_row, amount FROM ledger_lines WHERE source_row IN (11, 13, 100001)").fetchall())
+    assert rows == {11: Decimal("9.50"), 13: Decimal("11.50"), 100001: Decimal("99999.50")}
+
+
+def test_a_line_break_deep_in_a_large_file_is_found(store):
+    body = [f"Lev {i % 300} AB;{i};2024-01-15;text\n" for i in range(150_000)]
+    body[140_000] = 'Lev 1 AB;1;2024-01-15;"två\nrader"\n'
+    body[140_500] = "Lev 1 AB;1;2024-01-15;no\x00ll\n"
+    err = refused(store, [("djup.csv", ("Leverantör;Belopp;Datum;Beskrivning\n" + "".join(body)).encode())], "nul_bytes")
+    assert err.row == 140_502      # the row as a spreadsheet shows it (a quoted line break stays in its row)
+
+
 def test_five_thousand_columns_are_refused_at_once(store):
     wide = ";".join(f"K{i}" for i in range(5000)) + "\n" + ";".join("1" for _ in range(5000)) + "\n"
     err = refused(store, [("bred.csv", wide.encode())], "too_many_columns")
@@ -373,7 +396,7 @@ def test_pending_plan_holds_no_wide_copy(store):
     stage = plan.files[0].parsed.table
     columns = {r[0]: r[1] for r in store.execute(f"DESCRIBE {stage}").fetchall()}
     text_columns = {c for c, typ in columns.items() if typ == "VARCHAR"}
-    assert text_columns == {"kind", "line_currency"}     # no cell of the file is copied
+    assert text_columns == {"kind", "line_currency", "org_status"}     # words of ours; no cell of the file is copied
     discard_plan(store, plan)
     assert not store.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0]
 
