@@ -53,7 +53,7 @@ import pandas as pd
 
 from . import access
 from .categories import category_names, node_for_path
-from .constants import STEP_NO
+from .constants import EXCLUDED, STEP_NO
 from .derived import keyword_pattern
 from .errors import RuleError
 from .ingest.parse import name_norm_sql
@@ -343,14 +343,15 @@ def summary(cur: duckdb.DuckDBPyConnection) -> dict:
     """Classified, unclassified and excluded spend (SEK) and lines; classified_share is of the
     influenceable spend (classified + unclassified; None when that is 0); the three spends add up
     to the store's total. rules: the number of active rules."""
-    row = cur.execute("""
-        SELECT coalesce(sum(amount) FILTER (WHERE NOT excluded AND category_id IS NOT NULL), 0)::DOUBLE,
-               coalesce(sum(amount) FILTER (WHERE NOT excluded AND category_id IS NULL), 0)::DOUBLE,
-               coalesce(sum(amount) FILTER (WHERE excluded), 0)::DOUBLE,
-               count(*) FILTER (WHERE NOT excluded AND category_id IS NOT NULL),
-               count(*) FILTER (WHERE NOT excluded AND category_id IS NULL),
-               count(*) FILTER (WHERE excluded)
-        FROM ledger_lines""").fetchall()[0]
+    # from the cube's smallest aggregate: an excluded line's path is EXCLUDED, an unclassified one has none
+    row = cur.execute(f"""
+        SELECT coalesce(sum(spend) FILTER (WHERE cat_l1 <> {EXCLUDED}), 0)::DOUBLE,
+               coalesce(sum(spend) FILTER (WHERE cat_l1 IS NULL), 0)::DOUBLE,
+               coalesce(sum(spend) FILTER (WHERE cat_l1 = {EXCLUDED}), 0)::DOUBLE,
+               coalesce(sum(lines) FILTER (WHERE cat_l1 <> {EXCLUDED}), 0)::BIGINT,
+               coalesce(sum(lines) FILTER (WHERE cat_l1 IS NULL), 0)::BIGINT,
+               coalesce(sum(lines) FILTER (WHERE cat_l1 = {EXCLUDED}), 0)::BIGINT
+        FROM cube_common""").fetchall()[0]
     rules = cur.execute("SELECT count(*) FROM class_rules WHERE active").fetchall()[0][0]
     infl = row[0] + row[1]
     return {"classified_share": row[0] / infl if infl else None, "classified_spend": round(row[0], 2),

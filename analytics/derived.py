@@ -3,7 +3,7 @@
 One module owns it, so there is one way to bring it up to date after a change:
 
 - the supplier register (``suppliers``: one supplier per organisation number, personnummer or
-  normalised name, numbered for the cube);
+  normalised name, numbered for the cube, with its shown name as compared and its first batch);
 - each line's classification (``ledger_lines.category_id``, ``rule_id``, ``class_step``,
   ``excluded``) from the rules in ``class_rules`` and the tree's CPV codes;
 - the spend cube's tables (``cube_facts``; the aggregates over it, ``cube_rollup`` without the
@@ -39,6 +39,7 @@ import duckdb
 
 from .constants import EXCLUDED, STEP_NO
 from .errors import RuleError
+from .ingest.parse import name_norm_sql
 
 # ---------------------------------------------------------------- what changed
 
@@ -226,7 +227,7 @@ def _suppliers(cur, keys: list[str] | None) -> list[str]:
     sp = [keys] if keys is not None else []
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE _sup_new AS
-        WITH l AS (SELECT supplier_key, supplier_name, amount, org_no, org_no_status, legal_form, period_month
+        WITH l AS (SELECT supplier_key, supplier_name, amount, org_no, org_no_status, legal_form, period_month, batch_id
                    FROM ledger_lines WHERE {scope}),
         names AS (
             SELECT supplier_key, supplier_name, sum(amount) AS spend
@@ -239,13 +240,15 @@ def _suppliers(cur, keys: list[str] | None) -> list[str]:
             SELECT supplier_key,
                    arg_max(org_no, amount) AS org_no, arg_max(org_no_status, amount) AS org_no_status,
                    arg_max(legal_form, amount) AS legal_form, count(*) AS lines, sum(amount) AS total,
-                   min(period_month) AS first_period, max(period_month) AS last_period
+                   min(period_month) AS first_period, max(period_month) AS last_period, min(batch_id) AS first_batch
             FROM l GROUP BY supplier_key
+        ), shown AS (
+            SELECT p.*, coalesce(v.top_name, p.org_no, p.supplier_key) AS name, v.variants
+            FROM per p LEFT JOIN variants v USING (supplier_key)
         )
-        SELECT p.supplier_key, coalesce(v.top_name, p.org_no, p.supplier_key) AS name, p.org_no, p.org_no_status,
-               p.legal_form, coalesce(v.variants, []::VARCHAR[]) AS name_variants, p.lines, p.total,
-               p.first_period, p.last_period
-        FROM per p LEFT JOIN variants v USING (supplier_key)""", sp)
+        SELECT supplier_key, name, org_no, org_no_status, legal_form, coalesce(variants, []::VARCHAR[]) AS name_variants,
+               lines, total, first_period, last_period, {name_norm_sql('name')} AS name_norm, first_batch
+        FROM shown""", sp)
     cur.execute(f"""CREATE OR REPLACE TEMP TABLE _sup_old AS
                     SELECT supplier_key, supplier_no, legal_form, org_no_status FROM suppliers WHERE {scope}""", sp)
     # a full pass (keys None) rebuilds the whole cube afterwards: no need to know what changed
@@ -255,7 +258,8 @@ def _suppliers(cur, keys: list[str] | None) -> list[str]:
            OR (n.org_no_status = 'valid') IS DISTINCT FROM (o.org_no_status = 'valid')""").fetchall()]
     top = cur.execute("SELECT coalesce(max(supplier_no), 0) FROM suppliers").fetchall()[0][0]
     cur.execute(f"DELETE FROM suppliers WHERE {scope}", sp)
-    cols = "supplier_key, name, org_no, org_no_status, legal_form, name_variants, lines, total, first_period, last_period"
+    cols = ("supplier_key, name, org_no, org_no_status, legal_form, name_variants, lines, total, first_period, "
+            "last_period, name_norm, first_batch")
     cur.execute(f"""INSERT INTO suppliers ({cols}, supplier_no)
                     SELECT n.*, coalesce(o.supplier_no, ? + row_number() OVER (PARTITION BY o.supplier_no IS NULL
                                                                                ORDER BY n.supplier_key))

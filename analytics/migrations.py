@@ -650,6 +650,13 @@ MIGRATIONS: list[list[Step]] = [
         )""",
         REBUILD,
     ],
+    # 14: each supplier's name as it is compared (legal-form words removed) and its first batch,
+    #     kept with the register so the review queue reads them instead of every line and name.
+    [
+        "ALTER TABLE suppliers ADD COLUMN name_norm VARCHAR",
+        "ALTER TABLE suppliers ADD COLUMN first_batch INTEGER",
+        REBUILD,
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

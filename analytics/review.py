@@ -26,6 +26,8 @@ most 0.97); when they disagree, the strongest is kept at three quarters of its c
 
 from __future__ import annotations
 
+import heapq
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -35,7 +37,6 @@ from rapidfuzz import fuzz, process, utils
 from .categories import category_names
 from .classify import Rule, add_rules
 from .constants import EXCLUDED
-from .ingest.parse import name_norm_sql
 from .orgno import shown_name_sql
 
 TARGET_BAND = (0.80, 0.90)
@@ -51,7 +52,9 @@ def name_similarity(a: str, b: str) -> float:
     words, 90 when one name is the other's first words ("AHLSELL" and "AHLSELL SVERIGE"), else
     rapidfuzz's plain ratio of the letters when it is at least LETTERS_SAME (a misspelling) and 0
     below (so "VÄSTHOLM KONSULT" and "VÄSTHOLM DATA", or "NORRBERG" and "NORRBY", stay apart).
-    Words such as IDEELL FÖRENING and SVERIGE are left out."""
+    A misspelling keeps its numbers: "KVARNEN 3" and "KVARNEN 4" (property companies named after
+    their property) or "BYGG 1" and "BYGG 10" are two companies. Words such as IDEELL FÖRENING
+    and SVERIGE are left out."""
     ta = [w for w in str(a).upper().split() if w not in _NAME_NOISE]
     tb = [w for w in str(b).upper().split() if w not in _NAME_NOISE]
     if not ta or not tb:
@@ -61,10 +64,20 @@ def name_similarity(a: str, b: str) -> float:
     short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
     if long_[:len(short)] == short:
         score = 90.0
+    elif _numbers(ta) != _numbers(tb):
+        score = 0.0
     else:     # a spelling variant, not a neighbour: "NORRBERG" and "NORRBY" are two companies
         score = fuzz.ratio(" ".join(ta), " ".join(tb))
         score = score if score >= LETTERS_SAME else 0.0
     return score
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def _numbers(words) -> tuple[str, ...]:
+    """The runs of digits in a name's telling words, in order."""
+    return tuple(_NUMBER.findall(" ".join(words)))
 
 
 def _words(name) -> tuple[str, ...]:
@@ -83,6 +96,7 @@ class _Bucket:
     joined: list[str]                             # each name's telling words, joined by spaces
     by_words: dict[tuple, list[int]]              # telling words -> positions of the names
     by_prefix: dict[tuple, list[int]]             # each proper first-words prefix -> positions
+    by_numbers: dict[tuple, tuple[list[str], list[int]]]   # the numbers in a name -> (joined words, positions)
 
 
 def name_index(names: list[str]) -> dict[str, _Bucket]:
@@ -96,10 +110,13 @@ def name_index(names: list[str]) -> dict[str, _Bucket]:
         words = _words(n)
         b = index.get(_key(words))
         if b is None:
-            b = index[_key(words)] = _Bucket([], [], {}, {})
+            b = index[_key(words)] = _Bucket([], [], {}, {}, {})
         i = len(b.names)
         b.names.append(n)
         b.joined.append(" ".join(words))
+        same = b.by_numbers.setdefault(_numbers(words), ([], []))
+        same[0].append(b.joined[i])
+        same[1].append(i)
         b.by_words.setdefault(words, []).append(i)
         for k in range(1, len(words)):
             b.by_prefix.setdefault(words[:k], []).append(i)
@@ -115,10 +132,12 @@ def similar_name(name: str, index: dict[str, _Bucket], limit: int = 1, skip: str
     if b is None or not words:
         return []
     scores: dict[int, float] = {}
-    # misspellings: rapidfuzz's ratio of the joined words, from LETTERS_SAME
-    for _, score, i in process.extract(" ".join(words), b.joined, scorer=fuzz.ratio, processor=None,
+    # misspellings: rapidfuzz's ratio of the joined words, from LETTERS_SAME, among the names
+    # with the same numbers
+    joined, positions = b.by_numbers.get(_numbers(words), ((), ()))
+    for _, score, j in process.extract(" ".join(words), joined, scorer=fuzz.ratio, processor=None,
                                        score_cutoff=LETTERS_SAME, limit=None):
-        scores[i] = score
+        scores[positions[j]] = score
     # one name the other's first words: 90 whatever the letters say; the same words: 100
     for k in range(1, len(words)):
         for i in b.by_words.get(words[:k], ()):
@@ -127,9 +146,10 @@ def similar_name(name: str, index: dict[str, _Bucket], limit: int = 1, skip: str
         scores[i] = 90.0
     for i in b.by_words.get(words, ()):
         scores[i] = 100.0
-    found = sorted(((i, s) for i, s in scores.items() if s >= MIN_NAME_SCORE and b.names[i] != skip and b.joined[i]),
-                   key=lambda x: (-x[1], x[0]))
-    return [(b.names[i], s) for i, s in found[:limit]]
+    found = heapq.nsmallest(limit, ((i, s) for i, s in scores.items()
+                                    if s >= MIN_NAME_SCORE and b.names[i] != skip and b.joined[i]),
+                            key=lambda x: (-x[1], x[0]))
+    return [(b.names[i], s) for i, s in found]
 
 
 @dataclass
@@ -161,15 +181,12 @@ def queue(cur: duckdb.DuckDBPyConnection, limit: int = 200) -> pd.DataFrame:
         per AS (SELECT supplier_key, sum(spend) AS spend, sum(lines) AS lines,
                        arg_max(account, spend) AS account, arg_max(account_text, spend) AS account_text
                 FROM u GROUP BY supplier_key),
-        first_upload AS (SELECT f.supplier_key, b.upload_id
-                         FROM (SELECT supplier_key, min(batch_id) AS batch_id FROM ledger_lines
-                               WHERE supplier_key IN (SELECT supplier_key FROM per) GROUP BY 1) f JOIN batches b USING (batch_id))
         SELECT p.supplier_key,
                {shown_name_sql("s")} AS supplier,
                s.org_no, p.spend::DOUBLE AS spend, p.lines::BIGINT AS lines,
                (p.spend / nullif(sum(p.spend) OVER (), 0))::DOUBLE AS share, p.account, p.account_text,
                (? AND f.upload_id = ?) AS new
-        FROM per p JOIN suppliers s USING (supplier_key) LEFT JOIN first_upload f USING (supplier_key)
+        FROM per p JOIN suppliers s USING (supplier_key) LEFT JOIN batches f ON f.batch_id = s.first_batch
         WHERE p.spend > 0
         ORDER BY p.spend DESC, p.supplier_key LIMIT ?""", [has_previous, upload, limit]).df()
     return _with_suggestions(cur, df, by="supplier")
@@ -218,11 +235,11 @@ def _dominant(cur, source: str) -> dict:
     rows = cur.execute(f"""
         WITH c AS ({source})
         SELECT k, arg_max(category_id, spend) FILTER (WHERE category_id IS NOT NULL),
-               max(spend) FILTER (WHERE category_id IS NOT NULL) / sum(spend) FILTER (WHERE category_id IS NOT NULL),
-               max(spend) FILTER (WHERE category_id IS NOT NULL),
-               sum(spend) FILTER (WHERE category_id IS NOT NULL) / sum(spend)
+               (max(spend) FILTER (WHERE category_id IS NOT NULL) / sum(spend) FILTER (WHERE category_id IS NOT NULL))::DOUBLE,
+               (max(spend) FILTER (WHERE category_id IS NOT NULL))::DOUBLE,
+               (sum(spend) FILTER (WHERE category_id IS NOT NULL) / sum(spend))::DOUBLE
         FROM c GROUP BY k HAVING count(category_id) > 0""").fetchall()
-    return {r[0]: (r[1], float(r[2]), float(r[3]), float(r[4])) for r in rows}
+    return {r[0]: r[1:] for r in rows}
 
 
 PRIOR, PRIOR_WEIGHT = 0.8, 5      # a source's reliability before the store shows it (weight in cases)
@@ -259,7 +276,7 @@ def reliability(cur: duckdb.DuckDBPyConnection, limit: int = 2000) -> dict:
                    JOIN cube_accounts a USING (account) WHERE {classified} AND a.account_text IS NOT NULL GROUP BY ALL)
         SELECT account_text, arg_max(cat, spend) FROM t GROUP BY 1 ORDER BY sum(spend) DESC LIMIT ?""", [limit]).fetchall()
     names = cur.execute(f"""
-        WITH s AS (SELECT supplier_no, {name_norm_sql('name')} AS name FROM suppliers),
+        WITH s AS (SELECT supplier_no, name_norm AS name FROM suppliers),
         t AS (SELECT s.name, {cat} AS cat, sum(f.spend) AS spend FROM cube_suppliers f
               JOIN s USING (supplier_no) WHERE {classified} GROUP BY ALL)
         SELECT name, arg_max(cat, spend) FROM t WHERE name IS NOT NULL GROUP BY 1 ORDER BY sum(spend) DESC LIMIT ?""",
@@ -334,9 +351,9 @@ def suggest(cur: duckdb.DuckDBPyConnection, supplier_key: str | None = None, acc
         cache["acct_texts"] = list(acct)
         cache["acct"] = acct
         # names compared without legal-form words (AB, HB ...), as the loader normalises them
-        norm = dict(cur.execute(f"""SELECT supplier_key, {name_norm_sql('name')} FROM suppliers
-                                    WHERE len(name_variants) > 0 AND legal_form IS DISTINCT FROM 'sole_trader'
-                                      AND {name_norm_sql('name')} IS NOT NULL""").fetchall())
+        norm = dict(cur.execute("""SELECT supplier_key, name_norm FROM suppliers
+                                   WHERE len(name_variants) > 0 AND legal_form IS DISTINCT FROM 'sole_trader'
+                                     AND name_norm IS NOT NULL""").fetchall())
         cache["norm"] = norm
         cache["names"] = {norm[k]: k for k in cache["sup"] if k in norm}
         cache["name_list"] = list(cache["names"])
@@ -411,23 +428,29 @@ def coverage(cur: duckdb.DuckDBPyConnection) -> dict:
     spend and lines, classified share at level 1, 2 and 3 (a line counts at a level when its
     category reaches that level), the target band, and by_unit (DataFrame: org_unit, spend,
     classified_spend, share)."""
-    row = cur.execute("""
-        SELECT coalesce(sum(l.amount), 0)::DOUBLE, count(*),
-               coalesce(sum(l.amount) FILTER (WHERE cp.level >= 1), 0)::DOUBLE, count(*) FILTER (WHERE cp.level >= 1),
-               coalesce(sum(l.amount) FILTER (WHERE cp.level >= 2), 0)::DOUBLE, count(*) FILTER (WHERE cp.level >= 2),
-               coalesce(sum(l.amount) FILTER (WHERE cp.level >= 3), 0)::DOUBLE, count(*) FILTER (WHERE cp.level >= 3)
-        FROM ledger_lines l LEFT JOIN category_paths cp USING (category_id) WHERE NOT l.excluded""").fetchall()[0]
+    # from the cube's aggregates (tested equal to the lines): excluded lines have the path
+    # EXCLUDED, and a line reaches a level when its path has a category there
+    infl = f"cat_l1 IS DISTINCT FROM {EXCLUDED}"
+    row = cur.execute(f"""
+        SELECT coalesce(sum(spend), 0)::DOUBLE, coalesce(sum(lines), 0)::BIGINT,
+               coalesce(sum(spend) FILTER (WHERE cat_l1 IS NOT NULL), 0)::DOUBLE,
+               coalesce(sum(lines) FILTER (WHERE cat_l1 IS NOT NULL), 0)::BIGINT,
+               coalesce(sum(spend) FILTER (WHERE cat_l2 IS NOT NULL), 0)::DOUBLE,
+               coalesce(sum(lines) FILTER (WHERE cat_l2 IS NOT NULL), 0)::BIGINT,
+               coalesce(sum(spend) FILTER (WHERE cat_l3 IS NOT NULL), 0)::DOUBLE,
+               coalesce(sum(lines) FILTER (WHERE cat_l3 IS NOT NULL), 0)::BIGINT
+        FROM cube_common WHERE {infl}""").fetchall()[0]
     spend, lines = row[0], row[1]
     levels = {}
     for i, level in enumerate((1, 2, 3)):
         s, n = row[2 + 2 * i], row[3 + 2 * i]
         levels[level] = {"spend": s, "lines": n, "spend_share": s / spend if spend else None,
                          "line_share": n / lines if lines else None}
-    by_unit = cur.execute("""
-        SELECT coalesce(org_unit, '') AS org_unit, sum(amount)::DOUBLE AS spend,
-               coalesce(sum(amount) FILTER (WHERE category_id IS NOT NULL), 0)::DOUBLE AS classified_spend,
-               count(*) AS lines, count(*) FILTER (WHERE category_id IS NOT NULL) AS classified_lines
-        FROM ledger_lines WHERE NOT excluded GROUP BY 1 ORDER BY spend DESC""").df()
+    by_unit = cur.execute(f"""
+        SELECT coalesce(org_unit, '') AS org_unit, sum(spend)::DOUBLE AS spend,
+               coalesce(sum(spend) FILTER (WHERE cat_l1 IS NOT NULL), 0)::DOUBLE AS classified_spend,
+               sum(lines)::BIGINT AS lines, coalesce(sum(lines) FILTER (WHERE cat_l1 IS NOT NULL), 0)::BIGINT AS classified_lines
+        FROM cube_units WHERE {infl} GROUP BY 1 ORDER BY spend DESC, 1""").df()
     by_unit["share"] = (by_unit.classified_spend / by_unit.spend.where(by_unit.spend != 0)).astype(float)
     return {"spend": spend, "lines": lines, "levels": levels, "target": TARGET_BAND, "by_unit": by_unit}
 

@@ -505,7 +505,7 @@ def test_the_pages_rule_form_and_switching_rules_on_and_off(loaded):
 
 # names as ledgers spell them: a shared first word, legal forms, "Sverige", misspellings, empty ones
 _NAME_WORDS = ["STOCKHOLMS", "STOCKHOLM", "STOKHOLMS", "AHLSELL", "AHLSEL", "NORRBERG", "NORRBY", "BYGG", "BYG",
-               "AB", "SVERIGE", "EL", "ELSERVICE", "I", "KB", "VVS"]
+               "AB", "SVERIGE", "EL", "ELSERVICE", "I", "KB", "VVS", "KVARNEN", "3", "4", "1", "10", "2B"]
 
 
 @given(hst.lists(hst.lists(hst.sampled_from(_NAME_WORDS), max_size=4).map(" ".join), min_size=1, max_size=40),
@@ -523,3 +523,16 @@ def test_similar_name_finds_what_name_similarity_says_over_the_bucket(names, que
                     if s >= review.MIN_NAME_SCORE]
         expected.sort(key=lambda x: -x[1])
         assert review.similar_name(query, index, limit=5, skip=skip) == expected[:5]
+
+
+def test_a_misspelt_name_keeps_its_numbers():
+    """Property companies named after their property, and numbered suppliers, are not one company
+    misspelt; a misspelling with the same numbers still is."""
+    assert review.name_similarity("FASTIGHETS KVARNEN 3", "FASTIGHETS KVARNEN 4") == 0
+    assert review.name_similarity("LEVERANTÖR 1", "LEVERANTÖR 10") == 0
+    assert review.name_similarity("AHLSEL 2", "AHLSELL 2") >= review.LETTERS_SAME
+    assert review.name_similarity("BYGG 3", "BYGG 3 SVERIGE") == 100      # SVERIGE says nothing
+    index = review.name_index(["FASTIGHETS KVARNEN 4", "FASTIGHETS KVARNEN 3 AB", "FASTIGHET KVARNEN 3"])
+    found = review.similar_name("FASTIGHETS KVARNEN 3", index, limit=5)
+    assert [n for n, _ in found] == ["FASTIGHETS KVARNEN 3 AB", "FASTIGHET KVARNEN 3"]
+    assert found[0][1] == 100 and 97 < found[1][1] < 98

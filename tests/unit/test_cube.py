@@ -325,6 +325,36 @@ def test_overview_from_the_aggregates_equals_the_lines(store, filters):
     assert data["kpis"]["spend"] == pytest.approx(sum(s for _, s in quarters))
 
 
+def test_classification_figures_from_the_aggregates_equal_the_lines(real_shape):
+    """The classified, unclassified and excluded spend and the coverage by level and unit are read
+    from the cube's aggregates; they are the lines' own sums (the definition, in SQL here)."""
+    from analytics import classify, review
+    cur = real_shape
+    lines = cur.execute("""
+        SELECT coalesce(sum(amount) FILTER (WHERE NOT excluded AND category_id IS NOT NULL), 0)::DOUBLE,
+               coalesce(sum(amount) FILTER (WHERE NOT excluded AND category_id IS NULL), 0)::DOUBLE,
+               coalesce(sum(amount) FILTER (WHERE excluded), 0)::DOUBLE,
+               count(*) FILTER (WHERE NOT excluded AND category_id IS NOT NULL),
+               count(*) FILTER (WHERE NOT excluded AND category_id IS NULL), count(*) FILTER (WHERE excluded)
+        FROM ledger_lines""").fetchall()[0]
+    s = classify.summary(cur)
+    got = (s["classified_spend"], s["unclassified_spend"], s["excluded_spend"], s["classified_lines"],
+           s["unclassified_lines"], s["excluded_lines"])
+    assert got == pytest.approx(lines) and min(lines) > 0
+    cov = review.coverage(cur)
+    for level in (1, 2, 3):
+        spend, n = cur.execute(f"""SELECT coalesce(sum(l.amount), 0)::DOUBLE, count(*) FROM ledger_lines l
+                                   JOIN category_paths cp USING (category_id)
+                                   WHERE NOT l.excluded AND cp.level >= {level}""").fetchall()[0]
+        assert (cov["levels"][level]["spend"], cov["levels"][level]["lines"]) == (pytest.approx(spend), n)
+    assert cov["levels"][3]["lines"] < cov["levels"][1]["lines"]
+    units = cur.execute("""SELECT coalesce(org_unit, ''), sum(amount)::DOUBLE,
+                                  coalesce(sum(amount) FILTER (WHERE category_id IS NOT NULL), 0)::DOUBLE, count(*)
+                           FROM ledger_lines WHERE NOT excluded GROUP BY 1 ORDER BY 2 DESC, 1""").fetchall()
+    assert [(r.org_unit, pytest.approx(r.spend), pytest.approx(r.classified_spend), r.lines)
+            for r in cov["by_unit"].itertuples()] == units
+
+
 @pytest.fixture(scope="module")
 def real_shape(tmp_path_factory):
     """Two months of a real-shape ledger (Kommun-Bas accounts, units, sole traders, credit notes)."""
