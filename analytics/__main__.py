@@ -1,4 +1,4 @@
-"""Command line: python -m analytics import|summary|backup|cube|classify|rules|tree|initiatives|savings|watchlist|signals|report|template|demo|delete-demo ...
+"""Command line: python -m analytics import|summary|backup|cube|classify|rules|tree|initiatives|savings|watchlist|signals|contracts|compliance|report|template|demo|delete-demo ...
 
 Exit codes: 0 done, 2 refused (a clear message on stderr, nothing written)."""
 
@@ -117,6 +117,67 @@ def _month_arg(text: str | None, end: bool = False):
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ValueError(f"'{text}' is not a month; write YYYY-MM, such as 2024-03.")
     return dt.date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def _cmd_contracts(args) -> int:
+    from . import contracts
+    con = connect(args.db, wait=args.wait)
+    cur = con.cursor()
+    path = Path(args.file)
+    try:
+        if args.action == "export":
+            n = contracts.write_register_file(cur, path)
+            print(f"wrote {n} contracts to {path}")
+            return 0
+        if not path.is_file():
+            print(f"spendkollen: refused. '{path}' does not exist or is not a file.", file=sys.stderr)
+            return 2
+        mapping: dict[str, str | None] = contracts.load_profile(cur, args.profile) if args.profile else {}
+        for spec in args.map:
+            field, sep, header = spec.partition("=")
+            if not sep or field.strip() not in contracts.FIELDS:
+                print(f"spendkollen: refused. --map '{spec}': write FIELD=COLUMN with a field among "
+                      f"{', '.join(contracts.FIELDS)}.", file=sys.stderr)
+                return 2
+            mapping[field.strip()] = header.strip() or None
+        res = contracts.import_register(cur, path.name, path.read_bytes(), replace=args.replace, mapping=mapping)
+        if args.save_profile:
+            contracts.save_profile(cur, args.save_profile, {f: h for f, h in mapping.items() if h})
+    except SpendkollenError as exc:
+        print(f"spendkollen: refused, nothing was imported. {exc}", file=sys.stderr)
+        return 2
+    print(f"imported {res['contracts']} contracts ({res['suppliers']} suppliers) from {path.name}"
+          f"{' (replacing the register)' if args.replace else ''}; lines linked to their contracts")
+    return 0
+
+
+def _cmd_compliance(args) -> int:
+    from .contracts import BY, compliance
+    try:
+        lo, hi = _month_arg(args.date_from), _month_arg(args.date_to)
+    except ValueError as exc:
+        print(f"spendkollen: {exc}", file=sys.stderr)
+        return 2
+    if lo and hi and lo > hi:
+        print("spendkollen: --from is after --to.", file=sys.stderr)
+        return 2
+    con = connect(args.db, wait=args.wait)
+    try:
+        rows = compliance(con.cursor(), args.by, lo, hi)
+    except SpendkollenError as exc:
+        print(f"spendkollen: refused. {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    for r in rows:
+        share = "-" if r["share"] is None else f"{100 * r['share']:.1f} %"
+        cover = "-" if r["coverage"] is None else f"{100 * r['coverage']:.0f} %"
+        print(f"{r['key'] if r['key'] is not None else 'Total'}	{r['spend']:.2f}	{r['on_contract']:.2f}	{share}"
+              f"	coverage {cover}")
+    if not args.by:
+        print(f"groupings: {', '.join(BY)} (--by)", file=sys.stderr)
+    return 0
 
 
 def _cmd_cube(args) -> int:
@@ -468,6 +529,25 @@ def main(argv: list[str] | None = None) -> int:
                    help="use this PowerPoint template for this run (default: the stored one, see 'template')")
     p.add_argument("--db")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("contracts", help="the contract register (avtalskatalog): import or export (XLSX or CSV)")
+    p.add_argument("action", choices=["import", "export"])
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--replace", action="store_true", help="import: the register becomes the file's contracts")
+    p.add_argument("--profile", metavar="NAME", help="import: the columns as a saved mapping profile names them")
+    p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                   help="import: the file's column for a field (contract_id, name, supplier_name, org_no, start, end, ...)")
+    p.add_argument("--save-profile", metavar="NAME", help="import: save the --map choices as a profile")
+    p.add_argument("--db")
+    p.set_defaults(func=_cmd_contracts)
+
+    p = sub.add_parser("compliance", help="avtalstrohet: the share of influenceable spend bought under a contract")
+    p.add_argument("--by", choices=["category_l1", "category_l2", "org_unit", "supplier", "quarter"])
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_compliance)
 
     p = sub.add_parser("template", help="the organisation's PowerPoint template for the pack: set FILE, remove, show")
     p.add_argument("action", choices=["set", "remove", "show"])

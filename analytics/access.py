@@ -44,13 +44,14 @@ SIGN_OFF = "sign_off"          # finance sign-off of a quarter's savings
 INDEX = "index"
 SETTINGS = "settings"          # the pack's template and other store-wide settings
 USERS = "users"
+CONTRACTS = "contracts"        # the contract register (avtalskatalog)
 
 PERMISSIONS = (UPLOAD, UPLOAD_DELETE, RULES, TREE, INITIATIVES, DEVIATIONS, SAVINGS_REPORT, SIGN_OFF,
-               INDEX, SETTINGS, USERS)
+               INDEX, SETTINGS, USERS, CONTRACTS)
 
 GRANTS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
-    "buyer": frozenset({UPLOAD, RULES, TREE, INITIATIVES, DEVIATIONS, SAVINGS_REPORT}),
+    "buyer": frozenset({UPLOAD, RULES, TREE, INITIATIVES, DEVIATIONS, SAVINGS_REPORT, CONTRACTS}),
     "finance": frozenset({SIGN_OFF, INDEX}),
     "reader": frozenset(),
 }
@@ -73,6 +74,7 @@ ACTIONS: dict[str, str | None] = {
     "index_set": INDEX,
     "report_template": SETTINGS, "report_template_removed": SETTINGS,
     "user_add": USERS, "user_role": USERS, "user_remove": USERS,
+    "contracts_import": CONTRACTS, "contract_save": CONTRACTS, "contract_delete": CONTRACTS,
     "user_first_sign_in": None,
 }
 

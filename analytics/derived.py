@@ -6,6 +6,7 @@ One module owns it, so there is one way to bring it up to date after a change:
   normalised name, numbered for the cube, with its shown name as compared and its first batch);
 - each line's classification (``ledger_lines.category_id``, ``rule_id``, ``class_step``,
   ``excluded``) from the rules in ``class_rules`` and the tree's CPV codes;
+- each line's contract (``ledger_lines.contract_id``) from the contract register;
 - the spend cube's tables (``cube_facts``; the aggregates over it, ``cube_rollup`` without the
   supplier, ``cube_units`` without supplier and account, ``cube_common`` without the unit too,
   ``cube_suppliers`` without unit and account; ``cube_accounts``).
@@ -73,6 +74,7 @@ def lines_added(cur: duckdb.DuckDBPyConnection, batch_ids: list[int], also: Touc
     t = Touched()
     if batch_ids:
         reclassify(cur, list(batch_ids))
+        link_contracts(cur, "batch_id IN (SELECT unnest(?::INTEGER[]))", [list(batch_ids)])
         t = touched(cur, "batch_id IN (SELECT unnest(?::INTEGER[]))", [list(batch_ids)])
     _refresh(cur, t | also)
 
@@ -84,9 +86,20 @@ def lines_removed(cur: duckdb.DuckDBPyConnection, gone: Touched) -> None:
 
 
 def rules_changed(cur: duckdb.DuckDBPyConnection) -> None:
-    """After the rules or the tree changed: every line reclassified, the cube rebuilt."""
+    """After the rules or the tree changed: every line reclassified (and linked to its contract
+    again, which can follow the category), the cube rebuilt."""
     reclassify(cur)
+    link_contracts(cur)
     refresh_cube(cur)
+
+
+def contracts_changed(cur: duckdb.DuckDBPyConnection, supplier_keys: list[str], names: list[str]) -> None:
+    """After the contract register changed: the lines of ``supplier_keys`` and of the normalised
+    supplier ``names`` (the suppliers of every contract that was added, changed or removed)
+    linked again."""
+    if supplier_keys or names:
+        link_contracts(cur, "supplier_key IN (SELECT unnest(?::VARCHAR[])) OR supplier_name_norm IN (SELECT unnest(?::VARCHAR[]))",
+                       [sorted(set(supplier_keys)), sorted(set(names))])
 
 
 @contextlib.contextmanager
@@ -165,6 +178,7 @@ def _rules_refresh(cur) -> None:
                 params)
     if cur.execute("SELECT count(*) FROM _scope").fetchall()[0][0]:
         reclassify(cur, scope="_scope")
+        link_contracts(cur, "rowid IN (SELECT r FROM _scope)")
         _pair_facts(cur)
     cur.execute("DROP TABLE IF EXISTS _scope")
 
@@ -197,10 +211,72 @@ def _pair_facts(cur) -> None:
 
 
 def rebuild(cur: duckdb.DuckDBPyConnection) -> None:
-    """Everything from the lines, rules and tree: the one step after a schema upgrade."""
+    """Everything from the lines, rules, tree and contract register: the one step after a schema upgrade."""
     refresh_suppliers(cur)
     reclassify(cur)
+    link_contracts(cur)
     refresh_cube(cur)
+
+
+# ---------------------------------------------------------------- contracts
+
+# each contract's last day: its end, or the end of its last used extension option (NULL: open-ended)
+CONTRACT_PERIODS = """
+    SELECT c.contract_id, c.start_date,
+           CASE WHEN c.end_date IS NOT NULL THEN greatest(c.end_date, coalesce(o.last_used, c.end_date)) END AS last_day,
+           EXISTS (SELECT 1 FROM contract_categories x WHERE x.contract_id = c.contract_id) AS has_categories
+    FROM contracts c
+    LEFT JOIN (SELECT contract_id, max(end_date) AS last_used FROM contract_options WHERE used GROUP BY 1) o
+           USING (contract_id)"""
+LINE_DAY = "coalesce(l.booking_date, l.period_month)"     # a month-only line counts on its month's first day
+
+
+def link_contracts(cur: duckdb.DuckDBPyConnection, where: str = "true", params: list | None = None) -> None:
+    """Set ``contract_id`` on the lines matching ``where``: the contract whose supplier is the
+    line's (by organisation number, else by name), whose period (with used extensions) holds the
+    line's booking date, and whose categories, when it has any, include the line's category at
+    some level. A line several contracts match takes the most specific (the deepest matching
+    category; a contract without categories is the least specific), then the latest start, then
+    the smallest contract id. Lines nothing matches have none. Runs inside the caller's transaction."""
+    params = params or []
+    if not cur.execute("SELECT count(*) FROM contracts").fetchall()[0][0]:
+        cur.execute(f"UPDATE ledger_lines SET contract_id = NULL WHERE ({where}) AND contract_id IS NOT NULL", params)
+        return
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE _cscope AS
+                    SELECT rowid AS r, supplier_key, supplier_name_norm, category_id, booking_date, period_month, contract_id
+                    FROM ledger_lines WHERE {where}""", params)
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _clink AS
+        WITH k AS ({CONTRACT_PERIODS}),
+        sup AS (   -- by the supplier's key; a contract supplier without a valid number also by its name
+            SELECT l.r, s.contract_id FROM _cscope l JOIN contract_suppliers s ON s.supplier_key = l.supplier_key
+            UNION
+            SELECT l.r, s.contract_id FROM _cscope l JOIN contract_suppliers s
+                ON s.org_no IS NULL AND s.name_norm = l.supplier_name_norm),
+        cand AS (
+            SELECT l.r, k.contract_id, k.start_date, k.has_categories, lp.l1_id, lp.l2_id, lp.l3_id
+            FROM _cscope l
+            JOIN sup s ON s.r = l.r
+            JOIN k ON k.contract_id = s.contract_id
+            LEFT JOIN category_paths lp ON lp.category_id = l.category_id
+            WHERE {LINE_DAY} >= k.start_date AND (k.last_day IS NULL OR {LINE_DAY} <= k.last_day)),
+        scored AS (
+            SELECT c.r, c.contract_id, c.start_date, CASE WHEN c.has_categories THEN max(cp.level) ELSE 0 END AS depth
+            FROM cand c
+            LEFT JOIN contract_categories x ON c.has_categories AND x.contract_id = c.contract_id
+                 AND x.category_id IN (c.l1_id, c.l2_id, c.l3_id)
+            LEFT JOIN category_paths cp ON cp.category_id = x.category_id
+            GROUP BY c.r, c.contract_id, c.start_date, c.has_categories
+            HAVING NOT c.has_categories OR count(x.category_id) > 0)
+        SELECT r, contract_id FROM scored
+        QUALIFY row_number() OVER (PARTITION BY r ORDER BY depth DESC, start_date DESC, contract_id) = 1""")
+    cur.execute("""
+        UPDATE ledger_lines SET contract_id = x.contract_id
+        FROM (SELECT l.r, k.contract_id FROM _cscope l LEFT JOIN _clink k USING (r)
+              WHERE l.contract_id IS DISTINCT FROM k.contract_id) x
+        WHERE ledger_lines.rowid = x.r""")
+    cur.execute("DROP TABLE _clink")
+    cur.execute("DROP TABLE _cscope")
 
 
 def _refresh(cur, t: Touched) -> None:

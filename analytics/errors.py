@@ -39,6 +39,10 @@ class IngestError(SpendkollenError):
     """A file (or a whole upload) cannot be loaded."""
 
 
+class ContractError(SpendkollenError):
+    """A contract register file, or a change to the register, that cannot be accepted."""
+
+
 class RuleError(SpendkollenError):
     """A rule, tree edit or rules file that cannot be accepted."""
 

@@ -657,6 +657,48 @@ MIGRATIONS: list[list[Step]] = [
         "ALTER TABLE suppliers ADD COLUMN first_batch INTEGER",
         REBUILD,
     ],
+    # 15: the contract register (avtalskatalog): contracts with their suppliers (a framework can
+    #     have several, ranked), extension options and linked categories; each line carries the
+    #     contract it was bought under (derived: supplier, date inside the period with used
+    #     extensions, category).
+    [
+        """CREATE TABLE contracts (
+            contract_id  VARCHAR PRIMARY KEY,
+            name         VARCHAR NOT NULL,
+            kind         VARCHAR CHECK (kind IN ('framework', 'contract', 'direct_award', 'call_off')),
+            start_date   DATE NOT NULL,
+            end_date     DATE,
+            ceiling      DECIMAL(18, 2),
+            owner        VARCHAR,
+            notes        VARCHAR,
+            source       VARCHAR,
+            updated_at   TIMESTAMP NOT NULL,
+            updated_by   VARCHAR NOT NULL,
+            CHECK (end_date IS NULL OR end_date >= start_date)
+        )""",
+        """CREATE TABLE contract_suppliers (
+            contract_id   VARCHAR NOT NULL,
+            supplier_key  VARCHAR NOT NULL,
+            supplier_name VARCHAR,
+            name_norm     VARCHAR,
+            org_no        VARCHAR,
+            rank          INTEGER,
+            PRIMARY KEY (contract_id, supplier_key)
+        )""",
+        """CREATE TABLE contract_options (
+            contract_id VARCHAR NOT NULL,
+            option_no   INTEGER NOT NULL,
+            end_date    DATE NOT NULL,
+            used        BOOLEAN NOT NULL,
+            PRIMARY KEY (contract_id, option_no)
+        )""",
+        """CREATE TABLE contract_categories (
+            contract_id VARCHAR NOT NULL,
+            category_id INTEGER NOT NULL,
+            PRIMARY KEY (contract_id, category_id)
+        )""",
+        "ALTER TABLE ledger_lines ADD COLUMN contract_id VARCHAR",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

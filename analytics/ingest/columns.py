@@ -1,9 +1,10 @@
-"""Header matching: which column of an uploaded file holds which ledger field.
+"""Header matching: which column of an uploaded file holds which field.
 
 Headers vary in case, accents, spacing, truncation and spelling. Each header is normalised and
-scored against the synonym table in data/column_synonyms.csv: exact match, truncated prefix,
-fuzzy match (rapidfuzz), or a synonym standing as whole words inside a longer header. The content of
-the column then confirms or weakens the match for the fields whose values have a shape (amounts,
+scored against a vocabulary's synonym table (the ledger's in data/column_synonyms.csv, the
+contract register's in data/contract_synonyms.csv): exact match, truncated prefix, fuzzy match
+(rapidfuzz), or a synonym standing as whole words inside a longer header. The content of the
+column then confirms or weakens the match for the fields whose values have a shape (amounts,
 dates, organisation numbers), which settles ambiguous headers such as "ORGANISATIO".
 """
 
@@ -18,7 +19,14 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-SYNONYMS_FILE = Path(__file__).resolve().parents[2] / "data" / "column_synonyms.csv"
+DATA = Path(__file__).resolve().parents[2] / "data"
+SYNONYMS_FILE = DATA / "column_synonyms.csv"
+# vocabulary -> its synonym table and the fields whose values have a shape (number, date, org)
+VOCABULARIES = {
+    "ledger": (SYNONYMS_FILE, {"amount": "number", "date": "date", "org_no": "org"}),
+    "contracts": (DATA / "contract_synonyms.csv", {"ceiling": "number", "start": "date", "end": "date",
+                                                   "max_end": "date", "org_no": "org"}),
+}
 
 # The ledger fields a file's columns map onto, in display order.
 FIELDS = [
@@ -36,24 +44,24 @@ def normalise_header(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", " ", text).strip()
 
 
-@lru_cache(maxsize=1)
-def synonyms() -> tuple[tuple[str, str], ...]:
-    """(field, normalised synonym) pairs from the shipped table."""
-    with open(SYNONYMS_FILE, encoding="utf-8") as fh:
+@lru_cache(maxsize=4)
+def synonyms(vocabulary: str = "ledger") -> tuple[tuple[str, str], ...]:
+    """(field, normalised synonym) pairs from the vocabulary's shipped table."""
+    with open(VOCABULARIES[vocabulary][0], encoding="utf-8") as fh:
         return tuple((r["field"], normalise_header(r["synonym"])) for r in csv.DictReader(fh))
 
 
-def header_score(header: str) -> dict[str, float]:
+def header_score(header: str, vocabulary: str = "ledger") -> dict[str, float]:
     """Best score 0-1 per field for one header, from its name alone."""
-    return dict(_header_score(normalise_header(header)))
+    return dict(_header_score(normalise_header(header), vocabulary))
 
 
 @lru_cache(maxsize=65536)
-def _header_score(h: str) -> tuple[tuple[str, float], ...]:
+def _header_score(h: str, vocabulary: str) -> tuple[tuple[str, float], ...]:
     best: dict[str, float] = {}
     if not h:
         return ()
-    for field, syn in synonyms():
+    for field, syn in synonyms(vocabulary):
         if h == syn:
             s = 1.0
         elif len(h) >= 4 and syn.startswith(h):
@@ -80,20 +88,19 @@ def looks_like_value(cell: str) -> bool:
     return bool(_NUMBER.match(cell) or _DATEISH.match(cell) or re.fullmatch(r"[\d\s.,:/+-]+", cell))
 
 
-def content_factor(field: str, values: list[str]) -> float:
+_SHAPES = {"number": _NUMBER, "date": _DATEISH, "org": _ORGISH}
+
+
+def content_factor(field: str, values: list[str], vocabulary: str = "ledger") -> float:
     """How well a sample of a column's values fits ``field``: a factor near 1 confirms, a small one
     rules it out. Empty columns are weakened so a filled one wins a tie."""
     filled = [v for v in values if v and v.strip()]
     if not filled:
         return 0.5
-    if field == "amount":
-        pattern = _NUMBER
-    elif field == "date":
-        pattern = _DATEISH
-    elif field == "org_no":
-        pattern = _ORGISH
-    else:
+    shape = VOCABULARIES[vocabulary][1].get(field)
+    if shape is None:
         return 1.0
+    pattern = _SHAPES[shape]
     share = sum(1 for v in filled if pattern.match(v)) / len(filled)
     return 0.3 + 0.75 * share if share < 0.6 else 1.0 + 0.05 * share
 
@@ -109,7 +116,7 @@ class Mapping:
         return headers[i] if i is not None else None
 
 
-def auto_map(headers: list[str], samples: list[list[str]] | None = None) -> Mapping:
+def auto_map(headers: list[str], samples: list[list[str]] | None = None, vocabulary: str = "ledger") -> Mapping:
     """Choose a column for each field: highest score first, each column and field used once.
 
     ``samples`` holds a few data rows (lists of cell strings) used to confirm the content."""
@@ -117,8 +124,8 @@ def auto_map(headers: list[str], samples: list[list[str]] | None = None) -> Mapp
     candidates = []
     for i, header in enumerate(headers):
         column_values = [row[i] if i < len(row) else "" for row in samples]
-        for field, score in header_score(header).items():
-            factor = content_factor(field, column_values) if samples else 1.0
+        for field, score in header_score(header, vocabulary).items():
+            factor = content_factor(field, column_values, vocabulary) if samples else 1.0
             if score >= 0.95:
                 # an exact header name keeps its column even when the values are bad, so the bad
                 # rows are reported by number instead of the column silently going unmapped
@@ -137,12 +144,12 @@ def auto_map(headers: list[str], samples: list[list[str]] | None = None) -> Mapp
     return Mapping(columns, scores)
 
 
-def header_row_score(cells: list[str]) -> float:
-    """How much a row looks like a header: the sum of its cells' best field scores (amount counts
-    double, since a ledger without amounts is no ledger)."""
+def header_row_score(cells: list[str], vocabulary: str = "ledger") -> float:
+    """How much a row looks like a header: the sum of its cells' best field scores (a ledger's
+    amount counts double, since a ledger without amounts is no ledger)."""
     total = 0.0
     for cell in cells:
-        best = header_score(cell)
+        best = header_score(cell, vocabulary)
         if best:
             top = max(best.values())
             if top >= MATCH_THRESHOLD:
@@ -150,12 +157,12 @@ def header_row_score(cells: list[str]) -> float:
     return total
 
 
-def find_header_row(rows: list[list[str]], max_scan: int = 30) -> int | None:
+def find_header_row(rows: list[list[str]], max_scan: int = 30, vocabulary: str = "ledger") -> int | None:
     """Index of the most header-like row among the first ``max_scan`` rows, None if none has at
     least two recognised columns."""
     best_i, best_s = None, 0.0
     for i, cells in enumerate(rows[:max_scan]):
-        s = header_row_score(cells)
+        s = header_row_score(cells, vocabulary)
         if s > best_s + 1e-9:
             best_i, best_s = i, s
     return best_i if best_s >= 2.0 else None

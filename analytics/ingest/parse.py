@@ -758,6 +758,20 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
                       currency=target_currency)
 
 
+def supplier_key_sql(org: str, name_norm: str, supplier_id: str = "''") -> str:
+    """SQL: a supplier's key from its classified organisation number (the struct ``org`` of
+    classify_sql), its normalised name and its id in the file: 'org:' and the ten digits of a valid
+    number, 'pnr:' and the keyed hash of a personnummer (store migration 11), else 'name:' and
+    the name, 'id:' and the id, 'raw:' and the number as written, or 'unknown'."""
+    return f"""CASE
+            WHEN {org}.org_no_status = 'valid' THEN 'org:' || {org}.org_digits
+            WHEN {org}.org_no_status = 'personal' THEN 'pnr:' || substr(spk_pnr_hash({org}.org_digits), 1, 16)
+            WHEN {name_norm} IS NOT NULL THEN 'name:' || {name_norm}
+            WHEN {supplier_id} <> '' THEN 'id:' || {mask_embedded_sql(supplier_id)}
+            WHEN {org}.org_no IS NOT NULL THEN 'raw:' || {org}.org_no
+            ELSE 'unknown' END"""
+
+
 def lines_select(parsed: ParsedFile, columns: list[str]) -> str:
     """SQL selecting the file's lines (kind 'line') with ``columns`` of ledger_lines, from the
     narrow stage table joined back to the file's cells (the view must be registered)."""
@@ -771,13 +785,7 @@ def lines_select(parsed: ParsedFile, columns: list[str]) -> str:
         "amount": "t.amount", "amount_orig": "t.amount_orig",
         "currency_orig": "CASE WHEN t.fx_rate IS NOT NULL THEN t.line_currency END", "fx_rate": "t.fx_rate",
         "supplier_name": "sp.supplier_name", "supplier_name_norm": "sp.name_norm",
-        "supplier_key": f"""CASE
-            WHEN o.org.org_no_status = 'valid' THEN 'org:' || o.org.org_digits
-            WHEN o.org.org_no_status = 'personal' THEN 'pnr:' || substr(spk_pnr_hash(o.org.org_digits), 1, 16)
-            WHEN sp.name_norm IS NOT NULL THEN 'name:' || sp.name_norm
-            WHEN v.supplier_id <> '' THEN 'id:' || {mask_embedded_sql('v.supplier_id')}
-            WHEN o.org.org_no IS NOT NULL THEN 'raw:' || o.org.org_no
-            ELSE 'unknown' END""",
+        "supplier_key": supplier_key_sql("o.org", "sp.name_norm", "v.supplier_id"),
         # a sole trader's number is shown as the short tag of its keyed hash (store migration 11)
         "org_no_raw": "o.org.org_no_raw",
         "org_no": "CASE WHEN o.org.org_no_status = 'personal' "

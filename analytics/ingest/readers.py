@@ -758,11 +758,13 @@ def read_parquet(name: str, data: bytes) -> RawTable:
     return RawTable(name, headers, out, source_rows, [], {"format": "parquet", "types": types})
 
 
-def read_rows(name: str, data: bytes, required: str | None) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """A small table file (rules, category tree) as its header and (file row number, cells) rows:
-    .xlsx/.xls/.ods (the first sheet) or delimited text. The header is the first row that has a
-    cell equal to ``required`` (ignoring case), or the first non-empty row when ``required`` is
-    None; rows above it (titles, notes) are skipped."""
+def read_rows(name: str, data: bytes, required: str | None,
+              vocabulary: str | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """A small table file (rules, category tree, contract register) as its header and (file row
+    number, cells) rows: .xlsx/.xls/.ods (the first sheet) or delimited text. The header is the
+    first row that has a cell equal to ``required`` (ignoring case), the most header-like row of
+    the first 30 by ``vocabulary``'s synonyms when given, or the first non-empty row when neither
+    is; rows above it (titles, notes) are skipped."""
     suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
     if suffix in ("xlsx", "xlsm", "xls", "ods"):
         import python_calamine as cal
@@ -775,9 +777,16 @@ def read_rows(name: str, data: bytes, required: str | None) -> tuple[list[str], 
         rows = [[_cell_text(v).replace(TYPED_NUMBER, "").strip() for v in r] for r in grid]
     else:
         text, _enc = decode(data)
-        lines = text.splitlines()
-        delim = sniff_delimiter(lines[:50])
-        rows = [[c.strip() for c in r] for r in csv.reader(lines, delimiter=delim)]
+        delim = sniff_delimiter(text.splitlines()[:50])
+        # read from the text itself, so a quoted cell keeps its line breaks (several suppliers in one cell)
+        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
+    if vocabulary is not None and required is None:
+        i = find_header_row(rows, vocabulary=vocabulary)
+        if i is None:
+            raise IngestError("no_header_found", "no header row with recognisable column names among the first rows; "
+                              "the first row reads: '" + " | ".join(next((r for r in rows if any(r)), []))[:120] +
+                              "'. Add a header row or rename the columns.", file=name)
+        return rows[i], [(i + 1 + k + 1, cells) for k, cells in enumerate(rows[i + 1:])]
     for i, r in enumerate(rows):
         if (required is None and any(r)) or (required is not None and any(c.lower() == required.lower() for c in r)):
             return r, [(i + 1 + k + 1, cells) for k, cells in enumerate(rows[i + 1:])]

@@ -119,7 +119,14 @@ WRITES = {
     "template": (access.SETTINGS, lambda c: _pptx(), lambda c, data: tp.save_template(c, "mall.pptx", data)),
     "demo_remove": (access.UPLOAD, lambda c: _demo(c), lambda c, _: remove_demo(c)),
     "users": (access.USERS, lambda c: None, lambda c, _: users.add_user(c, "ny@kommun.se", "Ny", "reader")),
+    "contracts_import": (access.CONTRACTS, lambda c: None, lambda c, _: _contracts_import(c)),
 }
+
+
+def _contracts_import(cur):
+    from analytics import contracts
+    return contracts.import_register(cur, "avtal.csv", f"Avtalsnummer;Avtalsnamn;Leverantör;Startdatum\n"
+                                     f"A-{_name()};Städ;Städ AB;2024-01-01\n".encode(), replace=True)
 
 
 def fingerprint(cur) -> dict:
@@ -135,7 +142,7 @@ def test_the_role_table():
     sign-off and index series, readers nothing."""
     g = access.GRANTS
     assert g["admin"] == set(access.PERMISSIONS)
-    assert g["buyer"] == {"upload", "rules", "tree", "initiatives", "deviations", "savings_report"}
+    assert g["buyer"] == {"upload", "rules", "tree", "initiatives", "deviations", "savings_report", "contracts"}
     assert g["finance"] == {"sign_off", "index"}
     assert g["reader"] == set()
 

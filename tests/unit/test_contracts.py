@@ -1,0 +1,241 @@
+"""The contract register and avtalstrohet, hand-computed on a crafted ledger: period edges, a used
+and an unused extension option, a framework with three ranked suppliers, a supplier without an
+organisation number (linked by name), a line two contracts match; the register file's mapping and
+its refusals (row and column, nothing written); the command line."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from analytics import contracts
+from analytics.errors import ContractError
+from analytics.ingest import load_files
+from analytics.orgno import with_check_digit
+
+A, B, C, D, F, G = (with_check_digit(556000000 + k) for k in (11, 22, 33, 44, 66, 77))
+
+# supplier, org no, date, amount (every line on a consumables account, influenceable)
+LINES = [
+    ("Alfa AB", A, "2024-01-31", 100),     # the day before the contract starts: off
+    ("Alfa AB", A, "2024-02-01", 200),     # its first day: on
+    ("Alfa AB", A, "2025-01-31", 300),     # its last day: on
+    ("Alfa AB", A, "2025-02-01", 400),     # inside the used extension (to 2025-06-30): on
+    ("Alfa AB", A, "2025-07-01", 500),     # inside the unused one only: off
+    ("Beta AB", B, "2024-06-01", 1000),    # the framework's three suppliers: on
+    ("Gamma AB", C, "2024-06-02", 2000),
+    ("Delta AB", D, "2024-06-03", 3000),
+    ("Epsilon Konsult", "", "2024-06-04", 700),   # no organisation number anywhere: on, by name
+    ("Fi AB", F, "2024-06-05", 5000),      # no contract: off
+    ("Gimle AB", G, "2024-05-01", 50),     # three contracts: the one with its category
+    ("Gimle AB", G, "2024-06-01", 60),     # that one has ended: the later of the other two
+]
+TOTAL = sum(r[3] for r in LINES)
+ON = 200 + 300 + 400 + 1000 + 2000 + 3000 + 700 + 50 + 60
+
+
+def ledger() -> bytes:
+    rows = "".join(f"{s};{o};6410;Förbrukningsmaterial;{a},00;{d}\n" for s, o, d, a in LINES)
+    return ("Leverantör;Organisationsnummer;Konto;Kontotext;Belopp;Bokföringsdatum\n" + rows).encode("utf-8")
+
+
+def register(category: str) -> bytes:
+    head = ("Avtalskatalog Realkommunen 2024\n\n"
+            "Avtalsnummer;Avtalsnamn;Avtalstyp;Leverantör;Organisationsnummer;Rangordning;Kategori;Startdatum;"
+            "Slutdatum;Förlängning;Förlängning nyttjad;Takvolym;Avtalsansvarig\n")
+    rows = [
+        f'AV-1;Förbrukning Alfa;Kontrakt;Alfa AB;{A};;;2024-02-01;2025-01-31;"2025-06-30; 2025-12-31";1;1 000 kr;Anna Ek',
+        f"RA-2;Ramavtal förbrukning;Ramavtal;Beta AB;{B};1;;2024-01-01;2024-12-31;1+1 år;;10 tkr;Bo Ek",
+        f'RA-2;Ramavtal förbrukning;Ramavtal;"Gamma AB\nDelta AB";"{C}\n{D}";"2\n3";;;;;;;',
+        "AV-3;Konsulter;Direktupphandling;Epsilon Konsult;;;;2024-01-01;;;;;",
+        f"G-1;Gimle äldre;;Gimle AB;{G};;;2024-01-01;2024-12-31;;;;",
+        f"G-2;Gimle förbrukning;;Gimle AB;{G};;{category};2023-01-01;2024-05-15;;;;",
+        f"G-3;Gimle nyare;;Gimle AB;{G};;;2024-03-01;2024-12-31;;;;",
+    ]
+    return (head + "\n".join(rows) + "\n").encode("utf-8")
+
+
+@pytest.fixture
+def linked(store):
+    load_files(store, [("reskontra.csv", ledger())])
+    path = store.execute("""SELECT cp.l1_id, cp.l2_id FROM ledger_lines l JOIN category_paths cp USING (category_id)
+                            WHERE l.supplier_name = 'Gimle AB' LIMIT 1""").fetchall()[0]
+    category = " / ".join(r[0] for r in store.execute(
+        "SELECT name FROM categories WHERE category_id IN (?, ?) ORDER BY level", list(path)).fetchall())
+    contracts.import_register(store, "avtal.csv", register(category))
+    return store
+
+
+def contract_of(cur, supplier, day):
+    return cur.execute("SELECT contract_id FROM ledger_lines WHERE supplier_name = ? AND booking_date = ?",
+                       [supplier, dt.date.fromisoformat(day)]).fetchall()[0][0]
+
+
+def test_lines_link_by_supplier_period_extensions_and_category(linked):
+    assert not linked.execute("SELECT count(*) FROM ledger_lines WHERE excluded").fetchall()[0][0]
+    got = {(s, d): contract_of(linked, s, d) for s, _o, d, _a in LINES}
+    assert got == {
+        ("Alfa AB", "2024-01-31"): None, ("Alfa AB", "2024-02-01"): "AV-1", ("Alfa AB", "2025-01-31"): "AV-1",
+        ("Alfa AB", "2025-02-01"): "AV-1", ("Alfa AB", "2025-07-01"): None,
+        ("Beta AB", "2024-06-01"): "RA-2", ("Gamma AB", "2024-06-02"): "RA-2", ("Delta AB", "2024-06-03"): "RA-2",
+        ("Epsilon Konsult", "2024-06-04"): "AV-3", ("Fi AB", "2024-06-05"): None,
+        ("Gimle AB", "2024-05-01"): "G-2", ("Gimle AB", "2024-06-01"): "G-3"}
+
+
+def test_avtalstrohet_total_and_by_supplier_with_coverage(linked):
+    rows = contracts.compliance(linked, "supplier")
+    total = rows[0]
+    assert total["key"] is None and total["spend"] == TOTAL and total["on_contract"] == ON
+    assert total["share"] == pytest.approx(ON / TOTAL)
+    assert total["coverage"] == pytest.approx((TOTAL - 700) / TOTAL)          # Epsilon has no number
+    by = {r["key"]: (r["spend"], r["on_contract"]) for r in rows[1:]}
+    assert by["Alfa AB"] == (1500, 900) and by["Fi AB"] == (5000, 0) and by["Epsilon Konsult"] == (700, 700)
+    quarters = {r["key"]: r["on_contract"] for r in contracts.compliance(linked, "quarter")[1:]}
+    assert quarters == {"2024 Q1": 200, "2024 Q2": 6810, "2025 Q1": 700, "2025 Q3": 0}
+    part = contracts.compliance(linked, None, dt.date(2025, 1, 1), dt.date(2025, 12, 1))[0]
+    assert (part["spend"], part["on_contract"]) == (1200, 700)
+    assert part["months_share"] == pytest.approx(3 / 12)                     # Jan, Feb and Jul of 2025
+
+
+def test_register_reads_framework_ranks_options_and_ceilings(linked):
+    reg = {c.contract_id: c for c in contracts.register(linked)}
+    assert [(s.name, s.rank) for s in reg["RA-2"].suppliers] == [("Beta AB", 1), ("Gamma AB", 2), ("Delta AB", 3)]
+    assert reg["RA-2"].options == [(dt.date(2025, 12, 31), False), (dt.date(2026, 12, 31), False)]
+    assert reg["AV-1"].options == [(dt.date(2025, 6, 30), True), (dt.date(2025, 12, 31), False)]
+    assert reg["AV-1"].last_day == dt.date(2025, 6, 30) and reg["AV-3"].last_day is None
+    assert (reg["RA-2"].kind, reg["AV-3"].kind, reg["RA-2"].ceiling, reg["AV-1"].owner) == \
+        ("framework", "direct_award", 10_000, "Anna Ek")
+    ceil = contracts.ceilings(linked, today=dt.date(2025, 7, 15)).set_index("contract_id")
+    assert ceil.loc["RA-2", "spend"] == 6000 and ceil.loc["RA-2", "used_share"] == pytest.approx(0.6)
+    # 900 over five loaded months of its period, four months left to 2025-06: 900 + 4 x 180
+    assert ceil.loc["AV-1", "spend"] == 900 and ceil.loc["AV-1", "forecast"] == pytest.approx(1620)
+    assert bool(ceil.loc["AV-1", "over_ceiling"]) is True
+    # 6,000 over four loaded months of 2024 (January, February, May, June), six months to its end
+    assert ceil.loc["RA-2", "forecast"] == pytest.approx(15_000) and bool(ceil.loc["RA-2", "over_ceiling"]) is True
+    assert ceil.loc["RA-2", "monthly_pace"] == pytest.approx(1500)
+    ren = contracts.renewals(linked, today=dt.date(2024, 10, 1))
+    assert list(ren.contract_id) == ["G-1", "G-3", "RA-2", "AV-1"]
+    assert list(ren.horizon) == [6, 6, 6, 12]
+    off = contracts.off_contract(linked).set_index("supplier")
+    assert off.loc["Fi AB", "spend"] == 5000 and "Beta AB" not in off.index
+
+
+def test_export_reads_back_as_the_same_register(linked, tmp_path):
+    before = contracts.register(linked)
+    path = tmp_path / "avtal.xlsx"
+    assert contracts.write_register_file(linked, path) == 6
+    contracts.import_register(linked, path.name, path.read_bytes(), replace=True)
+    assert contracts.register(linked) == before
+    assert contract_of(linked, "Gimle AB", "2024-05-01") == "G-2"
+
+
+def test_a_changed_register_relinks_and_replace_removes(linked):
+    contracts.import_register(linked, "ny.csv", (
+        "Avtalsnummer;Avtalsnamn;Organisationsnummer;Startdatum;Slutdatum\n"
+        f"F-1;Fi-avtalet;{F};2024-01-01;2024-12-31\n").encode(), replace=True)
+    assert contract_of(linked, "Fi AB", "2024-06-05") == "F-1"
+    assert contract_of(linked, "Beta AB", "2024-06-01") is None
+    assert contracts.compliance(linked)[0]["on_contract"] == 5000
+    assert linked.execute("SELECT count(*) FROM contracts").fetchall()[0][0] == 1
+
+
+REFUSALS = [
+    ("Avtalsnummer;Avtalsnamn;Leverantör;Startdatum\nX-1;Ett;A AB;31 mars\n", 2, "Startdatum", "is not a date"),
+    (f"Avtalsnummer;Avtalsnamn;Organisationsnummer;Startdatum\nX-1;Ett;{A[:-1]}{(int(A[-1]) + 1) % 10};2024-01-01\n", 2,
+     "Organisationsnummer", "not a valid organisation number"),
+    ("Avtalsnummer;Avtalsnamn;Leverantör;Startdatum;Slutdatum\nX-1;Ett;A AB;2024-05-01;2024-01-01\n", 2,
+     "Slutdatum", "before it starts"),
+    ("Avtalsnummer;Avtalsnamn;Leverantör;Startdatum;Kategori\nX-1;Ett;A AB;2024-01-01;Rymdfärder\n", 2,
+     "Kategori", "is not a category"),
+    ("Avtalsnummer;Avtalsnamn;Leverantör;Startdatum\nX-1;Ett;A AB;2024-01-01\nX-1;Två;B AB;2024-01-01\n", 3,
+     "Avtalsnamn", "disagrees"),
+    ("Avtalsnummer;Avtalsnamn;Leverantör;Startdatum;Slutdatum;Förlängning;Nyttjad förlängning\n"
+     "X-1;Ett;A AB;2024-01-01;2024-12-31;1+1;ja\n", 2, "Nyttjad förlängning", "say how many"),
+    ("Avtalsnummer;Avtalsnamn;Leverantör;Startdatum;Avtalstyp\nX-1;Ett;A AB;2024-01-01;Handslag\n", 2,
+     "Avtalstyp", "not a contract type"),
+]
+
+
+@pytest.mark.parametrize("text, row, column, words", REFUSALS)
+def test_a_bad_register_is_refused_by_row_and_column_and_nothing_is_written(linked, text, row, column, words):
+    before = contracts.register(linked)
+    with pytest.raises(ContractError) as exc:
+        contracts.import_register(linked, "fel.csv", text.encode(), replace=True)
+    assert (exc.value.row, exc.value.column) == (row, column) and words in str(exc.value)
+    assert contracts.register(linked) == before
+
+
+def test_missing_columns_and_existing_ids_are_refused(linked):
+    with pytest.raises(ContractError) as exc:
+        contracts.import_register(linked, "x.csv", "Avtalsnamn;Leverantör\nEtt;A AB\n".encode())
+    assert exc.value.code == "contracts_columns" and "contract_id" in str(exc.value)
+    with pytest.raises(ContractError) as exc:
+        contracts.import_register(linked, "igen.csv", register("Förbrukningsmaterial"))
+    assert exc.value.code == "contracts_exist" and "AV-1" in str(exc.value)
+
+
+def test_a_mapping_names_columns_the_vocabulary_does_not_know(store):
+    text = f"Nr;Rubrik;Motpart org;Gäller;Slut\nK-9;Städ;{A};2024-01-01;2024-12-31\n".encode()
+    with pytest.raises(ContractError):
+        contracts.import_register(store, "egen.csv", text)
+    mapping = {"contract_id": "Nr", "name": "Rubrik", "org_no": "Motpart org", "start": "Gäller", "end": "Slut"}
+    contracts.save_profile(store, "egen", mapping)
+    assert contracts.load_profile(store, "egen") == mapping
+    contracts.import_register(store, "egen.csv", text, mapping=contracts.load_profile(store, "egen"))
+    (c,) = contracts.register(store)
+    assert (c.contract_id, c.name, c.suppliers[0].org_no, c.end) == ("K-9", "Städ", A, dt.date(2024, 12, 31))
+
+
+@pytest.mark.parametrize("text, value", [("12 000 000", 12e6), ("12 000 000 kr", 12e6), ("12,5 mnkr", 12.5e6),
+                                         ("1 200 tkr", 1.2e6), ("4.5 MSEK", 4.5e6), ("1.234.567,50", 1234567.5),
+                                         ("1,500,000", 1.5e6), ("750,50", 750.5)])
+def test_ceilings_as_registers_write_them(text, value):
+    assert contracts.parse_money(text) == value
+
+
+def test_options_as_registers_write_them():
+    end = dt.date(2024, 12, 31)
+    assert contracts.parse_options("2+1", end) == [(dt.date(2026, 12, 31), False), (dt.date(2027, 12, 31), False)]
+    assert contracts.parse_options("2 x 6 mån", dt.date(2024, 6, 30)) == [(dt.date(2024, 12, 30), False),
+                                                                          (dt.date(2025, 6, 30), False)]
+    assert contracts.parse_options("nej", end) == []
+    assert contracts.apply_used(contracts.parse_options("1+1+1", end), "2026-12-31") == [
+        (dt.date(2025, 12, 31), True), (dt.date(2026, 12, 31), True), (dt.date(2027, 12, 31), False)]
+
+
+def test_command_line_imports_exports_and_reports_compliance(tmp_path):
+    import subprocess
+    import sys
+
+    from analytics.store import connect
+    from tests.conftest import ROOT
+    db = tmp_path / "cli.duckdb"
+    con = connect(db)
+    load_files(con.cursor(), [("reskontra.csv", ledger())])
+    con.close()
+    reg = tmp_path / "avtal.csv"
+    reg.write_bytes(register("Förbrukningsmaterial").replace(b"Kategori", b"Anteckning"))
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "analytics", *args, "--db", str(db)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)
+    bad = tmp_path / "fel.csv"
+    bad.write_text("Avtalsnummer;Avtalsnamn;Leverantör;Startdatum\nX-1;Ett;A AB;igår\n", encoding="utf-8")
+    r = cli("contracts", "import", str(bad))
+    assert r.returncode == 2 and "fel.csv" in r.stderr and "row 2" in r.stderr and "Startdatum" in r.stderr
+    assert "nothing was imported" in r.stderr and "Traceback" not in r.stderr
+    assert cli("contracts", "import", str(reg)).returncode == 0
+    r = cli("compliance", "--json")
+    assert r.returncode == 0
+    total = json.loads(r.stdout)[0]
+    # without categories G-2 is as specific as G-1 and G-3 and covers Gimle's May line too
+    assert (total["key"], total["spend"], total["on_contract"]) == (None, TOTAL, ON)
+    assert total["share"] == pytest.approx(ON / TOTAL) and total["months_share"] == pytest.approx(7 / 19)
+    r = cli("compliance", "--by", "quarter", "--from", "2025-01", "--to", "2025-03", "--json")
+    assert [(x["key"], x["on_contract"]) for x in json.loads(r.stdout)] == [(None, 700), ("2025 Q1", 700)]
+    out = tmp_path / "ut.xlsx"
+    r = cli("contracts", "export", str(out))
+    assert r.returncode == 0 and "6 contracts" in r.stdout
+    assert cli("contracts", "import", str(out)).returncode == 2          # the ids are there already
+    assert cli("contracts", "import", str(out), "--replace").returncode == 0
+    assert cli("compliance", "--by", "region").returncode == 2
