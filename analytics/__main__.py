@@ -119,6 +119,20 @@ def _month_arg(text: str | None, end: bool = False):
     return dt.date(int(m.group(1)), int(m.group(2)), 1)
 
 
+def _months_args(args):
+    """(--from, --to) as first days of months (None where not given), or None after saying on
+    stderr why they cannot be used."""
+    try:
+        lo, hi = _month_arg(args.date_from), _month_arg(args.date_to)
+    except ValueError as exc:
+        print(f"spendkollen: {exc}", file=sys.stderr)
+        return None
+    if lo and hi and lo > hi:
+        print("spendkollen: --from is after --to.", file=sys.stderr)
+        return None
+    return lo, hi
+
+
 def _cmd_contracts(args) -> int:
     from . import contracts
     con = connect(args.db, wait=args.wait)
@@ -153,14 +167,10 @@ def _cmd_contracts(args) -> int:
 
 def _cmd_compliance(args) -> int:
     from .contracts import BY, compliance
-    try:
-        lo, hi = _month_arg(args.date_from), _month_arg(args.date_to)
-    except ValueError as exc:
-        print(f"spendkollen: {exc}", file=sys.stderr)
+    months = _months_args(args)
+    if months is None:
         return 2
-    if lo and hi and lo > hi:
-        print("spendkollen: --from is after --to.", file=sys.stderr)
-        return 2
+    lo, hi = months
     con = connect(args.db, wait=args.wait)
     try:
         rows = compliance(con.cursor(), args.by, lo, hi)
@@ -188,14 +198,10 @@ def _cmd_cube(args) -> int:
         print(f"spendkollen: unknown dimension {', '.join(unknown) or '(none)'}; choose from "
               f"{', '.join(DIMENSIONS)}.", file=sys.stderr)
         return 2
-    try:
-        lo, hi = _month_arg(args.date_from), _month_arg(args.date_to)
-    except ValueError as exc:
-        print(f"spendkollen: {exc}", file=sys.stderr)
+    months = _months_args(args)
+    if months is None:
         return 2
-    if lo and hi and lo > hi:
-        print("spendkollen: --from is after --to.", file=sys.stderr)
-        return 2
+    lo, hi = months
     con = connect(args.db, wait=args.wait)
     rows = spend_by(con.cursor(), dims, View(period_from=lo, period_to=hi))
     if args.json:
@@ -390,14 +396,10 @@ def _cmd_report(args) -> int:
     if out.suffix.lower() not in (".pptx", ".xlsx", ".pdf"):
         print(f"spendkollen: refused. '{out.name}': the report is written as .pptx, .xlsx or .pdf.", file=sys.stderr)
         return 2
-    try:
-        lo, hi = _month_arg(args.date_from), _month_arg(args.date_to)
-    except ValueError as exc:
-        print(f"spendkollen: {exc}", file=sys.stderr)
+    months = _months_args(args)
+    if months is None:
         return 2
-    if lo and hi and lo > hi:
-        print("spendkollen: --from is after --to.", file=sys.stderr)
-        return 2
+    lo, hi = months
     con = connect(args.db, wait=args.wait)
     cur = con.cursor()
     if not cur.execute("SELECT count(*) FROM cube_rollup").fetchall()[0][0]:

@@ -36,7 +36,7 @@ from .errors import ContractError, IngestError
 from .ingest.columns import auto_map
 from .ingest.parse import name_norm_sql, supplier_key_sql
 from .ingest.readers import read_rows
-from .orgno import classify_sql, shown_name_sql
+from .orgno import classify, classify_sql, shown_name_sql
 from .store import audit, current_user, transaction
 
 FIELDS = ("contract_id", "name", "supplier_name", "org_no", "rank", "categories", "start", "end", "options",
@@ -321,15 +321,15 @@ def read_register(cur: duckdb.DuckDBPyConnection, name: str, data: bytes,
                 continue
             values: dict = {}
             for f, parse in (("start", parse_date), ("end", parse_date), ("max_end", parse_date),
-                             ("ceiling", parse_money), ("kind", kind_of), ("rank", None)):
+                             ("ceiling", parse_money), ("kind", kind_of)):
                 current = f
                 raw = cell(cells, f)
-                if raw is not None and parse is not None:
+                if raw is not None:
                     values[f] = parse(raw)
             current = "categories"
             values["categories"] = _categories(cur, cell(cells, "categories"), cache)
             current = "org_no"
-            suppliers = _suppliers(cur, cell(cells, "supplier_name"), cell(cells, "org_no"), cell(cells, "rank"))
+            suppliers = _suppliers(cell(cells, "supplier_name"), cell(cells, "org_no"), cell(cells, "rank"))
         except ValueError as exc:
             bad(current, str(exc))
             continue
@@ -401,7 +401,7 @@ def _same_supplier(a: Supplier, b: Supplier) -> bool:
         bool(a.org_no) or (a.name or "").lower() == (b.name or "").lower())
 
 
-def _suppliers(cur, names: str | None, orgs: str | None, ranks: str | None) -> list[Supplier]:
+def _suppliers(names: str | None, orgs: str | None, ranks: str | None) -> list[Supplier]:
     """The suppliers of one register row: one or several names and organisation numbers (paired
     in order), with their ranks."""
     name_list = [n for n in _LIST_SPLIT.split(names or "") if n]
@@ -417,8 +417,7 @@ def _suppliers(cur, names: str | None, orgs: str | None, ranks: str | None) -> l
     for k in range(n):
         org = org_list[k] if org_list else None
         if org:
-            info = cur.execute(f"SELECT {classify_sql('v')}.org_no_status FROM (SELECT ?::VARCHAR AS v)", [org]).fetchall()[0][0]
-            if info not in ("valid", "personal", "foreign"):
+            if classify(org)["org_no_status"] not in ("valid", "personal", "foreign"):
                 raise ValueError(f"'{org}' is not a valid organisation number (its check digit or length is wrong)")
         rank = rank_list[k] if len(rank_list) == n else (rank_list[0] if rank_list else None)
         if rank is not None and not re.fullmatch(r"\d{1,3}", rank):
