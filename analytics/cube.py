@@ -10,9 +10,10 @@ answered from an aggregate; then the same SQL runs over the lines themselves (``
 the same columns as ``cube_facts``).
 
 Dimension keys are stable across reloads: category node ids, supplier keys, account codes,
-unit names, 2024, '2024 Q1', '2024-01', legal-form codes. Unclassified spend has the key None
-and excluded spend (outside influenceable spend, see classify) the key -1 in the category
-dimensions. Spend is net: credit notes (negative lines) are netted in.
+unit names, 2024, '2024 Q1', '2024-01', legal-form codes, contract ids, 'on'/'off' (under a contract
+or not, see analytics.contracts). Unclassified spend has the key None and excluded spend (outside
+influenceable spend, see classify) the key -1 in the category dimensions; spend under no contract
+has the key None in the contract dimension. Spend is net: credit notes (negative lines) are netted in.
 """
 
 from __future__ import annotations
@@ -33,20 +34,24 @@ from .orgno import shown_name_sql
 from .periods import quarter_end, quarter_of, quarter_start, shift_year
 
 DIMENSIONS = ("category_l1", "category_l2", "category_l3", "supplier", "org_unit", "account",
-              "year", "quarter", "month", "legal_form")
+              "year", "quarter", "month", "legal_form", "contract_status", "contract")
+CONTRACT_KEYS = ("on", "off")      # contract_status: bought under a contract (avtalstrohet) or not
 MEASURES = ("spend", "lines", "suppliers", "share")
 CREDIT_CHOICES = ("all", "without", "only")
 # Drill-down: the dimension shown after choosing one value of a dimension; "lines" ends it.
 DRILL_NEXT = {"category_l1": "category_l2", "category_l2": "category_l3", "category_l3": "supplier",
               "supplier": "lines", "org_unit": "supplier", "account": "supplier", "year": "quarter",
-              "quarter": "month", "month": "supplier", "legal_form": "supplier"}
+              "quarter": "month", "month": "supplier", "legal_form": "supplier", "contract_status": "contract",
+              "contract": "supplier"}
 EXCLUDED_LABEL = "Exkluderat (ej påverkbar)"
+CONTRACT_LABELS = {"on": "Under avtal", "off": "Utanför avtal"}     # the page words them in the user's language
 
 _GROUP = {
     "category_l1": "f.cat_l1", "category_l2": "f.cat_l2", "category_l3": "f.cat_l3",
     "supplier": "f.supplier_no", "org_unit": "f.org_unit", "account": "f.account",
     "year": "year(f.period_month)", "quarter": "date_trunc('quarter', f.period_month)::DATE",
     "month": "f.period_month", "legal_form": "f.legal_form",
+    "contract_status": "CASE WHEN f.contract_id IS NULL THEN 'off' ELSE 'on' END", "contract": "f.contract_id",
 }
 
 # The ledger lines with the columns of cube_facts (plus line detail), for amount filters and
@@ -56,7 +61,8 @@ LINE_SOURCE = f"""(
            l.account_text, cp.l1_id AS cat_l1, cp.l2_id AS cat_l2, cp.l3_id AS cat_l3, s.legal_form,
            s.org_no_status = 'valid' AS valid_org, l.amount < 0 AS credit, l.amount AS spend,
            1::BIGINT AS lines, {shown_name_sql("s", "l.supplier_name")} AS supplier_name,
-           s.org_no, l.invoice_no, l.voucher_no, l.description, l.buyer, l.batch_id, l.source_row, l.amount
+           s.org_no, l.invoice_no, l.voucher_no, l.description, l.buyer, l.batch_id, l.source_row, l.amount,
+           l.contract_id
     FROM ledger_lines l
     JOIN suppliers s USING (supplier_no)
     LEFT JOIN category_paths cp USING (category_id))"""
@@ -114,6 +120,10 @@ def _key_condition(dim: str, key: Any) -> tuple[str, list]:
     if dim == "month":
         y, m = str(key).split("-")
         return "f.period_month = ?", [dt.date(int(y), int(m), 1)]
+    if dim == "contract_status":
+        if key not in CONTRACT_KEYS:
+            raise ValueError(f"contract status {key!r} is not one of {CONTRACT_KEYS}")
+        return f"f.contract_id IS {'NOT ' if key == 'on' else ''}NULL", []
     col = _GROUP[dim]
     if key is None:
         return f"{col} IS NULL", []
@@ -228,6 +238,8 @@ def drill_key(dim: str, text: str):
         if not m or not 1900 <= int(m.group(1)) <= 2200 or not 1 <= int(m.group(2)) <= 12:
             raise ValueError(f"month {text!r} is not YYYY-MM")
         return text
+    if dim == "contract_status" and text not in CONTRACT_KEYS:
+        raise ValueError(f"contract status {text!r} is not on or off")
     if len(text) > 300:
         raise ValueError("key too long")
     return text
@@ -276,6 +288,12 @@ def labels(cur: duckdb.DuckDBPyConnection, dim: str, raw: list) -> dict:
         out = {v: (f"{v.year}-{v.month:02d}",) * 2 for v in values}
     elif dim == "year":
         out = {v: (int(v), str(v)) for v in values}
+    elif dim == "contract":
+        names = dict(cur.execute("SELECT contract_id, name FROM contracts WHERE contract_id IN (SELECT unnest(?::VARCHAR[]))",
+                                 [[str(v) for v in values]]).fetchall()) if values else {}
+        out = {v: (v, f"{v} {names[v]}" if names.get(v) else v) for v in values}
+    elif dim == "contract_status":
+        out = {v: (v, CONTRACT_LABELS.get(v, v)) for v in values}
     else:
         out = {v: (v, str(v)) for v in values}
     return out

@@ -99,7 +99,10 @@ def contracts_changed(cur: duckdb.DuckDBPyConnection, supplier_keys: list[str], 
     linked again."""
     if supplier_keys or names:
         link_contracts(cur, "supplier_key IN (SELECT unnest(?::VARCHAR[])) OR supplier_name_norm IN (SELECT unnest(?::VARCHAR[]))",
-                       [sorted(set(supplier_keys)), sorted(set(names))])
+                       [sorted(set(supplier_keys)), sorted(set(names))], changed="_scope")
+        if cur.execute("SELECT count(*) FROM _scope").fetchall()[0][0]:
+            _pair_facts(cur)            # the cube's contract dimension for the lines whose contract changed
+        cur.execute("DROP TABLE IF EXISTS _scope")
 
 
 @contextlib.contextmanager
@@ -231,15 +234,21 @@ CONTRACT_PERIODS = """
 LINE_DAY = "coalesce(l.booking_date, l.period_month)"     # a month-only line counts on its month's first day
 
 
-def link_contracts(cur: duckdb.DuckDBPyConnection, where: str = "true", params: list | None = None) -> None:
+def link_contracts(cur: duckdb.DuckDBPyConnection, where: str = "true", params: list | None = None,
+                   changed: str | None = None) -> None:
     """Set ``contract_id`` on the lines matching ``where``: the contract whose supplier is the
     line's (by organisation number, else by name), whose period (with used extensions) holds the
     line's booking date, and whose categories, when it has any, include the line's category at
     some level. A line several contracts match takes the most specific (the deepest matching
     category; a contract without categories is the least specific), then the latest start, then
-    the smallest contract id. Lines nothing matches have none. Runs inside the caller's transaction."""
+    the smallest contract id. Lines nothing matches have none. With ``changed``, the rowids of the
+    lines whose contract changed are kept in that temp table (column r). Runs inside the caller's
+    transaction."""
     params = params or []
     if not cur.execute("SELECT count(*) FROM contracts").fetchall()[0][0]:
+        if changed:
+            cur.execute(f"""CREATE OR REPLACE TEMP TABLE {changed} AS SELECT rowid AS r FROM ledger_lines
+                            WHERE ({where}) AND contract_id IS NOT NULL""", params)
         cur.execute(f"UPDATE ledger_lines SET contract_id = NULL WHERE ({where}) AND contract_id IS NOT NULL", params)
         return
     cur.execute(f"""CREATE OR REPLACE TEMP TABLE _cscope AS
@@ -270,11 +279,13 @@ def link_contracts(cur: duckdb.DuckDBPyConnection, where: str = "true", params: 
             HAVING NOT c.has_categories OR count(x.category_id) > 0)
         SELECT r, contract_id FROM scored
         QUALIFY row_number() OVER (PARTITION BY r ORDER BY depth DESC, start_date DESC, contract_id) = 1""")
-    cur.execute("""
-        UPDATE ledger_lines SET contract_id = x.contract_id
-        FROM (SELECT l.r, k.contract_id FROM _cscope l LEFT JOIN _clink k USING (r)
-              WHERE l.contract_id IS DISTINCT FROM k.contract_id) x
-        WHERE ledger_lines.rowid = x.r""")
+    cur.execute("""CREATE OR REPLACE TEMP TABLE _cdiff AS
+                   SELECT l.r, k.contract_id FROM _cscope l LEFT JOIN _clink k USING (r)
+                   WHERE l.contract_id IS DISTINCT FROM k.contract_id""")
+    cur.execute("UPDATE ledger_lines SET contract_id = x.contract_id FROM _cdiff x WHERE ledger_lines.rowid = x.r")
+    if changed:
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE {changed} AS SELECT r FROM _cdiff")
+    cur.execute("DROP TABLE _cdiff")
     cur.execute("DROP TABLE _clink")
     cur.execute("DROP TABLE _cscope")
 
@@ -552,12 +563,18 @@ def _exclude(cur, work: str, from_where: str, rule_expr: str, lscope: str, sp: l
 
 # ---------------------------------------------------------------- the cube's tables
 
+# the group columns of cube_facts and cube_rollup (the contract last: a column added later)
+FACT_KEYS = "period_month, org_unit, supplier_no, account, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit, contract_id"
+ROLLUP_KEYS = "period_month, org_unit, account, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit, contract_id"
+
+
 def _insert_facts(cur, *, join: str = "", where: str = "true", params: list | None = None) -> None:
     """cube_facts rows from the lines (``join`` and ``where`` narrow them; aliases l, s, cp)."""
     cur.execute(f"""
-        INSERT INTO cube_facts
+        INSERT INTO cube_facts ({FACT_KEYS}, spend, lines)
         SELECT l.period_month, l.org_unit, s.supplier_no, l.account,
-               cp.l1_id, cp.l2_id, cp.l3_id, s.legal_form, s.org_no_status = 'valid', l.amount < 0, sum(l.amount), count(*)
+               cp.l1_id, cp.l2_id, cp.l3_id, s.legal_form, s.org_no_status = 'valid', l.amount < 0, l.contract_id,
+               sum(l.amount), count(*)
         FROM ledger_lines l
         JOIN suppliers s USING (supplier_key) {join}
         LEFT JOIN category_paths cp USING (category_id)
@@ -569,25 +586,25 @@ def _insert_facts(cur, *, join: str = "", where: str = "true", params: list | No
 def _insert_rollup(cur, *, join: str = "", where: str = "true") -> None:
     """cube_rollup rows from cube_facts (alias f), narrowed by ``join`` and ``where``."""
     cur.execute(f"""
-        INSERT INTO cube_rollup
-        SELECT f.period_month, f.org_unit, f.account, f.cat_l1, f.cat_l2, f.cat_l3, f.legal_form, f.valid_org, f.credit,
-               sum(f.spend), sum(f.lines)
+        INSERT INTO cube_rollup ({ROLLUP_KEYS}, spend, lines)
+        SELECT {', '.join('f.' + k for k in ROLLUP_KEYS.split(', '))}, sum(f.spend), sum(f.lines)
         FROM cube_facts f {join} WHERE {where} GROUP BY ALL ORDER BY 1, 2""")
 
 
 # the aggregates over cube_facts, each from the next finer one: (source, its group columns)
 _COARSE = {
-    "cube_units": ("cube_rollup", "period_month, org_unit, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit"),
-    "cube_common": ("cube_units", "period_month, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit"),
-    "cube_suppliers": ("cube_facts", "period_month, supplier_no, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit"),
+    "cube_units": ("cube_rollup", "period_month, org_unit, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit, contract_id"),
+    "cube_common": ("cube_units", "period_month, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit, contract_id"),
+    "cube_suppliers": ("cube_facts", "period_month, supplier_no, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit, "
+                                     "contract_id"),
 }
 
 
 def _insert_coarse(cur, table: str, where: str = "true") -> None:
     """Rows of one of the coarser aggregates (``_COARSE``) from its source (alias f), narrowed by ``where``."""
     src, keys = _COARSE[table]
-    cur.execute(f"""INSERT INTO {table} SELECT {keys}, sum(f.spend), sum(f.lines) FROM {src} f WHERE {where}
-                    GROUP BY ALL ORDER BY 1, 2""")
+    cur.execute(f"""INSERT INTO {table} ({keys}, spend, lines) SELECT {keys}, sum(f.spend), sum(f.lines) FROM {src} f
+                    WHERE {where} GROUP BY ALL ORDER BY 1, 2""")
 
 
 def refresh_cube(cur: duckdb.DuckDBPyConnection) -> None:

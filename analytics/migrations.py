@@ -699,6 +699,13 @@ MIGRATIONS: list[list[Step]] = [
         )""",
         "ALTER TABLE ledger_lines ADD COLUMN contract_id VARCHAR",
     ],
+    # 16: the cube's contract dimension: every aggregate keeps the lines' contract (NULL: bought
+    #     under none), so avtalstrohet is a cube figure like any other.
+    [
+        *[f"ALTER TABLE {t} ADD COLUMN contract_id VARCHAR"
+          for t in ("cube_facts", "cube_rollup", "cube_units", "cube_common", "cube_suppliers")],
+        REBUILD,
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -8,10 +8,11 @@ import json
 
 import pytest
 
-from analytics import contracts
+from analytics import contracts, cube, derived
 from analytics.errors import ContractError
 from analytics.ingest import load_files
 from analytics.orgno import with_check_digit
+from tests.crafted import derived_state
 
 A, B, C, D, F, G = (with_check_digit(556000000 + k) for k in (11, 22, 33, 44, 66, 77))
 
@@ -137,6 +138,42 @@ def test_a_changed_register_relinks_and_replace_removes(linked):
     assert contract_of(linked, "Beta AB", "2024-06-01") is None
     assert contracts.compliance(linked)[0]["on_contract"] == 5000
     assert linked.execute("SELECT count(*) FROM contracts").fetchall()[0][0] == 1
+
+
+def test_the_cube_contract_dimension_equals_the_compliance_figures(linked):
+    status = cube.pivot(linked, cube.View(), "contract_status").body().set_index("r_key")
+    assert status.loc["on", "spend"] == ON and status.loc["off", "spend"] == TOTAL - ON
+    by_contract = {r.r_key: r.spend for r in cube.pivot(linked, cube.View(), "contract").body().itertuples()}
+    assert by_contract == {None: TOTAL - ON, "RA-2": 6000, "AV-1": 900, "AV-3": 700, "G-2": 50, "G-3": 60}
+    labels = {r.r_key: r.r_label for r in cube.pivot(linked, cube.View(), "contract").body().itertuples()}
+    assert labels["RA-2"] == "RA-2 Ramavtal förbrukning"
+    # by quarter and by category: each row's 'on' cell is the compliance row's on_contract
+    for by, dim in (("quarter", "quarter"), ("category_l1", "category_l1")):
+        grid = cube.pivot(linked, cube.View(), dim, "contract_status").part("cell")
+        on = {r.r_label: r.spend for r in grid.itertuples() if r.c_key == "on"}
+        spend = {r.r_label: r.spend for r in cube.pivot(linked, cube.View(), dim).body().itertuples()}
+        for row in contracts.compliance(linked, by)[1:]:
+            assert on.get(row["key"], 0) == row["on_contract"] and spend[row["key"]] == row["spend"]
+    drilled = cube.kpis(linked, cube.View(drill=(("contract_status", "off"),)))
+    assert drilled["spend"] == TOTAL - ON
+    assert cube.drill_key("contract_status", "on") == "on"
+    with pytest.raises(ValueError):
+        cube.drill_key("contract_status", "maybe")
+
+
+def test_a_register_change_leaves_the_cube_as_a_full_rebuild(linked):
+    reg = {c.contract_id: c for c in contracts.register(linked)}
+    reg["AV-1"].end = dt.date(2024, 6, 30)
+    reg["AV-1"].options = []
+    fi = contracts.Contract("F-1", "Fi-avtalet", dt.date(2024, 6, 1), dt.date(2024, 6, 30),
+                            suppliers=[contracts.Supplier("Fi AB", F, None)])
+    contracts.save_contracts(linked, [reg["AV-1"], fi], removed=["RA-2"])
+    after = derived_state(linked)
+    assert contracts.compliance(linked)[0]["on_contract"] == 200 + 700 + 5000 + 50 + 60
+    derived.rebuild(linked)
+    assert derived_state(linked) == after
+    status = {r.r_key: r.spend for r in cube.pivot(linked, cube.View(), "contract_status").body().itertuples()}
+    assert status["on"] == 200 + 700 + 5000 + 50 + 60
 
 
 REFUSALS = [
