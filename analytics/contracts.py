@@ -37,6 +37,7 @@ from .ingest.columns import auto_map
 from .ingest.parse import name_norm_sql, supplier_key_sql
 from .ingest.readers import read_rows
 from .orgno import classify, classify_sql, shown_name_sql
+from .periods import add_months
 from .store import audit, current_user, transaction
 
 FIELDS = ("contract_id", "name", "supplier_name", "org_no", "rank", "categories", "start", "end", "options",
@@ -136,13 +137,6 @@ def parse_money(text: str) -> float:
     return round(value, 2)
 
 
-def _add_months(d: dt.date, months: int) -> dt.date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(d.day, last))
-
-
 def parse_options(text: str | None, end: dt.date | None) -> list[tuple[dt.date, bool]]:
     """Extension options: dates ('2025-12-31; 2026-12-31', each may say '(nyttjad)'), or periods
     after the end ('2+1+1' or '1+1 år' in years, '2 x 12 mån', '2x1 år', '24 månader'); none for
@@ -175,7 +169,7 @@ def parse_options(text: str | None, end: dt.date | None) -> list[tuple[dt.date, 
     for k in steps:
         if k <= 0:
             raise ValueError(f"'{text}': an option of {k} is no extension")
-        last = _add_months(last, k * months)
+        last = add_months(last, k * months)
         out.append((last, False))
     return out
 
@@ -297,6 +291,12 @@ def read_register(cur: duckdb.DuckDBPyConnection, name: str, data: bytes,
                             "Columns found: " + ", ".join(h for h in header if h) + ". Name the columns, or "
                             "choose them in the mapping (command line: --map FIELD=COLUMN).",
                             file=name, fields=", ".join(need), columns=", ".join(h for h in header if h))
+    return _from_rows(cur, name, header, cols, body)
+
+
+def _from_rows(cur, name: str, header: list[str], cols: dict[str, int], body: list[tuple[int, list]]) -> list[Contract]:
+    """The contracts of a register's rows (``cols``: field -> column index, ``header`` the column
+    names for the messages): the one reading of register cells, for files and the editor."""
     problems: list[dict] = []
     contracts: dict[str, Contract] = {}
     cache: dict = {}
@@ -405,8 +405,8 @@ def _suppliers(names: str | None, orgs: str | None, ranks: str | None) -> list[S
     """The suppliers of one register row: one or several names and organisation numbers (paired
     in order), with their ranks."""
     name_list = [n for n in _LIST_SPLIT.split(names or "") if n]
-    org_list = [o for o in _ORG_SPLIT.split(orgs or "") if o]
-    rank_list = [r for r in re.split(r"\s*[;,\n/]\s*", ranks or "") if r]
+    org_list = _slots(_ORG_SPLIT.split(orgs or ""), len(name_list))
+    rank_list = _slots(re.split(r"\s*[;,\n/]\s*", ranks or ""), len(name_list))
     n = max(len(name_list), len(org_list))
     if name_list and org_list and len(name_list) != len(org_list):
         raise ValueError(f"{len(name_list)} supplier names and {len(org_list)} organisation numbers; give one "
@@ -415,15 +415,115 @@ def _suppliers(names: str | None, orgs: str | None, ranks: str | None) -> list[S
         raise ValueError(f"{len(rank_list)} ranks for {n} suppliers")
     out = []
     for k in range(n):
-        org = org_list[k] if org_list else None
+        org = (org_list[k] or None) if org_list else None
         if org:
             if classify(org)["org_no_status"] not in ("valid", "personal", "foreign"):
                 raise ValueError(f"'{org}' is not a valid organisation number (its check digit or length is wrong)")
-        rank = rank_list[k] if len(rank_list) == n else (rank_list[0] if rank_list else None)
+        rank = (rank_list[k] if len(rank_list) == n else (rank_list[0] if rank_list else None)) or None
         if rank is not None and not re.fullmatch(r"\d{1,3}", rank):
             raise ValueError(f"rank '{rank}' is not a whole number")
         out.append(Supplier(name_list[k] if name_list else None, org, int(rank) if rank is not None else None))
     return out
+
+
+def _slots(parts: list[str], n: int) -> list[str]:
+    """A list cell's parts, paired by position with ``n`` suppliers: blank parts kept as ''
+    when there is one per supplier ('556...; ; 556...' for three, the second without), else
+    left out."""
+    parts = [p.strip() for p in parts]
+    if n > 1 and len(parts) == n and any(parts):
+        return parts
+    return [p for p in parts if p]
+
+
+# ---------------------------------------------------------------- the editor
+
+EDITOR_FIELDS = ("contract_id", "name", "kind", "supplier_name", "org_no", "rank", "categories", "start", "end",
+                 "options", "ceiling", "owner", "notes")
+
+
+def editor_table(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The register for the in-app editor, one row per contract (EDITOR_FIELDS): suppliers, their
+    organisation numbers and ranks as lists ('Beta AB; Gamma AB'), categories as tree paths,
+    extension options as their end dates with '(nyttjad)' on the used ones. ``from_editor`` reads
+    it back."""
+    names = category_names(cur)
+    rows = []
+    for c in register(cur):
+        rows.append({
+            "contract_id": c.contract_id, "name": c.name, "kind": c.kind,
+            "supplier_name": "; ".join(x.name or "" for x in c.suppliers),
+            "org_no": "; ".join(x.org_no or "" for x in c.suppliers) if any(x.org_no for x in c.suppliers) else None,
+            "rank": "; ".join("" if x.rank is None else str(x.rank) for x in c.suppliers)
+                    if any(x.rank is not None for x in c.suppliers) else None,
+            "categories": "; ".join(" / ".join(names[k]["path"]) for k in c.categories if k in names) or None,
+            "start": c.start, "end": c.end,
+            "options": "; ".join(f"{e.isoformat()}{' (nyttjad)' if u else ''}" for e, u in c.options) or None,
+            "ceiling": c.ceiling, "owner": c.owner, "notes": c.notes})
+    df = pd.DataFrame(rows, columns=list(EDITOR_FIELDS))
+    for col in ("start", "end"):
+        df[col] = pd.Series([v for v in df[col]], dtype=object)
+    return df
+
+
+def _cell_text(v) -> str:
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
+        return ""
+    if isinstance(v, (dt.date, pd.Timestamp)):
+        return pd.Timestamp(v).date().isoformat()
+    if isinstance(v, float):
+        return f"{v:.2f}"
+    return str(v)
+
+
+def from_editor(cur: duckdb.DuckDBPyConnection, rows: list[dict], labels: dict[str, str] | None = None) -> list[Contract]:
+    """The contracts of the editor's rows (dicts by EDITOR_FIELDS), read by the same rules as a
+    register file; ContractError listing each problem by row (1 = the editor's first) and column
+    (``labels``: field -> the column's name on screen)."""
+    labels = labels or {}
+    header = [labels.get(f, f) for f in EDITOR_FIELDS]
+    cols = {f: i for i, f in enumerate(EDITOR_FIELDS)}
+    body = [(k + 1, [_cell_text(r.get(f)) for f in EDITOR_FIELDS]) for k, r in enumerate(rows)
+            if any(_cell_text(r.get(f)) for f in EDITOR_FIELDS)]
+    ids = [cells[0] for _, cells in body if cells[0]]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise ContractError("contract_duplicate", f"contract {dup[0]}: the id appears twice.", contract=dup[0])
+    if not body:
+        return []
+    return _from_rows(cur, "", header, cols, body)
+
+
+def save_editor(cur: duckdb.DuckDBPyConnection, rows: list[dict], labels: dict[str, str] | None = None,
+                actor: str | None = None) -> dict:
+    """Store the editor's table as the register: every row read and validated first (nothing is
+    written when one is wrong), then the changed and new contracts written and the missing ones
+    removed, in one transaction (``save_contracts``). Returns the counts."""
+    access.require(access.CONTRACTS)
+    edited = from_editor(cur, rows, labels)
+    before = {c.contract_id: c for c in register(cur)}
+    changed = [c for c in edited if before.get(c.contract_id) != c]
+    removed = sorted(set(before) - {c.contract_id for c in edited})
+    if changed or removed:
+        save_contracts(cur, changed, removed=removed, actor=actor)
+    return {"changed": len([c for c in changed if c.contract_id in before]),
+            "added": len([c for c in changed if c.contract_id not in before]), "removed": len(removed)}
+
+
+def preview(cur: duckdb.DuckDBPyConnection, name: str, data: bytes) -> dict:
+    """What the import needs to show its mapping: the file's header (columns), the field each
+    column was matched to by the contract vocabulary (mapping: field -> column) and the number of
+    rows below the header."""
+    try:
+        header, body = read_rows(name, data, None, vocabulary="contracts")
+    except IngestError as exc:
+        if exc.code == "bad_format":
+            raise
+        raise ContractError("contracts_no_header", "no header row with column names a register has (such as "
+                            "Avtalsnummer, Avtalsnamn, Leverantör, Startdatum) among the first rows.", file=name) from None
+    found = auto_map(header, [cells for _, cells in body[:200]], vocabulary="contracts")
+    return {"columns": [h for h in header], "rows": len(body),
+            "mapping": {f: header[i] for f, i in found.columns.items() if f in FIELDS}}
 
 
 # ---------------------------------------------------------------- mapping profiles
@@ -505,20 +605,21 @@ def save_contracts(cur: duckdb.DuckDBPyConnection, contracts: list[Contract], *,
 def _validate(contracts: list[Contract]) -> None:
     seen = set()
     for c in contracts:
-        where = f"contract {c.contract_id or '(no id)'}"
+        cid = c.contract_id or ""
+        where = f"contract {cid or '(no id)'}"
         if not c.contract_id or not c.name or c.start is None:
-            raise ContractError("contract_incomplete", f"{where}: a contract needs an id, a name and a start date.")
+            raise ContractError("contract_incomplete", f"{where}: a contract needs an id, a name and a start date.", contract=cid)
         if c.contract_id in seen:
-            raise ContractError("contract_duplicate", f"{where}: the id appears twice.")
+            raise ContractError("contract_duplicate", f"{where}: the id appears twice.", contract=cid)
         seen.add(c.contract_id)
         if c.end is not None and c.end < c.start:
-            raise ContractError("contract_dates", f"{where}: it ends ({c.end}) before it starts ({c.start}).")
+            raise ContractError("contract_dates", f"{where}: it ends ({c.end}) before it starts ({c.start}).", contract=cid)
         if c.kind is not None and c.kind not in KINDS:
-            raise ContractError("contract_kind", f"{where}: '{c.kind}' is not a contract type.")
+            raise ContractError("contract_kind", f"{where}: '{c.kind}' is not a contract type.", contract=cid)
         if not c.suppliers:
-            raise ContractError("contract_no_supplier", f"{where}: a contract needs a supplier.")
+            raise ContractError("contract_no_supplier", f"{where}: a contract needs a supplier.", contract=cid)
         if c.options and (c.end is None or c.options[0][0] <= c.end):
-            raise ContractError("contract_options", f"{where}: an extension option must end after the contract's end.")
+            raise ContractError("contract_options", f"{where}: an extension option must end after the contract's end.", contract=cid)
 
 
 def _supplier_scope(cur) -> tuple[set, set]:
@@ -561,6 +662,11 @@ def _insert(cur, c: Contract, source: str, actor: str | None) -> None:
 
 
 # ---------------------------------------------------------------- reading the register back
+
+def count(cur: duckdb.DuckDBPyConnection) -> int:
+    """The number of contracts in the register (0: avtalstrohet cannot be measured yet)."""
+    return cur.execute("SELECT count(*) FROM contracts").fetchall()[0][0]
+
 
 EXPORT_COLUMNS = ("Avtalsnummer", "Avtalsnamn", "Avtalstyp", "Leverantör", "Organisationsnummer", "Rangordning",
                   "Kategorier", "Startdatum", "Slutdatum", "Förlängningsoptioner", "Takvolym", "Avtalsansvarig",
@@ -729,7 +835,7 @@ def renewals(cur: duckdb.DuckDBPyConnection, today: dt.date | None = None, horiz
     first of 6/12/18 months it falls within) and yearly_spend (spend linked in the last 12 loaded
     months)."""
     today = today or dt.date.today()
-    end = _add_months(today, max(horizons))
+    end = add_months(today, max(horizons))
     df = cur.execute(f"""
         WITH k AS ({derived.CONTRACT_PERIODS}),
         lastm AS (SELECT max(period_month) AS m FROM ledger_lines),
@@ -741,6 +847,64 @@ def renewals(cur: duckdb.DuckDBPyConnection, today: dt.date | None = None, horiz
         FROM contracts c JOIN k USING (contract_id) LEFT JOIN y USING (contract_id)
         WHERE k.last_day IS NOT NULL AND k.last_day >= ? AND k.last_day <= ?
         ORDER BY k.last_day, c.contract_id""", [today, end]).df()
-    df["horizon"] = [next(h for h in sorted(horizons) if pd.Timestamp(d).date() <= _add_months(today, h))
+    df["horizon"] = [next(h for h in sorted(horizons) if pd.Timestamp(d).date() <= add_months(today, h))
                      for d in df.last_day]
     return df
+
+
+def in_categories(cur: duckdb.DuckDBPyConnection, category_ids: list[int], today: dt.date | None = None) -> pd.DataFrame:
+    """The contracts of some categories (tree nodes at any level): those linked to one of them or
+    to a node below, and those lines in them were bought under. contract_id, name, kind, owner,
+    last_day (with used extensions; NaT when open-ended), valid (on ``today``), options_left and
+    yearly_spend (in these categories over the last 12 loaded months), the soonest ending first."""
+    today = today or dt.date.today()
+    ids = [int(c) for c in category_ids]
+    if not ids:
+        return pd.DataFrame(columns=["contract_id", "name", "kind", "owner", "last_day", "valid", "options_left",
+                                     "yearly_spend"])
+    under = ("(cp.l1_id IN (SELECT unnest(?::INTEGER[])) OR cp.l2_id IN (SELECT unnest(?::INTEGER[])) "
+             "OR cp.l3_id IN (SELECT unnest(?::INTEGER[])))")
+    return cur.execute(f"""
+        WITH k AS ({derived.CONTRACT_PERIODS}),
+        lastm AS (SELECT max(period_month) AS m FROM cube_common),
+        y AS (SELECT f.contract_id, sum(f.spend) AS spend FROM cube_common f, lastm
+              WHERE f.contract_id IS NOT NULL AND f.period_month > lastm.m - INTERVAL 12 MONTH
+                AND (f.cat_l1 IN (SELECT unnest(?::INTEGER[])) OR f.cat_l2 IN (SELECT unnest(?::INTEGER[]))
+                     OR f.cat_l3 IN (SELECT unnest(?::INTEGER[])))
+              GROUP BY 1),
+        linked AS (SELECT x.contract_id FROM contract_categories x JOIN category_paths cp USING (category_id) WHERE {under}
+                   UNION SELECT contract_id FROM y)
+        SELECT c.contract_id, c.name, c.kind, c.owner, k.last_day,
+               k.start_date <= ? AND (k.last_day IS NULL OR k.last_day >= ?) AS valid,
+               (SELECT count(*) FROM contract_options o WHERE o.contract_id = c.contract_id AND NOT o.used) AS options_left,
+               coalesce(y.spend, 0)::DOUBLE AS yearly_spend
+        FROM contracts c JOIN k USING (contract_id) LEFT JOIN y USING (contract_id)
+        WHERE c.contract_id IN (SELECT contract_id FROM linked)
+        ORDER BY k.last_day NULLS LAST, c.contract_id""", [ids, ids, ids, ids, ids, ids, today, today]).df()
+
+
+def for_supplier(cur: duckdb.DuckDBPyConnection, supplier_key: str, today: dt.date | None = None) -> pd.DataFrame:
+    """The contracts a supplier (by its key in the store) is on: contract_id, name, kind, owner,
+    start_date, last_day, valid (on ``today``), the valid ones first, then the latest."""
+    today = today or dt.date.today()
+    return cur.execute(f"""
+        WITH k AS ({derived.CONTRACT_PERIODS})
+        SELECT c.contract_id, c.name, c.kind, c.owner, k.start_date, k.last_day,
+               k.start_date <= ? AND (k.last_day IS NULL OR k.last_day >= ?) AS valid
+        FROM contracts c JOIN k USING (contract_id)
+        WHERE c.contract_id IN (SELECT s.contract_id FROM contract_suppliers s WHERE s.supplier_key = ?
+                                UNION SELECT s.contract_id FROM contract_suppliers s JOIN suppliers p
+                                      ON s.org_no IS NULL AND s.name_norm = p.name_norm WHERE p.supplier_key = ?)
+        ORDER BY valid DESC, k.last_day DESC NULLS FIRST, c.contract_id""", [today, today, supplier_key, supplier_key]).df()
+
+
+def find(cur: duckdb.DuckDBPyConnection, text: str | None) -> dict | None:
+    """The register's contract a text names (its id, or its name, ignoring case): contract_id,
+    name and owner; None when it names none."""
+    t = (text or "").strip()
+    if not t:
+        return None
+    rows = cur.execute("""SELECT contract_id, name, owner FROM contracts
+                          WHERE lower(contract_id) = lower(?) OR lower(name) = lower(?)
+                          ORDER BY lower(contract_id) = lower(?) DESC, contract_id LIMIT 1""", [t, t, t]).fetchall()
+    return dict(zip(("contract_id", "name", "owner"), rows[0])) if rows else None

@@ -54,6 +54,15 @@ def quarter_months(label: str) -> list[dt.date]:
     return [dt.date(start.year, start.month + i, 1) for i in range(3)]
 
 
+def add_months(d: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (earlier when negative), or the month's last day when it is
+    shorter: 2024-01-31 + 1 month is 2024-02-29."""
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(d.day, last))
+
+
 def month_after(d: dt.date) -> dt.date:
     """The first day of the month after ``d``'s."""
     return dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)

@@ -19,13 +19,14 @@ import pandas as pd
 from . import access
 from .categories import category_names
 from .errors import InitiativeError
-from .periods import quarter_add
+from .periods import add_months, quarter_add
 from .store import audit, current_user, transaction
 
 STATUSES = ("idea", "approved", "running", "done", "stopped")
 FILE_COLUMNS = ("name", "categories", "feasibility", "potential", "spend_override", "saving_sek", "saving_pct",
                 "start", "duration", "owner", "status")
 DEFAULT_WEIGHTS = {"potential": 2.0, "feasibility": 1.0, "saving": 1.0}
+RENEWAL_MONTHS = 18       # a contract ending within this many months is a window for an initiative
 
 
 @dataclass
@@ -180,9 +181,12 @@ def window(end: dt.date) -> tuple[dt.date, dt.date]:
 def category_figures(cur, category_ids: list[int], end: dt.date | None) -> dict:
     """For linked categories over the 12 months ending at ``end``: spend (SEK, influenceable,
     each line once), suppliers (distinct), prev_spend (the 12 months before), trend (spend /
-    prev_spend - 1, None when the earlier months are not all loaded) and classified_share (share
-    of that spend classified down to a category without children)."""
-    out = {"spend": 0.0, "suppliers": 0, "prev_spend": None, "trend": None, "classified_share": None}
+    prev_spend - 1, None when the earlier months are not all loaded), classified_share (share
+    of that spend classified down to a category without children), on_contract (SEK of it bought
+    under a contract) and contract_share (avtalstrohet: on_contract / spend; None while the
+    contract register is empty)."""
+    out = {"spend": 0.0, "suppliers": 0, "prev_spend": None, "trend": None, "classified_share": None,
+           "on_contract": None, "contract_share": None}
     if not category_ids or end is None:
         return out
     lo, hi = window(end)
@@ -195,12 +199,15 @@ def category_figures(cur, category_ids: list[int], end: dt.date | None) -> dict:
         SELECT coalesce(sum(spend) FILTER (WHERE period_month BETWEEN ? AND ?), 0)::DOUBLE,
                count(DISTINCT supplier_no) FILTER (WHERE period_month BETWEEN ? AND ?),
                coalesce(sum(spend) FILTER (WHERE period_month BETWEEN ? AND ?), 0)::DOUBLE,
-               coalesce(sum(spend) FILTER (WHERE period_month BETWEEN ? AND ? AND {leaf}), 0)::DOUBLE
+               coalesce(sum(spend) FILTER (WHERE period_month BETWEEN ? AND ? AND {leaf}), 0)::DOUBLE,
+               coalesce(sum(spend) FILTER (WHERE period_month BETWEEN ? AND ? AND contract_id IS NOT NULL), 0)::DOUBLE
         FROM cube_suppliers f WHERE {cond} AND f.period_month BETWEEN ? AND ?""",
-                      [lo, hi, lo, hi, plo, phi, lo, hi, ids, ids, ids, plo, hi]).fetchall()[0]
+                      [lo, hi, lo, hi, plo, phi, lo, hi, lo, hi, ids, ids, ids, plo, hi]).fetchall()[0]
     loaded_prev = cur.execute("SELECT count(DISTINCT period_month) FROM cube_rollup WHERE period_month BETWEEN ? AND ?",
                               [plo, phi]).fetchall()[0][0] == 12
     out.update(spend=row[0], suppliers=int(row[1]), classified_share=(row[3] / row[0]) if row[0] else None)
+    if cur.execute("SELECT count(*) FROM contracts").fetchall()[0][0]:
+        out.update(on_contract=row[4], contract_share=(row[4] / row[0]) if row[0] else None)
     if loaded_prev:
         out["prev_spend"] = row[2]
         out["trend"] = (row[0] / row[2] - 1) if row[2] > 0 else None
@@ -382,13 +389,19 @@ def _field_of(code: str) -> str | None:
 # ------------------------------------------------------------------ the table, totals, ranking
 
 def table(cur, items: list[Initiative] | None = None, *, window_end: dt.date | None = None,
-          weights: dict | tuple | None = None) -> pd.DataFrame:
+          weights: dict | tuple | None = None, today: dt.date | None = None) -> pd.DataFrame:
     """One row per initiative with its figures: initiative_id, name, categories (paths joined by
     '; '), feasibility_low/high/mid, potential, computed_spend, spend_override, spend (the
     override when set), spend_is_override, saving (SEK: saving_sek, or saving_pct x spend),
     saving_share, start, start_year, end (the last quarter of the planned duration), duration,
-    owner, status, suppliers, trend, classified_share, contract_coverage (None until contracts
-    exist) and score / rank by ``priority_scores``."""
+    owner, status, suppliers, trend, classified_share, contract_coverage (avtalstrohet in the
+    window; None until the contract register has contracts), renewal (the soonest day within
+    RENEWAL_MONTHS of ``today`` a contract in the categories ends on, with its extensions used:
+    a window to act in, an input to feasibility), renewal_contracts (their ids, soonest first),
+    renewal_spend (their yearly spend in the categories) and score / rank by ``priority_scores``."""
+    from .contracts import in_categories
+    today = today or dt.date.today()
+    horizon = add_months(today, RENEWAL_MONTHS)
     items = load(cur) if items is None else items
     end = window_end or default_window_end(cur)
     names = category_names(cur)
@@ -398,6 +411,10 @@ def table(cur, items: list[Initiative] | None = None, *, window_end: dt.date | N
         computed = fig["spend"] if it.category_ids else None
         spend = it.spend_override if it.spend_override is not None else (computed or 0.0)
         saving = it.saving_sek if it.saving_sek is not None else (it.saving_pct * spend if it.saving_pct is not None else None)
+        ending = in_categories(cur, it.category_ids, today) if fig["contract_share"] is not None else None
+        if ending is not None:
+            ending = ending[ending.last_day.notna()]
+            ending = ending[[today <= pd.Timestamp(d).date() <= horizon for d in ending.last_day]]
         rows.append({
             "initiative_id": it.initiative_id, "name": it.name,
             "categories": "; ".join(" / ".join(names[c]["path"]) for c in it.category_ids if c in names),
@@ -409,13 +426,17 @@ def table(cur, items: list[Initiative] | None = None, *, window_end: dt.date | N
             "start": it.start, "start_year": int(it.start[:4]) if it.start else None,
             "end": quarter_add(it.start, it.duration - 1) if it.start else None, "duration": it.duration,
             "owner": it.owner, "status": it.status, "suppliers": fig["suppliers"] if it.category_ids else None,
-            "trend": fig["trend"], "classified_share": fig["classified_share"], "contract_coverage": None,
+            "trend": fig["trend"], "classified_share": fig["classified_share"],
+            "contract_coverage": fig["contract_share"] if it.category_ids else None,
+            "renewal": pd.Timestamp(ending.last_day.iloc[0]).date() if ending is not None and len(ending) else None,
+            "renewal_contracts": list(ending.contract_id) if ending is not None else [],
+            "renewal_spend": float(ending.yearly_spend.sum()) if ending is not None and len(ending) else None,
         })
     df = pd.DataFrame(rows, columns=["initiative_id", "name", "categories", "feasibility_low", "feasibility_high",
                                      "feasibility_mid", "potential", "computed_spend", "spend_override", "spend",
                                      "spend_is_override", "saving", "saving_share", "start", "start_year", "end",
                                      "duration", "owner", "status", "suppliers", "trend", "classified_share",
-                                     "contract_coverage"])
+                                     "contract_coverage", "renewal", "renewal_contracts", "renewal_spend"])
     scores = priority_scores(df, weights)
     df["score"] = scores
     df["rank"] = df.score.rank(ascending=False, method="min").astype("Int64") if len(df) else pd.Series(dtype="Int64")

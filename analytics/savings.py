@@ -493,8 +493,9 @@ def quarterly(cur) -> pd.DataFrame:
 def area_kpis(cur, ov: pd.DataFrame | None = None) -> pd.DataFrame:
     """Fixed KPIs per category area (level 1 of the linked categories): initiatives, baseline
     (SEK), measured saving (SEK, both types), saving share (measured / baseline), suppliers
-    (distinct, last 12 loaded months, in the linked categories) and contract coverage (None until
-    contracts exist). ``ov``: the overview() already computed, if any."""
+    (distinct, last 12 loaded months, in the linked categories) and contract coverage
+    (avtalstrohet over the same months and categories; None while the contract register is
+    empty). ``ov``: the overview() already computed, if any."""
     names = category_names(cur)
     ov = (overview(cur) if ov is None else ov).set_index("initiative_id")
     end = default_window_end(cur)
@@ -511,9 +512,9 @@ def area_kpis(cur, ov: pd.DataFrame | None = None) -> pd.DataFrame:
             a["cats"].update(c for c in it.category_ids if c in names and names[c]["path"][0] == area)
     rows = []
     for a in areas.values():
-        sup = category_figures(cur, sorted(a["cats"]), end)["suppliers"] if a["cats"] else None
+        fig = category_figures(cur, sorted(a["cats"]), end) if a["cats"] else {}
         rows.append({"area": a["area"], "initiatives": a["initiatives"], "baseline": a["baseline"],
                      "measured": a["measured"], "saving_share": a["measured"] / a["baseline"] if a["baseline"] else None,
-                     "suppliers": sup, "contract_coverage": None})
+                     "suppliers": fig.get("suppliers"), "contract_coverage": fig.get("contract_share")})
     return pd.DataFrame(rows, columns=["area", "initiatives", "baseline", "measured", "saving_share", "suppliers",
                                        "contract_coverage"])

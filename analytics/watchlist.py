@@ -127,6 +127,7 @@ def add(cur, supplier: str, description: str, *, occurred: dt.date | None = None
     max_step = cur.execute("SELECT max(step) FROM escalation_steps").fetchall()[0][0]
     check_move(step, step, None, max_step)
     occurred = occurred or dt.date.today()
+    contract, contract_owner = _contract(cur, contract, contract_owner)
     with transaction(cur):
         did = cur.execute("""
             INSERT INTO deviations (supplier_key, supplier_name, org_no, contract, occurred, description, category,
@@ -141,6 +142,17 @@ def add(cur, supplier: str, description: str, *, occurred: dt.date | None = None
                  None, actor)
         audit(cur, "deviation_add", "deviations", {"deviation_id": did, "supplier": name, "step": step}, actor)
     return did
+
+
+def _contract(cur, text: str | None, owner: str | None) -> tuple[str | None, str | None]:
+    """A deviation's contract and contract owner (avtalsansvarig): a text naming a contract of
+    the register (its id or name) links to it, stored as its id, and brings its owner unless one
+    is given; other text stays as written (a contract outside the register)."""
+    from .contracts import find
+    found = find(cur, text)
+    if found is None:
+        return (text.strip() or None) if text else None, owner
+    return found["contract_id"], owner or found["owner"]
 
 
 def get(cur, deviation_id: int) -> dict:
@@ -186,6 +198,12 @@ def update(cur, deviation_id: int, changes: dict, why: str | None = None, *, act
         raise WatchError("watch_severity", f"'{changes['severity']}' is not a severity", value=str(changes["severity"]),
                          severities=", ".join(SEVERITIES))
     d = get(cur, deviation_id)
+    if "contract" in changes:
+        changes = dict(changes)
+        linked, owner = _contract(cur, changes["contract"], changes.get("contract_owner") or d.get("contract_owner"))
+        changes["contract"] = linked
+        if owner != d.get("contract_owner"):
+            changes["contract_owner"] = owner
     diff = {k: [d.get(k), v] for k, v in changes.items() if d.get(k) != v}
     if not diff:
         return
@@ -291,13 +309,16 @@ def penalty_totals(cur) -> pd.DataFrame:
 
 def deviations(cur, status: str | None = "open", today: dt.date | None = None) -> pd.DataFrame:
     """Deviations (open ones by default) with their penalties booked and charged (SEK, not earned
-    back) and overdue (due date passed while open)."""
+    back), overdue (due date passed while open) and contract_name (the register's name of the
+    contract when it links to one; None for free text)."""
     today = today or dt.date.today()
     cond = "WHERE d.status = ?" if status else ""
     df = cur.execute(f"""
         SELECT d.*, coalesce(sum(p.amount) FILTER (WHERE p.earned_back_on IS NULL), 0)::DOUBLE AS booked,
-               coalesce(sum(p.amount) FILTER (WHERE p.charged_on IS NOT NULL AND p.earned_back_on IS NULL), 0)::DOUBLE AS charged
-        FROM deviations d LEFT JOIN penalties p USING (deviation_id) {cond}
+               coalesce(sum(p.amount) FILTER (WHERE p.charged_on IS NOT NULL AND p.earned_back_on IS NULL), 0)::DOUBLE AS charged,
+               any_value(c.name) AS contract_name
+        FROM deviations d LEFT JOIN penalties p USING (deviation_id) LEFT JOIN contracts c ON c.contract_id = d.contract
+        {cond}
         GROUP BY ALL ORDER BY d.due NULLS LAST, d.deviation_id""", [status] if status else []).df()
     df["overdue"] = [bool(s == "open" and due is not None and due == due and pd.Timestamp(due).date() < today)
                      for s, due in zip(df.status, df.due)]
@@ -359,8 +380,10 @@ def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_
     would otherwise top every list): kind 'new_large' (no spend in any loaded month before the
     latest quarter, spend >= large_new in it; only when earlier months are loaded, see
     ``new_supplier_basis``), 'jump' (spend up more than jump_share and jump_min on the previous
-    quarter), 'direct_award' (rolling 12-month spend above the direct-award threshold valid at
-    that month's end; the highest month, with how many of the 12 months are loaded),
+    quarter), 'direct_award' (rolling 12-month spend under no contract above the direct-award
+    threshold valid at that month's end; the highest month, with how many of the 12 months are
+    loaded; see ``_direct_award``) and 'direct_award_covered' (over it only with spend under a
+    valid contract: not a signal, listed to say why),
     'public_body', 'invalid_org_no' (missing or invalid organisation number), and 'sole_trader'
     (masked). Each: kind, supplier, org_no (masked where personal), amount (SEK), detail
     (English, for the command line) and params (for the UI's own wording)."""
@@ -394,27 +417,7 @@ def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_
     ths = [(r[0], float(r[1])) for r in cur.execute(
         "SELECT valid_from, amount_sek FROM thresholds WHERE kind = 'direct_award' ORDER BY valid_from").fetchall()]
     if ths:
-        rows = cur.execute(f"""
-            WITH m AS (SELECT supplier_no, period_month, sum(spend) AS spend FROM cube_suppliers f WHERE {inside} GROUP BY ALL),
-            r AS (SELECT supplier_no, period_month,
-                         sum(spend) OVER (PARTITION BY supplier_no ORDER BY period_month
-                                          RANGE BETWEEN INTERVAL 11 MONTH PRECEDING AND CURRENT ROW) AS rolling
-                  FROM m)
-            SELECT {label}, s.org_no, r.period_month, r.rolling::DOUBLE FROM r JOIN suppliers s USING (supplier_no)
-            WHERE r.rolling >= ? ORDER BY s.supplier_no, r.period_month""", [min(a for _, a in ths)]).fetchall()
-        loaded = [r[0] for r in cur.execute("SELECT DISTINCT period_month FROM cube_rollup ORDER BY 1").fetchall()]
-        best: dict = {}
-        for name, org, month, rolling in rows:
-            limit = threshold_on(ths, month)
-            if limit is not None and rolling > limit and (name not in best or rolling > best[name][2]):
-                best[name] = (org, month, rolling, limit)
-        for name, (org, month, rolling, limit) in sorted(best.items(), key=lambda kv: -kv[1][2]):
-            first = dt.date(month.year - 1, month.month, 1)
-            months = sum(1 for m in loaded if first < m <= month)
-            out.append({"kind": "direct_award", "supplier": name, "org_no": org, "amount": round(rolling, 2),
-                        "detail": f"12 months to {month:%Y-%m} ({months} of 12 months loaded): {rolling:,.0f} SEK "
-                                  f"above the threshold {limit:,.0f} SEK",
-                        "params": {"month": f"{month:%Y-%m}", "limit": limit, "months": months}})
+        out += _direct_award(cur, ths, inside, label)
     for kind, cond in (("public_body", "s.legal_form = 'public'"),
                        ("invalid_org_no", "s.org_no_status NOT IN ('valid', 'personal')"),
                        ("sole_trader", "s.legal_form = 'sole_trader'")):
@@ -426,6 +429,57 @@ def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_
                         "detail": {"public_body": "payment to a public body", "invalid_org_no": f"organisation number {status}",
                                    "sole_trader": "sole trader (personal data masked)"}[kind],
                         "params": {"status": status}})
+    return out
+
+
+def _direct_award(cur, ths: list[tuple[dt.date, float]], inside: str, label: str) -> list[dict]:
+    """The direct-award signal: a supplier whose spend bought under no contract, over 12 rolling
+    months, passed the threshold valid at that month's end (the highest month is shown). Spend
+    under a contract valid on the line's date (analytics.contracts) does not count: a supplier
+    over the threshold only with it is listed as 'direct_award_covered', with its contracts, so
+    the page can say why it is not a signal."""
+    rows = cur.execute(f"""
+        WITH m AS (SELECT supplier_no, period_month, sum(spend) AS spend,
+                          coalesce(sum(spend) FILTER (WHERE contract_id IS NULL), 0) AS off
+                   FROM cube_suppliers f WHERE {inside} GROUP BY ALL),
+        r AS (SELECT supplier_no, period_month, sum(spend) OVER w AS rolling, sum(off) OVER w AS rolling_off
+              FROM m WINDOW w AS (PARTITION BY supplier_no ORDER BY period_month
+                                  RANGE BETWEEN INTERVAL 11 MONTH PRECEDING AND CURRENT ROW))
+        SELECT s.supplier_no, {label}, s.org_no, r.period_month, r.rolling::DOUBLE, r.rolling_off::DOUBLE
+        FROM r JOIN suppliers s USING (supplier_no)
+        WHERE r.rolling >= ? ORDER BY s.supplier_no, r.period_month""", [min(a for _, a in ths)]).fetchall()
+    loaded = [r[0] for r in cur.execute("SELECT DISTINCT period_month FROM cube_rollup ORDER BY 1").fetchall()]
+    best: dict = {}
+    covered: dict = {}
+    for no, name, org, month, rolling, off in rows:
+        limit = threshold_on(ths, month)
+        if limit is None or rolling <= limit:
+            continue
+        if off > limit:
+            if no not in best or (off, rolling) > (best[no][4], best[no][3]):
+                best[no] = (name, org, month, rolling, off, limit)
+        elif no not in covered or rolling > covered[no][3]:
+            covered[no] = (name, org, month, rolling, off, limit)
+    out = []
+    for no, (name, org, month, rolling, off, limit) in sorted(best.items(), key=lambda kv: -kv[1][4]):
+        first = dt.date(month.year - 1, month.month, 1)
+        months = sum(1 for m in loaded if first < m <= month)
+        under = rolling - off
+        out.append({"kind": "direct_award", "supplier": name, "org_no": org, "amount": round(off, 2),
+                    "detail": f"12 months to {month:%Y-%m} ({months} of 12 months loaded): {off:,.0f} SEK under no "
+                              f"contract, above the threshold {limit:,.0f} SEK"
+                              + (f" ({under:,.0f} SEK more under contract)" if under > 0.005 else ""),
+                    "params": {"month": f"{month:%Y-%m}", "limit": limit, "months": months, "on_contract": round(under, 2)}})
+    for no in [k for k in covered if k not in best]:
+        name, org, month, rolling, off, limit = covered[no]
+        first = dt.date(month.year - 1, month.month, 1)
+        ids = [r[0] for r in cur.execute("""SELECT DISTINCT contract_id FROM cube_suppliers WHERE supplier_no = ?
+                                            AND contract_id IS NOT NULL AND period_month > ? AND period_month <= ?
+                                            ORDER BY 1""", [no, first, month]).fetchall()]
+        out.append({"kind": "direct_award_covered", "supplier": name, "org_no": org, "amount": round(rolling, 2),
+                    "detail": f"12 months to {month:%Y-%m}: {rolling:,.0f} SEK, above the threshold {limit:,.0f} SEK, but "
+                              f"bought under contract {', '.join(ids)} ({off:,.0f} SEK outside it): not a direct award",
+                    "params": {"month": f"{month:%Y-%m}", "limit": limit, "contracts": ", ".join(ids), "off": round(off, 2)}})
     return out
 
 

@@ -5,7 +5,7 @@ edited through validated write-back, shown as a bubble matrix, a ranked list and
 import pandas as pd
 import streamlit as st
 
-from analytics import access
+from analytics import access, contracts
 from analytics import prioritise as pr
 from analytics import savings as sv
 from analytics.errors import SpendkollenError
@@ -163,7 +163,9 @@ with tab_rank:
             "override": [t("pri.override_mark") if o else "" for o in ranked.spend_is_override],
             "saving": ranked.saving.round(0), "saving_share": ranked.saving_share,
             "suppliers": ranked.suppliers, "trend": ranked.trend, "classified": ranked.classified_share,
-            "contracts": [t("pri.no_contracts")] * len(ranked),
+            "contracts": ranked.contract_coverage,
+            "renewal": [f"{fmt.date(d, lang)} ({', '.join(ids)})" if d else None
+                        for d, ids in zip(ranked.renewal, ranked.renewal_contracts)],
             "start": ranked.start, "status": [STATUS[s] for s in ranked.status]})
         show_table(shown, hide_index=True, width="stretch", column_config={
             "rank": st.column_config.NumberColumn(t("pri.col_rank"), width="small"),
@@ -176,8 +178,13 @@ with tab_rank:
             "suppliers": st.column_config.NumberColumn(t("pri.col_suppliers"), format="localized"),
             "trend": st.column_config.NumberColumn(t("pri.col_trend"), format="percent"),
             "classified": st.column_config.NumberColumn(t("pri.col_classified"), format="percent"),
-            "contracts": t("pri.col_contracts"), "start": t("pri.col_start"), "status": t("pri.col_status")})
+            "contracts": st.column_config.NumberColumn(t("pri.col_contracts"), format="percent",
+                                                       help=t("pri.contracts_help")),
+            "renewal": st.column_config.TextColumn(t("pri.col_renewal"), help=t("pri.renewal_help")),
+            "start": t("pri.col_start"), "status": t("pri.col_status")})
         st.caption(t("pri.rank_caption", wp=weights["potential"], wf=weights["feasibility"], ws=weights["saving"]))
+        if not query(contracts.count):
+            st.caption(t("pri.no_contracts"))
 
 # ------------------------------------------------------------ roadmap
 with tab_road:

@@ -4,7 +4,7 @@ type; baselines frozen on approval; finance sign-off; index series; XLSX export.
 import pandas as pd
 import streamlit as st
 
-from analytics import access
+from analytics import access, contracts
 from analytics import savings as sv
 from analytics.cube import supplier_choices
 from analytics.export import Sheet, xlsx_bytes
@@ -66,13 +66,16 @@ with tab_all:
     st.caption(t("sav.status_rule", on=fmt.percent(sv.ON_TRACK, lang, 0), risk=fmt.percent(sv.AT_RISK, lang, 0)))
     st.markdown(f"**{t('sav.area_kpis')}**")
     ak = query(sv.area_kpis, ov)
-    show_table(ak.assign(contract_coverage=t("pri.no_contracts")), hide_index=True, width="stretch", column_config={
+    show_table(ak, hide_index=True, width="stretch", column_config={
         "area": t("sav.col_area"), "initiatives": t("pri.kpi_initiatives"),
         "baseline": st.column_config.NumberColumn(t("sav.col_baseline"), format="localized"),
         "measured": st.column_config.NumberColumn(t("sav.measured"), format="localized"),
         "saving_share": st.column_config.NumberColumn(t("pri.col_saving_share"), format="percent"),
         "suppliers": st.column_config.NumberColumn(t("pri.col_suppliers"), format="localized"),
-        "contract_coverage": t("pri.col_contracts")})
+        "contract_coverage": st.column_config.NumberColumn(t("pri.col_contracts"), format="percent",
+                                                           help=t("pri.contracts_help"))})
+    if not query(contracts.count):
+        st.caption(t("pri.no_contracts"))
     export = [Sheet(TYPE[k], ov[ov.type == k].drop(columns=["initiative_id"]), title=TYPE[k]) for k in sv.TYPES]
     export.append(Sheet(t("sav.per_quarter"), qd))
     st.download_button(t("sav.export"), data=lambda: xlsx_bytes(export), file_name="spendkollen-besparingar.xlsx",

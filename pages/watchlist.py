@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics import access
+from analytics import access, contracts
 from analytics import watchlist as wl
 from analytics.cube import supplier_choices
 from analytics.errors import SpendkollenError
@@ -56,6 +56,7 @@ with tab_log:
             "supplier": df.supplier_name, "step": [STEP.get(int(s), s) for s in df.step],
             "severity": [SEV.get(s, s) for s in df.severity], "next_action": df.next_action, "due": df.due,
             "booked": df.booked, "charged": df.charged, "status": [t(f"wl.status_{s}") for s in df.status],
+            "contract": [f"{c} · {n}" if isinstance(n, str) else c for c, n in zip(df.contract, df.contract_name)],
             "contract_owner": df.contract_owner, "supplier_owner": df.supplier_owner, "description": df.description})
         show_table(shown.style.apply(lambda r: ["background-color: #fde2e1" if r.overdue else "" for _ in r], axis=1),
                      hide_index=True, width="stretch", column_config={
@@ -64,7 +65,8 @@ with tab_log:
                          "next_action": t("wl.col_next_action"), "due": st.column_config.DateColumn(t("wl.col_due")),
                          "booked": st.column_config.NumberColumn(t("wl.col_booked"), format="localized"),
                          "charged": st.column_config.NumberColumn(t("wl.col_charged"), format="localized"),
-                         "status": t("wl.col_status"), "contract_owner": t("wl.col_contract_owner"),
+                         "status": t("wl.col_status"), "contract": t("wl.col_contract"),
+                         "contract_owner": t("wl.col_contract_owner"),
                          "supplier_owner": t("wl.col_supplier_owner"), "description": t("wl.col_description")})
 
     with st.expander(t("wl.add"), expanded=df.empty):
@@ -72,7 +74,7 @@ with tab_log:
             a1, a2, a3 = st.columns(3)
             sup = a1.selectbox(t("wl.col_supplier"), [k for k, _ in suppliers], format_func=sup_label.get, key="wl_add_sup",
                                help=t("wl.pick_supplier_help"))
-            contract = a2.text_input(t("wl.col_contract"), key="wl_add_contract")
+            contract = a2.text_input(t("wl.col_contract"), key="wl_add_contract", help=t("wl.contract_help"))
             occurred = a3.date_input(t("wl.col_occurred"), value=dt.date.today(), key="wl_add_date")
             desc = st.text_area(t("wl.col_description"), key="wl_add_desc")
             b1, b2, b3, b4 = st.columns(4)
@@ -81,7 +83,7 @@ with tab_log:
             category = b3.text_input(t("wl.col_category"), key="wl_add_cat")
             reported_by = b4.text_input(t("wl.col_reported_by"), key="wl_add_rep")
             c1, c2, c3, c4 = st.columns(4)
-            contract_owner = c1.text_input(t("wl.col_contract_owner"), key="wl_add_co")
+            contract_owner = c1.text_input(t("wl.col_contract_owner"), key="wl_add_co", help=t("wl.contract_owner_help"))
             supplier_owner = c2.text_input(t("wl.col_supplier_owner"), key="wl_add_so")
             next_action = c3.text_input(t("wl.col_next_action"), key="wl_add_next")
             due = c4.date_input(t("wl.col_due"), value=None, key="wl_add_due")
@@ -155,6 +157,18 @@ with tab_supplier:
             "share": st.column_config.NumberColumn(t("wl.col_share_of_category"), format="percent")})
         c2.dataframe(v["units"], hide_index=True, width="stretch", column_config={
             "org_unit": t("dim.org_unit"), "spend": st.column_config.NumberColumn(t("wl.col_spend"), format="localized")})
+        on = query(contracts.for_supplier, key)
+        st.markdown(f"**{t('wl.supplier_contracts')}**")
+        if on.empty:
+            st.caption(t("wl.supplier_no_contracts"))
+        else:
+            show_table(pd.DataFrame({"contract_id": on.contract_id, "name": on.name, "owner": on.owner,
+                                     "start": on.start_date, "last_day": on.last_day,
+                                     "valid": [t("ctr.valid") if v else t("ctr.not_valid") for v in on.valid]}),
+                       hide_index=True, width="stretch", column_config={
+                           "contract_id": t("ctr.col_id"), "name": t("ctr.col_name"), "owner": t("ctr.col_owner"),
+                           "start": st.column_config.DateColumn(t("ctr.col_start")),
+                           "last_day": st.column_config.DateColumn(t("ctr.col_last_day")), "valid": t("ctr.col_valid")})
 
 # ------------------------------------------------------------ signals
 with tab_signals:
@@ -167,6 +181,8 @@ with tab_signals:
         else:
             st.info(t("wl.new_basis_none", month=f"{basis['quarter_start']:%Y-%m}"), icon=":material/info:")
     sig = query(wl.signals, scope=scope)
+    covered = [s for s in sig if s["kind"] == "direct_award_covered"]
+    sig = [s for s in sig if s["kind"] != "direct_award_covered"]
     if not sig:
         st.info(t("wl.no_signals"))
     else:
@@ -192,6 +208,19 @@ with tab_signals:
                          "kind": t("wl.col_signal"), "supplier": t("wl.col_supplier"), "org_no": t("wl.col_org_no"),
                          "amount": st.column_config.NumberColumn(t("wl.col_spend"), format="localized"),
                          "detail": t("wl.col_detail")})
+    if covered:
+        with st.expander(t("wl.covered", n=len(covered))):
+            st.caption(t("wl.covered_help"))
+            show_table(pd.DataFrame({
+                "supplier": [s["supplier"] for s in covered], "org_no": [s["org_no"] for s in covered],
+                "amount": [s["amount"] for s in covered],
+                "detail": [t("wl.detail_direct_award_covered", month=s["params"]["month"], contracts=s["params"]["contracts"],
+                             limit=fmt.money(s["params"]["limit"], lang), off=fmt.money(s["params"]["off"], lang))
+                           for s in covered]}),
+                hide_index=True, width="stretch", column_config={
+                    "supplier": t("wl.col_supplier"), "org_no": t("wl.col_org_no"),
+                    "amount": st.column_config.NumberColumn(t("wl.col_spend"), format="localized"),
+                    "detail": t("wl.col_detail")})
 
 # ------------------------------------------------------------ ladder and thresholds
 with tab_ladder:

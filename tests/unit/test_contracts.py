@@ -176,6 +176,74 @@ def test_a_register_change_leaves_the_cube_as_a_full_rebuild(linked):
     assert status["on"] == 200 + 700 + 5000 + 50 + 60
 
 
+def test_prioritisation_shows_avtalstrohet_and_the_contracts_ending(linked):
+    from analytics import prioritise
+    cat = linked.execute("SELECT DISTINCT cp.l1_id FROM ledger_lines JOIN category_paths cp USING (category_id)").fetchall()
+    assert len(cat) == 1                       # every line on one account: one area
+    # the window is the 12 months to 2025-07: Alfa's 300 and 400 under AV-1, its 500 off contract
+    fig = prioritise.category_figures(linked, [cat[0][0]], dt.date(2025, 7, 1))
+    assert (fig["spend"], fig["on_contract"]) == (1200, 700) and fig["contract_share"] == pytest.approx(700 / 1200)
+    row = prioritise.table(linked, [prioritise.Initiative("Förbrukning", [cat[0][0]])], today=dt.date(2024, 10, 1)).iloc[0]
+    assert row.contract_coverage == pytest.approx(700 / 1200)
+    # AV-1 (lines in the window) ends 2025-06-30 with its used option; G-2 (linked to the category) has ended
+    assert row.renewal == dt.date(2025, 6, 30) and row.renewal_contracts == ["AV-1"] and row.renewal_spend == 700
+    later = prioritise.table(linked, [prioritise.Initiative("Förbrukning", [cat[0][0]])], today=dt.date(2025, 7, 1)).iloc[0]
+    assert later.renewal is None and later.renewal_contracts == []
+    listed = contracts.in_categories(linked, [cat[0][0]], dt.date(2024, 5, 1)).set_index("contract_id")
+    assert sorted(listed.index) == ["AV-1", "G-2"] and bool(listed.loc["G-2", "valid"]) is True
+
+
+def test_without_a_register_contract_coverage_is_unknown_not_zero(store):
+    from analytics import prioritise
+    load_files(store, [("reskontra.csv", ledger())])
+    cat = store.execute("SELECT DISTINCT cp.l1_id FROM ledger_lines JOIN category_paths cp USING (category_id)").fetchall()
+    fig = prioritise.category_figures(store, [cat[0][0]], dt.date(2025, 7, 1))
+    assert fig["spend"] == 1200 and fig["contract_share"] is None and fig["on_contract"] is None
+    row = prioritise.table(store, [prioritise.Initiative("Förbrukning", [cat[0][0]])]).iloc[0]
+    assert row.contract_coverage is None and row.renewal is None
+
+
+def test_the_editor_reads_back_the_register_and_saves_only_what_changed(linked):
+    before = contracts.register(linked)
+    rows = contracts.editor_table(linked).to_dict("records")
+    assert contracts.from_editor(linked, rows) == before
+    ra2 = next(r for r in rows if r["contract_id"] == "RA-2")
+    assert (ra2["supplier_name"], ra2["rank"]) == ("Beta AB; Gamma AB; Delta AB", "1; 2; 3")
+    audits = linked.execute("SELECT count(*) FROM audit_log").fetchall()[0][0]
+    assert contracts.save_editor(linked, rows) == {"changed": 0, "added": 0, "removed": 0}
+    assert linked.execute("SELECT count(*) FROM audit_log").fetchall()[0][0] == audits        # nothing to save
+    for r in rows:
+        if r["contract_id"] == "AV-1":
+            r["options"] = None                # the used extension is gone: Alfa's February 2025 line falls off
+    rows = [r for r in rows if r["contract_id"] != "AV-3"] + [
+        {"contract_id": "F-1", "name": "Fi-avtalet", "kind": "contract", "supplier_name": "Fi AB; Okänd AB",
+         "org_no": f"{F}; ", "start": dt.date(2024, 1, 1), "end": dt.date(2024, 12, 31), "ceiling": 5000.0}]
+    assert contracts.save_editor(linked, rows) == {"changed": 1, "added": 1, "removed": 1}
+    assert contract_of(linked, "Alfa AB", "2025-02-01") is None and contract_of(linked, "Fi AB", "2024-06-05") == "F-1"
+    assert contract_of(linked, "Epsilon Konsult", "2024-06-04") is None
+    fi = {c.contract_id: c for c in contracts.register(linked)}["F-1"]
+    assert [(x.name, x.org_no) for x in fi.suppliers] == [("Fi AB", F), ("Okänd AB", None)] and fi.ceiling == 5000
+    actions = [r[0] for r in linked.execute("SELECT action FROM audit_log ORDER BY audit_id DESC LIMIT 2").fetchall()]
+    assert sorted(actions) == ["contract_delete", "contract_save"]
+
+
+def test_a_wrong_editor_row_is_refused_by_row_and_column_and_nothing_is_written(linked):
+    before = contracts.register(linked)
+    rows = contracts.editor_table(linked).to_dict("records")
+    rows[1]["start"] = None
+    rows[2]["options"] = "snart"
+    with pytest.raises(ContractError) as err:
+        contracts.save_editor(linked, rows, labels={"start": "Start", "options": "Förlängningsoptioner"})
+    problems = err.value.params["problems"]
+    assert [(p["row"], p["column"]) for p in problems] == [(2, "Start"), (3, "Förlängningsoptioner")]
+    assert contracts.register(linked) == before
+    rows = contracts.editor_table(linked).to_dict("records")
+    rows.append(dict(rows[0]))
+    with pytest.raises(ContractError) as err:
+        contracts.save_editor(linked, rows)
+    assert err.value.code == "contract_duplicate" and contracts.register(linked) == before
+
+
 REFUSALS = [
     ("Avtalsnummer;Avtalsnamn;Leverantör;Startdatum\nX-1;Ett;A AB;31 mars\n", 2, "Startdatum", "is not a date"),
     (f"Avtalsnummer;Avtalsnamn;Organisationsnummer;Startdatum\nX-1;Ett;{A[:-1]}{(int(A[-1]) + 1) % 10};2024-01-01\n", 2,

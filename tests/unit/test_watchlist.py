@@ -185,3 +185,53 @@ def test_an_import_that_fails_while_writing_adds_nothing(loaded, monkeypatch):
         wl.import_rows(loaded, "lista.csv", rows)
     assert len(wl.deviations(loaded, status=None)) == before
     assert loaded.execute("SELECT count(*) FROM audit_log WHERE action = 'watchlist_import'").fetchall()[0][0] == 0
+
+
+def _alfa_contract(cur, start: str, end: str, owner: str = "Cecilia Ek") -> None:
+    from analytics import contracts
+    contracts.import_register(cur, "avtal.csv", (
+        "Avtalsnummer;Avtalsnamn;Leverantör;Organisationsnummer;Startdatum;Slutdatum;Avtalsansvarig\n"
+        f"AV-9;Livsmedel Alfa;Alfa AB;{A};{start};{end};{owner}\n").encode(), replace=True)
+
+
+@pytest.mark.parametrize("start, end, kind, amount, off", [
+    # Alfa: 300 000 in April and 450 000 in August 2024, the threshold 700 000
+    ("2024-08-01", "2025-12-31", "direct_award_covered", 750_000, 300_000),    # August under contract
+    ("2024-01-01", "2024-06-30", "direct_award_covered", 750_000, 450_000),    # April under contract
+    ("2024-09-01", "2025-12-31", "direct_award", 750_000, None),               # a contract after both: still a signal
+    ("2024-04-11", "2024-08-09", "direct_award", 750_000, None),               # ends the day before, starts the day after
+])
+def test_the_direct_award_signal_skips_spend_under_a_valid_contract(loaded, start, end, kind, amount, off):
+    _alfa_contract(loaded, start, end)
+    alfa = [s for s in wl.signals(loaded) if s["supplier"] == "Alfa AB" and s["kind"].startswith("direct_award")]
+    assert [s["kind"] for s in alfa] == [kind] and alfa[0]["amount"] == amount
+    if kind == "direct_award_covered":
+        assert alfa[0]["params"]["contracts"] == "AV-9" and alfa[0]["params"]["off"] == off
+        assert "not a direct award" in alfa[0]["detail"]
+    else:
+        assert alfa[0]["params"]["on_contract"] == 0
+
+
+def test_the_direct_award_signal_counts_only_what_is_outside_the_contract(loaded):
+    """300 000 + 450 000 + a third line under contract: the signal is the 750 000 outside it."""
+    from analytics import contracts
+    load_files(loaded, [("mer.csv", ledger([("Alfa AB", A, "64210", "Livsmedel", "", "", "Skola", "90000,00", "2024-09-15")]))])
+    contracts.import_register(loaded, "avtal.csv", (
+        "Avtalsnummer;Avtalsnamn;Leverantör;Organisationsnummer;Startdatum;Slutdatum\n"
+        f"AV-9;Livsmedel Alfa;Alfa AB;{A};2024-09-01;2024-09-30\n").encode())
+    alfa = [s for s in wl.signals(loaded) if s["supplier"] == "Alfa AB" and s["kind"] == "direct_award"][0]
+    assert alfa["amount"] == 750_000 and alfa["params"]["on_contract"] == 90_000
+
+
+def test_a_deviation_links_to_its_contract_and_takes_its_owner(loaded):
+    _alfa_contract(loaded, "2024-01-01", "2025-12-31")
+    did = wl.add(loaded, "Alfa AB", "Sen leverans", contract="av-9")
+    d = wl.get(loaded, did)
+    assert (d["contract"], d["contract_owner"]) == ("AV-9", "Cecilia Ek")
+    assert wl.deviations(loaded).set_index("deviation_id").at[did, "contract_name"] == "Livsmedel Alfa"
+    own = wl.add(loaded, "Alfa AB", "Fel pris", contract="Livsmedel Alfa", contract_owner="Dan Berg")
+    assert (wl.get(loaded, own)["contract"], wl.get(loaded, own)["contract_owner"]) == ("AV-9", "Dan Berg")
+    free = wl.add(loaded, "Beta AB", "Saknad kvalitet", contract="Gammalt avtal 2019")
+    assert (wl.get(loaded, free)["contract"], wl.get(loaded, free)["contract_owner"]) == ("Gammalt avtal 2019", None)
+    wl.update(loaded, free, {"contract": "AV-9"}, "rätt avtal")
+    assert (wl.get(loaded, free)["contract"], wl.get(loaded, free)["contract_owner"]) == ("AV-9", "Cecilia Ek")
