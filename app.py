@@ -47,6 +47,7 @@ def run() -> None:
         "overview": ("pages/overview.py", t("nav.overview"), ":material/insights:", "oversikt"),
         "prioritise": ("pages/prioritise.py", t("nav.prioritise"), ":material/bubble_chart:", "prioritering"),
         "savings": ("pages/savings.py", t("nav.savings"), ":material/savings:", "besparingar"),
+        "contracts": ("pages/contracts.py", t("nav.contracts"), ":material/handshake:", "avtal"),
         "watchlist": ("pages/watchlist.py", _watch_title(), ":material/report:", "bevakningslista"),
         "report": ("pages/report.py", t("nav.report"), ":material/slideshow:", "rapport"),
         "log": ("pages/log.py", t("nav.log"), ":material/history:", "logg"),
@@ -64,8 +65,8 @@ def run() -> None:
     sections = {
         t("nav.section_data"): data,
         t("nav.section_analysis"): [pages["cube"], pages["tree"], pages["overview"]],
-        t("nav.section_governance"): [pages["prioritise"], pages["savings"], pages["watchlist"], pages["report"],
-                                       pages["log"]],
+        t("nav.section_governance"): [pages["prioritise"], pages["savings"], pages["contracts"], pages["watchlist"],
+                                       pages["report"], pages["log"]],
     }
     if actor.can(access.USERS):
         sections[t("nav.section_admin")] = [pages["admin"]]

@@ -584,9 +584,10 @@ def import_register(cur: duckdb.DuckDBPyConnection, name: str, data: bytes, *, r
 
 
 def save_contracts(cur: duckdb.DuckDBPyConnection, contracts: list[Contract], *, removed: list[str] | None = None,
-                   actor: str | None = None) -> None:
+                   actor: str | None = None, source: str = "app") -> None:
     """The editor's changes in one transaction: each contract written (added or replacing the one
-    with its id), the ``removed`` ids deleted; lines linked again; audited."""
+    with its id; ``source`` says where it came from), the ``removed`` ids deleted; lines linked
+    again; audited."""
     access.require(access.CONTRACTS)
     _validate(contracts)
     with transaction(cur):
@@ -594,7 +595,7 @@ def save_contracts(cur: duckdb.DuckDBPyConnection, contracts: list[Contract], *,
         ids = [c.contract_id for c in contracts] + list(removed or [])
         _delete(cur, ids)
         for c in contracts:
-            _insert(cur, c, "app", actor)
+            _insert(cur, c, source, actor)
         derived.contracts_changed(cur, *_merge_scope(before, _supplier_scope(cur)))
         if contracts:
             audit(cur, "contract_save", "contracts", {"contracts": [c.contract_id for c in contracts]}, actor)
@@ -668,6 +669,25 @@ def count(cur: duckdb.DuckDBPyConnection) -> int:
     return cur.execute("SELECT count(*) FROM contracts").fetchall()[0][0]
 
 
+def summary(cur: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> dict:
+    """contracts (in the register), valid (on ``today``) and ending_12 (valid ones whose last day,
+    with used extensions, is within 12 months)."""
+    today = today or dt.date.today()
+    n, valid, ending = cur.execute(f"""
+        WITH k AS ({derived.CONTRACT_PERIODS})
+        SELECT count(*), count(*) FILTER (WHERE v), count(*) FILTER (WHERE v AND last_day <= ?)
+        FROM (SELECT *, start_date <= ? AND (last_day IS NULL OR last_day >= ?) AS v FROM k)""",
+                                   [add_months(today, 12), today, today]).fetchall()[0]
+    return {"contracts": int(n), "valid": int(valid), "ending_12": int(ending)}
+
+
+def profiles(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """The names of the saved register mappings."""
+    return [r[0] for r in cur.execute("""SELECT name FROM import_profiles
+                                         WHERE json_extract_string(options, '$.register') = 'contracts'
+                                         ORDER BY lower(name)""").fetchall()]
+
+
 EXPORT_COLUMNS = ("Avtalsnummer", "Avtalsnamn", "Avtalstyp", "Leverantör", "Organisationsnummer", "Rangordning",
                   "Kategorier", "Startdatum", "Slutdatum", "Förlängningsoptioner", "Takvolym", "Avtalsansvarig",
                   "Anteckningar")
@@ -704,72 +724,89 @@ def export_table(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
 
 
+def register_bytes(cur: duckdb.DuckDBPyConnection, kind: str = "xlsx") -> bytes:
+    """The register as an .xlsx workbook or a .csv file (``kind``), as ``export_table`` lays it out."""
+    from .export import Sheet, xlsx_bytes
+    table = export_table(cur)
+    if kind == "xlsx":
+        return xlsx_bytes([Sheet("Avtal", table, kinds={"Startdatum": "date", "Slutdatum": "date",
+                                                        "Takvolym": "money", "Rangordning": "int"})])
+    if kind == "csv":
+        return table.to_csv(index=False, sep=";").encode("utf-8")
+    raise ContractError("contracts_file_type", f"'{kind}': write the register to a .xlsx or .csv file.", file=kind)
+
+
 def write_register_file(cur: duckdb.DuckDBPyConnection, path) -> int:
     """Write the register to an .xlsx or .csv file; returns the number of contracts."""
     from pathlib import Path
-
-    from .export import Sheet, xlsx_bytes
-    table = export_table(cur)
     path = Path(path)
-    if path.suffix.lower() == ".xlsx":
-        path.write_bytes(xlsx_bytes([Sheet("Avtal", table, kinds={"Startdatum": "date", "Slutdatum": "date",
-                                                                  "Takvolym": "money", "Rangordning": "int"})]))
-    elif path.suffix.lower() == ".csv":
-        path.write_text(table.to_csv(index=False, sep=";"), encoding="utf-8")
-    else:
+    if path.suffix.lower() not in (".xlsx", ".csv"):
         raise ContractError("contracts_file_type", f"'{path.name}': write the register to a .xlsx or .csv file.",
                             file=path.name)
-    return int(table["Avtalsnummer"].nunique())
+    path.write_bytes(register_bytes(cur, path.suffix.lower()[1:]))
+    return count(cur)
 
 
 # ---------------------------------------------------------------- measures
 
-INFLUENCEABLE = "NOT l.excluded"
+# avtalstrohet is read from the cube's aggregates (they keep each line's contract): the smallest
+# that has the grouping's columns. Keys per grouping: (SQL over alias f, the join naming it).
 BY = {
-    "category_l1": ("coalesce(n1.name, '')", "LEFT JOIN category_paths cp USING (category_id) "
-                    "LEFT JOIN categories n1 ON n1.category_id = cp.l1_id"),
+    "category_l1": ("coalesce(n1.name, '')", "LEFT JOIN categories n1 ON n1.category_id = f.cat_l1"),
     "category_l2": ("coalesce(n1.name || ' / ' || n2.name, n1.name, '')",
-                    "LEFT JOIN category_paths cp USING (category_id) LEFT JOIN categories n1 ON n1.category_id = cp.l1_id "
-                    "LEFT JOIN categories n2 ON n2.category_id = cp.l2_id"),
-    "org_unit": ("coalesce(l.org_unit, '')", ""),
-    "supplier": (shown_name_sql("s"), "JOIN suppliers s USING (supplier_key)"),
-    "quarter": ("strftime(l.period_month, '%Y') || ' Q' || quarter(l.period_month)", ""),
+                    "LEFT JOIN categories n1 ON n1.category_id = f.cat_l1 LEFT JOIN categories n2 ON n2.category_id = f.cat_l2"),
+    "org_unit": ("coalesce(f.org_unit, '')", ""),
+    "supplier": (shown_name_sql("s"), "JOIN suppliers s USING (supplier_no)"),
+    "quarter": ("strftime(f.period_month, '%Y') || ' Q' || quarter(f.period_month)", ""),
 }
 
 
-def _period(date_from: dt.date | None, date_to: dt.date | None) -> tuple[str, list]:
-    cond, params = [INFLUENCEABLE], []
+def _scope(date_from: dt.date | None, date_to: dt.date | None, units) -> tuple[str, list]:
+    """Influenceable spend (the excluded node's spend left out, as every headline figure) in the
+    period and units, over an aggregate aliased f."""
+    cond, params = [f"f.cat_l1 IS DISTINCT FROM {EXCLUDED}"], []
     if date_from:
-        cond.append("l.period_month >= ?")
+        cond.append("f.period_month >= ?")
         params.append(date_from)
     if date_to:
-        cond.append("l.period_month <= ?")
+        cond.append("f.period_month <= ?")
         params.append(date_to)
+    if units:
+        cond.append("f.org_unit IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(list(units))
     return " AND ".join(cond), params
 
 
+def _source(supplier: bool, unit: bool) -> str:
+    if supplier:
+        return "cube_facts" if unit else "cube_suppliers"
+    return "cube_units" if unit else "cube_common"
+
+
 def compliance(cur: duckdb.DuckDBPyConnection, by: str | None = None, date_from: dt.date | None = None,
-               date_to: dt.date | None = None) -> list[dict]:
+               date_to: dt.date | None = None, units: tuple[str, ...] | list[str] = ()) -> list[dict]:
     """Avtalstrohet over influenceable spend: the total first (key None), then one row per ``by``
     key (category_l1, category_l2, org_unit, supplier, quarter), largest spend first. Each row:
     spend, on_contract (spend of lines linked to a contract), share (on_contract / spend, None
     when there is no spend), coverage (share of the spend whose supplier has a valid organisation
-    number) and months_share (months with lines among the months of the asked period; the total only)."""
+    number) and months_share (months with lines among the months of the asked period; the total
+    only). ``units``: only these organisation units (all when empty)."""
     if by is not None and by not in BY:
         raise ContractError("compliance_by", f"'{by}' is not a grouping; choose one of {', '.join(BY)}.", by=by)
-    cond, params = _period(date_from, date_to)
-    measures = """coalesce(sum(l.amount), 0)::DOUBLE AS spend,
-                  coalesce(sum(l.amount) FILTER (WHERE l.contract_id IS NOT NULL), 0)::DOUBLE AS on_contract,
-                  coalesce(sum(l.amount) FILTER (WHERE l.org_no_status = 'valid'), 0)::DOUBLE AS valid_spend"""
-    total = cur.execute(f"""SELECT {measures}, min(l.period_month), max(l.period_month), count(DISTINCT l.period_month)
-                            FROM ledger_lines l WHERE {cond}""", params).fetchall()[0]
+    cond, params = _scope(date_from, date_to, units)
+    measures = """coalesce(sum(f.spend), 0)::DOUBLE AS spend,
+                  coalesce(sum(f.spend) FILTER (WHERE f.contract_id IS NOT NULL), 0)::DOUBLE AS on_contract,
+                  coalesce(sum(f.spend) FILTER (WHERE f.valid_org), 0)::DOUBLE AS valid_spend"""
+    total = cur.execute(f"""SELECT {measures}, min(f.period_month), max(f.period_month), count(DISTINCT f.period_month)
+                            FROM {_source(False, bool(units))} f WHERE {cond}""", params).fetchall()[0]
     first, last = date_from or total[3], date_to or total[4]
     months = ((last.year - first.year) * 12 + last.month - first.month + 1) if first and last else 0
     out = [_row(None, *total[:3]) | {"months_share": (total[5] / months) if months else None}]
     if by:
         key, join = BY[by]
-        group = "l.supplier_key, k" if by == "supplier" else "k"     # two suppliers may share a name
-        for r in cur.execute(f"""SELECT {key} AS k, {measures} FROM ledger_lines l {join} WHERE {cond}
+        group = "f.supplier_no, k" if by == "supplier" else "k"     # two suppliers may share a name
+        src = _source(by == "supplier", bool(units) or by == "org_unit")
+        for r in cur.execute(f"""SELECT {key} AS k, {measures} FROM {src} f {join} WHERE {cond}
                                  GROUP BY {group} ORDER BY spend DESC, k""", params).fetchall():
             out.append(_row(*r))
     return out
@@ -781,27 +818,33 @@ def _row(key, spend, on_contract, valid_spend) -> dict:
 
 
 def off_contract(cur: duckdb.DuckDBPyConnection, date_from: dt.date | None = None, date_to: dt.date | None = None,
-                 limit: int = 200) -> pd.DataFrame:
+                 limit: int = 200, units: tuple[str, ...] | list[str] = (), today: dt.date | None = None) -> pd.DataFrame:
     """Influenceable spend under no contract (vilda köp) by supplier and level-2 category, largest
-    first: supplier_key, supplier, org_no, category, spend, lines, and contracts (the ids of
-    contracts valid today in the same category, the hint where the purchase belonged)."""
-    cond, params = _period(date_from, date_to)
+    first: supplier_key, supplier (sole traders masked), org_no, category, spend, lines, and
+    contracts: the hint where the purchase belonged, the contracts valid ``today`` in the same
+    category (linked to it in the register, or other suppliers' lines in it bought under them)."""
+    today = today or dt.date.today()
+    cond, params = _scope(date_from, date_to, units)
+    src = _source(True, bool(units))
     return cur.execute(f"""
         WITH off AS (
-            SELECT l.supplier_key, coalesce(cp.l2_id, cp.l1_id) AS category_id, sum(l.amount) AS spend, count(*) AS lines
-            FROM ledger_lines l LEFT JOIN category_paths cp USING (category_id)
-            WHERE {cond} AND l.contract_id IS NULL GROUP BY ALL),
+            SELECT f.supplier_no, coalesce(f.cat_l2, f.cat_l1) AS category_id, sum(f.spend) AS spend, sum(f.lines) AS lines
+            FROM {src} f WHERE {cond} AND f.contract_id IS NULL GROUP BY ALL),
+        k AS ({derived.CONTRACT_PERIODS}),
+        valid AS (SELECT contract_id FROM k WHERE k.start_date <= ? AND (k.last_day IS NULL OR k.last_day >= ?)),
         hint AS (
-            SELECT coalesce(cp.l2_id, cp.l1_id) AS category_id, list(DISTINCT k.contract_id ORDER BY k.contract_id) AS contracts
-            FROM ({derived.CONTRACT_PERIODS}) k JOIN contract_categories x USING (contract_id)
-            JOIN category_paths cp ON cp.category_id = x.category_id
-            WHERE k.start_date <= current_date AND (k.last_day IS NULL OR k.last_day >= current_date)
-            GROUP BY 1)
-        SELECT o.supplier_key, s.name AS supplier, s.org_no, c.name AS category, o.spend::DOUBLE AS spend,
+            SELECT category_id, list(DISTINCT contract_id ORDER BY contract_id) AS contracts FROM (
+                SELECT coalesce(cp.l2_id, cp.l1_id) AS category_id, x.contract_id
+                FROM contract_categories x JOIN category_paths cp USING (category_id)
+                UNION
+                SELECT DISTINCT coalesce(f.cat_l2, f.cat_l1), f.contract_id FROM cube_common f
+                WHERE f.contract_id IS NOT NULL AND f.cat_l1 IS DISTINCT FROM {EXCLUDED})
+            WHERE contract_id IN (SELECT contract_id FROM valid) GROUP BY 1)
+        SELECT s.supplier_key, {shown_name_sql("s")} AS supplier, s.org_no, c.name AS category, o.spend::DOUBLE AS spend,
                o.lines::BIGINT AS lines, coalesce(h.contracts, []) AS contracts
-        FROM off o JOIN suppliers s USING (supplier_key) LEFT JOIN categories c ON c.category_id = o.category_id
+        FROM off o JOIN suppliers s USING (supplier_no) LEFT JOIN categories c ON c.category_id = o.category_id
         LEFT JOIN hint h ON h.category_id = o.category_id
-        WHERE o.spend > 0 ORDER BY o.spend DESC, o.supplier_key LIMIT ?""", params + [limit]).df()
+        WHERE o.spend > 0 ORDER BY o.spend DESC, s.supplier_key LIMIT ?""", params + [today, today, limit]).df()
 
 
 def ceilings(cur: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> pd.DataFrame:

@@ -441,12 +441,13 @@ class Pivot:
         """Row totals (one row per row key, 'others' last), sorted by spend descending."""
         return self.part("row")
 
-    def relabel(self, side: str, names: dict) -> Pivot:
+    def relabel(self, side: str, names: dict, none: str | None = None) -> Pivot:
         """A copy with the labels of one side ('r' or 'c') replaced by ``names[key]`` where the
-        key is in ``names``."""
+        key is in ``names``, and the empty key's (not the 'others' row's) by ``none`` when given."""
         data = self.data.copy()
-        data[f"{side}_label"] = pd.Series([names.get(k, lab) if k is not None else lab
-                                           for k, lab in zip(data[f"{side}_key"], data[f"{side}_label"])],
+        data[f"{side}_label"] = pd.Series([names.get(k, lab) if k is not None else (none if none and not o else lab)
+                                           for k, lab, o in zip(data[f"{side}_key"], data[f"{side}_label"],
+                                                                data[f"{side}_other"])],
                                           dtype=object, index=data.index)
         return Pivot(self.rows, self.cols, data, self.total, self.approx)
 

@@ -7,7 +7,9 @@ internal rent, VAT and depreciation that the default exclusions take out), the g
 companies as suppliers (internal), 22 organisation units, credit notes, a few sole traders
 (personnummer, masked on load) and public bodies. The accounts of the six demo initiatives cost
 10 % less from each initiative's start, so measured savings show; the watchlist has deviations at
-several steps with penalties. It goes through
+several steps with penalties, most of them on a contract; a contract register covers part of the
+spend (a framework with three ranked suppliers, used and unused extensions, ceilings, contracts
+ending within 6, 12 and 18 months, one that ended inside the ledger's years). It goes through
 the same parse and load path as an uploaded file, flagged as demo data.
 """
 
@@ -258,8 +260,67 @@ def load_demo(cur, lines: int = LINES) -> int:
     set_internal(cur, internal + [org for _, org in GROUP_COMPANIES], actor="demo")
     from .savings import load_demo_initiatives
     load_demo_initiatives(cur)
+    _demo_register(cur)
     _demo_deviations(cur)
     return parsed.lines
+
+
+# the demo's contract register: (id, name, kind, the account whose largest suppliers are on it,
+# how many of them, start, end, options as (end, used), ceiling as a multiple of the suppliers'
+# spend on the account, owner, linked to the account's category). Ends given as a number of
+# months from today (the month's last day) keep contracts ending within 6, 12 and 18 months
+# whatever the day; one contract ended inside the ledger's years, with its option unused.
+DEMO_CONTRACTS = [
+    ("RA-2023-01", "Livsmedel till kostenheterna", "framework", "64411", 3, "2023-01-01", "2024-12-31",
+     [("2025-12-31", True), (4, True), (16, False)], 1.3, "Karin Lund", True),
+    ("AV-2023-04", "Lokalvård förskolor och skolor", "contract", "61311", 1, "2023-04-01", 10, [], None, "Erik Sand", True),
+    ("AV-2022-07", "Skolskjuts", "contract", "70111", 2, "2022-07-01", 7, [(19, False)], None, "Maria Ek", True),
+    ("ADDA-IT-21", "IT-drift och licenser (avrop Adda)", "call_off", "68411", 1, "2021-05-01", "2024-06-30",
+     [("2025-06-30", False)], None, "Johan Berg", True),
+    ("DU-2025-02", "Tolktjänster", "direct_award", "74511", 1, "2025-01-01", "2025-12-31", [], 1.1, "Sara Lind", True),
+    ("AV-2023-01", "Fastighetsel", "contract", "61111", 1, "2023-01-01", 30, [], None, "Erik Sand", False),
+    ("RA-2024-02", "Kontorsmaterial", "framework", "65111", 2, "2024-01-01", 14, [(26, False)], 2.0, "Karin Lund", True),
+    ("AV-2023-09", "Bemanning vård och omsorg", "framework", "75111", 4, "2023-01-01", 2, [], None, "Maria Ek", True),
+    ("RA-2022-11", "Bygg- och hantverkstjänster", "framework", "61421", 8, "2022-11-01", 9, [(21, False)], 1.2,
+     "Johan Berg", True),
+    ("RA-2023-05", "Tekniska konsulttjänster", "framework", "74111", 6, "2023-05-01", 13, [(25, False)], None,
+     "Sara Lind", True),
+    ("RA-2021-09", "HVB-placeringar barn och unga", "framework", "46341", 6, "2021-09-01", 5, [(17, False)], None,
+     "Maria Ek", True),
+    ("AV-2022-10", "Snöröjning och halkbekämpning", "contract", "61611", 5, "2022-10-01", 22, [], None, "Erik Sand", True),
+    ("ADDA-DATOR-24", "Datorer och surfplattor (avrop Adda)", "call_off", "64211", 2, "2024-03-01", 15, [], 1.5,
+     "Johan Berg", True),
+]
+
+
+def _demo_register(cur) -> int:
+    """The demo's contracts, over part of its spend (see DEMO_CONTRACTS), from its own suppliers."""
+    import calendar
+    import datetime as dt
+
+    from .contracts import Contract, Supplier, save_contracts
+    from .periods import add_months
+    today = dt.date.today()
+
+    def day(v) -> dt.date:
+        if isinstance(v, str):
+            return dt.date.fromisoformat(v)
+        d = add_months(today, v)
+        return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+    out = []
+    for cid, name, kind, account, n, start, end, options, ceiling, owner, with_cat in DEMO_CONTRACTS:
+        top = cur.execute("""SELECT any_value(supplier_name), any_value(org_no), sum(amount)::DOUBLE, mode(category_id)
+                             FROM ledger_lines WHERE account = ? AND org_no_status = 'valid' AND batch_id IN
+                                  (SELECT batch_id FROM batches WHERE is_demo)
+                             GROUP BY supplier_key ORDER BY 3 DESC LIMIT ?""", [account, n]).fetchall()
+        if len(top) < n:
+            continue
+        cat = cur.execute("SELECT coalesce(l2_id, l1_id) FROM category_paths WHERE category_id = ?", [top[0][3]]).fetchall()
+        out.append(Contract(cid, name, day(start), day(end), kind, round(ceiling * sum(r[2] for r in top), -5) if ceiling else None,
+                            owner, "Demodata", [Supplier(r[0], r[1], k + 1 if kind == "framework" and n > 1 else None) for k, r in enumerate(top)],
+                            [(day(e), u) for e, u in options], [cat[0][0]] if with_cat and cat else []))
+    save_contracts(cur, out, actor="demo", source="demo")
+    return len(out)
 
 
 # deviations on the watchlist: (supplier account to pick the largest supplier of, description,
@@ -290,8 +351,12 @@ def _demo_deviations(cur) -> int:
         if not rows:
             continue
         occurred = min(today, (last or today)) - dt.timedelta(days=ago)
+        on = cur.execute("""SELECT contract_id FROM contract_suppliers WHERE supplier_key = ?
+                            AND contract_id IN (SELECT contract_id FROM contracts WHERE source = 'demo') LIMIT 1""",
+                         [rows[0][0]]).fetchall()
         did = add(cur, rows[0][0], text, occurred=occurred, severity=severity, reported_by="Verksamheten (demo)",
-                  contract_owner="Avtalsansvarig (demo)", supplier_owner="Leverantörsansvarig (demo)",
+                  contract=on[0][0] if on else None, contract_owner=None if on else "Avtalsansvarig (demo)",
+                  supplier_owner="Leverantörsansvarig (demo)",
                   next_action="Uppföljningsmöte med leverantören", due=today + dt.timedelta(days=14 - ago // 3),
                   actor="demo")
         if amount:
@@ -315,6 +380,10 @@ def remove_demo(cur) -> int:
     with store.transaction(cur):
         ids = [r[0] for r in cur.execute("SELECT batch_id FROM batches WHERE is_demo AND status = 'loaded'").fetchall()]
         remove_demo_initiatives(cur)
+        from .contracts import save_contracts
+        demo = [r[0] for r in cur.execute("SELECT contract_id FROM contracts WHERE source = 'demo'").fetchall()]
+        if demo:
+            save_contracts(cur, [], removed=demo, actor="demo")
         # the watchlist's history is never rewritten: the demo's deviations are closed, not deleted
         for (did,) in cur.execute("SELECT deviation_id FROM deviations WHERE created_by = 'demo' AND status = 'open'").fetchall():
             close(cur, did, "Demodata borttagen", actor="demo")

@@ -413,8 +413,8 @@ def table(cur, items: list[Initiative] | None = None, *, window_end: dt.date | N
         saving = it.saving_sek if it.saving_sek is not None else (it.saving_pct * spend if it.saving_pct is not None else None)
         ending = in_categories(cur, it.category_ids, today) if fig["contract_share"] is not None else None
         if ending is not None:
-            ending = ending[ending.last_day.notna()]
-            ending = ending[[today <= pd.Timestamp(d).date() <= horizon for d in ending.last_day]]
+            days = pd.to_datetime(ending.last_day).dt.date
+            ending = ending[days.notna() & (days >= today) & (days <= horizon)]
         rows.append({
             "initiative_id": it.initiative_id, "name": it.name,
             "categories": "; ".join(" / ".join(names[c]["path"]) for c in it.category_ids if c in names),

@@ -113,6 +113,10 @@ def _key_label(dim: str, key) -> str:
         return acct_names.get(key, str(key))
     if dim == "legal_form":
         return t(f"legal.{key}") if key else t("cube.blank")
+    if dim == "contract_status":
+        return t("cube.on_contract") if key == "on" else t("cube.off_contract")
+    if dim == "contract" and key is None:
+        return t("cube.off_contract")
     return t("cube.blank") if key is None else str(key)
 
 
@@ -147,8 +151,8 @@ def _wide_labels() -> dict:
                 blank=t("cube.blank"))
 
 
-def _legal_label(p: cube.Pivot) -> cube.Pivot:
-    """Legal-form codes and the excluded-spend node -> words in the user's language (the core
+def _in_words(p: cube.Pivot) -> cube.Pivot:
+    """Legal-form codes, contract status and the excluded-spend node -> words in the user's language (the core
     keeps codes)."""
     for side in ("r", "c"):
         dim = p.rows if side == "r" else p.cols
@@ -156,6 +160,10 @@ def _legal_label(p: cube.Pivot) -> cube.Pivot:
             p = p.relabel(side, {EXCLUDED: t("cube.excluded")})
         if dim == "legal_form":
             p = p.relabel(side, {code: t(f"legal.{code}") for code in set(p.data[f"{side}_key"].dropna())})
+        if dim == "contract_status":
+            p = p.relabel(side, {"on": t("cube.on_contract"), "off": t("cube.off_contract")})
+        if dim == "contract":
+            p = p.relabel(side, {}, none=t("cube.off_contract"))
     return p
 
 
@@ -233,7 +241,7 @@ if tab_pivot.open:
         rows, cols = st.session_state[K["rows"]], st.session_state[K["cols"]] or None
         measure = st.session_state[K["measure"]] if cols else "spend"
         with_sup = (measure == "suppliers") if cols else bool(st.session_state[K["sup_count"]])
-        p = _legal_label(query(cube.pivot, view, rows, cols, int(st.session_state[K["top"]]), 12, with_sup, exact))
+        p = _in_words(query(cube.pivot, view, rows, cols, int(st.session_state[K["top"]]), 12, with_sup, exact))
         table = cube.wide(p, measure, st.session_state[K["sort"]] if not cols or st.session_state[K["sort"]] in ("label", measure)
                           else measure, bool(st.session_state[K["asc"]]), **_wide_labels())
         # whole kronor on screen (exports keep öre)
@@ -334,7 +342,7 @@ if tab_trend.open:
     with tab_trend:
         st.selectbox(t("cube.stack_by"), ("",) + cube.DIMENSIONS, key=K["by"],
                      format_func=lambda d: DIM_LABEL.get(d, t("cube.no_stack")))
-        tp = _legal_label(query(cube.trend, view, st.session_state[K["by"]] or None))
+        tp = _in_words(query(cube.trend, view, st.session_state[K["by"]] or None))
         show_chart(charts.trend_stacked(tp, "MSEK", title=t("cube.trend_title"), others=t("cube.others"),
                                              blank=t("cube.unclassified")), width="stretch", key="cube_trend_chart")
         yoy = query(cube.year_over_year, view)

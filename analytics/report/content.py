@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from .. import contracts as ct
 from .. import cube
 from .. import format as fmt
 from .. import prioritise as pr
@@ -19,7 +20,7 @@ from ..constants import EXCLUDED
 from ..texts import translate
 
 NUMBER_KINDS = ("money", "msek", "share", "count", "score")
-SECTIONS = ("overview", "top", "tree", "matrix", "savings", "watchlist")
+SECTIONS = ("overview", "top", "tree", "matrix", "savings", "contracts", "watchlist")
 
 
 @dataclass
@@ -252,6 +253,12 @@ def build(cur, period_from: dt.date | None = None, period_to: dt.date | None = N
         else:
             left_out.append(T("rep.left_out_savings"))
 
+    if "contracts" in sections:
+        if ct.count(cur):
+            slides.append(_contracts_slide(cur, period_from, period_to, T, lang))
+        else:
+            left_out.append(T("rep.left_out_contracts"))
+
     if "watchlist" in sections:
         devs = wl.deviations(cur)
         steps = wl.steps(cur)
@@ -278,3 +285,27 @@ def build(cur, period_from: dt.date | None = None, period_to: dt.date | None = N
                   bullets=[T("rep.subtitle", period=period), T("rep.made", date=dt.date.today().isoformat())]
                   + ([T("rep.left_out", what="; ".join(left_out))] if left_out else []))
     return Report(org or T("rep.default_org"), T("rep.subtitle", period=period), lang, [first] + slides, left_out)
+
+
+def _contracts_slide(cur, period_from, period_to, T, lang: str, top: int = 8, expiries: int = 8) -> Slide:
+    """Avtalstrohet by level-1 category (spend under and outside contracts) and the contracts
+    ending within 12 months, soonest first, with their yearly spend."""
+    rows = ct.compliance(cur, "category_l1", period_from, period_to)
+    total, cats = rows[0], [r for r in rows[1:] if r["spend"] > 0][:top]
+    ending = ct.renewals(cur)
+    ending = ending[ending.horizon <= 12]
+    labels = [r["key"] or T("cube.unclassified") for r in cats]
+    title = T("rep.a_contracts", share=fmt.percent(total["share"], lang),
+              off=fmt.amount(total["spend"] - total["on_contract"], lang), n=len(ending),
+              count=fmt.number(len(ending), lang))          # a figure: 'ett avtal', not the number word
+    table = Table([Column(T("ctr.col_contract")), Column(T("ctr.col_owner")), Column(T("ctr.col_last_day"), "date"),
+                   Column(T("rep.yearly_msek"), "msek")],
+                  [[f"{r.contract_id} {r.name}", r.owner or "–", r.last_day.date(), float(r.yearly_spend)]
+                   for r in ending.head(expiries).itertuples()]) if len(ending) else None
+    return Slide("contracts", title, T("rep.s_contracts"),
+                 Chart("stacked", T("rep.c_contracts"), labels,
+                       {T("ctr.on"): [round(r["on_contract"] / 1e6, 6) for r in cats],
+                        T("ctr.off"): [round((r["spend"] - r["on_contract"]) / 1e6, 6) for r in cats]}),
+                 table, bullets=[] if len(ending) else [T("rep.no_expiries")],
+                 note=T("rep.contracts_note", coverage=fmt.percent(total["coverage"], lang),
+                        months=fmt.percent(total["months_share"], lang, 0)))

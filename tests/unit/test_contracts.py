@@ -9,6 +9,7 @@ import json
 import pytest
 
 from analytics import contracts, cube, derived
+from analytics import format as fmt
 from analytics.errors import ContractError
 from analytics.ingest import load_files
 from analytics.orgno import with_check_digit
@@ -344,3 +345,30 @@ def test_command_line_imports_exports_and_reports_compliance(tmp_path):
     assert cli("contracts", "import", str(out)).returncode == 2          # the ids are there already
     assert cli("contracts", "import", str(out), "--replace").returncode == 0
     assert cli("compliance", "--by", "region").returncode == 2
+
+
+def test_the_pack_has_a_contracts_slide_with_compliance_by_category_and_expiries(linked):
+    import io
+
+    from pptx import Presentation
+
+    from analytics import report as rp
+    from analytics.periods import add_months
+    soon = add_months(dt.date.today(), 3)
+    contracts.save_contracts(linked, [contracts.Contract("F-1", "Fi-avtalet", dt.date(2024, 6, 1), soon, owner="Eva Ek",
+                                                         suppliers=[contracts.Supplier("Fi AB", F, None)])])
+    on = ON + 5000                                            # Fi's line of 2024-06-05 is now under F-1
+    slide = next(s for s in rp.build(linked, sections=("contracts",)).slides if s.section == "contracts")
+    assert slide.title == (f"Avtalstrohet {fmt.percent(on / TOTAL)}: {fmt.amount(TOTAL - on)} köps utanför avtal; "
+                           "1 avtal löper ut inom 12 månader")
+    assert slide.chart.series == {"Under avtal": [round(on / 1e6, 6)], "Utanför avtal": [round((TOTAL - on) / 1e6, 6)]}
+    # its yearly spend is over the last 12 loaded months (2024-08 to 2025-07), after Fi's line
+    assert slide.table.rows == [["F-1 Fi-avtalet", "Eva Ek", soon, 0.0]]
+    assert "Täckning: " in slide.note
+    prs = Presentation(io.BytesIO(rp.to_pptx(rp.build(linked, sections=("contracts",)))))
+    texts = [sh.text_frame.text for s in prs.slides for sh in s.shapes if sh.has_text_frame]
+    assert slide.title in texts
+    contracts.save_contracts(linked, [], removed=[c.contract_id for c in contracts.register(linked)])
+    report = rp.build(linked, sections=("contracts",))
+    assert not [s for s in report.slides if s.section == "contracts"] and "avtalen (ingen avtalskatalog inläst)" in \
+        report.slides[0].bullets[-1]

@@ -146,3 +146,20 @@ def test_the_demo_tells_the_whole_story(store):
         values = [v for vals in slide.chart.series.values() for v in vals] if slide.chart else []
         assert (values and any(v if not isinstance(v, tuple) else v[2] for v in values)) or \
             (slide.table is not None and len(slide.table.rows) > 1), slide.title
+    # the contract register covers part of the spend, so every contract view has content
+    from analytics import contracts
+    total = contracts.compliance(store)[0]
+    assert 0.1 < total["share"] < 0.6 and total["coverage"] > 0.9
+    reg = {c.contract_id: c for c in contracts.register(store)}
+    assert len(reg) == len(demo.DEMO_CONTRACTS) and [s.rank for s in reg["RA-2023-01"].suppliers] == [1, 2, 3]
+    assert {*contracts.renewals(store).horizon} == {6, 12, 18}
+    assert contracts.ceilings(store).over_ceiling.any() and len(contracts.off_contract(store)) > 10
+    ended = store.execute("""SELECT count(*) FILTER (WHERE contract_id = 'ADDA-IT-21'), count(*) FROM ledger_lines
+                             WHERE supplier_name = ? AND period_month > DATE '2024-06-01'""",
+                          [reg["ADDA-IT-21"].suppliers[0].name]).fetchall()[0]
+    assert ended[0] == 0 and ended[1] > 0                       # bought after its end: outside the contract
+    assert devs.contract.notna().sum() >= 3 and "Avtalsansvarig (demo)" not in set(devs[devs.contract.notna()].contract_owner)
+    assert pr.table(store).contract_coverage.notna().any()
+    assert any(s["kind"] == "direct_award_covered" for s in wl.signals(store))
+    demo.remove_demo(store)
+    assert contracts.count(store) == 0
