@@ -12,49 +12,14 @@ from analytics import contracts, cube, derived
 from analytics import format as fmt
 from analytics.errors import ContractError
 from analytics.ingest import load_files
-from analytics.orgno import with_check_digit
+from tests.crafted import CA as A
+from tests.crafted import CF as F
+from tests.crafted import CONTRACT_LINES as LINES
+from tests.crafted import CONTRACT_ON as ON
+from tests.crafted import CONTRACT_TOTAL as TOTAL
+from tests.crafted import contract_ledger as ledger
+from tests.crafted import contract_register as register
 from tests.crafted import derived_state
-
-A, B, C, D, F, G = (with_check_digit(556000000 + k) for k in (11, 22, 33, 44, 66, 77))
-
-# supplier, org no, date, amount (every line on a consumables account, influenceable)
-LINES = [
-    ("Alfa AB", A, "2024-01-31", 100),     # the day before the contract starts: off
-    ("Alfa AB", A, "2024-02-01", 200),     # its first day: on
-    ("Alfa AB", A, "2025-01-31", 300),     # its last day: on
-    ("Alfa AB", A, "2025-02-01", 400),     # inside the used extension (to 2025-06-30): on
-    ("Alfa AB", A, "2025-07-01", 500),     # inside the unused one only: off
-    ("Beta AB", B, "2024-06-01", 1000),    # the framework's three suppliers: on
-    ("Gamma AB", C, "2024-06-02", 2000),
-    ("Delta AB", D, "2024-06-03", 3000),
-    ("Epsilon Konsult", "", "2024-06-04", 700),   # no organisation number anywhere: on, by name
-    ("Fi AB", F, "2024-06-05", 5000),      # no contract: off
-    ("Gimle AB", G, "2024-05-01", 50),     # three contracts: the one with its category
-    ("Gimle AB", G, "2024-06-01", 60),     # that one has ended: the later of the other two
-]
-TOTAL = sum(r[3] for r in LINES)
-ON = 200 + 300 + 400 + 1000 + 2000 + 3000 + 700 + 50 + 60
-
-
-def ledger() -> bytes:
-    rows = "".join(f"{s};{o};6410;Förbrukningsmaterial;{a},00;{d}\n" for s, o, d, a in LINES)
-    return ("Leverantör;Organisationsnummer;Konto;Kontotext;Belopp;Bokföringsdatum\n" + rows).encode("utf-8")
-
-
-def register(category: str) -> bytes:
-    head = ("Avtalskatalog Realkommunen 2024\n\n"
-            "Avtalsnummer;Avtalsnamn;Avtalstyp;Leverantör;Organisationsnummer;Rangordning;Kategori;Startdatum;"
-            "Slutdatum;Förlängning;Förlängning nyttjad;Takvolym;Avtalsansvarig\n")
-    rows = [
-        f'AV-1;Förbrukning Alfa;Kontrakt;Alfa AB;{A};;;2024-02-01;2025-01-31;"2025-06-30; 2025-12-31";1;1 000 kr;Anna Ek',
-        f"RA-2;Ramavtal förbrukning;Ramavtal;Beta AB;{B};1;;2024-01-01;2024-12-31;1+1 år;;10 tkr;Bo Ek",
-        f'RA-2;Ramavtal förbrukning;Ramavtal;"Gamma AB\nDelta AB";"{C}\n{D}";"2\n3";;;;;;;',
-        "AV-3;Konsulter;Direktupphandling;Epsilon Konsult;;;;2024-01-01;;;;;",
-        f"G-1;Gimle äldre;;Gimle AB;{G};;;2024-01-01;2024-12-31;;;;",
-        f"G-2;Gimle förbrukning;;Gimle AB;{G};;{category};2023-01-01;2024-05-15;;;;",
-        f"G-3;Gimle nyare;;Gimle AB;{G};;;2024-03-01;2024-12-31;;;;",
-    ]
-    return (head + "\n".join(rows) + "\n").encode("utf-8")
 
 
 @pytest.fixture
