@@ -463,11 +463,14 @@ def editor_table(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=list(EDITOR_FIELDS))
     for col in ("start", "end"):
         df[col] = pd.Series([v for v in df[col]], dtype=object)
+    for col in ("contract_id", "name", "kind", "supplier_name", "org_no", "rank", "categories", "options", "owner", "notes"):
+        df[col] = df[col].astype("string")          # a blank cell is empty, not the text 'None'
+    df["ceiling"] = df["ceiling"].astype("float64")
     return df
 
 
 def _cell_text(v) -> str:
-    if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
         return ""
     if isinstance(v, (dt.date, pd.Timestamp)):
         return pd.Timestamp(v).date().isoformat()

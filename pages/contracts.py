@@ -16,7 +16,7 @@ from ui.cache import query
 from ui.charts.contracts import compliance_bars
 from ui.db import cursor
 from ui.i18n import current_lang, error_text, t
-from ui.tables import show_table
+from ui.tables import dates, show_table
 from ui.widgets import file_uploader, kpi_row, run_edit, show_chart, show_done
 
 lang = current_lang()
@@ -30,6 +30,8 @@ BY = {b: t(f"ctr.by_{b}") for b in ct.BY}
 FIELD = {f: t(f"ctr.field_{f}") for f in ct.FIELDS}
 filters = st.session_state.get(state.FILTERS)
 period = (filters.period_from, filters.period_to, tuple(filters.units)) if filters else (None, None, ())
+
+
 
 summary = query(ct.summary)
 if summary["contracts"]:
@@ -97,7 +99,7 @@ with tab_ceil:
     else:
         show_table(pd.DataFrame({
             "contract": ceil.contract_id + " " + ceil.name, "owner": ceil.owner, "ceiling": ceil.ceiling,
-            "spend": ceil.spend, "used": ceil.used_share, "forecast": ceil.forecast, "last_day": ceil.last_day,
+            "spend": ceil.spend, "used": ceil.used_share, "forecast": ceil.forecast, "last_day": dates(ceil.last_day),
             "warning": ["⚠ " + t("ctr.over_ceiling") if o else "" for o in ceil.over_ceiling]}),
             hide_index=True, width="stretch", column_config={
                 "contract": t("ctr.col_contract"), "owner": t("ctr.col_owner"),
@@ -118,7 +120,7 @@ with tab_ren:
                   fmt.msek(float(ren[ren.horizon == h].yearly_spend.sum()), lang) + " " + t("ctr.per_year"))
                  for h in (6, 12, 18)])
         show_table(pd.DataFrame({"contract": ren.contract_id + " " + ren.name, "owner": ren.owner,
-                                 "last_day": ren.last_day, "options_left": ren.options_left,
+                                 "last_day": dates(ren.last_day), "options_left": ren.options_left,
                                  "yearly_spend": ren.yearly_spend, "horizon": [t("ctr.within", months=h) for h in ren.horizon]}),
                    hide_index=True, width="stretch", column_config={
                        "contract": t("ctr.col_contract"), "owner": t("ctr.col_owner"),
@@ -138,7 +140,7 @@ with tab_reg:
     with st.form("ctr_editor"):
         edited = st.data_editor(
             table, key="ctr_table", num_rows="dynamic" if not readonly else "fixed", disabled=readonly,
-            hide_index=True, width="stretch", column_config={
+            hide_index=True, width="stretch", placeholder="", column_config={
                 "contract_id": st.column_config.TextColumn(labels["contract_id"], required=True),
                 "name": st.column_config.TextColumn(labels["name"], required=True),
                 "kind": st.column_config.SelectboxColumn(labels["kind"], options=list(ct.KINDS), format_func=KIND.get),

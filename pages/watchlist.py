@@ -16,7 +16,7 @@ from ui import format as fmt
 from ui.cache import query
 from ui.db import cursor
 from ui.i18n import current_lang, error_text, t
-from ui.tables import show_table
+from ui.tables import dates, show_table
 from ui.widgets import file_uploader, kpi_row, run_edit, show_done
 
 lang = current_lang()
@@ -163,7 +163,7 @@ with tab_supplier:
             st.caption(t("wl.supplier_no_contracts"))
         else:
             show_table(pd.DataFrame({"contract_id": on.contract_id, "name": on.name, "owner": on.owner,
-                                     "start": on.start_date, "last_day": on.last_day,
+                                     "start": dates(on.start_date), "last_day": dates(on.last_day),
                                      "valid": [t("ctr.valid") if v else t("ctr.not_valid") for v in on.valid]}),
                        hide_index=True, width="stretch", column_config={
                            "contract_id": t("ctr.col_id"), "name": t("ctr.col_name"), "owner": t("ctr.col_owner"),

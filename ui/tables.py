@@ -110,3 +110,9 @@ def edit_texts(values, lang: str, max_decimals: int = 2) -> list[str]:
     empty), so the editor never shows the browser's locale; read them back with
     ui.format.parse_number (or the field's own parser)."""
     return [fmt.flexible(None if not _present(v) else float(v), lang, max_decimals) for v in values]
+
+
+def dates(col) -> list:
+    """A date column as dates: DuckDB's frames hold DATE values as timestamps, which a table
+    would show with a time of day."""
+    return [None if pd.isna(v) else pd.Timestamp(v).date() for v in col]

@@ -165,7 +165,7 @@ PAGE_TITLES = [
     ("klassificering", "Klassificering"), ("kategoritrad", "Kategoriträd"), ("oversikt", "Översikt"),
     ("prioritering", "Prioritering: potential och genomförbarhet"), ("besparingar", "Besparingsuppföljning"),
     ("bevakningslista", "Bevakningslista: avvikelser och eskalering"), ("rapport", "Styrgruppsrapport"),
-    ("logg", "Ändringslogg"),
+    ("logg", "Ändringslogg"), ("avtal", "Avtal och avtalstrohet"),
 ]
 
 
@@ -255,3 +255,71 @@ def test_the_file_uploader_speaks_swedish(cube_server, browser, browser_context_
     }""")
     assert shown["button"] == '"Välj filer"' and shown["buttonSize"] == "0px"
     assert shown["limit"].startswith('"Högst 500 MB per fil • CSV, TXT') and shown["limitSize"] == "0px"
+
+
+@pytest.fixture(scope="module")
+def contract_server(tmp_path_factory):
+    """A server on the contract tests' crafted ledger, with no register yet: (its URL, its store,
+    the path of the category Gimle's lines are in)."""
+    from analytics.ingest import load_files
+    from analytics.store import connect
+    from tests.crafted import contract_ledger
+    db = tmp_path_factory.mktemp("avtal") / "avtal.duckdb"
+    con = connect(db)
+    load_files(con.cursor(), [("reskontra.csv", contract_ledger())])
+    path = con.execute("""SELECT n1.name || ' / ' || n2.name FROM ledger_lines l JOIN category_paths cp USING (category_id)
+                          JOIN categories n1 ON n1.category_id = cp.l1_id JOIN categories n2 ON n2.category_id = cp.l2_id
+                          WHERE l.supplier_name = 'Gimle AB' LIMIT 1""").fetchall()[0][0]
+    con.close()
+    run = serve(db)
+    yield next(run), db, path
+    next(run, None)
+
+
+def test_import_a_register_and_edit_it_in_the_browser(contract_server, page, tmp_path):
+    """The Avtal page in Chromium: a register CSV chosen in the file uploader, its columns
+    recognised, imported; then a contract's name changed in the register's grid (typed into the
+    cell) and saved; the store holds the new name and the lines stay linked."""
+    from playwright.sync_api import expect
+
+    from analytics import contracts
+    from analytics.store import connect
+    from tests.crafted import contract_register
+    url, db, category = contract_server
+    csv = tmp_path / "avtalskatalog.csv"
+    csv.write_bytes(contract_register(category))
+    page.set_viewport_size({"width": 1400, "height": 1200})
+    page.goto(url + "/avtal", timeout=90_000)
+    expect(page.get_by_role("heading", name="Avtal och avtalstrohet")).to_be_visible(timeout=90_000)
+    expect(page.get_by_text("Inga avtal inlästa än", exact=False)).to_be_visible(timeout=60_000)
+    page.get_by_role("tab", name="Importera").click()
+    page.locator("input[type=file]").first.set_input_files(str(csv))
+    expect(page.get_by_text("rader under rubrikraden", exact=False)).to_be_visible(timeout=60_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Läs in avtalen").click()
+    expect(page.get_by_text("6 avtal med 8 leverantörer inlästa", exact=False)).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stMetricLabel").get_by_text("Avtalstrohet", exact=True)).to_be_visible()
+    page.screenshot(path=str(tmp_path / "avtal.png"), full_page=True)
+    # the register's grid: the first cell (AV-1's id), one to the right (its name), typed over
+    page.get_by_role("tab", name="Avtalsregister").click()
+    grid = page.get_by_role("tabpanel", name="Avtalsregister").get_by_test_id("stDataFrame")
+    expect(grid).to_be_visible(timeout=60_000)
+    box = grid.bounding_box()
+    page.mouse.dblclick(box["x"] + 200, box["y"] + 35 + 17)       # the first row's name, below the header
+    editor = page.locator("textarea").first                       # the cell's editor opens over the grid
+    expect(editor).to_be_visible(timeout=30_000)
+    editor.fill("Förbrukning Alfa 2024")
+    page.keyboard.press("Enter")
+    page.screenshot(path=str(tmp_path / "avtal-redigerat.png"), full_page=True)
+    page.get_by_role("button", name="Spara avtalsregistret").click()
+    expect(page.get_by_text("Avtalsregistret sparat: 0 nya, 1 ändrade, 0 borttagna", exact=False)).to_be_visible(
+        timeout=60_000)
+    wait_idle(page)
+    page.screenshot(path=str(tmp_path / "avtal-sparat.png"), full_page=True)
+    con = connect(db)
+    try:
+        reg = {c.contract_id: c for c in contracts.register(con.cursor())}
+        assert reg["AV-1"].name == "Förbrukning Alfa 2024" and len(reg) == 6
+        assert con.execute("SELECT count(*) FROM ledger_lines WHERE contract_id = 'AV-1'").fetchall()[0][0] == 3
+    finally:
+        con.close()
