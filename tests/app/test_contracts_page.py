@@ -104,3 +104,22 @@ def test_the_editor_saves_nothing_when_nothing_changed_and_english_reads(page, m
     [b for b in at.button if b.label == "Spara avtalsregistret"][0].click().run()
     assert not at.exception, at.exception
     assert at.success[0].value.startswith("Avtalsregistret sparat: 0 nya, 0 ändrade, 0 borttagna")
+
+
+def test_the_cube_shows_spend_under_and_outside_contracts_and_drills_into_them(page):
+    at, db, category = page
+    con = connect(db)
+    contracts.import_register(con.cursor(), "avtal.csv", contract_register(category))
+    con.close()
+    at.switch_page("pages/cube.py").run()
+    at.selectbox(key="cube_rows").set_value("contract_status").run()
+    assert not at.exception, at.exception
+    t = at.dataframe[0].value.set_index("Under/utanför avtal")
+    assert t.loc["Under avtal", "Belopp (kr)"] == ON and t.loc["Utanför avtal", "Belopp (kr)"] == TOTAL - ON
+    rows = list(at.dataframe[0].value["Under/utanför avtal"])
+    at.selectbox(key="cube_pick_row").set_value(rows.index("Under avtal")).run()
+    at.button(key="cube_drill_btn").click().run()              # into the contracts
+    assert not at.exception, at.exception
+    by_contract = at.dataframe[0].value.set_index("Avtal")["Belopp (kr)"]
+    assert by_contract["RA-2 Ramavtal förbrukning"] == 6000 and by_contract["AV-1 Förbrukning Alfa"] == 900
+    assert "Utanför avtal" not in by_contract.index
