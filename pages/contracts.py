@@ -33,6 +33,14 @@ period = (filters.period_from, filters.period_to, tuple(filters.units)) if filte
 
 
 
+def refused(exc: ContractError) -> None:
+    """A refused register (file or editor): the sentence, then every problem by row and column."""
+    st.error(error_text(exc), icon=":material/error:")
+    if exc.params.get("problems"):
+        show_table(pd.DataFrame(exc.params["problems"]), hide_index=True, width="stretch", column_config={
+            "row": t("ctr.col_row"), "column": t("ctr.col_column"), "message": t("ctr.col_problem")})
+
+
 summary = query(ct.summary)
 if summary["contracts"]:
     total = query(ct.compliance, None, *period)[0]
@@ -160,10 +168,7 @@ with tab_reg:
         try:
             ct.from_editor(cur, records, labels)           # read and checked first: a refusal writes nothing
         except ContractError as exc:
-            st.error(error_text(exc), icon=":material/error:")
-            if exc.params.get("problems"):
-                show_table(pd.DataFrame(exc.params["problems"]), hide_index=True, width="stretch", column_config={
-                    "row": t("ctr.col_row"), "column": t("ctr.col_column"), "message": t("ctr.col_problem")})
+            refused(exc)
         else:
             run_edit(lambda: st.session_state.__setitem__(state.CTR_SAVED, ct.save_editor(cur, records, labels)),
                      lambda: t("ctr.saved", **st.session_state.pop(state.CTR_SAVED)))
@@ -206,10 +211,7 @@ with tab_imp:
                 try:
                     ct.read_register(cur, up.name, up.getvalue(), mapping)      # every row checked before anything is written
                 except ContractError as exc:
-                    st.error(error_text(exc), icon=":material/error:")
-                    if exc.params.get("problems"):
-                        show_table(pd.DataFrame(exc.params["problems"]), hide_index=True, width="stretch", column_config={
-                            "row": t("ctr.col_row"), "column": t("ctr.col_column"), "message": t("ctr.col_problem")})
+                    refused(exc)
                 else:
                     def _import():
                         res = ct.import_register(cur, up.name, up.getvalue(), replace=replace, mapping=mapping)
