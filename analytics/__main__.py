@@ -1,4 +1,4 @@
-"""Command line: python -m analytics import|summary|backup|cube|classify|rules|tree|initiatives|savings|watchlist|signals|contracts|compliance|report|template|demo|delete-demo ...
+"""Command line: python -m analytics import|summary|backup|cube|classify|rules|tree|initiatives|savings|watchlist|signals|contracts|compliance|plans|plan|report|template|demo|delete-demo ...
 
 Exit codes: 0 done, 2 refused (a clear message on stderr, nothing written)."""
 
@@ -162,6 +162,35 @@ def _cmd_contracts(args) -> int:
         return 2
     print(f"imported {res['contracts']} contracts ({res['suppliers']} suppliers) from {path.name}"
           f"{' (replacing the register)' if args.replace else ''}; lines linked to their contracts")
+    return 0
+
+
+def _cmd_plans(args) -> int:
+    from .plans import pipeline
+    con = connect(args.db, wait=args.wait)
+    rows = pipeline(con.cursor())
+    if args.json:
+        print(json.dumps([{k: r[k] for k in ("initiative", "gate", "status", "sections", "sections_filled", "decisions")}
+                          for r in rows], ensure_ascii=False))
+        return 0
+    for r in rows:
+        nxt = f"next {r['next']} ({' + '.join(r['waiting'])})" if r["next"] else "all gates passed"
+        print(f"{r['initiative']}: {r['status']}, gate {r['gate'] or '-'}, {nxt}; "
+              f"{r['sections_filled']}/{r['sections']} sections, {len(r['decisions'])} decisions")
+    return 0
+
+
+def _cmd_plan(args) -> int:
+    from .plans import find
+    from .report.plan_doc import write
+    con = connect(args.db, wait=args.wait)
+    cur = con.cursor()
+    try:
+        kind = write(cur, find(cur, args.name), args.out, args.lang)
+    except SpendkollenError as exc:
+        print(f"spendkollen: refused. {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote the plan of {args.name} as {kind} to {args.out}")
     return 0
 
 
@@ -550,6 +579,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_compliance)
+
+    p = sub.add_parser("plans", help="category plans: each initiative's gate, status, sections filled and decisions")
+    p.add_argument("--db")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_plans)
+
+    p = sub.add_parser("plan", help="export an initiative's category plan as Word or PDF for the council")
+    p.add_argument("action", choices=["export"])
+    p.add_argument("name", metavar="NAME", help="the initiative's name (or id)")
+    p.add_argument("--out", required=True, metavar="FILE.docx|FILE.pdf")
+    p.add_argument("--lang", choices=["sv", "en"], default="sv")
+    p.add_argument("--db")
+    p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("template", help="the organisation's PowerPoint template for the pack: set FILE, remove, show")
     p.add_argument("action", choices=["set", "remove", "show"])

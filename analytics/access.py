@@ -45,13 +45,14 @@ INDEX = "index"
 SETTINGS = "settings"          # the pack's template and other store-wide settings
 USERS = "users"
 CONTRACTS = "contracts"        # the contract register (avtalskatalog)
+PLANS = "plans"                # category plans, governance decisions and the areas' KPIs
 
 PERMISSIONS = (UPLOAD, UPLOAD_DELETE, RULES, TREE, INITIATIVES, DEVIATIONS, SAVINGS_REPORT, SIGN_OFF,
-               INDEX, SETTINGS, USERS, CONTRACTS)
+               INDEX, SETTINGS, USERS, CONTRACTS, PLANS)
 
 GRANTS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
-    "buyer": frozenset({UPLOAD, RULES, TREE, INITIATIVES, DEVIATIONS, SAVINGS_REPORT, CONTRACTS}),
+    "buyer": frozenset({UPLOAD, RULES, TREE, INITIATIVES, DEVIATIONS, SAVINGS_REPORT, CONTRACTS, PLANS}),
     "finance": frozenset({SIGN_OFF, INDEX}),
     "reader": frozenset(),
 }
@@ -75,6 +76,7 @@ ACTIONS: dict[str, str | None] = {
     "report_template": SETTINGS, "report_template_removed": SETTINGS,
     "user_add": USERS, "user_role": USERS, "user_remove": USERS,
     "contracts_import": CONTRACTS, "contract_save": CONTRACTS, "contract_delete": CONTRACTS,
+    "plan_save": PLANS, "plan_decision": PLANS, "kpi_define": PLANS, "kpi_enter": PLANS,
     "user_first_sign_in": None,
 }
 

@@ -43,6 +43,10 @@ class ContractError(SpendkollenError):
     """A contract register file, or a change to the register, that cannot be accepted."""
 
 
+class PlanError(SpendkollenError):
+    """A category plan, governance decision or KPI that cannot be accepted."""
+
+
 class RuleError(SpendkollenError):
     """A rule, tree edit or rules file that cannot be accepted."""
 

@@ -706,6 +706,59 @@ MIGRATIONS: list[list[Step]] = [
           for t in ("cube_facts", "cube_rollup", "cube_units", "cube_common", "cube_suppliers")],
         REBUILD,
     ],
+    # 17: category plans and governance: every saved version of an initiative's plan (its texts,
+    #     people, price breakdown, projects and the data figures as they were), the decisions
+    #     at its gates, and the fixed KPIs of the category areas with the values entered per quarter.
+    [
+        """CREATE TABLE plan_versions (
+            initiative_id INTEGER NOT NULL,
+            version       INTEGER NOT NULL,
+            content       JSON NOT NULL,
+            figures       JSON NOT NULL,
+            saved_at      TIMESTAMP NOT NULL,
+            saved_by      VARCHAR NOT NULL,
+            PRIMARY KEY (initiative_id, version)
+        )""",
+        "CREATE SEQUENCE plan_decision_seq START 1",
+        """CREATE TABLE plan_decisions (
+            decision_id   INTEGER PRIMARY KEY DEFAULT nextval('plan_decision_seq'),
+            initiative_id INTEGER NOT NULL,
+            cycle         INTEGER NOT NULL,
+            gate          VARCHAR NOT NULL CHECK (gate IN ('initiation', 'direction', 'overall_plan', 'analysis',
+                                                           'category_plan', 'restart')),
+            forum         VARCHAR NOT NULL CHECK (forum IN ('KR', 'UU', 'ST')),
+            decision      VARCHAR NOT NULL CHECK (decision IN ('approved', 'returned', 'stopped')),
+            decided_on    DATE NOT NULL,
+            minute        VARCHAR NOT NULL,
+            document_name VARCHAR,
+            document      BLOB,
+            plan_version  INTEGER,
+            recorded_at   TIMESTAMP NOT NULL,
+            recorded_by   VARCHAR NOT NULL
+        )""",
+        "CREATE SEQUENCE kpi_seq START 1",
+        """CREATE TABLE kpi_definitions (
+            kpi_id      INTEGER PRIMARY KEY DEFAULT nextval('kpi_seq'),
+            category_id INTEGER NOT NULL,
+            name        VARCHAR NOT NULL,
+            measure     VARCHAR NOT NULL,
+            target      DOUBLE,
+            direction   VARCHAR NOT NULL CHECK (direction IN ('up', 'down')),
+            unit        VARCHAR NOT NULL,
+            active      BOOLEAN NOT NULL,
+            updated_at  TIMESTAMP NOT NULL,
+            updated_by  VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE kpi_entries (
+            kpi_id     INTEGER NOT NULL,
+            quarter    VARCHAR NOT NULL,
+            value      DOUBLE,
+            comment    VARCHAR,
+            entered_at TIMESTAMP NOT NULL,
+            entered_by VARCHAR NOT NULL,
+            PRIMARY KEY (kpi_id, quarter)
+        )""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

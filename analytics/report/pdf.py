@@ -18,7 +18,17 @@ PAGE_W, PAGE_H = 842.0, 595.0          # A4 landscape, points
 MARGIN = 36.0
 
 
-def _chart(sl: Slide, w: float, h: float, lang: str, colours):
+def palette(colours_hex: list[str] | None = None) -> dict:
+    """The colours a drawing uses: the series (the template's accents, else the app's), grid,
+    white and text."""
+    from reportlab.lib import colors
+    hexes = colours_hex or list(PALETTE)
+    return {"hex": hexes, "series": [colors.HexColor("#" + c) for c in hexes], "grid": colors.HexColor("#D9D9D9"),
+            "white": colors.white, "text": colors.HexColor("#262626")}
+
+
+def chart_drawing(sl: Slide, w: float, h: float, lang: str, colours):
+    """A slide's chart as a reportlab Drawing of ``w`` x ``h`` points (the pack's PDF, the plan's papers)."""
     from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
     from reportlab.graphics.charts.legends import Legend
     from reportlab.graphics.charts.lineplots import ScatterPlot
@@ -137,9 +147,7 @@ def to_pdf(report: Report, colours_hex: list[str] | None = None) -> bytes:
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import Paragraph
 
-    hexes = colours_hex or list(PALETTE)
-    colours = {"hex": hexes, "series": [colors.HexColor("#" + c) for c in hexes], "grid": colors.HexColor("#D9D9D9"),
-               "white": colors.white, "text": colors.HexColor("#262626")}
+    colours = palette(colours_hex)
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=(PAGE_W, PAGE_H))
     c.setTitle(report.title)
@@ -200,7 +208,7 @@ def to_pdf(report: Report, colours_hex: list[str] | None = None) -> bytes:
             c.setFillColor(colors.HexColor("#595959"))
             c.drawString(MARGIN, PAGE_H - top - 10, lo.shorten(sl.chart.caption, chart_w, 10))
             c.setFillColor(colours["text"])
-            d = _chart(sl, chart_w, area_h - 18, L, colours)
+            d = chart_drawing(sl, chart_w, area_h - 18, L, colours)
             d.drawOn(c, MARGIN, bottom)
             sx = MARGIN + chart_w + 18
             if has_side and sl.table:

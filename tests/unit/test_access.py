@@ -120,7 +120,30 @@ WRITES = {
     "demo_remove": (access.UPLOAD, lambda c: _demo(c), lambda c, _: remove_demo(c)),
     "users": (access.USERS, lambda c: None, lambda c, _: users.add_user(c, "ny@kommun.se", "Ny", "reader")),
     "contracts_import": (access.CONTRACTS, lambda c: None, lambda c, _: _contracts_import(c)),
+    "plan_save": (access.PLANS, _iid, lambda c, i: _plan_save(c, i)),
+    "plan_decision": (access.PLANS, _iid, lambda c, i: _plan_decision(c, i)),
+    "kpi_define": (access.PLANS, lambda c: None, lambda c, _: _kpi(c)),
 }
+
+
+def _plan_save(cur, iid):
+    from analytics import plans
+    plan = plans.load(cur, iid)
+    plan.texts["purpose"] = f"Syfte {_name()}"
+    plans.save(cur, plan)
+
+
+def _plan_decision(cur, iid):
+    from analytics import plans
+    done = {r["gate"] for r in plans.decisions(cur, iid).to_dict("records")}
+    gate, forum = next((g, f[0]) for g, f in plans.GATES if g not in done)
+    plans.record(cur, iid, gate, forum, "approved", dt.date(2024, 1, 15), f"{forum} 2024-01-15 § {len(done) + 1}")
+
+
+def _kpi(cur):
+    from analytics import kpis
+    area = pr.category_ids_from_paths(cur, "Verksamhet & stöd")[0]
+    kpis.define(cur, area, f"Avtalstrohet {_name()}", "compliance", 0.8, "up")
 
 
 def _contracts_import(cur):
@@ -142,7 +165,8 @@ def test_the_role_table():
     sign-off and index series, readers nothing."""
     g = access.GRANTS
     assert g["admin"] == set(access.PERMISSIONS)
-    assert g["buyer"] == {"upload", "rules", "tree", "initiatives", "deviations", "savings_report", "contracts"}
+    assert g["buyer"] == {"upload", "rules", "tree", "initiatives", "deviations", "savings_report", "contracts",
+                          "plans"}
     assert g["finance"] == {"sign_off", "index"}
     assert g["reader"] == set()
 

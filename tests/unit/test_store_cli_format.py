@@ -39,10 +39,10 @@ def test_old_database_upgrades_in_place(tmp_path):
     con.close()
     con = connect(path)
     cur = con.cursor()
-    assert schema_version(cur) == SCHEMA_VERSION == 16
+    assert schema_version(cur) == SCHEMA_VERSION == 17
     assert summary(cur)["lines"] == 2 and summary(cur)["total"] == 150.0
     assert cur.execute("SELECT count(*) FROM import_profiles").fetchall()[0][0] == 0
-    assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == list(range(1, 17))
+    assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == list(range(1, 18))
     assert cur.execute("SELECT count(*) FROM users").fetchall()[0][0] == 0      # v12: nobody has signed in yet
     # v3's account map became account rules in v4; v8 replaced those demo-only defaults by the
     # Kommun-Bas defaults (the 64 group rule), classified the old lines and built the cube
