@@ -48,6 +48,7 @@ def run() -> None:
         "prioritise": ("pages/prioritise.py", t("nav.prioritise"), ":material/bubble_chart:", "prioritering"),
         "savings": ("pages/savings.py", t("nav.savings"), ":material/savings:", "besparingar"),
         "contracts": ("pages/contracts.py", t("nav.contracts"), ":material/handshake:", "avtal"),
+        "plans": ("pages/plans.py", t("nav.plans"), ":material/account_balance:", "kategoriplaner"),
         "watchlist": ("pages/watchlist.py", _watch_title(), ":material/report:", "bevakningslista"),
         "report": ("pages/report.py", t("nav.report"), ":material/slideshow:", "rapport"),
         "log": ("pages/log.py", t("nav.log"), ":material/history:", "logg"),
@@ -65,12 +66,12 @@ def run() -> None:
     sections = {
         t("nav.section_data"): data,
         t("nav.section_analysis"): [pages["cube"], pages["tree"], pages["overview"]],
-        t("nav.section_governance"): [pages["prioritise"], pages["savings"], pages["contracts"], pages["watchlist"],
-                                       pages["report"], pages["log"]],
+        t("nav.section_governance"): [pages["prioritise"], pages["plans"], pages["savings"], pages["contracts"],
+                                       pages["watchlist"], pages["report"], pages["log"]],
     }
     if actor.can(access.USERS):
         sections[t("nav.section_admin")] = [pages["admin"]]
-    nav = st.navigation(sections)
+    nav = st.navigation(sections, expanded=True)      # every page in the menu, none behind "View more"
     if nav.url_path != specs["upload"][3]:
         release_abandoned_upload()      # an upload left unconfirmed on the upload page is dropped
     apply_global_filters_from_url()

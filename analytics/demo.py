@@ -260,9 +260,53 @@ def load_demo(cur, lines: int = LINES) -> int:
     set_internal(cur, internal + [org for _, org in GROUP_COMPANIES], actor="demo")
     from .savings import load_demo_initiatives
     load_demo_initiatives(cur)
+    _demo_plans(cur)
     _demo_register(cur)
     _demo_deviations(cur)
     return parsed.lines
+
+
+# the demo initiatives' plans and how far through the gates each has come, in DEMO's order:
+# (the gates passed, with (gate, forum, decision) steps; a return is recorded before its approval)
+_ALL = [("initiation", "KR", "approved"), ("direction", "UU", "approved"), ("overall_plan", "ST", "approved"),
+        ("analysis", "ST", "approved"), ("category_plan", "KR", "approved"), ("category_plan", "UU", "approved")]
+DEMO_GATES = [
+    _ALL,
+    _ALL[:3] + [("analysis", "ST", "returned")] + _ALL[3:],
+    _ALL[:4],
+    _ALL[:3] + [("analysis", "ST", "returned")],
+    _ALL[:2],
+    _ALL[:1],
+]
+DEMO_PLAN = {
+    "purpose": "Sänka kostnaden och öka avtalstroheten i kategorin, med bibehållen kvalitet för verksamheterna.",
+    "current_state": "Köpen är spridda på många leverantörer och beställare; en stor del görs utanför avtal.",
+    "strategy": "Samla volymerna på färre avtal och följ upp avtalstroheten varje kvartal.",
+}
+
+
+def _demo_plans(cur) -> int:
+    """Plans for the demo initiatives, at the gates of DEMO_GATES (decided before each start)."""
+    import datetime as dt
+
+    from .periods import quarter_start
+    from .plans import Plan, record, save
+    from .prioritise import load
+    n = 0
+    for it, steps in zip([i for i in load(cur) if i.is_demo], DEMO_GATES):
+        save(cur, Plan(it.initiative_id, dict(DEMO_PLAN),
+                       [{"name": "Kategoriledare (demo)", "role": "Kategoriledare", "section": "staffing"},
+                        {"name": "Förvaltningschef (demo)", "role": "Beställare", "section": "stakeholders"}],
+                       [{"component": "Material", "share": 0.55}, {"component": "Arbete", "share": 0.35},
+                        {"component": "Frakt", "share": 0.1}],
+                       [{"name": f"Samordnad upphandling: {it.name.split(' (')[0]}", "saving_sek": 250_000.0}]),
+             actor="demo")
+        start = quarter_start(it.start) if it.start else dt.date.today()
+        for k, (gate, forum, decision) in enumerate(steps):
+            day = min(start - dt.timedelta(days=100 - 15 * k), dt.date.today())
+            record(cur, it.initiative_id, gate, forum, decision, day, f"{forum} {day.isoformat()} § {4 + k}", actor="demo")
+        n += 1
+    return n
 
 
 # the demo's contract register: (id, name, kind, the account whose largest suppliers are on it,
@@ -380,6 +424,8 @@ def remove_demo(cur) -> int:
     with store.transaction(cur):
         ids = [r[0] for r in cur.execute("SELECT batch_id FROM batches WHERE is_demo AND status = 'loaded'").fetchall()]
         remove_demo_initiatives(cur)
+        cur.execute("DELETE FROM plan_decisions WHERE recorded_by = 'demo'")      # the demo's own plans go with it
+        cur.execute("DELETE FROM plan_versions WHERE saved_by = 'demo'")
         from .contracts import save_contracts
         demo = [r[0] for r in cur.execute("SELECT contract_id FROM contracts WHERE source = 'demo'").fetchall()]
         if demo:

@@ -49,6 +49,9 @@ DECISIONS = ("approved", "returned", "stopped")
 # the figures a plan keeps with each version (what "changed since the approved version" compares)
 FIGURES = ("spend", "prev_spend", "trend", "suppliers", "classified_share", "n80", "top_share", "top5_share",
            "on_contract", "contract_share", "contracts", "ending_12")
+FIGURE_KINDS = {"spend": "msek", "prev_spend": "msek", "on_contract": "msek", "trend": "share", "classified_share": "share",
+                "top_share": "share", "top5_share": "share", "contract_share": "share", "suppliers": "count", "n80": "count",
+                "contracts": "count", "ending_12": "count"}          # how each is shown (analytics.format kinds)
 
 
 @dataclass
@@ -357,7 +360,7 @@ def check(rows: list[dict], gate: str, forum: str, decision: str) -> int:
     if gate in s["passed"]:
         raise PlanError("plan_passed", f"{gate} has already passed in this round", gate=gate)
     if gate != s["next"]:
-        raise PlanError("plan_order", f"{gate} comes after {s['next']}, which has not passed", gate=gate, missing=s["next"])
+        raise PlanError("plan_order", f"{gate} comes after {s['next']}, which has not passed", gate=gate, after=s["next"])
     if decision == "approved" and forum not in s["waiting"]:
         raise PlanError("plan_forum_done", f"{forum} has already approved {gate}", gate=gate, forum=forum)
     return s["cycle"]
@@ -386,12 +389,16 @@ def record(cur: duckdb.DuckDBPyConnection, initiative_id: int, gate: str, forum:
                            document[0] if document else None, document[1] if document else None, version,
                            actor or current_user()]).fetchall()[0][0]
         status = state(decisions(cur, initiative_id).to_dict("records"))["status"]
-        if status != it.status and not (it.status == "done" and status == "running"):
-            it.status = status
+        if status != it.status and (status == "stopped" or it.status == "stopped"
+                                    or _RANK.get(status, 0) > _RANK.get(it.status, 0)):
+            it.status = status          # forward along the gates; a stop, or a restart after one, either way
             sv.save_initiatives(cur, [it], replace=False, actor=actor)
         audit(cur, "plan_decision", "plan_decisions", {"initiative": it.name, "gate": gate, "forum": forum,
                                                        "decision": decision, "minute": minute.strip()}, actor)
     return did
+
+
+_RANK = {"idea": 0, "approved": 1, "running": 2, "done": 3}
 
 
 def approved_version(cur: duckdb.DuckDBPyConnection, initiative_id: int) -> int | None:

@@ -54,6 +54,9 @@ def error_text(exc, lang: str | None = None) -> str:
         params["role"] = translate(lang, f"role.{params['role']}")
     if "permission" in params:
         params["permission"] = translate(lang, f"perm.{params['permission']}")
+    for k in ("gate", "after"):                 # a plan's gates by their names in the language
+        if exc.code.startswith("plan_") and isinstance(params.get(k), str):
+            params[k] = translate(lang, f"plan.gate_{params[k]}")
     safe = ()
     if params.get("samples") or params.get("missing"):
         safe = ("detail",)

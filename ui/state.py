@@ -43,6 +43,7 @@ CLS_TREE_RESULT = "cls_tree_result"   # the message of the last tree import
 TREE_NONCE = "tree_nonce"             # bumped to reset the treemap's selection
 PRI_DONE = "pri_done"                 # the message of the last initiatives save
 WL_IMPORTED = "wl_imported"           # the message of the last watchlist import
+PLAN_SAVED = "plan_saved"             # the version the last plan save wrote, for its message
 CTR_SAVED = "ctr_saved"               # the counts of the last register save or import, for its message
 REP_PRESENT = "rep_present"           # the report page's presentation mode
 REP_SLIDE = "rep_slide"               # the slide shown in presentation mode

@@ -31,6 +31,7 @@ def test_first_start_loads_demo_and_every_page_renders(app):
                         ("pages/category_tree.py", "Kategoriträd"), ("pages/classify.py", "Klassificering"),
                         ("pages/prioritise.py", "Prioritering: potential och genomförbarhet"),
                         ("pages/savings.py", "Besparingsuppföljning"), ("pages/contracts.py", "Avtal och avtalstrohet"),
+                        ("pages/plans.py", "Kategoriplaner och beslut"),
                         ("pages/watchlist.py", "Bevakningslista: avvikelser och eskalering"),
                         ("pages/report.py", "Styrgruppsrapport")]:
         at.switch_page(page).run()

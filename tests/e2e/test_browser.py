@@ -166,6 +166,7 @@ PAGE_TITLES = [
     ("prioritering", "Prioritering: potential och genomförbarhet"), ("besparingar", "Besparingsuppföljning"),
     ("bevakningslista", "Bevakningslista: avvikelser och eskalering"), ("rapport", "Styrgruppsrapport"),
     ("logg", "Ändringslogg"), ("avtal", "Avtal och avtalstrohet"),
+    ("kategoriplaner", "Kategoriplaner och beslut"),
 ]
 
 

@@ -161,5 +161,14 @@ def test_the_demo_tells_the_whole_story(store):
     assert devs.contract.notna().sum() >= 3 and "Avtalsansvarig (demo)" not in set(devs[devs.contract.notna()].contract_owner)
     assert pr.table(store).contract_coverage.notna().any()
     assert any(s["kind"] == "direct_award_covered" for s in wl.signals(store))
+    # the demo's initiatives carry plans at different gates, their statuses as the gates say
+    from analytics import plans
+    board = {r["initiative"].split(" (")[0]: r for r in plans.pipeline(store)}
+    assert [board[n]["gate"] for n in ("Bygg- och fastighetsmaterial", "Fordon", "Teknik- och miljökonsulter", "Möbler",
+                                       "Storköksutrustning", "Bygg- och fastighetstjänster")] == \
+        ["category_plan", "category_plan", "analysis", "overall_plan", "direction", "initiation"]
+    assert board["Möbler"]["next"] == "analysis" and board["Bygg- och fastighetstjänster"]["waiting"] == ["UU"]
+    assert all(r["sections_filled"] >= 6 for r in board.values())
+    assert [board[n]["status"] for n in ("Fordon", "Möbler", "Bygg- och fastighetstjänster")] == ["running", "approved", "idea"]
     demo.remove_demo(store)
-    assert contracts.count(store) == 0
+    assert contracts.count(store) == 0 and plans.pipeline(store) == []
