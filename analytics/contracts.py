@@ -32,7 +32,7 @@ import pandas as pd
 from . import access, derived
 from .categories import category_names, node_for_path
 from .constants import EXCLUDED
-from .errors import ContractError, IngestError
+from .errors import CellProblem, ContractError, IngestError
 from .ingest.columns import auto_map
 from .ingest.parse import name_norm_sql, supplier_key_sql
 from .ingest.readers import read_rows
@@ -110,7 +110,7 @@ def parse_date(text: str) -> dt.date:
             return dt.date(1899, 12, 30) + dt.timedelta(days=int(float(t)))
     except ValueError:
         pass
-    raise ValueError(f"'{t}' is not a date (write it as 2024-03-31)")
+    raise CellProblem("cell_date", f"'{t}' is not a date (write it as 2024-03-31)", value=t)
 
 
 _MONEY_UNITS = {"": 1, "kr": 1, "sek": 1, "kronor": 1, ":-": 1, "tkr": 1e3, "tsek": 1e3, "ksek": 1e3,
@@ -122,7 +122,7 @@ def parse_money(text: str) -> float:
     t = str(text).strip().lower().replace("\u00a0", " ").replace("\u202f", " ")
     m = re.fullmatch(r"([\d\s.,]+?)\s*(kr|sek|kronor|:-|tkr|tsek|ksek|mkr|mnkr|msek|miljoner|milj\.?|mn|mdkr)?\.?", t)
     if not m or not re.search(r"\d", m.group(1)):
-        raise ValueError(f"'{text}' is not an amount (write it as 12 000 000 or 12,5 mnkr)")
+        raise CellProblem("cell_amount", f"'{text}' is not an amount (write it as 12 000 000 or 12,5 mnkr)", value=str(text))
     digits = m.group(1).replace(" ", "")
     if "," in digits and "." in digits:
         digits = digits.replace(".", "").replace(",", ".") if digits.rfind(",") > digits.rfind(".") else digits.replace(",", "")
@@ -133,7 +133,8 @@ def parse_money(text: str) -> float:
     try:
         value = float(digits) * _MONEY_UNITS[(m.group(2) or "").rstrip(".")]
     except ValueError:
-        raise ValueError(f"'{text}' is not an amount (write it as 12 000 000 or 12,5 mnkr)") from None
+        raise CellProblem("cell_amount", f"'{text}' is not an amount (write it as 12 000 000 or 12,5 mnkr)",
+                          value=str(text)) from None
     return round(value, 2)
 
 
@@ -153,7 +154,8 @@ def parse_options(text: str | None, end: dt.date | None) -> list[tuple[dt.date, 
             out.append((parse_date(m.group(1)), used))
         return out
     if end is None:
-        raise ValueError(f"'{text}': options counted after the end need the contract's end date")
+        raise CellProblem("cell_options_no_end", f"'{text}': options counted after the end need the contract's end date",
+                          value=str(text))
     m = re.fullmatch(r"(\d+)\s*[x×*]\s*(\d+)\s*(år|ar|years?|y|mån|månader|manader|months?|m)?\.?", t)
     if m:
         steps = [int(m.group(2))] * int(m.group(1))
@@ -161,14 +163,15 @@ def parse_options(text: str | None, end: dt.date | None) -> list[tuple[dt.date, 
     else:
         m = re.fullmatch(r"((?:\d+\s*\+\s*)*\d+)\s*(år|ar|years?|y|mån|månader|manader|months?|m)?\.?", t)
         if not m:
-            raise ValueError(f"'{text}' does not say the extension options (write 1+1 år, 2 x 12 mån or the end dates)")
+            raise CellProblem("cell_options", f"'{text}' does not say the extension options (write 1+1 år, 2 x 12 mån or "
+                              "the end dates)", value=str(text))
         steps = [int(x) for x in re.split(r"\s*\+\s*", m.group(1))]
         unit = m.group(2) or "år"
     months = 1 if unit.startswith(("m", "mån")) else 12
     last = end
     for k in steps:
         if k <= 0:
-            raise ValueError(f"'{text}': an option of {k} is no extension")
+            raise CellProblem("cell_option_zero", f"'{text}': an option of {k} is no extension", value=str(text), k=k)
         last = add_months(last, k * months)
         out.append((last, False))
     return out
@@ -183,18 +186,20 @@ def apply_used(options: list[tuple[dt.date, bool]], text: str | None) -> list[tu
     if t in YES - {"1"}:
         if len(options) == 1:
             return [(options[0][0], True)]
-        raise ValueError(f"'{text}': the contract has {len(options)} extension options; say how many were used "
-                         "(1, 2 ...) or until which date it was extended")
+        raise CellProblem("cell_used_which", f"'{text}': the contract has {len(options)} extension options; say how many were used "
+                          "(1, 2 ...) or until which date it was extended", value=str(text), n=len(options))
     if re.fullmatch(r"\d{1,2}", t):
         n = int(t)
         if n > len(options):
-            raise ValueError(f"'{text}' options used, but the contract has {len(options)}")
+            raise CellProblem("cell_used_many", f"'{text}' options used, but the contract has {len(options)}", value=str(text),
+                              n=len(options))
         return [(e, u or i < n) for i, (e, u) in enumerate(options)]
     until = parse_date(t)
     if not options:
         return [(until, True)]
     if until < options[0][0]:
-        raise ValueError(f"'{text}': extended to a date before the first option's end ({options[0][0]})")
+        raise CellProblem("cell_used_early", f"'{text}': extended to a date before the first option's end ({options[0][0]})",
+                          value=str(text), first=str(options[0][0]))
     return [(e, u or e <= until) for e, u in options]
 
 
@@ -209,7 +214,8 @@ def kind_of(text: str | None) -> str | None:
     for word, kind in KIND_WORDS.items():          # "Ramavtal (SKR)", "Avrop från Adda"
         if len(word) > 3 and re.search(rf"\b{re.escape(word)}\b", t):
             return kind
-    raise ValueError(f"'{text}' is not a contract type; write ramavtal, kontrakt, direktupphandling or avrop")
+    raise CellProblem("cell_kind", f"'{text}' is not a contract type; write ramavtal, kontrakt, direktupphandling or avrop",
+                      value=str(text))
 
 
 def _categories(cur, text: str | None, cache: dict) -> list[int]:
@@ -230,23 +236,25 @@ def _categories(cur, text: str | None, cache: dict) -> list[int]:
             hits = [(len((n["code"] or "").rstrip("0")), cid) for cid, n in nodes.items()
                     if n["code"] and len(n["code"].rstrip("0")) >= 2 and digits.startswith(n["code"].rstrip("0")[:8])]
             if not hits:
-                raise ValueError(f"no category of the tree has the CPV code '{part}' or a shorter part of it")
+                raise CellProblem("cell_cpv", f"no category of the tree has the CPV code '{part}' or a shorter part of it",
+                                  value=part)
             out.append(max(hits)[1])
             continue
         path = tuple(p.strip() for p in re.split(r"\s*[/>]\s*", part) if p.strip())
         if len(path) > 1:
             found = node_for_path(cur, path, {}, create=False)
             if found is None:
-                raise ValueError(f"'{part}' is not a path of the category tree")
+                raise CellProblem("cell_path", f"'{part}' is not a path of the category tree", value=part)
             out.append(found)
             continue
         named = sorted(cid for cid, n in nodes.items() if n["name"].lower() == part.lower() and cid != EXCLUDED)
         if not named:
-            raise ValueError(f"'{part}' is not a category of the tree (write its name, its path such as "
-                             "'Verksamhet & stöd / Livsmedel', or a CPV code)")
+            raise CellProblem("cell_category", f"'{part}' is not a category of the tree (write its name, its path such as "
+                              "'Verksamhet & stöd / Livsmedel', or a CPV code)", value=part)
         if len(named) > 1:
             paths = "; ".join(" / ".join(nodes[c]["path"]) for c in named)
-            raise ValueError(f"'{part}' names {len(named)} categories ({paths}); write the path")
+            raise CellProblem("cell_category_many", f"'{part}' names {len(named)} categories ({paths}); write the path",
+                              value=part, n=len(named), paths=paths)
         out.append(named[0])
     return list(dict.fromkeys(out))
 
@@ -313,11 +321,12 @@ def _from_rows(cur, name: str, header: list[str], cols: dict[str, int], body: li
         current = "contract_id"
 
         def bad(f: str, message: str, row=row) -> None:
-            problems.append({"row": row, "column": header[cols[f]] if f in cols else f, "message": message})
+            problems.append({"row": row, "column": header[cols[f]] if f in cols else f, "message": str(message),
+                             "code": getattr(message, "code", None), "params": getattr(message, "params", {})})
         try:
             cid = cell(cells, "contract_id")
             if not cid:
-                bad("contract_id", "no contract id")
+                bad("contract_id", CellProblem("cell_no_id", "no contract id"))
                 continue
             values: dict = {}
             for f, parse in (("start", parse_date), ("end", parse_date), ("max_end", parse_date),
@@ -331,21 +340,22 @@ def _from_rows(cur, name: str, header: list[str], cols: dict[str, int], body: li
             current = "org_no"
             suppliers = _suppliers(cell(cells, "supplier_name"), cell(cells, "org_no"), cell(cells, "rank"))
         except ValueError as exc:
-            bad(current, str(exc))
+            bad(current, exc)
             continue
         c = contracts.get(cid)
         if c is None:
             if "start" not in values:
-                bad("start", "no start date")
+                bad("start", CellProblem("cell_no_start", "no start date"))
                 continue
             c = contracts[cid] = Contract(cid, cell(cells, "name") or "", values["start"], values.get("end"))
             if not c.name:
-                bad("name", "no contract name")
+                bad("name", CellProblem("cell_no_name", "no contract name"))
         else:
             for f, have in (("name", c.name), ("start", c.start), ("end", c.end)):
                 new = cell(cells, "name") if f == "name" else values.get(f)
                 if new is not None and have is not None and new != have:
-                    bad(f, f"'{new}' disagrees with '{have}' on row {c.rows[0]} of the same contract ({cid})")
+                    bad(f, CellProblem("cell_disagrees", f"'{new}' disagrees with '{have}' on row {c.rows[0]} of the same "
+                                       f"contract ({cid})", new=str(new), have=str(have), first=c.rows[0], contract=cid))
         c.rows.append(row)
         c.kind = c.kind or values.get("kind")
         c.ceiling = c.ceiling if c.ceiling is not None else values.get("ceiling")
@@ -364,24 +374,28 @@ def _from_rows(cur, name: str, header: list[str], cols: dict[str, int], body: li
                     if not options:
                         options = [(values["max_end"], False)]
                     elif options[-1][0] != values["max_end"]:
-                        raise ValueError(f"the last option ends {options[-1][0]}, not {values['max_end']}")
+                        raise CellProblem("cell_last_option", f"the last option ends {options[-1][0]}, not {values['max_end']}",
+                                          last=str(options[-1][0]), max_end=str(values["max_end"]))
                 current = "options_used"
                 options = apply_used(options, cell(cells, "options_used"))
                 if options and c.end is None:
-                    raise ValueError("extension options without an end date")
+                    raise CellProblem("cell_options_without_end", "extension options without an end date")
                 if options and options[0][0] <= c.end:
-                    raise ValueError(f"an option ending {options[0][0]} does not extend the end {c.end}")
+                    raise CellProblem("cell_option_early", f"an option ending {options[0][0]} does not extend the end {c.end}",
+                                      option=str(options[0][0]), end=str(c.end))
                 if options:
                     c.options = options
             except ValueError as exc:
-                bad(current, str(exc))
+                bad(current, exc)
     for c in contracts.values():
         if c.end is not None and c.end < c.start:
             problems.append({"row": c.rows[0], "column": header[cols["end"]] if "end" in cols else "end",
-                             "message": f"the contract ends ({c.end}) before it starts ({c.start})"})
+                             "message": f"the contract ends ({c.end}) before it starts ({c.start})",
+                             "code": "cell_ends_first", "params": {"end": str(c.end), "start": str(c.start)}})
         if not c.suppliers:
             problems.append({"row": c.rows[0], "column": header[cols.get("supplier_name", cols.get("org_no"))],
-                             "message": f"contract {c.contract_id} has no supplier"})
+                             "message": f"contract {c.contract_id} has no supplier",
+                             "code": "cell_no_supplier", "params": {"contract": c.contract_id}})
     if problems:
         problems.sort(key=lambda p: p["row"])
         first = problems[0]
@@ -409,19 +423,20 @@ def _suppliers(names: str | None, orgs: str | None, ranks: str | None) -> list[S
     rank_list = _slots(re.split(r"\s*[;,\n/]\s*", ranks or ""), len(name_list))
     n = max(len(name_list), len(org_list))
     if name_list and org_list and len(name_list) != len(org_list):
-        raise ValueError(f"{len(name_list)} supplier names and {len(org_list)} organisation numbers; give one "
-                         "number per supplier (or none)")
+        raise CellProblem("cell_supplier_count", f"{len(name_list)} supplier names and {len(org_list)} organisation numbers; give one "
+                          "number per supplier (or none)", names=len(name_list), orgs=len(org_list))
     if rank_list and len(rank_list) not in (1, n):
-        raise ValueError(f"{len(rank_list)} ranks for {n} suppliers")
+        raise CellProblem("cell_rank_count", f"{len(rank_list)} ranks for {n} suppliers", ranks=len(rank_list), n=n)
     out = []
     for k in range(n):
         org = (org_list[k] or None) if org_list else None
         if org:
             if classify(org)["org_no_status"] not in ("valid", "personal", "foreign"):
-                raise ValueError(f"'{org}' is not a valid organisation number (its check digit or length is wrong)")
+                raise CellProblem("cell_org_no", f"'{org}' is not a valid organisation number (its check digit or length is "
+                                  "wrong)", value=org)
         rank = (rank_list[k] if len(rank_list) == n else (rank_list[0] if rank_list else None)) or None
         if rank is not None and not re.fullmatch(r"\d{1,3}", rank):
-            raise ValueError(f"rank '{rank}' is not a whole number")
+            raise CellProblem("cell_rank", f"rank '{rank}' is not a whole number", value=rank)
         out.append(Supplier(name_list[k] if name_list else None, org, int(rank) if rank is not None else None))
     return out
 

@@ -47,6 +47,17 @@ class PlanError(SpendkollenError):
     """A category plan, governance decision or KPI that cannot be accepted."""
 
 
+class CellProblem(ValueError):
+    """One cell that cannot be read (a date, an amount, a category ...): the reader's ValueError
+    with a ``code`` for the catalogs (``cellp.<code>``) and its ``params``, so a refusal listing
+    many cells can show each in the user's language."""
+
+    def __init__(self, code: str, message: str, **params):
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
 class RuleError(SpendkollenError):
     """A rule, tree edit or rules file that cannot be accepted."""
 

@@ -37,7 +37,10 @@ def refused(exc: ContractError) -> None:
     """A refused register (file or editor): the sentence, then every problem by row and column."""
     st.error(error_text(exc), icon=":material/error:")
     if exc.params.get("problems"):
-        show_table(pd.DataFrame(exc.params["problems"]), hide_index=True, width="stretch", column_config={
+        rows = [{"row": p["row"], "column": p["column"],
+                 "message": t(f"cellp.{p['code']}", **p.get("params", {})) if p.get("code") else p["message"]}
+                for p in exc.params["problems"]]
+        show_table(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
             "row": t("ctr.col_row"), "column": t("ctr.col_column"), "message": t("ctr.col_problem")})
 
 

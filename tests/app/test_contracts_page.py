@@ -53,6 +53,7 @@ def test_import_a_register_and_read_avtalstrohet(page):
     assert at.error and "1 problem i avtalskatalogen; inget lästes in" in at.error[0].value
     problems = at.dataframe[-1].value
     assert list(problems["row"]) == [4] and list(problems["column"]) == ["Startdatum"]
+    assert list(problems["message"]) == ["'1 feb' är inget datum (skriv det som 2024-03-31)"]
     assert _register(db) == []
     # the right file, with its mapping saved as a profile
     at.file_uploader(key="ctr_file").set_value(("avtal.csv", contract_register(category), "text/csv")).run()

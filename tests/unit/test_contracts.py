@@ -337,3 +337,22 @@ def test_the_pack_has_a_contracts_slide_with_compliance_by_category_and_expiries
     report = rp.build(linked, sections=("contracts",))
     assert not [s for s in report.slides if s.section == "contracts"] and "avtalen (ingen avtalskatalog inläst)" in \
         report.slides[0].bullets[-1]
+
+
+def test_every_cell_problem_is_worded_in_both_languages():
+    """A refused register lists each cell's problem in the UI's language: every code the reader
+    raises has its catalog entry, with the same placeholders as the English message's params."""
+    import re
+    from pathlib import Path
+
+    from analytics.texts import translate
+    source = Path(contracts.__file__).read_text(encoding="utf-8")
+    codes = set(re.findall(r'CellProblem\("(cell_[a-z_]+)"', source)) | set(re.findall(r'"code": "(cell_[a-z_]+)"', source))
+    assert len(codes) >= 25
+    for code in codes:
+        for lang in ("sv", "en"):
+            assert translate(lang, f"cellp.{code}") != f"cellp.{code}", (code, lang)
+    with pytest.raises(ContractError) as err:
+        contracts.read_register(None, "a.csv", "Avtalsnummer;Avtalsnamn;Leverantör;Startdatum\nX;Y;Z AB;31 mars\n".encode())
+    p = err.value.params["problems"][0]
+    assert translate("sv", f"cellp.{p['code']}", **p["params"]) == "'31 mars' är inget datum (skriv det som 2024-03-31)"
