@@ -268,16 +268,7 @@ def read_register(cur: duckdb.DuckDBPyConnection, name: str, data: bytes,
     contract id are one contract (its suppliers accumulate; its other cells must agree or be blank).
     Raises ContractError listing every problem with its row and column; nothing is stored."""
     named = next((h for h in (mapping or {}).values() if h), None)
-    try:        # the header: the row holding a column the mapping names, else the most header-like
-        header, body = read_rows(name, data, named, vocabulary=None if named else "contracts")
-    except IngestError as exc:
-        if exc.code == "bad_format":
-            raise
-        raise ContractError("contracts_no_header", "no header row with column names a register has (such as "
-                            "Avtalsnummer, Avtalsnamn, Leverantör, Startdatum) among the first rows. Add a header "
-                            "row, or name the columns in the mapping.", file=name) from None
-    samples = [cells for _, cells in body[:200]]
-    found = auto_map(header, samples, vocabulary="contracts")
+    header, body, found = _header(name, data, named)
     cols = dict(found.columns)
     lowered = [h.strip().lower() for h in header]
     for f, h in (mapping or {}).items():
@@ -300,6 +291,20 @@ def read_register(cur: duckdb.DuckDBPyConnection, name: str, data: bytes,
                             "choose them in the mapping (command line: --map FIELD=COLUMN).",
                             file=name, fields=", ".join(need), columns=", ".join(h for h in header if h))
     return _from_rows(cur, name, header, cols, body)
+
+
+def _header(name: str, data: bytes, named: str | None = None):
+    """The register file's header, its rows and the columns the contract vocabulary matched:
+    the header is the row holding ``named`` (a column a mapping names), else the most header-like."""
+    try:
+        header, body = read_rows(name, data, named, vocabulary=None if named else "contracts")
+    except IngestError as exc:
+        if exc.code == "bad_format":
+            raise
+        raise ContractError("contracts_no_header", "no header row with column names a register has (such as "
+                            "Avtalsnummer, Avtalsnamn, Leverantör, Startdatum) among the first rows. Add a header "
+                            "row, or name the columns in the mapping.", file=name) from None
+    return header, body, auto_map(header, [cells for _, cells in body[:200]], vocabulary="contracts")
 
 
 def _from_rows(cur, name: str, header: list[str], cols: dict[str, int], body: list[tuple[int, list]]) -> list[Contract]:
@@ -532,15 +537,8 @@ def preview(cur: duckdb.DuckDBPyConnection, name: str, data: bytes) -> dict:
     """What the import needs to show its mapping: the file's header (columns), the field each
     column was matched to by the contract vocabulary (mapping: field -> column) and the number of
     rows below the header."""
-    try:
-        header, body = read_rows(name, data, None, vocabulary="contracts")
-    except IngestError as exc:
-        if exc.code == "bad_format":
-            raise
-        raise ContractError("contracts_no_header", "no header row with column names a register has (such as "
-                            "Avtalsnummer, Avtalsnamn, Leverantör, Startdatum) among the first rows.", file=name) from None
-    found = auto_map(header, [cells for _, cells in body[:200]], vocabulary="contracts")
-    return {"columns": [h for h in header], "rows": len(body),
+    header, body, found = _header(name, data)
+    return {"columns": list(header), "rows": len(body),
             "mapping": {f: header[i] for f, i in found.columns.items() if f in FIELDS}}
 
 

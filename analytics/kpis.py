@@ -9,8 +9,6 @@ table carries the trend on the quarter before.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import duckdb
 import pandas as pd
 
@@ -29,6 +27,7 @@ UNITS = {"compliance": "share", "top5_share": "share", "suppliers": "count", "cl
 ENTERED_UNITS = ("share", "count", "number", "money")
 DIRECTIONS = ("up", "down")
 NEAR = 0.10          # within 10 % of the target (relatively) is 'near'
+KIND = {"share": "share", "count": "count", "money": "money", "number": "score"}   # unit -> analytics.format kind
 
 
 def status(value: float | None, target: float | None, direction: str, near: float = NEAR) -> str | None:
@@ -81,14 +80,6 @@ def define(cur: duckdb.DuckDBPyConnection, category_id: int, name: str, measure:
         audit(cur, "kpi_define", "kpi_definitions", {"kpi_id": kpi_id, "name": name.strip(), "measure": measure,
                                                      "target": target, "direction": direction}, actor)
     return kpi_id
-
-
-def remove(cur: duckdb.DuckDBPyConnection, kpi_id: int, *, actor: str | None = None) -> None:
-    """Retire a KPI (kept, with its entries, for the history)."""
-    access.require(access.PLANS)
-    with transaction(cur):
-        cur.execute("UPDATE kpi_definitions SET active = false, updated_at = now()::TIMESTAMP WHERE kpi_id = ?", [int(kpi_id)])
-        audit(cur, "kpi_define", "kpi_definitions", {"kpi_id": kpi_id, "retired": True}, actor)
 
 
 def enter(cur: duckdb.DuckDBPyConnection, kpi_id: int, quarter: str, value: float | None, comment: str | None = None,
@@ -206,6 +197,3 @@ def table(cur: duckdb.DuckDBPyConnection, category_ids: list[int] | None = None,
                      "status": status(value, target, k["direction"]), "comment": comment[0][0] if comment else None})
     return pd.DataFrame(rows, columns=cols)
 
-
-def today_quarter() -> str:
-    return quarter_of(dt.date.today())

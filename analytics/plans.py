@@ -32,7 +32,6 @@ from . import access, cube
 from . import contracts as ct
 from . import prioritise as pr
 from . import savings as sv
-from .categories import category_names
 from .errors import PlanError
 from .store import audit, current_user, transaction
 
@@ -157,7 +156,7 @@ def contract_analysis(cur: duckdb.DuckDBPyConnection, category_ids: list[int], t
 
 # ---------------------------------------------------------------- versions
 
-def _initiative(cur, initiative_id: int) -> pr.Initiative:
+def initiative(cur, initiative_id: int) -> pr.Initiative:
     it = {i.initiative_id: i for i in pr.load(cur)}.get(int(initiative_id))
     if it is None:
         raise PlanError("plan_initiative", f"there is no initiative {initiative_id}", value=str(initiative_id))
@@ -167,7 +166,7 @@ def _initiative(cur, initiative_id: int) -> pr.Initiative:
 def load(cur: duckdb.DuckDBPyConnection, initiative_id: int, version: int | None = None) -> Plan:
     """The plan of an initiative (the newest version, or ``version``); an empty plan (version 0)
     when none was saved."""
-    _initiative(cur, initiative_id)
+    initiative(cur, initiative_id)
     cond, params = ("AND version = ?", [int(version)]) if version else ("", [])
     rows = cur.execute(f"""SELECT version, content, figures, saved_at, saved_by FROM plan_versions
                            WHERE initiative_id = ? {cond} ORDER BY version DESC LIMIT 1""",
@@ -177,9 +176,13 @@ def load(cur: duckdb.DuckDBPyConnection, initiative_id: int, version: int | None
             raise PlanError("plan_version", f"the plan has no version {version}", value=str(version))
         return Plan(int(initiative_id))
     v, content, figs, at, by = rows[0]
-    c = json.loads(content)
-    return Plan(int(initiative_id), c.get("texts", {}), c.get("people", []), c.get("prices", []),
-                c.get("projects", []), int(v), at, by, json.loads(figs))
+    return _plan(int(initiative_id), json.loads(content), int(v), at, by, json.loads(figs))
+
+
+def _plan(initiative_id: int, content: dict, *rest) -> Plan:
+    """A Plan from a stored version's content (and its version, saved_at, saved_by, figures)."""
+    return Plan(initiative_id, content.get("texts", {}), content.get("people", []), content.get("prices", []),
+                content.get("projects", []), *rest)
 
 
 def versions(cur: duckdb.DuckDBPyConnection, initiative_id: int) -> pd.DataFrame:
@@ -188,9 +191,7 @@ def versions(cur: duckdb.DuckDBPyConnection, initiative_id: int) -> pd.DataFrame
     df = cur.execute("""SELECT version, saved_at, saved_by, content FROM plan_versions WHERE initiative_id = ?
                         ORDER BY version""", [int(initiative_id)]).df()
     approved = approved_version(cur, initiative_id)
-    df["sections_filled"] = [len(Plan(0, **{k: json.loads(c).get(k, d) for k, d in
-                                            (("texts", {}), ("people", []), ("prices", []), ("projects", []))}).filled())
-                             for c in df.content]
+    df["sections_filled"] = [len(_plan(0, json.loads(c)).filled()) for c in df.content]
     df["approved"] = df.version == approved
     return df.drop(columns=["content"])
 
@@ -220,7 +221,7 @@ def save(cur: duckdb.DuckDBPyConnection, plan: Plan, *, actor: str | None = None
     are now; audited. Returns the version. Refused when it is the same as the newest version, or
     when another session saved a version since this one was loaded (``plan.version``)."""
     access.require(access.PLANS)
-    it = _initiative(cur, plan.initiative_id)
+    it = initiative(cur, plan.initiative_id)
     _check(plan)
     with transaction(cur):
         last = load(cur, plan.initiative_id)
@@ -262,7 +263,7 @@ def since_approved(cur: duckdb.DuckDBPyConnection, initiative_id: int, today: dt
         return None
     then = load(cur, initiative_id, version)
     now = load(cur, initiative_id)
-    now.figures = figures(cur, _initiative(cur, initiative_id).category_ids, today=today)
+    now.figures = figures(cur, initiative(cur, initiative_id).category_ids, today=today)
     return {"version": version, **diff(then, now)}
 
 
@@ -278,7 +279,7 @@ def project_to_initiative(cur: duckdb.DuckDBPyConnection, initiative_id: int, pr
     p = plan.projects[project]
     if p.get("initiative_id"):
         raise PlanError("plan_project_done", f"'{p['name']}' is already initiative {p['initiative_id']}", name=p["name"])
-    parent = _initiative(cur, initiative_id)
+    parent = initiative(cur, initiative_id)
     with transaction(cur):
         before = {i.initiative_id for i in pr.load(cur)}
         sv.save_initiatives(cur, [pr.Initiative(p["name"], list(parent.category_ids), saving_sek=p.get("saving_sek"),
@@ -373,7 +374,7 @@ def record(cur: duckdb.DuckDBPyConnection, initiative_id: int, gate: str, forum:
     status follows the gates (approval freezes its savings baseline). One transaction, audited.
     Returns the decision's id."""
     access.require(access.PLANS)
-    it = _initiative(cur, initiative_id)
+    it = initiative(cur, initiative_id)
     if not (minute or "").strip():
         raise PlanError("plan_minute", "give the minute reference (protokoll and paragraph, such as KR 2025-03-12 § 4)")
     if decided_on is None or decided_on > dt.date.today():
@@ -442,7 +443,3 @@ def find(cur: duckdb.DuckDBPyConnection, name: str) -> int:
             return it.initiative_id
     raise PlanError("plan_initiative", f"there is no initiative '{name}'", value=t)
 
-
-def area_of(cur, category_ids: list[int]) -> list[str]:
-    names = category_names(cur)
-    return sorted({names[c]["path"][0] for c in category_ids if c in names})

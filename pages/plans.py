@@ -169,7 +169,7 @@ with tab_kpi:
         st.caption(t("plan.no_kpis"))
     else:
         def _v(v, unit):
-            return plan_doc._kpi_value(v, unit, lang)
+            return fmt.value(v, kpis.KIND[unit], lang)
         show_table(pd.DataFrame({"area": kt.area, "name": kt.name, "quarter": kt.quarter,
                                  "value": [_v(v, u) for v, u in zip(kt.value, kt.unit)],
                                  "target": [_v(v, u) for v, u in zip(kt.target, kt.unit)],

@@ -38,7 +38,7 @@ def content(cur, initiative_id: int, lang: str = "sv", today: dt.date | None = N
     """What the paper says, in ``lang``."""
     def T(key: str, **p) -> str:
         return translate(lang, key, **p)
-    it = plans._initiative(cur, initiative_id)
+    it = plans.initiative(cur, initiative_id)
     plan = plans.load(cur, initiative_id)
     names = category_names(cur)
     rows = plans.decisions(cur, initiative_id).to_dict("records")
@@ -128,22 +128,12 @@ def content(cur, initiative_id: int, lang: str = "sv", today: dt.date | None = N
     if len(table):
         kp.tables.append(Table([Column(T("kpi.col_name")), Column(T("kpi.col_quarter"), "period"), Column(T("kpi.col_value")),
                                 Column(T("kpi.col_target")), Column(T("kpi.col_status"))],
-                               [[r.name, r.quarter, _kpi_value(r.value, r.unit, lang), _kpi_value(r.target, r.unit, lang),
+                               [[r.name, r.quarter, fmt.value(r.value, kpis.KIND[r.unit], lang), fmt.value(r.target, kpis.KIND[r.unit], lang),
                                  T(f"kpi.status_{r.status}") if r.status else "–"] for r in table.itertuples()]))
     else:
         kp.paragraphs.append(T("plan.no_kpis"))
     parts.append(kp)
     return Paper(T("plan.paper_title", name=it.name), lang, facts, parts)
-
-
-def _kpi_value(v, unit: str, lang: str) -> str:
-    if v is None or v != v:
-        return "–"
-    if unit == "share":
-        return fmt.percent(v, lang)
-    if unit == "money":
-        return fmt.money(v, lang)
-    return fmt.number(v, lang, 0 if unit == "count" else 1)
 
 
 def _paragraphs(text: str | None) -> list[str]:
