@@ -49,6 +49,7 @@ def run() -> None:
         "savings": ("pages/savings.py", t("nav.savings"), ":material/savings:", "besparingar"),
         "contracts": ("pages/contracts.py", t("nav.contracts"), ":material/handshake:", "avtal"),
         "plans": ("pages/plans.py", t("nav.plans"), ":material/account_balance:", "kategoriplaner"),
+        "kpis": ("pages/kpis.py", t("nav.kpis"), ":material/speed:", "nyckeltal"),
         "watchlist": ("pages/watchlist.py", _watch_title(), ":material/report:", "bevakningslista"),
         "report": ("pages/report.py", t("nav.report"), ":material/slideshow:", "rapport"),
         "log": ("pages/log.py", t("nav.log"), ":material/history:", "logg"),
@@ -66,7 +67,7 @@ def run() -> None:
     sections = {
         t("nav.section_data"): data,
         t("nav.section_analysis"): [pages["cube"], pages["tree"], pages["overview"]],
-        t("nav.section_governance"): [pages["prioritise"], pages["plans"], pages["savings"], pages["contracts"],
+        t("nav.section_governance"): [pages["prioritise"], pages["plans"], pages["kpis"], pages["savings"], pages["contracts"],
                                        pages["watchlist"], pages["report"], pages["log"]],
     }
     if actor.can(access.USERS):

@@ -76,7 +76,7 @@ ACTIONS: dict[str, str | None] = {
     "report_template": SETTINGS, "report_template_removed": SETTINGS,
     "user_add": USERS, "user_role": USERS, "user_remove": USERS,
     "contracts_import": CONTRACTS, "contract_save": CONTRACTS, "contract_delete": CONTRACTS,
-    "plan_save": PLANS, "plan_decision": PLANS, "kpi_define": PLANS, "kpi_enter": PLANS,
+    "plan_save": PLANS, "plan_decision": PLANS, "kpi_define": PLANS, "kpi_enter": PLANS, "kpi_retire": PLANS,
     "user_first_sign_in": None,
 }
 

@@ -262,6 +262,7 @@ def load_demo(cur, lines: int = LINES) -> int:
     load_demo_initiatives(cur)
     _demo_plans(cur)
     _demo_register(cur)
+    _demo_kpis(cur)
     _demo_deviations(cur)
     return parsed.lines
 
@@ -305,6 +306,45 @@ def _demo_plans(cur) -> int:
         for k, (gate, forum, decision) in enumerate(steps):
             day = min(start - dt.timedelta(days=100 - 15 * k), dt.date.today())
             record(cur, it.initiative_id, gate, forum, decision, day, f"{forum} {day.isoformat()} § {4 + k}", actor="demo")
+        n += 1
+    return n
+
+
+# the demo's KPIs on the areas of its first initiatives: (name, measure, direction, target; a
+# count's target as a share of the last quarter's value), and an entered one with its values
+DEMO_KPIS = [
+    [("Avtalstrohet", "compliance", "up", 0.6), ("Antal leverantörer", "suppliers", "down", 0.8),
+     ("Andel hos de fem största", "top5_share", "up", 0.2)],
+    [("Andel klassificerad", "classified_share", "up", 0.95), ("Uppmätt besparing mot plan", "savings_vs_plan", "up", 0.9),
+     ("Antal leverantörer", "suppliers", "down", 0.9)],
+]
+DEMO_ENTERED = ("Leveranssäkerhet", [(0.91, "Leverantörernas rapporter"), (0.93, "Leverantörernas rapporter"),
+                                     (0.96, "Stickprov på 40 leveranser"), (0.94, "Leverantörernas rapporter")])
+
+
+def _demo_kpis(cur) -> int:
+    """KPIs for the areas (level 1) of the first demo initiatives, one of them entered."""
+    from . import kpis
+    from .prioritise import load
+    seen: list[int] = []
+    for it in (i for i in load(cur) if i.is_demo):
+        for c in it.category_ids:
+            l1 = cur.execute("SELECT l1_id FROM category_paths WHERE category_id = ?", [int(c)]).fetchall()
+            if l1 and l1[0][0] is not None and l1[0][0] not in seen:
+                seen.append(l1[0][0])
+    quarters = kpis.loaded_quarters(cur)
+    n = 0
+    for area, defs in zip(seen, DEMO_KPIS):
+        for name, measure, direction, target in defs:
+            if measure == "suppliers":
+                last = kpis.series(cur, {"kpi_id": 0, "category_id": area, "measure": measure}, quarters[-1:])
+                target = float(round((next(iter(last.values())) or 0) * target))
+            kpis.define(cur, area, name, measure, target, direction, actor="demo")
+            n += 1
+    if seen and quarters:
+        kid = kpis.define(cur, seen[0], DEMO_ENTERED[0], "entered", 0.95, "up", "share", actor="demo")
+        for q, (value, comment) in zip(quarters[-len(DEMO_ENTERED[1]):], DEMO_ENTERED[1]):
+            kpis.enter(cur, kid, q, value, comment, actor="demo")
         n += 1
     return n
 
@@ -426,6 +466,9 @@ def remove_demo(cur) -> int:
         remove_demo_initiatives(cur)
         cur.execute("DELETE FROM plan_decisions WHERE recorded_by = 'demo'")      # the demo's own plans go with it
         cur.execute("DELETE FROM plan_versions WHERE saved_by = 'demo'")
+        cur.execute("""DELETE FROM kpi_entries WHERE kpi_id IN (SELECT kpi_id FROM kpi_definitions
+                                                                WHERE updated_by = 'demo')""")
+        cur.execute("DELETE FROM kpi_definitions WHERE updated_by = 'demo'")
         from .contracts import save_contracts
         demo = [r[0] for r in cur.execute("SELECT contract_id FROM contracts WHERE source = 'demo'").fetchall()]
         if demo:

@@ -52,7 +52,7 @@ def define(cur: duckdb.DuckDBPyConnection, category_id: int, name: str, measure:
     access.require(access.PLANS)
     names = category_names(cur)
     node = names.get(int(category_id)) if category_id is not None else None
-    if node is None or node["level"] > 2 or int(category_id) == EXCLUDED:
+    if not _is_area(int(category_id) if category_id is not None else -1, node):
         raise PlanError("kpi_area", "a KPI belongs to a category area of level 1 or 2", value=str(category_id))
     if not (name or "").strip():
         raise PlanError("kpi_name", "give the KPI a name")
@@ -100,6 +100,31 @@ def enter(cur: duckdb.DuckDBPyConnection, kpi_id: int, quarter: str, value: floa
         cur.execute("INSERT INTO kpi_entries VALUES (?, ?, ?, ?, now()::TIMESTAMP, ?)",
                     [int(kpi_id), q, value, (comment or "").strip() or None, actor or current_user()])
         audit(cur, "kpi_enter", "kpi_entries", {"kpi_id": kpi_id, "quarter": q, "value": value}, actor)
+
+
+def areas(cur: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:
+    """The areas a KPI can belong to: (category_id, path) of every level-1 and level-2 category
+    (the exclusions not), in the tree's order."""
+    names = category_names(cur)
+    return sorted(((c, " / ".join(n["path"])) for c, n in names.items() if _is_area(c, n)),
+                  key=lambda x: [p.lower() for p in names[x[0]]["path"]])
+
+
+def _is_area(category_id: int, node: dict | None) -> bool:
+    """A level-1 or level-2 category outside the exclusions."""
+    return node is not None and node["level"] <= 2 and EXCLUDED not in (category_id, node["parent_id"])
+
+
+def retire(cur: duckdb.DuckDBPyConnection, kpi_id: int, *, actor: str | None = None) -> None:
+    """Take a KPI out of use (its definition and entered values are kept for the log); audited."""
+    access.require(access.PLANS)
+    rows = cur.execute("SELECT name FROM kpi_definitions WHERE kpi_id = ? AND active", [int(kpi_id)]).fetchall()
+    if not rows:
+        raise PlanError("kpi_missing", f"there is no KPI {kpi_id}", value=str(kpi_id))
+    with transaction(cur):
+        cur.execute("""UPDATE kpi_definitions SET active = false, updated_at = now()::TIMESTAMP, updated_by = ?
+                       WHERE kpi_id = ?""", [actor or current_user(), int(kpi_id)])
+        audit(cur, "kpi_retire", "kpi_definitions", {"kpi_id": int(kpi_id), "name": rows[0][0]}, actor)
 
 
 def definitions(cur: duckdb.DuckDBPyConnection, category_ids: list[int] | None = None) -> pd.DataFrame:
@@ -164,6 +189,23 @@ def _savings(cur, category_id: int, quarters: list[str]) -> dict[str, float | No
     return {q: (measured[q] / planned[q]) if planned[q] else None for q in quarters}
 
 
+def history(cur: duckdb.DuckDBPyConnection, kpi_id: int, last: int = 8) -> pd.DataFrame:
+    """One KPI over the last ``last`` loaded quarters, oldest first: quarter, value, target,
+    status, comment (an entered KPI's)."""
+    defs = definitions(cur)
+    k = defs[defs.kpi_id == int(kpi_id)]
+    if k.empty:
+        raise PlanError("kpi_missing", f"there is no KPI {kpi_id}", value=str(kpi_id))
+    k = k.iloc[0].to_dict()
+    qs = loaded_quarters(cur, last)
+    values = series(cur, k, qs) if qs else {}
+    comments = dict(cur.execute("SELECT quarter, comment FROM kpi_entries WHERE kpi_id = ?", [int(kpi_id)]).fetchall())
+    target = None if k["target"] is None or k["target"] != k["target"] else float(k["target"])
+    return pd.DataFrame({"quarter": qs, "value": [values.get(q) for q in qs], "target": [target] * len(qs),
+                         "status": [status(values.get(q), target, k["direction"]) for q in qs],
+                         "comment": [comments.get(q) for q in qs]}, columns=["quarter", "value", "target", "status", "comment"])
+
+
 def loaded_quarters(cur: duckdb.DuckDBPyConnection, last: int = 8) -> list[str]:
     """The last ``last`` quarters with loaded months, oldest first."""
     rows = cur.execute("""SELECT DISTINCT date_trunc('quarter', period_month)::DATE FROM cube_rollup ORDER BY 1 DESC
@@ -176,9 +218,10 @@ def table(cur: duckdb.DuckDBPyConnection, category_ids: list[int] | None = None,
     unit, target, direction, quarter (the latest loaded, or ``quarter``), value, previous (the
     quarter before), trend (value - previous), status, comment (an entered KPI's)."""
     defs = definitions(cur, category_ids)
-    qs = loaded_quarters(cur)
+    qs = loaded_quarters(cur, 400)
     if quarter:
         qs = [q for q in qs if q <= quarter] or [quarter]
+    qs = qs[-2:]                  # the quarter and the one before it
     cols = ["kpi_id", "area", "name", "measure", "unit", "target", "direction", "quarter", "value", "previous", "trend",
             "status", "comment"]
     if defs.empty or not qs:

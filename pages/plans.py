@@ -176,7 +176,7 @@ with tab_kpi:
                                  "trend": [("+" if (d or 0) > 0 else "") + _v(d, u) if d is not None and d == d else "–"
                                            for d, u in zip(kt.trend, kt.unit)],
                                  "status": [t(f"kpi.status_{s}") if isinstance(s, str) else "–" for s in kt.status],
-                                 "comment": kt.comment}),
+                                 "comment": [c if isinstance(c, str) else "" for c in kt.comment]}),
                    hide_index=True, width="stretch", column_config={
                        "area": t("sav.col_area"), "name": t("kpi.col_name"), "quarter": t("kpi.col_quarter"),
                        "value": t("kpi.col_value"), "target": t("kpi.col_target"), "trend": t("plans.col_trend"),

@@ -133,7 +133,8 @@ def run_edit(action, ok, spinner: str | None = None) -> None:
                 action()
             break
         except SpendkollenError as exc:
-            st.error(error_text(exc), icon=":material/error:")
+            text = error_text(exc)
+            st.error(text[:1].upper() + text[1:], icon=":material/error:")      # shown alone: a sentence
             return
         except duckdb.TransactionException:
             if attempt == 2:
