@@ -182,3 +182,17 @@ def value(v, kind: str, lang: str = "sv") -> str:
     if kind == "date" and isinstance(v, (dt.date, dt.datetime)):
         return date(v, lang)
     return str(v)
+
+
+POINTS = {"sv": "p.e.", "en": "pp"}        # procentenheter / percentage points
+
+
+def change(d, kind: str, lang: str = "sv") -> str:
+    """A signed difference of two values of ``kind``: between shares in percentage points
+    (+0,7 p.e.), otherwise as the kind shows a value (−15); empty as "–"."""
+    if d is None or (isinstance(d, float) and math.isnan(d)):
+        return "–"
+    sign = "+" if d > 0 else "−" if d < 0 else "±"
+    if kind == "share":
+        return f"{sign}{number(abs(float(d)) * 100, lang, 1)} {POINTS.get(lang, POINTS['sv'])}"
+    return sign + value(abs(float(d)), kind, lang)

@@ -13,7 +13,7 @@ from ui.charts.kpis import kpi_trend
 from ui.db import cursor
 from ui.i18n import current_lang, t
 from ui.tables import show_table
-from ui.widgets import kpi_row, run_edit, show_chart, show_done
+from ui.widgets import kpi_row, kpi_status, run_edit, show_chart, show_done, show_kpis
 
 lang = current_lang()
 cur = cursor()
@@ -24,16 +24,10 @@ show_done()
 MEASURE = {m: t(f"kpis.measure_{m}") for m in kpis.MEASURES}
 DIRECTION = {d: t(f"kpis.direction_{d}") for d in kpis.DIRECTIONS}
 UNIT = {u: t(f"kpis.unit_{u}") for u in kpis.ENTERED_UNITS}
-STATUS = {"met": "✓ " + t("kpi.status_met"), "near": "≈ " + t("kpi.status_near"),
-          "missed": "✗ " + t("kpi.status_missed")}
 
 
 def _v(v, unit: str) -> str:
     return fmt.value(v, kpis.KIND[unit], lang)
-
-
-def _trend(d, unit: str) -> str:
-    return "–" if d is None or d != d else ("+" if d > 0 else "") + _v(d, unit)
 
 
 defs = query(kpis.definitions)
@@ -58,17 +52,7 @@ else:
              (t("kpi.status_near"), fmt.number(int(counts.get("near", 0)), lang), None),
              (t("kpi.status_missed"), fmt.number(int(counts.get("missed", 0)), lang), None)])
     st.caption(t("kpis.rule", near=fmt.percent(kpis.NEAR, lang, 0)))
-    show_table(pd.DataFrame({"area": kt.area, "name": kt.name,
-                             "value": [_v(v, u) for v, u in zip(kt.value, kt.unit)],
-                             "target": [_v(v, u) for v, u in zip(kt.target, kt.unit)],
-                             "direction": [DIRECTION[d] for d in kt.direction],
-                             "status": [STATUS.get(s, "–") for s in kt.status],
-                             "trend": [_trend(d, u) for d, u in zip(kt.trend, kt.unit)],
-                             "comment": [c if isinstance(c, str) else "" for c in kt.comment]}),
-               hide_index=True, width="stretch", column_config={
-                   "area": t("sav.col_area"), "name": t("kpi.col_name"),
-                   "value": t("kpi.col_value"), "target": t("kpi.col_target"), "direction": t("kpis.col_direction"),
-                   "status": t("kpi.col_status"), "trend": t("plans.col_trend"), "comment": t("plan.col_note")})
+    show_kpis(kt, lang)
 
 tab_trend, tab_enter, tab_define = st.tabs([t("kpis.tab_trend"), t("kpis.tab_enter"), t("kpis.tab_define")])
 
@@ -93,7 +77,7 @@ with tab_trend:
             show_chart(kpi_trend(h, share=k["unit"] == "share", labels=labels, value_name=t("kpi.col_value"),
                                  target_name=t("kpi.col_target"), title=f"{k['name']} ({DIRECTION[k['direction']].lower()})"))
             show_table(pd.DataFrame({"quarter": h.quarter, "value": labels, "target": [_v(v, k["unit"]) for v in h.target],
-                                     "status": [STATUS.get(s, "–") for s in h.status],
+                                     "status": [kpi_status(s) for s in h.status],
                                      "comment": [c if isinstance(c, str) else "" for c in h.comment]}),
                        hide_index=True, width="stretch", column_config={
                            "quarter": t("kpi.col_quarter"), "value": t("kpi.col_value"), "target": t("kpi.col_target"),

@@ -16,7 +16,7 @@ from ui.cache import query
 from ui.db import cursor
 from ui.i18n import current_lang, t
 from ui.tables import dates, show_table
-from ui.widgets import kpi_row, run_edit, show_done
+from ui.widgets import kpi_row, run_edit, show_done, show_kpis
 
 lang = current_lang()
 cur = cursor()
@@ -168,19 +168,9 @@ with tab_kpi:
     if kt.empty:
         st.caption(t("plan.no_kpis"))
     else:
-        def _v(v, unit):
-            return fmt.value(v, kpis.KIND[unit], lang)
-        show_table(pd.DataFrame({"area": kt.area, "name": kt.name, "quarter": kt.quarter,
-                                 "value": [_v(v, u) for v, u in zip(kt.value, kt.unit)],
-                                 "target": [_v(v, u) for v, u in zip(kt.target, kt.unit)],
-                                 "trend": [("+" if (d or 0) > 0 else "") + _v(d, u) if d is not None and d == d else "–"
-                                           for d, u in zip(kt.trend, kt.unit)],
-                                 "status": [t(f"kpi.status_{s}") if isinstance(s, str) else "–" for s in kt.status],
-                                 "comment": [c if isinstance(c, str) else "" for c in kt.comment]}),
-                   hide_index=True, width="stretch", column_config={
-                       "area": t("sav.col_area"), "name": t("kpi.col_name"), "quarter": t("kpi.col_quarter"),
-                       "value": t("kpi.col_value"), "target": t("kpi.col_target"), "trend": t("plans.col_trend"),
-                       "status": t("kpi.col_status"), "comment": t("plan.col_note")})
+        st.caption(t("plans.kpis_quarter", quarter=kt.quarter.iloc[0]))
+        show_kpis(kt, lang)
+        st.page_link(st.session_state[state.PAGES]["kpis"], label=t("plans.to_kpis"), icon=":material/speed:")
 
 # ------------------------------------------------------------ versions
 with tab_versions:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from analytics.format import (  # noqa: F401  (the pages' formatter is the core's)
     KINDS,
     LOCALES,
+    change,
     date,
     flexible,
     money,

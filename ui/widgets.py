@@ -149,3 +149,33 @@ def show_done() -> None:
     msg = st.session_state.pop(state.EDIT_DONE, None)
     if msg:
         st.success(msg, icon=":material/check_circle:")
+
+
+KPI_STATUS = {"met": "✓", "near": "≈", "missed": "✗"}
+
+
+def kpi_status(status) -> str:
+    """A KPI's status (analytics.kpis.status) as the tables show it: a mark and the word."""
+    return f"{KPI_STATUS[status]} {t('kpi.status_' + status)}" if isinstance(status, str) else "–"
+
+
+def show_kpis(kt, lang: str) -> None:
+    """The KPI table (analytics.kpis.table): area, KPI, value and target in the KPI's unit, its
+    direction, status, the change on the quarter before and the entered value's comment."""
+    import pandas as pd
+
+    from analytics.kpis import KIND
+
+    from .tables import show_table
+    show_table(pd.DataFrame({
+        "area": kt.area, "name": kt.name,
+        "value": [fmt.value(v, KIND[u], lang) for v, u in zip(kt.value, kt.unit)],
+        "target": [fmt.value(v, KIND[u], lang) for v, u in zip(kt.target, kt.unit)],
+        "direction": [t(f"kpis.direction_{d}") for d in kt.direction],
+        "status": [kpi_status(s) for s in kt.status],
+        "trend": [fmt.change(d, KIND[u], lang) for d, u in zip(kt.trend, kt.unit)],
+        "comment": [c if isinstance(c, str) else "" for c in kt.comment]}),
+        hide_index=True, width="stretch", column_config={
+            "area": t("sav.col_area"), "name": t("kpi.col_name"), "value": t("kpi.col_value"),
+            "target": t("kpi.col_target"), "direction": t("kpis.col_direction"), "status": t("kpi.col_status"),
+            "trend": t("plans.col_trend"), "comment": t("plan.col_note")})

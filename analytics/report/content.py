@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from .. import contracts as ct
 from .. import cube
 from .. import format as fmt
+from .. import kpis as kp
+from .. import plans as pl
 from .. import prioritise as pr
 from .. import savings as sv
 from .. import watchlist as wl
@@ -20,7 +22,7 @@ from ..constants import EXCLUDED
 from ..texts import translate
 
 NUMBER_KINDS = ("money", "msek", "share", "count", "score")
-SECTIONS = ("overview", "top", "tree", "matrix", "savings", "contracts", "watchlist")
+SECTIONS = ("overview", "top", "tree", "matrix", "savings", "pipeline", "kpis", "contracts", "watchlist")
 
 
 @dataclass
@@ -253,6 +255,20 @@ def build(cur, period_from: dt.date | None = None, period_to: dt.date | None = N
         else:
             left_out.append(T("rep.left_out_savings"))
 
+    if "pipeline" in sections:
+        board = pl.pipeline(cur)
+        if board:
+            slides.append(_pipeline_slide(board, T, lang))
+        else:
+            left_out.append(T("rep.left_out_pipeline"))
+
+    if "kpis" in sections:
+        table = kp.table(cur)
+        if len(table):
+            slides.append(_kpis_slide(table, T, lang))
+        else:
+            left_out.append(T("rep.left_out_kpis"))
+
     if "contracts" in sections:
         if ct.count(cur):
             slides.append(_contracts_slide(cur, period_from, period_to, T, lang))
@@ -285,6 +301,67 @@ def build(cur, period_from: dt.date | None = None, period_to: dt.date | None = N
                   bullets=[T("rep.subtitle", period=period), T("rep.made", date=dt.date.today().isoformat())]
                   + ([T("rep.left_out", what="; ".join(left_out))] if left_out else []))
     return Report(org or T("rep.default_org"), T("rep.subtitle", period=period), lang, [first] + slides, left_out)
+
+
+def kpi_table(table, T, lang: str, *, area: bool = True) -> Table:
+    """KPI rows (analytics.kpis.table) as the pack and the plan paper show them: each value in
+    its KPI's own unit (a share, a count, kronor), so the value columns are texts."""
+    def v(x, unit):
+        return fmt.value(x, kp.KIND[unit], lang)
+
+    cols = ([Column(T("sav.col_area"))] if area else []) + [
+        Column(T("kpi.col_name")), Column(T("kpi.col_quarter"), "period"), Column(T("kpi.col_value")),
+        Column(T("kpi.col_target")), Column(T("kpi.col_status")), Column(T("plans.col_trend"))]
+    return Table(cols, [([r.area] if area else []) + [
+        r.name, r.quarter, v(r.value, r.unit), v(r.target, r.unit),
+        T(f"kpi.status_{r.status}") if isinstance(r.status, str) else "–", fmt.change(r.trend, kp.KIND[r.unit], lang)]
+        for r in table.itertuples()])
+
+
+def _kpis_slide(table, T, lang: str) -> Slide:
+    """The areas' KPIs in the latest loaded quarter: how many meet their target."""
+    met = int((table.status == "met").sum())
+    targeted = int(table.status.notna().sum())
+    quarter = table.quarter.iloc[0]
+    title = (T("rep.a_kpis", met=fmt.number(met, lang), n=targeted, count=fmt.number(targeted, lang), quarter=quarter)
+             if targeted else T("rep.a_kpis_none", count=fmt.number(len(table), lang), n=len(table), quarter=quarter))
+    return Slide("kpis", title, T("rep.s_kpis"), None, kpi_table(table, T, lang),
+                 note=T("rep.kpis_note", near=fmt.percent(kp.NEAR, lang, 0)))
+
+
+def _pipeline_slide(board: list[dict], T, lang: str) -> Slide:
+    """The initiatives by where they stand in the gates: a column per next decision (and the
+    done and stopped ones), the table with each initiative's last gate and next decision."""
+    def where(r):
+        return "stopped" if r["status"] == "stopped" else (r["next"] or "done")
+    order = pl.ORDER + ["done", "stopped"]
+    counts = {k: sum(1 for r in board if where(r) == k) for k in order}
+    shown = [k for k in order if counts[k]]
+    labels = [T("rep.pipeline_done") if k == "done" else T("plan.decision_stopped") if k == "stopped"
+              else T("plan.gate_" + k) for k in shown]
+    waiting = sum(counts[g] for g in pl.ORDER)
+    forums: dict[str, int] = {}
+    for r in board:
+        if where(r) in pl.ORDER:
+            for f in r["waiting"]:
+                forums[f] = forums.get(f, 0) + 1
+    busiest = max(forums, key=lambda f: (forums[f], -pl.FORUMS.index(f))) if forums else None
+    title = (T("rep.a_pipeline", count=_count_word(len(board), lang), n=len(board), waiting=fmt.number(waiting, lang),
+               forum=busiest, at_forum=fmt.number(forums[busiest], lang)) if busiest else
+             T("rep.a_pipeline_none_waiting", count=_count_word(len(board), lang), n=len(board)))
+
+    def flag(r):
+        last = r["decisions"][-1:]
+        return (T("plan.decision_stopped") if r["status"] == "stopped" else
+                T("plan.decision_returned") if last and last[0]["decision"] == "returned" else "")
+    table = Table([Column(T("plans.col_initiative")), Column(T("pri.col_status")), Column(T("plan.f_gate")),
+                   Column(T("plan.f_next")), Column(T("plans.col_flag"))],
+                  [[r["initiative"], T(f"pri.status_{r['status']}"), T("plan.gate_" + r["gate"]) if r["gate"] else "–",
+                    f"{T('plan.gate_' + r['next'])} ({' + '.join(r['waiting'])})" if r["next"] and r["status"] != "stopped"
+                    else "–", flag(r)] for r in board])
+    return Slide("pipeline", title, T("rep.s_pipeline"),
+                 Chart("column", T("rep.c_pipeline"), labels, {T("rep.initiatives"): [counts[k] for k in shown]},
+                       unit="count"), table)
 
 
 def _contracts_slide(cur, period_from, period_to, T, lang: str, top: int = 8, expiries: int = 8) -> Slide:

@@ -14,7 +14,7 @@ from .. import kpis, plans
 from .. import prioritise as pr
 from ..categories import category_names
 from ..texts import translate
-from .content import Chart, Column, Slide, Table
+from .content import Chart, Column, Slide, Table, kpi_table
 
 
 @dataclass
@@ -126,10 +126,7 @@ def content(cur, initiative_id: int, lang: str = "sv", today: dt.date | None = N
     kp = Part(T("plan.kpis"))
     table = kpis.table(cur, it.category_ids)
     if len(table):
-        kp.tables.append(Table([Column(T("kpi.col_name")), Column(T("kpi.col_quarter"), "period"), Column(T("kpi.col_value")),
-                                Column(T("kpi.col_target")), Column(T("kpi.col_status"))],
-                               [[r.name, r.quarter, fmt.value(r.value, kpis.KIND[r.unit], lang), fmt.value(r.target, kpis.KIND[r.unit], lang),
-                                 T(f"kpi.status_{r.status}") if r.status else "–"] for r in table.itertuples()]))
+        kp.tables.append(kpi_table(table, T, lang, area=False))
     else:
         kp.paragraphs.append(T("plan.no_kpis"))
     parts.append(kp)

@@ -65,4 +65,4 @@ def test_write_a_section_and_record_decisions(page):
     assert list(dec.gate) == ["initiation"] and list(dec.minute) == ["KR 2025-01-10 § 3"]
     assert list(at.dataframe[0].value["next"]) == ["Politisk inriktning (UU)"]
     kpi = next(d.value for d in at.dataframe if "status" in d.value.columns and "target" in d.value.columns)
-    assert list(kpi["name"]) == ["Antal leverantörer"] and list(kpi["status"]) == ["Uppfyllt"]
+    assert list(kpi["name"]) == ["Antal leverantörer"] and list(kpi["status"]) == ["✓ Uppfyllt"]

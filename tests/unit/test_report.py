@@ -19,7 +19,9 @@ from tests.crafted import cube_ledger as ledger
 TOPICS_SV = ["Inköpsvolym och trend per kvartal", "Största kategorier (nivå 2)", "Största leverantörer",
              "Kategoriträdet: nivå 1 uppdelad på nivå 2", "Prioritering: genomförbarhet och potential",
              "Prioritering: genomförbarhet och potential",
-             "Besparingar: planerat, rapporterat och uppmätt", "Bevakningslista: öppna avvikelser per steg och vite"]
+             "Besparingar: planerat, rapporterat och uppmätt", "Beslutsgången: initiativen per beslutspunkt",
+             "Beslutsgången: initiativen per beslutspunkt", "Bevakningslista: öppna avvikelser per steg och vite"]
+CONTINUED = (5, 8)       # the matrix's and the pipeline's tables on slides of their own
 
 
 def charts(slide):
@@ -28,18 +30,21 @@ def charts(slide):
 
 def test_pptx_titles_chart_types_and_figures(full):
     report = rp.build(full, org="Demokommun")
-    assert [sl.topic for sl in report.slides[1:]] == [t for i, t in enumerate(TOPICS_SV) if i != 5]
+    assert [sl.topic for sl in report.slides[1:]] == [t for i, t in enumerate(TOPICS_SV) if i not in CONTINUED]
     prs = Presentation(io.BytesIO(rp.to_pptx(report)))
     slides = list(prs.slides)
     assert slides[0].shapes.title.text == "Demokommun"
-    # the matrix's table went to a slide of its own after the bubble chart
+    # the matrix's and the pipeline's tables went to slides of their own after their charts
     titles = [s.shapes.title.text for s in slides[1:]]
     assert titles == [sl.title for sl in report.slides[1:5]] + [report.slides[5].title] * 2 + \
-        [sl.title for sl in report.slides[6:]]
+        [report.slides[6].title] + [report.slides[7].title] * 2 + [sl.title for sl in report.slides[8:]]
     types = [charts(s)[0].chart_type if charts(s) else None for s in slides[1:]]
     assert types == [XL_CHART_TYPE.COLUMN_CLUSTERED, XL_CHART_TYPE.BAR_CLUSTERED, XL_CHART_TYPE.BAR_CLUSTERED,
                      XL_CHART_TYPE.BAR_STACKED, XL_CHART_TYPE.BUBBLE, None, XL_CHART_TYPE.COLUMN_CLUSTERED,
-                     XL_CHART_TYPE.COLUMN_CLUSTERED]
+                     XL_CHART_TYPE.COLUMN_CLUSTERED, None, XL_CHART_TYPE.COLUMN_CLUSTERED]
+    # the pipeline: the demo's six initiatives, none decided yet, all waiting for their initiation
+    assert report.slides[7].title == "Sex initiativ i beslutsgången: 6 väntar på beslut, flest i KR (6)"
+    assert list(charts(slides[8])[0].series[0].values) == [6]
     # the overview chart holds the quarterly spend (MSEK)
     tr = cube.trend(full, cube.View(), None).body().sort_values("r_key")
     overview = charts(slides[1])[0]
@@ -64,7 +69,7 @@ def test_pptx_titles_chart_types_and_figures(full):
     last = [table.cell(len(table.rows) - 1, j).text for j in range(len(table.columns))]
     assert last[1] == "Summa" and last[4] == "114,9" and last[5] == "7,4"
     # watchlist: one open deviation at step 2
-    wchart = charts(slides[8])[0]
+    wchart = charts(slides[10])[0]
     assert list(wchart.series[0].values) == [0, 1, 0, 0, 0]
 
 
@@ -121,7 +126,7 @@ def test_pdf_has_a_page_per_slide_with_titles_and_figures(full):
     import pypdfium2 as pdfium
     report = rp.build(full, org="Demokommun")
     pdf = pdfium.PdfDocument(rp.to_pdf(report))
-    assert len(pdf) == len(report.slides) + 1                     # the matrix table on a page of its own
+    assert len(pdf) == len(report.slides) + 2                     # the matrix's and pipeline's tables on pages of their own
     texts = [pdf[i].get_textpage().get_text_range().replace("\r\n", " ") for i in range(len(pdf))]
     assert "Demokommun" in texts[0]
     for sl, text in zip(report.slides[1:6], texts[1:6]):
