@@ -25,7 +25,8 @@ def test_preview_downloads_and_presentation(page):
     at = page
     assert at.title[0].value == "Styrgruppsrapport"
     previews = [m.value for m in at.markdown if m.value.startswith("**") and ". " in m.value]
-    assert previews[1].startswith("**2. Påverkbar spend ") and len(previews) == 8
+    assert previews[1].startswith("**2. Påverkbar spend ") and len(previews) == 9
+    assert previews[7].startswith("**8. Sex initiativ i beslutsgången")  # the demo's initiatives await KR
     assert previews[5] == "**6. Sex initiativ kan spara 7,4 MSEK, 6,4 % av deras spend**"
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Ladda ned PowerPoint (.pptx)", "Ladda ned Excel (.xlsx)", "Ladda ned PDF"]

@@ -61,7 +61,7 @@ def test_a_bad_cell_in_the_quarters_editor_is_named_and_nothing_is_saved(page):
     [b for b in at.button if b.label == "Kontrollera och spara"][0].click().run()
     assert not at.exception, at.exception
     message = at.error[0].value
-    assert "rad 2" in message and "Rapporterad" in message and "mycket" in message, message
+    assert message.startswith("Rad 2") and "Rapporterad" in message and "mycket" in message, message
     con = connect(db)
     count = con.execute("SELECT count(*) FROM savings_quarters").fetchall()[0][0]
     con.close()
