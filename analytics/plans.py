@@ -22,7 +22,9 @@ plan passed, stopped when stopped.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
+import re
 from dataclasses import dataclass, field
 
 import duckdb
@@ -33,6 +35,8 @@ from . import contracts as ct
 from . import prioritise as pr
 from . import savings as sv
 from .errors import PlanError
+from .format import money
+from .periods import q_index, q_label
 from .store import audit, current_user, transaction
 
 SECTIONS = ("purpose", "staffing", "current_state", "opportunities", "stakeholders", "needs", "leverage",
@@ -57,7 +61,8 @@ FIGURE_KINDS = {"spend": "msek", "prev_spend": "msek", "on_contract": "msek", "t
 class Plan:
     """One version of a plan: texts by section, the people (name, role, in 'staffing' or
     'stakeholders'), the price breakdown rows (component, share 0-1, note), the proposed
-    projects (name, saving SEK, start quarter, initiative_id once it became one)."""
+    projects (name, saving SEK, start quarter, initiative_id once it became an initiative or
+    savings_quarter once it became a savings line)."""
     initiative_id: int
     texts: dict[str, str] = field(default_factory=dict)
     people: list[dict] = field(default_factory=list)
@@ -78,7 +83,8 @@ class Plan:
 
     def content(self) -> dict:
         return {"texts": {k: v for k, v in self.texts.items() if k in SECTIONS and (v or "").strip()},
-                "people": self.people, "prices": self.prices, "projects": self.projects}
+                "people": self.people, "prices": self.prices,
+                "projects": [{k: v for k, v in p.items() if v is not None} for p in self.projects]}
 
 
 # ---------------------------------------------------------------- the data sections
@@ -254,6 +260,43 @@ def diff(old: Plan, new: Plan, threshold: float = 0.005) -> dict:
     return {"sections": sections, "figures": figs}
 
 
+def compare(old: Plan, new: Plan) -> list[dict]:
+    """Side by side, the sections whose text differs between two versions, in the plan's order:
+    section, and pieces [(op, text)] word by word where op is '=' (in both), '-' (only in the old
+    text) or '+' (only in the new); the old text is the '=' and '-' pieces, the new the '=' and '+'."""
+    out = []
+    for key in diff(old, new)["sections"]:
+        out.append({"section": key, "pieces": word_diff(old.texts.get(key) or "", new.texts.get(key) or "")})
+    return out
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """The change from ``old`` to ``new`` word by word (white space and punctuation are tokens of
+    their own): [(op, text)], op '=', '-' or '+', neighbouring pieces of one kind joined."""
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    pieces: list[tuple[str, str]] = []
+
+    def put(op, tokens):
+        text = "".join(tokens)
+        if not text:
+            return
+        if pieces and pieces[-1][0] == op:
+            pieces[-1] = (op, pieces[-1][1] + text)
+        else:
+            pieces.append((op, text))
+
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            put("=", a[i1:i2])
+        else:
+            put("-", a[i1:i2])
+            put("+", b[j1:j2])
+    return pieces
+
+
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
+
+
 def since_approved(cur: duckdb.DuckDBPyConnection, initiative_id: int, today: dt.date | None = None) -> dict | None:
     """The figures that changed since the approved version (the version the category plan was
     approved on): figures (name -> (then, now)) and sections changed in later versions; None
@@ -274,11 +317,7 @@ def project_to_initiative(cur: duckdb.DuckDBPyConnection, initiative_id: int, pr
     version records the link. Returns the new initiative's id."""
     access.require(access.PLANS)
     plan = load(cur, initiative_id)
-    if not 0 <= project < len(plan.projects):
-        raise PlanError("plan_project_missing", f"the plan has no project {project + 1}", value=str(project + 1))
-    p = plan.projects[project]
-    if p.get("initiative_id"):
-        raise PlanError("plan_project_done", f"'{p['name']}' is already initiative {p['initiative_id']}", name=p["name"])
+    p = _open_project(plan, project)
     parent = initiative(cur, initiative_id)
     with transaction(cur):
         before = {i.initiative_id for i in pr.load(cur)}
@@ -288,6 +327,57 @@ def project_to_initiative(cur: duckdb.DuckDBPyConnection, initiative_id: int, pr
         p["initiative_id"] = new
         save(cur, plan, actor=actor)
     return new
+
+
+def project_to_saving(cur: duckdb.DuckDBPyConnection, initiative_id: int, project: int, *,
+                      actor: str | None = None) -> str:
+    """A proposed improvement project (by its position, 0-based) of the newest plan as a savings
+    line of the plan's own initiative: its saving is added to the initiative's planned saving for
+    the project's start quarter (the initiative's start when the project has none), which must lie
+    within the initiative's planned quarters and not be signed off; the quarter's comment names
+    the project, and the plan's next version records the quarter. One transaction. Returns the
+    quarter."""
+    access.require(access.PLANS)
+    access.require(access.SAVINGS_REPORT)
+    plan = load(cur, initiative_id)
+    p = _open_project(plan, project)
+    parent = initiative(cur, initiative_id)
+    saving = p.get("saving_sek")
+    if saving is None or saving != saving or float(saving) <= 0:
+        raise PlanError("plan_project_saving", f"'{p['name']}' has no saving to plan; enter it in SEK first",
+                        name=p["name"])
+    if not parent.start:
+        raise PlanError("plan_no_start", f"the initiative '{parent.name}' has no start quarter; give it one on the "
+                        "Prioritering page first", name=parent.name)
+    quarter = pr.parse_quarter(p.get("start") or parent.start)
+    k0 = q_index(parent.start)
+    if not k0 <= q_index(quarter) < k0 + parent.duration:
+        last = q_label(k0 + parent.duration - 1)
+        raise PlanError("plan_project_quarter", f"'{p['name']}' starts {quarter}, outside the initiative's quarters "
+                        f"{parent.start} – {last}", name=p["name"], quarter=quarter, first=parent.start, last=last)
+    rows = sv.quarters(cur, initiative_id)
+    row = rows[rows.quarter == quarter].iloc[0]
+    note = f"{p['name']} (+{money(float(saving))})"
+    comment = "; ".join(c for c in (row.comment if isinstance(row.comment, str) else "", note) if c)
+    with transaction(cur):
+        sv.enter(cur, initiative_id, quarter, planned=float(row.planned) + float(saving), comment=comment, actor=actor)
+        p["savings_quarter"] = quarter
+        save(cur, plan, actor=actor)
+    return quarter
+
+
+def _open_project(plan: Plan, project: int) -> dict:
+    """The plan's project at ``project`` (0-based) that has not yet become an initiative or a
+    savings line."""
+    if not 0 <= project < len(plan.projects):
+        raise PlanError("plan_project_missing", f"the plan has no project {project + 1}", value=str(project + 1))
+    p = plan.projects[project]
+    if p.get("initiative_id"):
+        raise PlanError("plan_project_done", f"'{p['name']}' is already initiative {p['initiative_id']}", name=p["name"])
+    if p.get("savings_quarter"):
+        raise PlanError("plan_project_planned", f"'{p['name']}' is already planned as a saving in "
+                        f"{p['savings_quarter']}", name=p["name"], quarter=p["savings_quarter"])
+    return p
 
 
 # ---------------------------------------------------------------- governance

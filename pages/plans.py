@@ -16,7 +16,7 @@ from ui.cache import query
 from ui.db import cursor
 from ui.i18n import current_lang, t
 from ui.tables import dates, show_table
-from ui.widgets import kpi_row, run_edit, show_done, show_kpis
+from ui.widgets import kpi_row, run_edit, show_done, show_kpis, text_diff
 
 lang = current_lang()
 cur = cursor()
@@ -97,13 +97,16 @@ with tab_plan:
                                                                            max_value=1.0, format="percent"),
                                     "note": t("plan.col_note")})
         st.markdown(f"**{t('plan.section_projects')}**")
-        projects = st.data_editor(pd.DataFrame(plan.projects or [], columns=["name", "saving_sek", "start", "initiative_id"]),
+        projects = st.data_editor(pd.DataFrame(plan.projects or [], columns=["name", "saving_sek", "start", "initiative_id",
+                                                                       "savings_quarter"]),
                                   num_rows="dynamic", hide_index=True, width="stretch", disabled=readonly,
                                   key=f"plan_projects_{iid}_{plan.version}", placeholder="", column_config={
                                       "name": t("plan.col_project"),
                                       "saving_sek": st.column_config.NumberColumn(t("plan.col_saving"), format="localized"),
                                       "start": t("pri.col_start"),
-                                      "initiative_id": st.column_config.NumberColumn(t("plan.col_initiative"), disabled=True)})
+                                      "initiative_id": st.column_config.NumberColumn(t("plan.col_initiative"), disabled=True),
+                                      "savings_quarter": st.column_config.TextColumn(t("plans.col_savings_quarter"),
+                                                                                     disabled=True)})
         if st.form_submit_button(t("plans.save"), type="primary", disabled=readonly):
             def _records(df):
                 return [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in df.to_dict("records")
@@ -112,13 +115,17 @@ with tab_plan:
                              _records(projects), version=plan.version)
             run_edit(lambda: st.session_state.__setitem__(state.PLAN_SAVED, plans.save(cur, new)),
                      lambda: t("plans.saved", version=st.session_state.pop(state.PLAN_SAVED)))
-    open_projects = [(n, p) for n, p in enumerate(plan.projects) if not p.get("initiative_id")]
+    open_projects = [n for n, p in enumerate(plan.projects) if not p.get("initiative_id") and not p.get("savings_quarter")]
     if open_projects and not readonly:
-        c1, c2 = st.columns([3, 1])
-        pick = c1.selectbox(t("plans.project_pick"), [n for n, _ in open_projects], key=f"plan_proj_{iid}",
+        c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+        pick = c1.selectbox(t("plans.project_pick"), open_projects, key=f"plan_proj_{iid}",
                             format_func=lambda n: plan.projects[n]["name"])
-        if c2.button(t("plans.to_initiative"), key=f"plan_to_init_{iid}"):
+        if c2.button(t("plans.to_initiative"), key=f"plan_to_init_{iid}", width="stretch"):
             run_edit(lambda: plans.project_to_initiative(cur, iid, int(pick)), t("plans.made_initiative"))
+        if c3.button(t("plans.to_saving"), key=f"plan_to_saving_{iid}", width="stretch",
+                     disabled=auth.read_only(access.SAVINGS_REPORT)):
+            run_edit(lambda: st.session_state.__setitem__(state.PLAN_SAVED, plans.project_to_saving(cur, iid, int(pick))),
+                     lambda: t("plans.made_saving", name=it.name, quarter=st.session_state.pop(state.PLAN_SAVED)))
     d1, d2 = st.columns(2)
     d1.download_button(t("plans.export_docx"), icon=":material/description:", key=f"plan_docx_{iid}",
                        data=lambda: plan_doc.to_docx(plan_doc.content(cur, iid, lang)),
@@ -195,3 +202,18 @@ with tab_versions:
                            "figure": t("plan.col_figure"), "then": t("plans.col_then"), "now": t("plans.col_now")})
         else:
             st.caption(t("plans.unchanged_since", version=changed["version"]))
+    if len(vs) > 1:
+        st.markdown(f"**{t('plans.compare')}**")
+        numbers = [int(v) for v in vs.version]
+        approved = changed["version"] if changed else None
+        c1, c2 = st.columns(2)
+        older = c1.selectbox(t("plans.compare_from"), numbers[:-1], key=f"plan_cmp_a_{iid}_{numbers[-1]}",
+                             index=numbers.index(approved) if approved in numbers[:-1] else len(numbers) - 2)
+        newer = c2.selectbox(t("plans.compare_to"), [n for n in numbers if n > older], key=f"plan_cmp_b_{iid}_{numbers[-1]}",
+                             index=len([n for n in numbers if n > older]) - 1)
+        sections = plans.compare(query(plans.load, iid, older), query(plans.load, iid, newer))
+        if not sections:
+            st.caption(t("plans.compare_same", a=older, b=newer))
+        for sec in sections:
+            text_diff(f"{plans.SECTIONS.index(sec['section']) + 1}. {t('plan.section_' + sec['section'])}", sec["pieces"],
+                      t("plans.compare_version", version=older), t("plans.compare_version", version=newer))

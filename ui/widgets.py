@@ -179,3 +179,33 @@ def show_kpis(kt, lang: str) -> None:
             "area": t("sav.col_area"), "name": t("kpi.col_name"), "value": t("kpi.col_value"),
             "target": t("kpi.col_target"), "direction": t("kpis.col_direction"), "status": t("kpi.col_status"),
             "trend": t("plans.col_trend"), "comment": t("plan.col_note")})
+
+
+_DEL = "background:rgba(214,39,40,.16);text-decoration:line-through;"
+_INS = "background:rgba(44,160,44,.18);text-decoration:none;"
+
+
+def text_diff(title: str, pieces: list[tuple[str, str]], old_label: str, new_label: str) -> None:
+    """One section's two texts side by side (analytics.plans.word_diff's pieces): the old text
+    with what went struck through in red, the new with what came in green. The texts are the
+    team's own, so they are HTML-escaped before they are drawn."""
+    import html
+
+    def side(keep: str) -> str:
+        out = []
+        for op, text in pieces:
+            if op not in ("=", keep):
+                continue
+            body = html.escape(text).replace("\n", "<br>")
+            if op == "=":
+                out.append(body)
+            else:
+                out.append(f'<{"del" if op == "-" else "ins"} style="{_DEL if op == "-" else _INS}">{body}</'
+                           f'{"del" if op == "-" else "ins"}>')
+        return "".join(out) or "–"
+
+    st.markdown(f"**{fmt.md_escape(title)}**")
+    left, right = st.columns(2)
+    for col, label, keep in ((left, old_label, "-"), (right, new_label, "+")):
+        col.caption(label)
+        col.markdown(f'<div class="sk-diff">{side(keep)}</div>', unsafe_allow_html=True)

@@ -66,3 +66,37 @@ def test_write_a_section_and_record_decisions(page):
     assert list(at.dataframe[0].value["next"]) == ["Politisk inriktning (UU)"]
     kpi = next(d.value for d in at.dataframe if "status" in d.value.columns and "target" in d.value.columns)
     assert list(kpi["name"]) == ["Antal leverantörer"] and list(kpi["status"]) == ["✓ Uppfyllt"]
+
+
+def test_a_project_becomes_a_savings_line_and_versions_compare_side_by_side(page):
+    at, db, iid = page
+    con = connect(db)
+    plan = plans.load(con.cursor(), iid)
+    plan.texts["strategy"] = "Ett ramavtal för hela kommunen."
+    plan.projects = [{"name": "Samordnad beställning", "saving_sek": 80000.0, "start": "2025 Q2"}]
+    plans.save(con.cursor(), plan)
+    con.close()
+    at.run()
+    at.selectbox(key=f"plan_proj_{iid}").set_value(0)
+    at.button(key=f"plan_to_saving_{iid}").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == ("Projektets besparing är nu planerad för Förbrukning 2025 Q2 i "
+                                   "besparingsuppföljningen.")
+    con = connect(db)
+    q = sv.quarters(con.cursor(), iid).set_index("quarter")
+    con.close()
+    assert q.loc["2025 Q2", "planned"] == 80000.0 and q.loc["2025 Q2", "comment"] == "Samordnad beställning (+80\u00a0000 kr)"
+    assert not [b for b in at.button if b.key == f"plan_to_saving_{iid}"]           # no open project is left
+    at.text_area(key=f"plan_{iid}_2_strategy").set_value("Två ramavtal för hela kommunen.")
+    next(b for b in at.button if b.label == "Spara planen").click().run()
+    assert at.success[0].value == "Planen är sparad som version 3."
+    # a new version is compared with the one before it
+    assert at.selectbox(key=f"plan_cmp_a_{iid}_3").value == 2 and at.selectbox(key=f"plan_cmp_b_{iid}_3").value == 3
+    sides = [m.value for m in at.markdown if "<del" in m.value or "<ins" in m.value]
+    assert sides == ['<div class="sk-diff"><del style="background:rgba(214,39,40,.16);text-decoration:line-through;">'
+                     'Ett</del> ramavtal för hela kommunen.</div>',
+                     '<div class="sk-diff"><ins style="background:rgba(44,160,44,.18);text-decoration:none;">Två</ins>'
+                     ' ramavtal för hela kommunen.</div>']
+    assert "**15. Strategi**" in [m.value for m in at.markdown]
+    at.selectbox(key=f"plan_cmp_a_{iid}_3").set_value(1).run()
+    assert [m.value for m in at.markdown if m.value.startswith("**")].count("**15. Strategi**") == 1

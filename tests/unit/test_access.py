@@ -123,7 +123,30 @@ WRITES = {
     "plan_save": (access.PLANS, _iid, lambda c, i: _plan_save(c, i)),
     "plan_decision": (access.PLANS, _iid, lambda c, i: _plan_decision(c, i)),
     "kpi_define": (access.PLANS, lambda c: None, lambda c, _: _kpi(c)),
+    "kpi_enter": (access.PLANS, lambda c: _kpi(c, "entered"), lambda c, k: _kpis().enter(c, k, "2024 Q1", 0.9, "bra")),
+    "kpi_retire": (access.PLANS, lambda c: _kpi(c), lambda c, k: _kpis().retire(c, k)),
+    "project_to_initiative": (access.PLANS, lambda c: _project(c), lambda c, n: _plans().project_to_initiative(c, _iid(c), n)),
+    "project_to_saving": (access.PLANS, lambda c: _project(c), lambda c, n: _plans().project_to_saving(c, _iid(c), n)),
 }
+
+
+def _kpis():
+    from analytics import kpis
+    return kpis
+
+
+def _plans():
+    from analytics import plans
+    return plans
+
+
+def _project(cur):
+    """A new proposed project in the plan; its position."""
+    plans = _plans()
+    plan = plans.load(cur, _iid(cur))
+    plan.projects.append({"name": f"Projekt {_name()}", "saving_sek": 40.0, "start": "2024 Q2"})
+    plans.save(cur, plan)
+    return len(plan.projects) - 1
 
 
 def _plan_save(cur, iid):
@@ -140,10 +163,9 @@ def _plan_decision(cur, iid):
     plans.record(cur, iid, gate, forum, "approved", dt.date(2024, 1, 15), f"{forum} 2024-01-15 § {len(done) + 1}")
 
 
-def _kpi(cur):
-    from analytics import kpis
+def _kpi(cur, measure="compliance"):
     area = pr.category_ids_from_paths(cur, "Verksamhet & stöd")[0]
-    kpis.define(cur, area, f"Avtalstrohet {_name()}", "compliance", 0.8, "up")
+    return _kpis().define(cur, area, f"Nyckeltal {_name()}", measure, 0.8, "up", "share" if measure == "entered" else None)
 
 
 def _contracts_import(cur):

@@ -179,6 +179,86 @@ def test_a_proposed_project_becomes_an_initiative(planned):
     assert err.value.code == "plan_project_done"
 
 
+def test_a_proposed_project_becomes_a_savings_line(planned):
+    cur, iid, _ = planned
+    plan = plans.load(cur, iid)
+    plan.projects = [{"name": "Ramavtal städ", "saving_sek": 60.0, "start": "2025 Q3"},
+                     {"name": "Utan belopp", "start": "2025 Q2"}, {"name": "För sent", "saving_sek": 10.0, "start": "2026 Q1"},
+                     {"name": "Från start", "saving_sek": 5.0}]
+    plans.save(cur, plan)
+    assert list(sv.quarters(cur, iid).planned) == [25.0, 25.0, 25.0, 25.0]           # 100 spread over four quarters
+    assert plans.project_to_saving(cur, iid, 0) == "2025 Q3"
+    q = sv.quarters(cur, iid).set_index("quarter")
+    assert q.planned.to_dict() == {"2025 Q1": 25.0, "2025 Q2": 25.0, "2025 Q3": 85.0, "2025 Q4": 25.0}
+    assert q.loc["2025 Q3", "comment"] == "Ramavtal städ (+60 kr)" and q.planned_edited.sum() == 1
+    assert plans.load(cur, iid).projects[0]["savings_quarter"] == "2025 Q3" and plans.load(cur, iid).version == 2
+    assert plans.project_to_saving(cur, iid, 3) == "2025 Q1"                           # no start: the initiative's
+    assert sv.quarters(cur, iid).planned.iloc[0] == 30.0
+    before = (cur.execute("SELECT count(*), sum(planned) FROM savings_quarters").fetchall(), plans.load(cur, iid).version)
+    for project, code in ((0, "plan_project_planned"), (1, "plan_project_saving"), (2, "plan_project_quarter"),
+                          (9, "plan_project_missing")):
+        with pytest.raises(PlanError) as err:
+            plans.project_to_saving(cur, iid, project)
+        assert err.value.code == code, project
+    assert err.value.params == {"value": "10"}
+    with pytest.raises(PlanError) as err:
+        plans.project_to_initiative(cur, iid, 0)                                       # a savings line already
+    assert err.value.code == "plan_project_planned" and err.value.params["quarter"] == "2025 Q3"
+    assert (cur.execute("SELECT count(*), sum(planned) FROM savings_quarters").fetchall(),
+            plans.load(cur, iid).version) == before                                    # refusals wrote nothing
+    cur.execute("UPDATE savings_quarters SET signed_by = 'ekonomi' WHERE quarter = '2025 Q3'")
+    plan = plans.load(cur, iid)
+    plan.projects.append({"name": "Sent i Q3", "saving_sek": 7.0, "start": "2025 Q3"})
+    plans.save(cur, plan)
+    with pytest.raises(sv.SavingsError) as err:
+        plans.project_to_saving(cur, iid, 4)
+    assert err.value.code == "sav_signed" and "savings_quarter" not in plans.load(cur, iid).projects[4]
+
+
+def test_versions_compared_word_by_word():
+    assert plans.word_diff("Vi köper städ av tre leverantörer.", "Vi köper städ och fönsterputs av två leverantörer.") == [
+        ("=", "Vi köper städ "), ("+", "och fönsterputs "), ("=", "av "), ("-", "tre"), ("+", "två"), ("=", " leverantörer.")]
+    assert plans.word_diff("", "Ny text") == [("+", "Ny text")] and plans.word_diff("Gammal", "") == [("-", "Gammal")]
+    old = plans.Plan(1, {"purpose": "Sänka kostnaden.", "needs": "Samma behov.", "strategy": "Ett avtal."})
+    new = plans.Plan(1, {"purpose": "Sänka kostnaden kraftigt.", "needs": "Samma behov.", "market_analysis": "Tre aktörer."})
+    got = plans.compare(old, new)
+    assert [c["section"] for c in got] == ["purpose", "market_analysis", "strategy"]           # in the plan's order
+    for c in got:                                                    # each side rebuilds its own text exactly
+        assert "".join(t for op, t in c["pieces"] if op != "+") == old.texts.get(c["section"], "")
+        assert "".join(t for op, t in c["pieces"] if op != "-") == new.texts.get(c["section"], "")
+    assert got[0]["pieces"] == [("=", "Sänka kostnaden"), ("+", " kraftigt"), ("=", ".")]
+
+
+def test_the_pack_shows_the_pipeline_and_the_kpis_of_crafted_plans(planned):
+    from analytics.report import content
+    cur, iid, cat = planned
+    empty = content.build(cur, sections=("pipeline", "kpis"))
+    assert [s.section for s in empty.slides] == ["title", "pipeline"] and len(empty.left_out) == 1   # no KPIs yet
+    sv.save_initiatives(cur, [pr.Initiative("Städ", [cat]), pr.Initiative("Kontor", [cat])], replace=False)
+    ids = {i.name: i.initiative_id for i in pr.load(cur)}
+    for who, gate, forum, decision in ((iid, "initiation", "KR", "approved"), (iid, "direction", "UU", "approved"),
+                                       (ids["Städ"], "initiation", "KR", "returned"),
+                                       (ids["Kontor"], "initiation", "KR", "approved"),
+                                       (ids["Kontor"], "direction", "UU", "stopped")):
+        plans.record(cur, who, gate, forum, decision, D, f"{forum} § 1")
+    kpis.define(cur, cat, "Antal leverantörer", "suppliers", 5, "down")
+    kpis.define(cur, cat, "Leveransprecision", "entered", 0.95, "up", "share")
+    pipe, kp = content.build(cur, sections=("pipeline", "kpis")).slides[1:]
+    assert pipe.title == "Tre initiativ i beslutsgången: 2 väntar på beslut, flest i KR (1)"
+    assert (pipe.chart.categories, pipe.chart.series) == (["Initiering", "Övergripande plan", "Stoppad"],
+                                                          {"Initiativ": [1, 1, 1]})
+    assert pipe.table.rows == [["Förbrukning", "Godkänd", "Politisk inriktning", "Övergripande plan (ST)", ""],
+                               ["Städ", "Idé", "–", "Initiering (KR)", "Återremitterad"],
+                               ["Kontor", "Stoppad", "Initiering", "–", "Stoppad"]]
+    area = cur.execute("SELECT name FROM categories WHERE category_id = ?", [cat]).fetchall()[0][0]
+    assert kp.title == "1 av 1 nyckeltal når målet 2025 Q3"                  # the entered one has no value yet
+    assert kp.table.rows == [[area, "Antal leverantörer", "2025 Q3", "1", "5", "Uppfyllt", "±0"],
+                             [area, "Leveransprecision", "2025 Q3", "–", "95,0 %", "–", "–"]]
+    en = content.build(cur, sections=("pipeline", "kpis"), lang="en").slides[1:]
+    assert en[0].title == "Three initiatives in the decision pipeline: 2 waiting for a decision, most in KR (1)"
+    assert en[1].title.startswith("1 of 1 KPI")
+
+
 @pytest.mark.parametrize("value, target, direction, expected", [
     (0.80, 0.80, "up", "met"), (0.75, 0.80, "up", "near"), (0.71, 0.80, "up", "missed"),
     (10.5, 10, "down", "near"), (10, 10, "down", "met"), (11.5, 10, "down", "missed"),
