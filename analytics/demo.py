@@ -260,8 +260,8 @@ def load_demo(cur, lines: int = LINES) -> int:
     set_internal(cur, internal + [org for _, org in GROUP_COMPANIES], actor="demo")
     from .savings import load_demo_initiatives
     load_demo_initiatives(cur)
+    _demo_register(cur)                 # first: the plans' contract figures are saved with it
     _demo_plans(cur)
-    _demo_register(cur)
     _demo_kpis(cur)
     _demo_deviations(cur)
     return parsed.lines

@@ -188,7 +188,9 @@ with tab_versions:
         show_table(pd.DataFrame({"version": vs.version, "saved_at": vs.saved_at, "saved_by": vs.saved_by,
                                  "filled": vs.sections_filled, "approved": ["✓" if a else "" for a in vs.approved]}),
                    hide_index=True, width="stretch", column_config={
-                       "version": t("plan.f_version"), "saved_at": t("log.at"), "saved_by": t("plans.col_by"),
+                       "version": t("plan.f_version"),
+                       "saved_at": st.column_config.DatetimeColumn(t("log.at"), format="YYYY-MM-DD HH:mm"),
+                       "saved_by": t("plans.col_by"),
                        "filled": t("plans.col_sections"), "approved": t("plans.col_approved")})
     changed = query(plans.since_approved, iid)
     if changed:

@@ -204,8 +204,9 @@ def text_diff(title: str, pieces: list[tuple[str, str]], old_label: str, new_lab
                            f'{"del" if op == "-" else "ins"}>')
         return "".join(out) or "–"
 
-    st.markdown(f"**{fmt.md_escape(title)}**")
-    left, right = st.columns(2)
+    box = st.container(border=True)
+    box.markdown(f"**{fmt.md_escape(title)}**")
+    left, right = box.columns(2)
     for col, label, keep in ((left, old_label, "-"), (right, new_label, "+")):
         col.caption(label)
         col.markdown(f'<div class="sk-diff">{side(keep)}</div>', unsafe_allow_html=True)
