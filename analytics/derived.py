@@ -387,6 +387,10 @@ def keyword_pattern(keyword: str) -> str:
     return "(?:" + "|".join(alts) + ")" if len(alts) > 1 else alts[0]
 
 
+# the columns of a line that every rule except a single-line exclusion looks at
+_KEY_COLS = "account, account_text, description, supplier_key, supplier_name_norm, cpv, legal_form"
+
+
 def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None, *, scope: str | None = None) -> None:
     """Set category_id, rule_id, class_step and excluded on the lines of ``batch_ids``, or of the
     rowids in the temp table named ``scope`` (column r), or every line, from the rules. Steps are
@@ -395,15 +399,19 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
     touched."""
     work = "ledger_lines"
     if scope is not None or batch_ids is not None:
-        # some lines: their rule-relevant columns copied to a small working table, every step
-        # applied there, and only the lines whose outcome changed written back, by rowid (a step's
-        # join over the whole ledger would scan it once per step)
+        # some lines: each distinct combination of their rule-relevant columns (_KEY_COLS: every
+        # rule but a single-line exclusion looks at these alone) copied to a small working table,
+        # every step applied there, the single-line exclusions on top, and only the lines whose
+        # outcome changed written back, by rowid (a step's join over the whole ledger would scan
+        # it once per step; over the lines, repeat the same work for every line of a combination)
         where = (f"rowid IN (SELECT r FROM {scope})" if scope is not None else "batch_id IN (SELECT unnest(?::INTEGER[]))")
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE _cls AS
-                        SELECT rowid AS r, batch_id, source_row, account, account_text, description, supplier_key,
-                               supplier_name_norm, cpv, legal_form, category_id, rule_id, class_step, excluded
+                        SELECT rowid AS r, batch_id, source_row, {_KEY_COLS}, category_id, rule_id, class_step, excluded
                         FROM ledger_lines WHERE {where}""", [] if scope is not None else [list(batch_ids)])
-        work = "_cls"
+        cur.execute(f"""CREATE OR REPLACE TEMP TABLE _clk AS
+                        SELECT DISTINCT {_KEY_COLS}, NULL::INTEGER AS category_id, NULL::INTEGER AS rule_id,
+                               NULL::TINYINT AS class_step, false AS excluded FROM _cls""")
+        work = "_clk"
     scope, lscope, sp = "true", "true", []
     cur.execute(f"""UPDATE {work} SET category_id = NULL, rule_id = NULL, class_step = NULL, excluded = false
                     WHERE {scope} AND (category_id IS NOT NULL OR rule_id IS NOT NULL OR excluded)""", sp)
@@ -524,17 +532,31 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
         _exclude(cur, work, f"""FROM _kw k WHERE {text.format(p='l.')} = k.txt AND l.account IS NOT DISTINCT FROM k.account
                           AND k.excl_rule IS NOT NULL""", "k.excl_rule", lscope, sp)
     _exclude(cur, work, f"FROM _acct a WHERE {acct_join} AND a.excl_rule IS NOT NULL", "a.excl_rule", lscope, sp)
-    _exclude(cur, work, """FROM (SELECT batch_id, source_row, max(rule_id) AS rule_id FROM class_rules
-                           WHERE active AND kind = 'exclude' AND batch_id IS NOT NULL GROUP BY ALL) x
-                     WHERE l.batch_id = x.batch_id AND l.source_row = x.source_row""", "x.rule_id", lscope, sp)
-    if work == "_cls":
-        cur.execute("""UPDATE ledger_lines SET category_id = c.category_id, rule_id = c.rule_id, class_step = c.class_step,
-                           excluded = c.excluded
-                       FROM _cls c
-                       WHERE ledger_lines.rowid = c.r AND (ledger_lines.category_id IS DISTINCT FROM c.category_id
-                             OR ledger_lines.rule_id IS DISTINCT FROM c.rule_id OR ledger_lines.class_step IS DISTINCT FROM c.class_step
-                             OR ledger_lines.excluded IS DISTINCT FROM c.excluded)""")
-    for t in ("_kw", "_acct", "_sup", "_cpv", "_txt", "_kwhit", "_atx", "_akhit", "_att", "_akt", "_atn", "_akn", "_cls"):
+    one_line = """SELECT batch_id, source_row, max(rule_id) AS rule_id FROM class_rules
+                  WHERE active AND kind = 'exclude' AND batch_id IS NOT NULL GROUP BY ALL"""
+    if work == "ledger_lines":
+        _exclude(cur, work, f"FROM ({one_line}) x WHERE l.batch_id = x.batch_id AND l.source_row = x.source_row",
+                 "x.rule_id", lscope, sp)
+    else:
+        # each line takes its combination's outcome, or its own single-line exclusion (applied last)
+        same = " AND ".join(f"k.{c} IS NOT DISTINCT FROM c.{c}" for c in _KEY_COLS.split(", "))
+        cur.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _clo AS
+            SELECT c.r, CASE WHEN x.rule_id IS NULL THEN k.category_id ELSE {EXCLUDED} END AS category_id,
+                   coalesce(x.rule_id, k.rule_id) AS rule_id,
+                   CASE WHEN x.rule_id IS NULL THEN k.class_step ELSE {STEP_NO['exclude']} END AS class_step,
+                   x.rule_id IS NOT NULL OR k.excluded AS excluded
+            FROM _cls c JOIN _clk k ON {same}
+            LEFT JOIN ({one_line}) x ON x.batch_id = c.batch_id AND x.source_row = c.source_row
+            WHERE (CASE WHEN x.rule_id IS NULL THEN k.category_id ELSE {EXCLUDED} END) IS DISTINCT FROM c.category_id
+               OR coalesce(x.rule_id, k.rule_id) IS DISTINCT FROM c.rule_id
+               OR (CASE WHEN x.rule_id IS NULL THEN k.class_step ELSE {STEP_NO['exclude']} END) IS DISTINCT FROM c.class_step
+               OR (x.rule_id IS NOT NULL OR k.excluded) IS DISTINCT FROM c.excluded""")
+        cur.execute("""UPDATE ledger_lines SET category_id = o.category_id, rule_id = o.rule_id, class_step = o.class_step,
+                           excluded = o.excluded
+                       FROM _clo o WHERE ledger_lines.rowid = o.r""")
+    for t in ("_kw", "_acct", "_sup", "_cpv", "_txt", "_kwhit", "_atx", "_akhit", "_att", "_akt", "_atn", "_akn", "_cls",
+              "_clk", "_clo"):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
 
 
@@ -545,10 +567,41 @@ def _keyword_hits(cur, table: str, source: str, keys: str, rules: list[tuple[int
     if not rules:
         cur.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {keys}, NULL::INTEGER AS rule_id FROM {source} LIMIT 0")
         return
+    if cur.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0] <= PY_MATCH_MAX:
+        _keyword_hits_here(cur, table, source, keys, rules)
+        return
     branches = [f"SELECT {keys}, {int(rid)} AS rule_id FROM {source} WHERE regexp_matches(lower(coalesce({col}, '')), ?)"
                 for rid, col, _ in rules]
     cur.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS " + " UNION ALL ".join(branches),
                 [keyword_pattern(kw) for _, _, kw in rules])
+
+
+# a source of at most this many rows (an upload's or a rule change's distinct texts) is matched
+# here: compiling one SQL branch per rule costs more than the matching then
+PY_MATCH_MAX = 20_000
+
+
+def _keyword_hits_here(cur, table: str, source: str, keys: str, rules: list[tuple[int, str, str]]) -> None:
+    """``_keyword_hits`` with the matching done by Python's re on the texts lowered by DuckDB: the
+    same patterns (literal alternatives and one Latin-letter class, which RE2 and re read alike),
+    each compiled once, and the hits joined back to ``source`` by rowid."""
+    cols = sorted({col for _, col, _ in rules})
+    lowered = ", ".join(f"lower(coalesce({c}, ''))" for c in cols)
+    texts = cur.execute(f"SELECT rowid, {lowered} FROM {source}").fetchall()
+    by_pattern: dict[tuple[int, str], list[int]] = {}
+    for rid, col, kw in rules:
+        by_pattern.setdefault((cols.index(col), keyword_pattern(kw)), []).append(int(rid))
+    compiled = [(i, re.compile(pat), rids) for (i, pat), rids in by_pattern.items()]
+    rows, rule_ids = [], []
+    for row in texts:
+        for i, rx, rids in compiled:
+            if rx.search(row[1 + i]):
+                rows.extend([row[0]] * len(rids))
+                rule_ids.extend(rids)
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS
+                    SELECT {', '.join('s.' + k.strip() for k in keys.split(','))}, h.rule_id
+                    FROM (SELECT unnest(?::BIGINT[]) AS r, unnest(?::INTEGER[]) AS rule_id) h
+                    JOIN {source} s ON s.rowid = h.r""", [rows, rule_ids])
 
 
 def _apply(cur, work: str, step: str, from_where: str, sp: list) -> None:

@@ -3,6 +3,8 @@ an upload replacing a month, an undo, a supplier who disappears and a sole trade
 the real shape."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hst
 
 from analytics import derived
 from analytics.ingest import delete_batches, load_files
@@ -150,4 +152,49 @@ def test_many_changed_rules_take_the_full_pass(store, monkeypatch):
     office = _leaf(store, "Organisation", "Kontor")
     classify.add_rules(store, [Rule("keyword", office, keyword=f"ord{i}") for i in range(derived.MAX_INCREMENTAL_RULES + 1)])
     assert full_passes == [1]
+    assert_as_rebuilt(store)
+
+
+WORDS = ("städ", "Städning", "ÅTERVINNING", "mat", "matsal", "kaffe & te", "papper", "pennor", "öl", "é-post",
+         "(diverse)", "50%", "a.b", "")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=hst.lists(hst.lists(hst.sampled_from(WORDS), max_size=4).map(" ".join), min_size=1, max_size=12),
+       keywords=hst.lists(hst.lists(hst.sampled_from([w for w in WORDS if w.strip()]), min_size=1, max_size=2)
+                          .map("|".join).flatmap(lambda k: hst.sampled_from([k, "^" + k, k + "$", "^" + k + "$"])),
+                          min_size=1, max_size=5))
+def test_the_two_keyword_matchers_find_the_same_hits(store, monkeypatch, texts, keywords):
+    """Few texts are matched in Python, many in DuckDB (RE2): both give each rule the same rows,
+    on Swedish letters, capitals, word edges, punctuation and empty texts."""
+    store.execute("CREATE OR REPLACE TEMP TABLE _src AS SELECT unnest(?::VARCHAR[]) AS txt, range AS k FROM range(?)",
+                  [texts + [None], len(texts) + 1])
+    rules = [(i + 1, "txt", kw) for i, kw in enumerate(keywords)]
+    hits = {}
+    for limit in (0, 10_000):
+        monkeypatch.setattr(derived, "PY_MATCH_MAX", limit)
+        derived._keyword_hits(store, "_hits", "_src", "txt, k", rules)
+        hits[limit] = sorted(store.execute("SELECT k, rule_id FROM _hits").fetchall())
+    assert hits[0] == hits[10_000]
+
+
+def test_description_keywords_and_single_line_exclusions_equal_a_full_pass(store, monkeypatch):
+    """Lines that share every column a rule looks at are decided once as a group; a single line
+    of the group excluded keeps its own outcome, and a keyword on the description moves the rest."""
+    from analytics import classify
+    from analytics.classify import Rule
+    head = "Leverantör;Organisationsnummer;Konto;Kontotext;Beskrivning;Belopp;Bokföringsdatum\n"
+    body = "".join(f"Alfa AB;{SOLE};99998;Okänt konto;{d};{10 + n},00;2025-02-{n % 28 + 1:02d}\n"
+                   for n, d in enumerate(["Pennor och papper"] * 6 + ["Kaffe till möte"] * 4 + [""] * 3))
+    load_files(store, [("beskrivning.csv", csv_bytes(head + body, "cp1252"))])
+    monkeypatch.setattr(derived, "rules_changed", lambda cur: pytest.fail("the full pass ran"))
+    office = _leaf(store, "Organisation", "Kontor")
+    food = _leaf(store, "Verksamhet & stöd", "Måltider och livsmedel", "Livsmedel")
+    classify.add_rules(store, [Rule("exclude", batch_id=1, source_row=3)])
+    classify.add_rules(store, [Rule("keyword", food, keyword="^kaffe")])
+    classify.add_rules(store, [Rule("keyword", office, keyword="pennor")])
+    got = store.execute("""SELECT description, count(*) FILTER (WHERE excluded), count(*) FILTER (WHERE category_id = ?),
+                                  count(*) FILTER (WHERE category_id = ?)
+                           FROM ledger_lines GROUP BY ALL ORDER BY 1 NULLS FIRST""", [food, office]).fetchall()
+    assert got == [(None, 0, 0, 0), ("Kaffe till möte", 0, 4, 0), ("Pennor och papper", 1, 0, 5)]
     assert_as_rebuilt(store)
