@@ -687,10 +687,18 @@ def _facts(cur, months: list, changed_keys: list[str]) -> None:
                    SELECT unnest(?::DATE[]) AS period_month
                    UNION SELECT DISTINCT period_month FROM cube_facts WHERE supplier_no IN (SELECT supplier_no FROM _nos)""",
                 [months])
-    cur.execute("""DELETE FROM cube_facts WHERE period_month IN (SELECT unnest(?::DATE[]))
-                   OR supplier_no IN (SELECT supplier_no FROM _nos)""", [months])
-    _insert_facts(cur, where="l.period_month IN (SELECT unnest(?::DATE[])) OR l.supplier_key IN (SELECT unnest(?::VARCHAR[]))",
-                  params=[months, changed_keys])
+    # each part of the condition only when it can hold: an OR with an empty part still reads
+    # every line, the months alone skip the row groups of other months
+    gone, new, params = [], [], []
+    if months:
+        gone.append("period_month IN (SELECT unnest(?::DATE[]))")
+        new.append("l.period_month IN (SELECT unnest(?::DATE[]))")
+        params.append(months)
+    if changed_keys:
+        gone.append("supplier_no IN (SELECT supplier_no FROM _nos)")
+        new.append("l.supplier_key IN (SELECT unnest(?::VARCHAR[]))")
+    cur.execute(f"DELETE FROM cube_facts WHERE {' OR '.join(gone)}", params)
+    _insert_facts(cur, where=" OR ".join(new), params=params + ([changed_keys] if changed_keys else []))
     cur.execute("DELETE FROM cube_rollup WHERE period_month IN (SELECT period_month FROM _months)")
     _insert_rollup(cur, where="f.period_month IN (SELECT period_month FROM _months)")
     for table in _COARSE:

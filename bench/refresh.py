@@ -5,7 +5,9 @@ derived data (suppliers, classification, cube tables) measured in the same run o
 
 - 16 equal uploads of N/16 lines in sequence (one month each, real-shape files from
   tests/ledgers.py: Kommun-Bas accounts, Swedish CSV), each timed whole (read, parse, commit) and
-  its commit alone; the ratio of the 16th to the 1st (target at most 1.2);
+  its commit alone; the ratio of the 16th to the 1st (target at most 1.2); beside them DuckDB alone
+  storing the same lines batch by batch in a table of its own (append and checkpoint), whose cost
+  also steps up once row groups (122,880 rows) start to fill, and the ratio of what is left;
 - a 10,000-line upload into the full store (target under 2 s at 10 M), and its undo;
 - five kinds of rule change and a tree edit, each with the full rebuild of derived data beside it.
 """
@@ -17,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from analytics import categories, classify, derived
@@ -70,12 +74,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         con = connect(Path(tmp) / "bench.duckdb")
         cur = con.cursor()
-        runs = []
+        # the floor: DuckDB alone storing the same lines (same columns and types) in a table of
+        # its own file, appended batch by batch and checkpointed, as each upload's commit is
+        ref = duckdb.connect(str(Path(tmp) / "floor.duckdb"))
+        runs, floor = [], []
         for k, (name, data) in enumerate(files):
             r = upload(cur, name, data)
             runs.append(r)
             if k in (0, 7, 15):
                 r["full_rebuild_s"] = full_rebuild_s(cur)
+            ref.register("batch", cur.sql(f"SELECT * FROM ledger_lines WHERE batch_id = {int(r['batch_ids'][0])}").to_arrow_table())
+            if k == 0:
+                ref.execute("CREATE TABLE lines AS SELECT * FROM batch LIMIT 0")
+            start = time.perf_counter()
+            ref.execute("INSERT INTO lines SELECT * FROM batch")
+            ref.execute("CHECKPOINT")
+            floor.append(round(time.perf_counter() - start, 3))
+            ref.unregister("batch")
+        ref.close()
         out["upload_s"] = [r["s"] for r in runs]
         out["commit_s"] = [r["commit_s"] for r in runs]
         out["last_over_first"] = round(runs[-1]["s"] / runs[0]["s"], 2)
@@ -83,6 +99,11 @@ def main() -> None:
         # every other commit completes one and pays for it, so uploads alternate; pairs compare like with like
         out["last_pair_over_first_pair"] = round((runs[-1]["s"] + runs[-2]["s"]) / (runs[0]["s"] + runs[1]["s"]), 2)
         out["commit_last_over_first"] = round(runs[-1]["commit_s"] / runs[0]["commit_s"], 2)
+        out["duckdb_store_s"] = floor
+        out["duckdb_store_last_pair_over_first_pair"] = round((floor[-1] + floor[-2]) / (floor[0] + floor[1]), 2)
+        # what the uploads cost beyond DuckDB's own storing of their lines, last pair over first
+        out["beyond_floor_last_pair_over_first_pair"] = round(
+            (runs[-1]["s"] + runs[-2]["s"] - floor[-1] - floor[-2]) / (runs[0]["s"] + runs[1]["s"] - floor[0] - floor[1]), 2)
         out["full_rebuild_s_after_upload"] = {str(k + 1): runs[k]["full_rebuild_s"] for k in (0, 7, 15)}
         stored = cur.execute("SELECT count(*) FROM ledger_lines").fetchall()[0][0]
         r = upload(cur, "liten.csv", small)
