@@ -51,20 +51,23 @@ class Touched:
     months: set = field(default_factory=set)
     suppliers: set = field(default_factory=set)
     accounts: set = field(default_factory=set)
+    batches: set = field(default_factory=set)
 
     def __or__(self, other: Touched | None) -> Touched:
         if other is None:
             return self
-        return Touched(self.months | other.months, self.suppliers | other.suppliers, self.accounts | other.accounts)
+        return Touched(self.months | other.months, self.suppliers | other.suppliers, self.accounts | other.accounts,
+                       self.batches | other.batches)
 
 
 def touched(cur: duckdb.DuckDBPyConnection, where: str, params: list) -> Touched:
     """The months, suppliers and accounts of the lines matching ``where`` (SQL over ledger_lines
     written by the caller, values as ``params``); ask before deleting them."""
-    months, sups, accts = cur.execute(f"""SELECT list(DISTINCT period_month), list(DISTINCT supplier_key),
-                                                 list(DISTINCT account) FILTER (WHERE account IS NOT NULL)
-                                          FROM ledger_lines WHERE {where}""", params).fetchall()[0]
-    return Touched(set(months or []), set(sups or []), set(accts or []))
+    months, sups, accts, batches = cur.execute(f"""
+        SELECT list(DISTINCT period_month), list(DISTINCT supplier_key),
+               list(DISTINCT account) FILTER (WHERE account IS NOT NULL), list(DISTINCT batch_id)
+        FROM ledger_lines WHERE {where}""", params).fetchall()[0]
+    return Touched(set(months or []), set(sups or []), set(accts or []), set(batches or []))
 
 
 def lines_added(cur: duckdb.DuckDBPyConnection, batch_ids: list[int], also: Touched | None = None) -> None:
@@ -291,6 +294,8 @@ def link_contracts(cur: duckdb.DuckDBPyConnection, where: str = "true", params: 
 
 
 def _refresh(cur, t: Touched) -> None:
+    if t.batches:
+        _parts(cur, sorted(t.batches))
     changed = _suppliers(cur, sorted(t.suppliers)) if t.suppliers else []
     _facts(cur, sorted(t.months), changed)
     if t.accounts:
@@ -301,23 +306,37 @@ def _refresh(cur, t: Touched) -> None:
 
 def refresh_suppliers(cur: duckdb.DuckDBPyConnection) -> None:
     """The whole supplier register from the ledger (see ``_suppliers``)."""
+    _parts(cur, None)
     _suppliers(cur, None)
 
 
+def _parts(cur, batch_ids: list[int] | None) -> None:
+    """supplier_parts of ``batch_ids`` (all when None) from their lines as they are now: per batch,
+    supplier and the name, number and legal form as written, the spend, lines, largest amount and
+    first and last month. A batch whose lines went has none left."""
+    scope = "batch_id IN (SELECT unnest(?::INTEGER[]))" if batch_ids is not None else "true"
+    sp = [batch_ids] if batch_ids is not None else []
+    cur.execute(f"DELETE FROM supplier_parts WHERE {scope}", sp)
+    cur.execute(f"""INSERT INTO supplier_parts
+                    SELECT batch_id, supplier_key, supplier_name, org_no, org_no_status, legal_form, sum(amount),
+                           count(*), max(amount), min(period_month), max(period_month)
+                    FROM ledger_lines WHERE {scope} GROUP BY ALL""", sp)
+
+
 def _suppliers(cur, keys: list[str] | None) -> list[str]:
-    """Recompute the register's rows of ``keys`` (all when None) from their lines: one supplier
-    per valid organisation number (or personnummer, masked), else per normalised name; every
-    spelling kept in name_variants and the name with the most spend shown. A supplier keeps its
-    number (the cube refers to it); a new one gets the next; one without lines left goes.
+    """Recompute the register's rows of ``keys`` (all when None) from their parts (supplier_parts,
+    kept by ``_parts``): one supplier per valid organisation number (or personnummer, masked),
+    else per normalised name; every spelling kept in name_variants and the name with the most
+    spend shown; the number, its status and the legal form of the largest line. A supplier keeps
+    its number (the cube refers to it); a new one gets the next; one without lines left goes.
     Returns the keys whose cube attributes (legal form, valid number) changed or that went."""
     scope = "supplier_key IN (SELECT unnest(?::VARCHAR[]))" if keys is not None else "true"
     sp = [keys] if keys is not None else []
     cur.execute(f"""
         CREATE OR REPLACE TEMP TABLE _sup_new AS
-        WITH l AS (SELECT supplier_key, supplier_name, amount, org_no, org_no_status, legal_form, period_month, batch_id
-                   FROM ledger_lines WHERE {scope}),
+        WITH l AS (SELECT * FROM supplier_parts WHERE {scope}),
         names AS (
-            SELECT supplier_key, supplier_name, sum(amount) AS spend
+            SELECT supplier_key, supplier_name, sum(spend) AS spend
             FROM l WHERE supplier_name IS NOT NULL GROUP BY ALL
         ), variants AS (
             SELECT supplier_key, arg_max(supplier_name, spend) AS top_name,
@@ -325,9 +344,9 @@ def _suppliers(cur, keys: list[str] | None) -> list[str]:
             FROM names GROUP BY supplier_key
         ), per AS (
             SELECT supplier_key,
-                   arg_max(org_no, amount) AS org_no, arg_max(org_no_status, amount) AS org_no_status,
-                   arg_max(legal_form, amount) AS legal_form, count(*) AS lines, sum(amount) AS total,
-                   min(period_month) AS first_period, max(period_month) AS last_period, min(batch_id) AS first_batch
+                   arg_max(org_no, top_amount) AS org_no, arg_max(org_no_status, top_amount) AS org_no_status,
+                   arg_max(legal_form, top_amount) AS legal_form, sum(lines) AS lines, sum(spend) AS total,
+                   min(first_period) AS first_period, max(last_period) AS last_period, min(batch_id) AS first_batch
             FROM l GROUP BY supplier_key
         ), shown AS (
             SELECT p.*, coalesce(v.top_name, p.org_no, p.supplier_key) AS name, v.variants

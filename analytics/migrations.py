@@ -759,6 +759,25 @@ MIGRATIONS: list[list[Step]] = [
             PRIMARY KEY (kpi_id, quarter)
         )""",
     ],
+    # 18: each batch's part of each supplier (per name, number and legal form as written): the
+    #     register is summed from these, so an upload reads its own lines, not every line of the
+    #     suppliers it names.
+    [
+        """CREATE TABLE supplier_parts (
+            batch_id      INTEGER NOT NULL,
+            supplier_key  VARCHAR NOT NULL,
+            supplier_name VARCHAR,
+            org_no        VARCHAR,
+            org_no_status VARCHAR,
+            legal_form    VARCHAR,
+            spend         DECIMAL(38, 2) NOT NULL,
+            lines         BIGINT NOT NULL,
+            top_amount    DECIMAL(18, 2) NOT NULL,
+            first_period  DATE,
+            last_period   DATE
+        )""",
+        REBUILD,
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

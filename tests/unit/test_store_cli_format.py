@@ -39,7 +39,7 @@ def test_old_database_upgrades_in_place(tmp_path):
     con.close()
     con = connect(path)
     cur = con.cursor()
-    assert schema_version(cur) == SCHEMA_VERSION == 17
+    assert schema_version(cur) == SCHEMA_VERSION == 18
     assert summary(cur)["lines"] == 2 and summary(cur)["total"] == 150.0
     assert cur.execute("SELECT count(*) FROM import_profiles").fetchall()[0][0] == 0
     assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == list(range(1, 18))
