@@ -3,7 +3,8 @@
 One module owns it, so there is one way to bring it up to date after a change:
 
 - the supplier register (``suppliers``: one supplier per organisation number, personnummer or
-  normalised name, numbered for the cube, with its shown name as compared and its first batch);
+  normalised name, numbered for the cube, with its shown name as compared and its first batch),
+  summed from each batch's part of each supplier (``supplier_parts``);
 - each line's classification (``ledger_lines.category_id``, ``rule_id``, ``class_step``,
   ``excluded``) from the rules in ``class_rules`` and the tree's CPV codes;
 - each line's contract (``ledger_lines.contract_id``) from the contract register;
@@ -15,9 +16,10 @@ The entry points say what changed, not what to rebuild: ``lines_added`` (an uplo
 ``lines_removed`` (an undo or a replaced period), ``rules_changed`` (a rule, preset, tree edit
 or undo) and ``rebuild`` (everything, after a schema upgrade). Each runs inside the caller's
 transaction, so the change and its derived data commit together. Lines that come or go touch
-some months, suppliers and accounts (``Touched``): only those suppliers' rows, those months of
-the cube (and every month of a supplier whose legal form or number status changed) and those
-accounts' texts are recomputed, so an upload costs what its file holds, not what the store holds.
+some months, suppliers, accounts and batches (``Touched``): only those batches' supplier parts,
+those suppliers' rows, those months of the cube (and every month of a supplier whose legal form
+or number status changed) and those accounts' texts are recomputed, so an upload costs what its
+file holds, not what the store holds.
 The result is the same as a full rebuild (tested); suppliers keep their numbers, a new one gets
 the next. A change of the rules or the tree runs inside ``rules_change``: it compares the rules
 and the tree's paths before and after, reclassifies only the lines a changed rule decided or can
