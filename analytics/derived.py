@@ -185,7 +185,7 @@ def _rules_refresh(cur) -> None:
     cur.execute(f"CREATE OR REPLACE TEMP TABLE _scope AS SELECT rowid AS r FROM ledger_lines WHERE {' OR '.join(conds)}",
                 params)
     if cur.execute("SELECT count(*) FROM _scope").fetchall()[0][0]:
-        reclassify(cur, scope="_scope")
+        reclassify(cur, where=(" OR ".join(conds), params))
         link_contracts(cur, "rowid IN (SELECT r FROM _scope)")
         _pair_facts(cur)
     cur.execute("DROP TABLE IF EXISTS _scope")
@@ -196,8 +196,7 @@ def _pair_facts(cur) -> None:
     accounts, cube_suppliers for their suppliers, cube_units and cube_common for the category
     paths their rows had before or have now."""
     cur.execute("""CREATE OR REPLACE TEMP TABLE _pairs AS
-                   SELECT DISTINCT s.supplier_no, l.account FROM ledger_lines l JOIN suppliers s USING (supplier_key)
-                   WHERE l.rowid IN (SELECT r FROM _scope)""")
+                   SELECT DISTINCT supplier_no, account FROM ledger_lines WHERE rowid IN (SELECT r FROM _scope)""")
     pair_rows = "cube_facts f JOIN _pairs p ON f.supplier_no = p.supplier_no AND f.account IS NOT DISTINCT FROM p.account"
     cur.execute(f"CREATE OR REPLACE TEMP TABLE _ppaths AS SELECT DISTINCT f.cat_l1, f.cat_l2, f.cat_l3 FROM {pair_rows}")
     cur.execute("""DELETE FROM cube_facts f USING _pairs p
@@ -412,26 +411,28 @@ def keyword_pattern(keyword: str) -> str:
 _KEY_COLS = "account, account_text, description, supplier_key, supplier_name_norm, cpv, legal_form"
 
 
-def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None, *, scope: str | None = None) -> None:
-    """Set category_id, rule_id, class_step and excluded on the lines of ``batch_ids``, or of the
-    rowids in the temp table named ``scope`` (column r), or every line, from the rules. Steps are
+def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None, *,
+               where: tuple[str, list] | None = None) -> None:
+    """Set category_id, rule_id, class_step and excluded on the lines of ``batch_ids``, or the
+    lines matching ``where`` (SQL over ledger_lines and its parameters), or every line, from the
+    rules. Steps are
     applied from the lowest precedence to the highest, each overwriting the lines it matches, so
     the highest matching step decides. Runs inside the caller's transaction; the cube is not
     touched."""
     work = "ledger_lines"
-    if scope is not None or batch_ids is not None:
+    if where is not None or batch_ids is not None:
         # some lines: each distinct combination of their rule-relevant columns (_KEY_COLS: every
         # rule but a single-line exclusion looks at these alone) copied to a small working table,
         # every step applied there, the single-line exclusions on top, and only the lines whose
         # outcome changed written back, by rowid (a step's join over the whole ledger would scan
         # it once per step; over the lines, repeat the same work for every line of a combination)
-        where = (f"rowid IN (SELECT r FROM {scope})" if scope is not None else "batch_id IN (SELECT unnest(?::INTEGER[]))")
-        cur.execute(f"""CREATE OR REPLACE TEMP TABLE _cls AS
-                        SELECT rowid AS r, batch_id, source_row, {_KEY_COLS}, category_id, rule_id, class_step, excluded
-                        FROM ledger_lines WHERE {where}""", [] if scope is not None else [list(batch_ids)])
+        where, lines_params = where or ("batch_id IN (SELECT unnest(?::INTEGER[]))", [list(batch_ids)])
+        # the lines are read twice (their combinations here, their outcomes at the end) rather
+        # than copied: a copy of a large scope costs more than the second read
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE _clk AS
                         SELECT DISTINCT {_KEY_COLS}, NULL::INTEGER AS category_id, NULL::INTEGER AS rule_id,
-                               NULL::TINYINT AS class_step, false AS excluded FROM _cls""")
+                               NULL::TINYINT AS class_step, false AS excluded FROM ledger_lines WHERE {where}""",
+                    lines_params)
         work = "_clk"
     scope, lscope, sp = "true", "true", []
     cur.execute(f"""UPDATE {work} SET category_id = NULL, rule_id = NULL, class_step = NULL, excluded = false
@@ -559,25 +560,26 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
         _exclude(cur, work, f"FROM ({one_line}) x WHERE l.batch_id = x.batch_id AND l.source_row = x.source_row",
                  "x.rule_id", lscope, sp)
     else:
-        # each line takes its combination's outcome, or its own single-line exclusion (applied last)
-        same = " AND ".join(f"k.{c} IS NOT DISTINCT FROM c.{c}" for c in _KEY_COLS.split(", "))
+        # each line takes its combination's outcome (joined by its columns, so the update reads
+        # the lines once), then its own single-line exclusion, applied last; only lines whose
+        # outcome changes are written
+        # (the outcomes under names of their own, so ``where`` reads the line's columns alone)
+        outcome = ("category_id", "rule_id", "class_step", "excluded")
+        cur.execute(f"""CREATE OR REPLACE TEMP TABLE _clo AS
+                        SELECT {', '.join(f'{c} AS k_{c}' for c in _KEY_COLS.split(', ') + list(outcome))} FROM _clk""")
+        same = " AND ".join(f"k_{c} IS NOT DISTINCT FROM ledger_lines.{c}" for c in _KEY_COLS.split(", "))
+        differs = " OR ".join(f"ledger_lines.{c} IS DISTINCT FROM k_{c}" for c in outcome)
+        cur.execute(f"""UPDATE ledger_lines SET {', '.join(f'{c} = k_{c}' for c in outcome)}
+                        FROM _clo WHERE ({where}) AND {same} AND ({differs})""", lines_params)
         cur.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _clo AS
-            SELECT c.r, CASE WHEN x.rule_id IS NULL THEN k.category_id ELSE {EXCLUDED} END AS category_id,
-                   coalesce(x.rule_id, k.rule_id) AS rule_id,
-                   CASE WHEN x.rule_id IS NULL THEN k.class_step ELSE {STEP_NO['exclude']} END AS class_step,
-                   x.rule_id IS NOT NULL OR k.excluded AS excluded
-            FROM _cls c JOIN _clk k ON {same}
-            LEFT JOIN ({one_line}) x ON x.batch_id = c.batch_id AND x.source_row = c.source_row
-            WHERE (CASE WHEN x.rule_id IS NULL THEN k.category_id ELSE {EXCLUDED} END) IS DISTINCT FROM c.category_id
-               OR coalesce(x.rule_id, k.rule_id) IS DISTINCT FROM c.rule_id
-               OR (CASE WHEN x.rule_id IS NULL THEN k.class_step ELSE {STEP_NO['exclude']} END) IS DISTINCT FROM c.class_step
-               OR (x.rule_id IS NOT NULL OR k.excluded) IS DISTINCT FROM c.excluded""")
-        cur.execute("""UPDATE ledger_lines SET category_id = o.category_id, rule_id = o.rule_id, class_step = o.class_step,
-                           excluded = o.excluded
-                       FROM _clo o WHERE ledger_lines.rowid = o.r""")
-    for t in ("_kw", "_acct", "_sup", "_cpv", "_txt", "_kwhit", "_atx", "_akhit", "_att", "_akt", "_atn", "_akn", "_cls",
-              "_clk", "_clo"):
+            UPDATE ledger_lines SET category_id = {EXCLUDED}, rule_id = x_rule, class_step = {STEP_NO['exclude']},
+                                    excluded = true
+            FROM (SELECT batch_id AS x_batch, source_row AS x_row, max(rule_id) AS x_rule FROM class_rules
+                  WHERE active AND kind = 'exclude' AND batch_id IS NOT NULL GROUP BY ALL)
+            WHERE ledger_lines.batch_id = x_batch AND ledger_lines.source_row = x_row AND ({where})""",
+                    lines_params)
+    for t in ("_kw", "_acct", "_sup", "_cpv", "_txt", "_kwhit", "_atx", "_akhit", "_att", "_akt", "_atn", "_akn", "_clk",
+              "_clo"):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
 
 
