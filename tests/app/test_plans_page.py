@@ -80,8 +80,8 @@ def test_a_project_becomes_a_savings_line_and_versions_compare_side_by_side(page
     at.selectbox(key=f"plan_proj_{iid}").set_value(0)
     at.button(key=f"plan_to_saving_{iid}").click().run()
     assert not at.exception, at.exception
-    assert at.success[0].value == ("Projektets besparing är nu planerad för Förbrukning 2025 Q2 i "
-                                   "besparingsuppföljningen.")
+    assert at.success[0].value == ("Projektets besparing är nu planerad i besparingsuppföljningen: Förbrukning, "
+                                   "kvartal 2025 Q2.")
     con = connect(db)
     q = sv.quarters(con.cursor(), iid).set_index("quarter")
     con.close()
