@@ -414,21 +414,20 @@ _KEY_COLS = "account, account_text, description, supplier_key, supplier_name_nor
 def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None, *,
                where: tuple[str, list] | None = None) -> None:
     """Set category_id, rule_id, class_step and excluded on the lines of ``batch_ids``, or the
-    lines matching ``where`` (SQL over ledger_lines and its parameters), or every line, from the
-    rules. Steps are
-    applied from the lowest precedence to the highest, each overwriting the lines it matches, so
-    the highest matching step decides. Runs inside the caller's transaction; the cube is not
-    touched."""
+    lines matching ``where`` (SQL over ledger_lines and its parameters, read before any line
+    changes), or every line, from the rules. Steps are applied from the lowest precedence to the
+    highest, each overwriting the lines it matches, so the highest matching step decides. Runs
+    inside the caller's transaction; the cube is not touched."""
     work = "ledger_lines"
     if where is not None or batch_ids is not None:
         # some lines: each distinct combination of their rule-relevant columns (_KEY_COLS: every
         # rule but a single-line exclusion looks at these alone) copied to a small working table,
-        # every step applied there, the single-line exclusions on top, and only the lines whose
-        # outcome changed written back, by rowid (a step's join over the whole ledger would scan
-        # it once per step; over the lines, repeat the same work for every line of a combination)
+        # every step applied there, then the lines joined to their combination's outcome and
+        # the single-line exclusions put on top (a step's join over the whole ledger would scan
+        # it once per step; over the lines, repeat the same work for every line of a combination).
+        # The lines are read twice, here and at the end, rather than copied: a copy of a large
+        # scope costs more than the second read
         where, lines_params = where or ("batch_id IN (SELECT unnest(?::INTEGER[]))", [list(batch_ids)])
-        # the lines are read twice (their combinations here, their outcomes at the end) rather
-        # than copied: a copy of a large scope costs more than the second read
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE _clk AS
                         SELECT DISTINCT {_KEY_COLS}, NULL::INTEGER AS category_id, NULL::INTEGER AS rule_id,
                                NULL::TINYINT AS class_step, false AS excluded FROM ledger_lines WHERE {where}""",
@@ -561,9 +560,11 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
                  "x.rule_id", lscope, sp)
     else:
         # each line takes its combination's outcome (joined by its columns, so the update reads
-        # the lines once), then its own single-line exclusion, applied last; only lines whose
-        # outcome changes are written
-        # (the outcomes under names of their own, so ``where`` reads the line's columns alone)
+        # the lines once; only lines whose outcome changes are written), then its own single-line
+        # exclusion, applied last. The combinations go under names of their own, so ``where``
+        # reads the line's columns alone. The second update's ``where`` reads the lines after the
+        # first: a line with a single-line exclusion is in scope by its batch and row, which
+        # do not change, or by the exclusion having changed, which puts them in ``where`` too
         outcome = ("category_id", "rule_id", "class_step", "excluded")
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE _clo AS
                         SELECT {', '.join(f'{c} AS k_{c}' for c in _KEY_COLS.split(', ') + list(outcome))} FROM _clk""")
