@@ -138,7 +138,7 @@ def test_a_command_line_import_while_the_dashboard_runs(page, tmp_path_factory):
         expect(page.get_by_role("heading", name="Översikt")).to_be_visible(timeout=90_000)
         wait_idle(page)
         period = page.get_by_test_id("stSidebar").get_by_role("group", name="Period (kvartal)")
-        expect(period).to_contain_text("2024-04")
+        expect(period).to_contain_text("2024-04", timeout=90_000)
         assert "2025-03" not in period.inner_text()
         csv = folder / "reskontra-2025-03.csv"
         csv.write_bytes(ledger_bytes(3_000, month="2025-03"))

@@ -42,7 +42,7 @@ def test_old_database_upgrades_in_place(tmp_path):
     assert schema_version(cur) == SCHEMA_VERSION == 18
     assert summary(cur)["lines"] == 2 and summary(cur)["total"] == 150.0
     assert cur.execute("SELECT count(*) FROM import_profiles").fetchall()[0][0] == 0
-    assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == list(range(1, 18))
+    assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == list(range(1, 19))
     assert cur.execute("SELECT count(*) FROM users").fetchall()[0][0] == 0      # v12: nobody has signed in yet
     # v3's account map became account rules in v4; v8 replaced those demo-only defaults by the
     # Kommun-Bas defaults (the 64 group rule), classified the old lines and built the cube
