@@ -553,11 +553,12 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
         _exclude(cur, work, f"""FROM _kw k WHERE {text.format(p='l.')} = k.txt AND l.account IS NOT DISTINCT FROM k.account
                           AND k.excl_rule IS NOT NULL""", "k.excl_rule", lscope, sp)
     _exclude(cur, work, f"FROM _acct a WHERE {acct_join} AND a.excl_rule IS NOT NULL", "a.excl_rule", lscope, sp)
-    one_line = """SELECT batch_id, source_row, max(rule_id) AS rule_id FROM class_rules
+    # single-line exclusions, under names of their own (``where`` below reads the line's columns)
+    one_line = """SELECT batch_id AS x_batch, source_row AS x_row, max(rule_id) AS x_rule FROM class_rules
                   WHERE active AND kind = 'exclude' AND batch_id IS NOT NULL GROUP BY ALL"""
     if work == "ledger_lines":
-        _exclude(cur, work, f"FROM ({one_line}) x WHERE l.batch_id = x.batch_id AND l.source_row = x.source_row",
-                 "x.rule_id", lscope, sp)
+        _exclude(cur, work, f"FROM ({one_line}) x WHERE l.batch_id = x.x_batch AND l.source_row = x.x_row",
+                 "x.x_rule", lscope, sp)
     else:
         # each line takes its combination's outcome (joined by its columns, so the update reads
         # the lines once; only lines whose outcome changes are written), then its own single-line
@@ -575,8 +576,7 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
         cur.execute(f"""
             UPDATE ledger_lines SET category_id = {EXCLUDED}, rule_id = x_rule, class_step = {STEP_NO['exclude']},
                                     excluded = true
-            FROM (SELECT batch_id AS x_batch, source_row AS x_row, max(rule_id) AS x_rule FROM class_rules
-                  WHERE active AND kind = 'exclude' AND batch_id IS NOT NULL GROUP BY ALL)
+            FROM ({one_line})
             WHERE ledger_lines.batch_id = x_batch AND ledger_lines.source_row = x_row AND ({where})""",
                     lines_params)
     for t in ("_kw", "_acct", "_sup", "_cpv", "_txt", "_kwhit", "_atx", "_akhit", "_att", "_akt", "_atn", "_akn", "_clk",
