@@ -1,11 +1,15 @@
 """pytest-playwright's fixtures (page, context, browser) set up for these tests: Debian's
 Chromium, headless, nothing fetched in the background; every context 1400 x 1000 in Swedish,
-with downloads allowed."""
+with downloads allowed. An expectation without its own timeout waits 30 s, not Playwright's 5 s:
+on a busy 2-core machine a Streamlit rerun can take longer than that."""
 
 import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
+
+expect.set_options(timeout=30_000)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if not CHROMIUM and os.environ.get("SPENDKOLLEN_REQUIRE_BROWSER"):

@@ -299,7 +299,8 @@ def test_import_a_register_and_edit_it_in_the_browser(contract_server, page, tmp
     wait_idle(page)
     page.get_by_role("button", name="Läs in avtalen").click()
     expect(page.get_by_text("6 avtal med 8 leverantörer inlästa", exact=False)).to_be_visible(timeout=60_000)
-    expect(page.get_by_test_id("stMetricLabel").get_by_text("Avtalstrohet", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stMetricLabel").get_by_text("Avtalstrohet", exact=True)).to_be_visible(
+        timeout=60_000)                                           # the tab's figures draw after the message
     page.screenshot(path=str(tmp_path / "avtal.png"), full_page=True)
     # the register's grid: the first cell (AV-1's id), one to the right (its name), typed over
     page.get_by_role("tab", name="Avtalsregister").click()
