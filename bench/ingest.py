@@ -7,7 +7,8 @@ references: DuckDB alone (read_csv into a table of the same file) and a pandas p
 the Swedish options and to_parquet). Reported per file: seconds, peak RSS, peak RSS per MB of
 file above the process's baseline (imports and an empty store), and the slope of peak RSS over
 file size between the sizes (what each extra MB of file costs); for the XLSX also a plain
-calamine read of the same workbook. The ratios: the whole load against DuckDB (time, and memory
+calamine read of the same workbook (python-calamine's rows as Python objects) and a plain
+fastexcel read (calamine's parse into Arrow, what the parse uses). The ratios: the whole load against DuckDB (time, and memory
 above the baseline) and the workbook's parse against calamine. Targets (issue 18): at most 2.5 x
 DuckDB's time and 3 x its memory, the XLSX parse at most 1.5 x calamine; the parse's slope at
 most 4 (no more than four copies of the file held at once).
@@ -104,6 +105,13 @@ elif kind == 'calamine':
     start = time.perf_counter()
     rows = cal.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
     extra = {'lines': len(rows) - 1}
+elif kind == 'fastexcel':
+    import fastexcel
+    base = rss_mb()
+    data = path.read_bytes()
+    start = time.perf_counter()
+    table = fastexcel.read_excel(data).load_sheet(0).to_arrow()
+    extra = {'lines': table.num_rows}
 else:
     import pandas as pd
     base = rss_mb()
@@ -156,6 +164,7 @@ def main() -> None:
     out["xlsx_parse"] = measure("parse", xlsx)
     out["xlsx"] = measure("spendkollen", xlsx)
     out["reference_calamine"] = measure("calamine", xlsx)
+    out["reference_fastexcel"] = measure("fastexcel", xlsx)       # the reader the parse uses, alone
 
     def above(r):
         return max(r["peak_mb"] - r["baseline_mb"], 1)
@@ -168,6 +177,7 @@ def main() -> None:
                  "memory_vs_duckdb": round(above(c) / above(d), 2)}
                 for p, c, d, pd_ in zip(out["csv_parse"], out["csv"], out["reference_duckdb"], out["reference_pandas"])],
         "xlsx_parse_vs_calamine": round(out["xlsx_parse"]["seconds"] / out["reference_calamine"]["seconds"], 2),
+        "xlsx_parse_vs_fastexcel": round(out["xlsx_parse"]["seconds"] / out["reference_fastexcel"]["seconds"], 2),
     }
     out["targets"] = {"seconds_vs_duckdb": 2.5, "memory_vs_duckdb": 3, "xlsx_parse_vs_calamine": 1.5,
                       "slope_mb_per_file_mb": 4}

@@ -61,14 +61,15 @@ def _header_score(h: str, vocabulary: str) -> tuple[tuple[str, float], ...]:
     best: dict[str, float] = {}
     if not h:
         return ()
+    padded = f" {h} "                 # both are normalised: words apart by single spaces
     for field, syn in synonyms(vocabulary):
         if h == syn:
             s = 1.0
         elif len(h) >= 4 and syn.startswith(h):
             s = 0.8 + 0.15 * len(h) / len(syn)        # truncated export header
-        elif len(h) >= 5 and fuzz.ratio(h, syn) >= 85:
-            s = 0.95 * fuzz.ratio(h, syn) / 100         # misspelt
-        elif len(syn) >= 4 and re.search(rf"(^| ){re.escape(syn)}( |$)", h):
+        elif len(h) >= 5 and (ratio := fuzz.ratio(h, syn)) >= 85:
+            s = 0.95 * ratio / 100                      # misspelt
+        elif len(syn) >= 4 and f" {syn} " in padded:
             s = 0.78 + 0.1 * len(syn) / len(h)          # "nettobelopp sek", "belopp inkl moms"
         else:
             continue

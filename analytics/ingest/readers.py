@@ -17,8 +17,8 @@ import csv
 import datetime as dt
 import io
 import itertools
+import logging
 import math
-import re
 import threading
 import zipfile
 from dataclasses import dataclass, field
@@ -31,6 +31,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..orgno import mask_embedded
+from . import xlsx
 from .columns import find_header_row
 from .errors import IngestError
 
@@ -524,6 +525,10 @@ def read_excel(name: str, data: bytes, *, sheet: str | None = None, check_zip: b
     if sheet and sheet not in names:
         raise IngestError("no_sheet", f"the workbook has no sheet '{sheet}'; its sheets are: "
                           + ", ".join(names) + ".", file=name, sheet=sheet, sheets=", ".join(names))
+    if order:
+        fast = _excel_arrow(name, data, hidden, order[0], names)
+        if fast is not None:
+            return fast
     fallback = None
     for sheet_name in order:
         try:
@@ -646,8 +651,9 @@ def _merged_ranges(ws) -> list[tuple[tuple[int, int], tuple[int, int]]]:
 
 
 class _HiddenScan:
-    """The hidden-row scan of the sheet most likely read, in a thread beside calamine's parse of
-    it (which does not hold the GIL); another sheet is scanned when asked for."""
+    """The hidden-row and merged-cell scan of the sheet most likely read, in a thread beside
+    the parse of it (calamine and fastexcel do not hold the GIL); another sheet is scanned when
+    asked for."""
 
     def __init__(self, data: bytes, sheet_name: str, sheets: list[str]):
         self.data, self.sheet_name, self.sheets, self.result = data, sheet_name, sheets, None
@@ -656,73 +662,120 @@ class _HiddenScan:
 
     def _scan(self) -> None:
         try:
-            self.result = _hidden_rows(self.data, self.sheet_name, self.sheets)
+            self.result = xlsx.sheet_marks(self.data, self.sheet_name, self.sheets)
         except Exception:       # scanned again in the caller's thread, where an error is reported
             self.result = None
 
-    def rows(self, sheet_name: str) -> list[int]:
+    def marks(self, sheet_name: str) -> tuple[list[int], bool]:
         if sheet_name == self.sheet_name:
             self.thread.join()
             if self.result is not None:
                 return self.result
-        return _hidden_rows(self.data, sheet_name, self.sheets)
+        return xlsx.sheet_marks(self.data, sheet_name, self.sheets)
+
+    def rows(self, sheet_name: str) -> list[int]:
+        return self.marks(sheet_name)[0]
 
 
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
-_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
-_ROW_NO = re.compile(rb'\br="(\d+)"')
+# the sheet rows a workbook's header is looked for in
+EXCEL_HEAD_ROWS = 40
 
 
-def _hidden_rows(data: bytes, sheet_name: str, sheets: list[str]) -> list[int]:
-    """Row numbers an XLSX sheet marks hidden (filtered or hidden by hand), read from the sheet's
-    XML in chunks; [] for other formats."""
-    if bytes(data[:4]) != b"PK\x03\x04":
-        return []
+def _excel_arrow(name: str, data: bytes, hidden_scan: _HiddenScan, sheet_name: str,
+                 sheets: list[str]) -> RawTable | None:
+    """An XLSX sheet read straight into Arrow: the header row found in the sheet's first rows
+    (read from its XML), then the columns under it loaded by fastexcel (calamine's parse, typed
+    Arrow columns without a Python object per cell) and written as text as ``_cell_text`` writes
+    each cell. None, for the cell-by-cell reader to take over, whenever this cannot be sure to
+    give the same table: no header row recognised, merged cells, a column holding cells of
+    different types (text and numbers, say), a kind of cell it does not write, or any error."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            path = _sheet_path(zf, sheet_name, sheets)
-            if not path:
-                return []
-            hidden: list[int] = []
-            tail = b""
-            with zf.open(path) as fh:
-                while True:
-                    block = fh.read(1 << 22)
-                    if not block:
-                        break
-                    text = tail + block
-                    cut = text.rfind(b"<")
-                    body, tail = (text[:cut], text[cut:]) if cut > 0 else (text, b"")
-                    if b"hidden=" not in body:       # most sheets hide nothing: no tag to look at
-                        continue
-                    for m in _ROW_TAG.finditer(body):
-                        if _HIDDEN.search(m.group(1)):
-                            number = _ROW_NO.search(m.group(1))
-                            if number:
-                                hidden.append(int(number.group(1)))
-            return hidden
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return []
-
-
-def _sheet_path(zf: zipfile.ZipFile, sheet_name: str, sheets: list[str]) -> str | None:
+        import fastexcel
+    except ImportError:
+        return None
+    # a column with no cell under the header is read as blanks; fastexcel's note on it is noise here
+    logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
+    got = xlsx.head_rows(data, sheet_name, sheets, EXCEL_HEAD_ROWS)
+    if got is None:
+        return None
+    head, col0 = got
+    while head and not any(head[-1]):
+        head.pop()
+    width = max((_filled_width(r) for r in head), default=0)
+    if width > MAX_COLUMNS:
+        raise _too_wide(name, width)
+    header_idx = find_header_row(head)
+    if header_idx is None:
+        return None
+    headers = head[header_idx][:_filled_width(head[header_idx])]
+    headers = [h or f"Kolumn {k + 1}" for k, h in enumerate(headers)]
+    n = len(headers)
     try:
-        book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-    except KeyError:
+        ws = fastexcel.read_excel(data).load_sheet(
+            sheet_name, header_row=None, skip_rows=header_idx + 1, dtype_coercion="strict",
+            schema_sample_rows=None, use_columns=lambda c: col0 <= c.absolute_index < col0 + n)
+        first = min((c.absolute_index for c in ws.available_columns()), default=col0)
+        batch = ws.to_arrow()
+        by_index = {c.absolute_index: batch.column(k) for k, c in enumerate(ws.selected_columns)}
+    except Exception:       # mixed types, an odd file: the cell-by-cell reader decides
         return None
-    from xml.sax.saxutils import escape
-    m = re.search(r'<(?:\w+:)?sheet\b[^>]*name="' + re.escape(escape(sheet_name, {'"': "&quot;"})) + r'"[^>]*>', book)
-    if not m:
+    if first != col0:       # a column left of the header's first is in use further down
         return None
-    rid = re.search(r'r:id="([^"]+)"', m.group(0)) or re.search(r'\bid="([^"]+)"', m.group(0))
-    if not rid:
+    count = batch.num_rows
+    columns = []
+    for i in range(n):
+        col = by_index.get(col0 + i)
+        text = _arrow_text(col) if col is not None else pa.array([""] * count, type=pa.string())
+        if text is None:
+            return None
+        columns.append(text)
+    hidden, merged = hidden_scan.marks(sheet_name)
+    if merged:
         return None
-    t = re.search(r'<Relationship\b[^>]*Id="' + re.escape(rid.group(1)) + r'"[^>]*>', rels)
-    if not t:
-        return None
-    target = re.search(r'Target="([^"]+)"', t.group(0)).group(1)
-    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    table = pa.table({f"c{i}": columns[i] for i in range(n)})
+    start = header_idx + 2                       # 1-based sheet row of the first data row
+    warnings = []
+    hidden = [h for h in hidden if h >= start]
+    if hidden:
+        warnings.append({"code": "hidden_rows", "count": len(hidden), "rows": hidden[:20]})
+    return RawTable(name, headers, table, np.arange(start, start + count, dtype=np.int64), [],
+                    {"format": "excel", "sheet": sheet_name, "sheets": sheets,
+                     "header_row": header_idx + 1, "header_recognised": True,
+                     "first_line": _first_line(head)}, warnings)
+
+
+_EXCEL_EPOCH = dt.datetime(1900, 1, 1)        # a date-formatted value before it is a time of day
+
+
+def _arrow_text(col: pa.Array) -> pa.Array | None:
+    """A typed Arrow column of worksheet cells as ``_cell_text`` writes each cell (blanks as
+    ""); None for a type it does not write the same way."""
+    t = col.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return pc.fill_null(col.cast(pa.string()), "")
+    if pa.types.is_null(t) or pa.types.is_duration(t):
+        return pa.array([""] * len(col), type=pa.string())
+    if pa.types.is_floating(t):
+        numbers = pc.fill_null(col.cast(pa.float64()), float("nan")).to_numpy(zero_copy_only=False)
+        return pa.array(_float_text(numbers), type=pa.string())
+    if pa.types.is_integer(t):
+        return pc.fill_null(col.cast(pa.string()), "")
+    if pa.types.is_boolean(t):
+        return pc.fill_null(pc.if_else(col, "TRUE", "FALSE"), "")
+    if pa.types.is_date(t):
+        return pc.fill_null(pc.strftime(col, "%Y-%m-%d"), "")
+    if pa.types.is_timestamp(t):
+        stamps = col.cast(pa.timestamp("ms"))
+        ms = pc.cast(stamps, pa.int64())
+        if pc.any(pc.not_equal(pc.multiply(pc.divide(ms, 1000), 1000), ms)).as_py():
+            return None                  # fractions of a second: the cell-by-cell reader writes them
+        stamps = stamps.cast(pa.timestamp("s"))           # so %S writes whole seconds
+        midnight = pc.equal(pc.cast(pc.cast(stamps, pa.date32()), pa.timestamp("s")), stamps)
+        before = pc.less(stamps, pa.scalar(_EXCEL_EPOCH, pa.timestamp("s")))
+        text = pc.if_else(before, pc.strftime(stamps, "%H:%M:%S"),
+                          pc.if_else(midnight, pc.strftime(stamps, "%Y-%m-%d"), pc.strftime(stamps, "%Y-%m-%d %H:%M:%S")))
+        return pc.fill_null(text, "")
+    return None
 
 
 # ---------------------------------------------------------------- Parquet
