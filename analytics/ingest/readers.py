@@ -698,7 +698,7 @@ def _excel_arrow(name: str, data: bytes, hidden_scan: _HiddenScan, sheet_name: s
     got = xlsx.head_rows(data, sheet_name, sheets, EXCEL_HEAD_ROWS)
     if got is None:
         return None
-    head, col0 = got
+    head, kinds, col0 = got
     while head and not any(head[-1]):
         head.pop()
     width = max((_filled_width(r) for r in head), default=0)
@@ -710,6 +710,11 @@ def _excel_arrow(name: str, data: bytes, hidden_scan: _HiddenScan, sheet_name: s
     headers = head[header_idx][:_filled_width(head[header_idx])]
     headers = [h or f"Kolumn {k + 1}" for k, h in enumerate(headers)]
     n = len(headers)
+    # a column whose first rows under the header already mix kinds of cell (text amounts among
+    # typed ones, say) is left to the cell-by-cell reader without a load that would fail
+    below = kinds[header_idx + 1:]
+    if any(len({r[k] for r in below if k < len(r)} - {""}) > 1 for k in range(n)):
+        return None
     try:
         ws = fastexcel.read_excel(data).load_sheet(
             sheet_name, header_row=None, skip_rows=header_idx + 1, dtype_coercion="strict",

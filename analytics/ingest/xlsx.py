@@ -128,9 +128,10 @@ def _read_until(fh, stop, limit: int) -> str:
 
 
 def head_rows(data: bytes, sheet_name: str, sheets: list[str], n: int,
-              limit: int = 16 << 20) -> tuple[list[list[str]], int] | None:
+              limit: int = 16 << 20) -> tuple[list[list[str]], list[list[str]], int] | None:
     """The sheet's first ``n`` rows (sheet rows 1..n, empty ones included) as text cells from
-    the first column any of them uses, and that column (0-based); None when the XML does not
+    the first column any of them uses, the kind of each of those cells ("text", "number" (dates
+    too), "bool", "error", "" when blank), and that column (0-based); None when the XML does not
     say where each row and cell is, or the start is larger than ``limit``. Numbers are written
     as numbers (a date as its serial number): these rows serve to find the header."""
     if bytes(data[:4]) != b"PK\x03\x04":
@@ -182,12 +183,17 @@ def head_rows(data: bytes, sheet_name: str, sheets: list[str], n: int,
             return _number_text(v) if v else ""
         return v
     first = min((c for r in cells.values() for c in r), default=0)
-    rows = []
+    rows, kinds = [], []
     for row in range(1, n + 1):
         got = cells.get(row, {})
         width = max(got, default=first - 1) - first + 1
         rows.append([show(*got[first + k]).strip() if first + k in got else "" for k in range(width)])
-    return rows, first
+        kinds.append([_KIND.get(got[first + k][0], "number") if first + k in got and got[first + k][1] != "" else ""
+                      for k in range(width)])
+    return rows, kinds, first
+
+
+_KIND = {"s": "text", "str": "text", "t": "text", "inlineStr": "text", "b": "bool", "e": "error"}
 
 
 def _shared_strings(zf: zipfile.ZipFile, last: int) -> list[str]:

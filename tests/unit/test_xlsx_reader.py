@@ -143,11 +143,16 @@ def test_hidden_rows_are_named_as_by_the_cell_reader():
     same(fast, by_cells("h.xlsx", data))
 
 
-@pytest.mark.parametrize("case", ["mixed", "merged", "no_header", "left_column"])
-def test_it_steps_aside_where_it_cannot_be_sure(case):
+@pytest.mark.parametrize("case", ["mixed", "mixed_far_down", "merged", "no_header", "left_column"])
+def test_it_steps_aside_where_it_cannot_be_sure(case, monkeypatch):
     rows = ledger_rows(8)
-    if case == "mixed":
+    if case == "mixed":                           # seen in the first rows: no load is tried
         rows[4][3] = "1 000,50"                   # a text amount among typed ones
+        data = with_openpyxl(rows)
+        monkeypatch.setattr("fastexcel.read_excel", lambda *a, **k: pytest.fail("a load was tried"))
+    elif case == "mixed_far_down":                # past the first rows: the strict load refuses it
+        rows = ledger_rows(60)
+        rows[55][3] = "1 000,50"
         data = with_openpyxl(rows)
     elif case == "merged":
         data = with_openpyxl(rows, merges=["F2:F4"])
@@ -166,8 +171,9 @@ def test_it_steps_aside_where_it_cannot_be_sure(case):
 
 def test_a_header_in_inline_strings_and_rich_text_is_read_from_the_xml():
     data = with_xlsxwriter(ledger_rows(5), inline=True)
-    head, first = xlsx.head_rows(data, "Blad1", ["Blad1"], 3)
+    head, kinds, first = xlsx.head_rows(data, "Blad1", ["Blad1"], 3)
     assert first == 0 and head[0] == HEADER
+    assert kinds[0] == ["text"] * 6 and kinds[1] == ["text", "text", "number", "number", "number"]   # no unit: a row as wide as its last cell
     fast = arrow_path("i.xlsx", data)
     assert fast is not None
     same(fast, by_cells("i.xlsx", data))
