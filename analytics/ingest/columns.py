@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SYNONYMS_FILE = DATA / "column_synonyms.csv"
@@ -51,6 +52,11 @@ def synonyms(vocabulary: str = "ledger") -> tuple[tuple[str, str], ...]:
         return tuple((r["field"], normalise_header(r["synonym"])) for r in csv.DictReader(fh))
 
 
+@lru_cache(maxsize=4)
+def _synonym_texts(vocabulary: str) -> list[str]:
+    return [syn for _, syn in synonyms(vocabulary)]
+
+
 def header_score(header: str, vocabulary: str = "ledger") -> dict[str, float]:
     """Best score 0-1 per field for one header, from its name alone."""
     return dict(_header_score(normalise_header(header), vocabulary))
@@ -62,13 +68,17 @@ def _header_score(h: str, vocabulary: str) -> tuple[tuple[str, float], ...]:
     if not h:
         return ()
     padded = f" {h} "                 # both are normalised: words apart by single spaces
-    for field, syn in synonyms(vocabulary):
+    pairs = synonyms(vocabulary)
+    # the similarity to every synonym in one call (a header of fewer than five letters is never misspelt)
+    ratios = (process.cdist([h], _synonym_texts(vocabulary), scorer=fuzz.ratio, dtype=np.float64)[0]
+              if len(h) >= 5 else None)
+    for (field, syn), ratio in zip(pairs, ratios if ratios is not None else [0.0] * len(pairs)):
         if h == syn:
             s = 1.0
         elif len(h) >= 4 and syn.startswith(h):
             s = 0.8 + 0.15 * len(h) / len(syn)        # truncated export header
-        elif len(h) >= 5 and (ratio := fuzz.ratio(h, syn)) >= 85:
-            s = 0.95 * ratio / 100                      # misspelt
+        elif ratio >= 85:
+            s = 0.95 * float(ratio) / 100               # misspelt
         elif len(syn) >= 4 and f" {syn} " in padded:
             s = 0.78 + 0.1 * len(syn) / len(h)          # "nettobelopp sek", "belopp inkl moms"
         else:
