@@ -182,21 +182,31 @@ def _rules_refresh(cur) -> None:
     for sql, p in matches:
         conds.append(sql)
         params += p
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE _scope AS SELECT rowid AS r FROM ledger_lines WHERE {' OR '.join(conds)}",
-                params)
-    if cur.execute("SELECT count(*) FROM _scope").fetchall()[0][0]:
-        reclassify(cur, where=(" OR ".join(conds), params))
-        link_contracts(cur, "rowid IN (SELECT r FROM _scope)")
-        _pair_facts(cur)
+    where = " OR ".join(conds)
+    # the lines are found once by reclassify, which leaves their (supplier, account) pairs in
+    # _pairs; their rowids are kept only when there are contracts to link them to again after
+    # they are reclassified (``where`` can read their classification, which changes)
+    relink = cur.execute("SELECT count(*) FROM contracts").fetchall()[0][0] > 0
+    if relink:
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE _scope AS SELECT rowid AS r FROM ledger_lines WHERE {where}", params)
+    reclassify(cur, where=(where, params), pairs="_pairs")
+    if cur.execute("SELECT count(*) FROM _pairs").fetchall()[0][0]:
+        if relink:
+            link_contracts(cur, "rowid IN (SELECT r FROM _scope)")
+        else:
+            link_contracts(cur, "contract_id IS NOT NULL")    # no contracts: no line keeps one
+        _pair_facts(cur, pairs_ready=True)
     cur.execute("DROP TABLE IF EXISTS _scope")
+    cur.execute("DROP TABLE IF EXISTS _pairs")
 
 
-def _pair_facts(cur) -> None:
-    """cube_facts for the (supplier, account) pairs of the lines in _scope; cube_rollup for their
-    accounts, cube_suppliers for their suppliers, cube_units and cube_common for the category
-    paths their rows had before or have now."""
-    cur.execute("""CREATE OR REPLACE TEMP TABLE _pairs AS
-                   SELECT DISTINCT supplier_no, account FROM ledger_lines WHERE rowid IN (SELECT r FROM _scope)""")
+def _pair_facts(cur, pairs_ready: bool = False) -> None:
+    """cube_facts for the (supplier, account) pairs of the lines in _scope (or, ``pairs_ready``,
+    the pairs already in _pairs); cube_rollup for their accounts, cube_suppliers for their
+    suppliers, cube_units and cube_common for the category paths their rows had before or have now."""
+    if not pairs_ready:
+        cur.execute("""CREATE OR REPLACE TEMP TABLE _pairs AS
+                       SELECT DISTINCT supplier_no, account FROM ledger_lines WHERE rowid IN (SELECT r FROM _scope)""")
     pair_rows = "cube_facts f JOIN _pairs p ON f.supplier_no = p.supplier_no AND f.account IS NOT DISTINCT FROM p.account"
     cur.execute(f"CREATE OR REPLACE TEMP TABLE _ppaths AS SELECT DISTINCT f.cat_l1, f.cat_l2, f.cat_l3 FROM {pair_rows}")
     cur.execute("""DELETE FROM cube_facts f USING _pairs p
@@ -412,13 +422,15 @@ _KEY_COLS = "account, account_text, description, supplier_key, supplier_name_nor
 
 
 def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None, *,
-               where: tuple[str, list] | None = None) -> None:
+               where: tuple[str, list] | None = None, pairs: str | None = None) -> None:
     """Set category_id, rule_id, class_step and excluded on the lines of ``batch_ids``, or the
     lines matching ``where`` (SQL over ledger_lines and its parameters, read before any line
     changes), or every line, from the rules. Steps are applied from the lowest precedence to the
-    highest, each overwriting the lines it matches, so the highest matching step decides. Runs
-    inside the caller's transaction; the cube is not touched."""
+    highest, each overwriting the lines it matches, so the highest matching step decides. With
+    ``pairs`` (and some lines), the distinct (supplier_no, account) of those lines are left in
+    that temp table. Runs inside the caller's transaction; the cube is not touched."""
     work = "ledger_lines"
+    assert pairs is None or where is not None or batch_ids is not None
     if where is not None or batch_ids is not None:
         # some lines: each distinct combination of their rule-relevant columns (_KEY_COLS: every
         # rule but a single-line exclusion looks at these alone) copied to a small working table,
@@ -428,10 +440,15 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
         # The lines are read twice, here and at the end, rather than copied: a copy of a large
         # scope costs more than the second read
         where, lines_params = where or ("batch_id IN (SELECT unnest(?::INTEGER[]))", [list(batch_ids)])
+        # for ``pairs`` the supplier's number rides along (one per supplier key once the suppliers
+        # are numbered, so no more combinations; a new upload's lines are numbered after this)
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE _clk AS
-                        SELECT DISTINCT {_KEY_COLS}, NULL::INTEGER AS category_id, NULL::INTEGER AS rule_id,
+                        SELECT DISTINCT {_KEY_COLS}, {'supplier_no, ' if pairs else ''}NULL::INTEGER AS category_id,
+                               NULL::INTEGER AS rule_id,
                                NULL::TINYINT AS class_step, false AS excluded FROM ledger_lines WHERE {where}""",
                     lines_params)
+        if pairs:
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE {pairs} AS SELECT DISTINCT supplier_no, account FROM _clk")
         work = "_clk"
     scope, lscope, sp = "true", "true", []
     cur.execute(f"""UPDATE {work} SET category_id = NULL, rule_id = NULL, class_step = NULL, excluded = false

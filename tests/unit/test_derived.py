@@ -94,11 +94,13 @@ def _leaf(cur, *path):
     return node_for_path(cur, path, {}, create=False)
 
 
-def test_rule_and_tree_changes_refresh_only_their_lines_and_equal_a_full_pass(store, monkeypatch):
+@pytest.mark.parametrize("with_contracts", [False, True], ids=["no_register", "register"])
+def test_rule_and_tree_changes_refresh_only_their_lines_and_equal_a_full_pass(store, monkeypatch, with_contracts):
     """Every kind of change the pages make, one after another on a real-shape ledger with a CPV
-    code and a sole trader; after each, the derived tables are exactly what a full pass makes,
-    and the full pass itself was not what ran."""
-    from analytics import classify, tree
+    code and a sole trader, with and without a contract register (whose contracts by category
+    follow the lines' classification); after each, the derived tables are exactly what a full
+    pass makes, and the full pass itself was not what ran."""
+    from analytics import classify, contracts, tree
     from analytics.classify import Rule
     load_files(store, [("reskontra_2025-01.csv", ledger_bytes(1200, month="2025-01", seed=3)),
                        ("udda.csv", csv_bytes(ODD + "Cpv AB;;99998;Diverse;400,00;2025-01-05\n", "cp1252"))])
@@ -110,6 +112,13 @@ def test_rule_and_tree_changes_refresh_only_their_lines_and_equal_a_full_pass(st
     big_org = store.execute("""SELECT org_no FROM suppliers WHERE org_no_status = 'valid' AND supplier_key IN
                                    (SELECT supplier_key FROM ledger_lines WHERE NOT excluded AND account LIKE '64%')
                                ORDER BY total DESC LIMIT 1""").fetchall()[0][0]
+    if with_contracts:
+        contracts.import_register(store, "avtal.csv", (
+            "Avtalsnummer;Avtalsnamn;Leverantör;Organisationsnummer;Kategori;Startdatum;Slutdatum\n"
+            f"L-1;Livsmedel;Stor AB;{big_org};Verksamhet & stöd / Måltider och livsmedel / Livsmedel;2024-01-01;2026-12-31\n"
+            f"K-1;Kontor;Stor AB;{big_org};Organisation / Kontor;2024-01-01;2026-12-31\n"
+            "E-1;Engångs;Engångs AB;;;2024-01-01;\n").encode("utf-8"))
+        assert store.execute("SELECT count(*) FROM ledger_lines WHERE contract_id IS NOT NULL").fetchall()[0][0]
     steps = [
         lambda: classify.set_preset(store, "public", False),
         lambda: classify.set_preset(store, "public", True),
