@@ -46,6 +46,7 @@ DELIMITERS = [";", ",", "\t", "|"]
 HEAD_BYTES = 256 * 1024                       # what sniffing (encoding, delimiter, header) looks at
 EXCEL_CHUNK_ROWS = 65_536                     # worksheet rows turned into Arrow arrays at a time
 EXCEL_WHOLE_CELLS = 2_000_000                 # a sheet of at most this many cells is taken at once
+EXCEL_HEAD_ROWS = 40                          # the sheet rows a workbook's header is looked for in
 # A typed (binary) number with decimals from a workbook or Parquet file is written with this mark
 # first, so parsing knows it is exact and not a text whose separators must be guessed.
 TYPED_NUMBER = "\x1f"
@@ -536,17 +537,12 @@ def read_excel(name: str, data: bytes, *, sheet: str | None = None, check_zip: b
             head_raw = []
             for r in ws.iter_rows():
                 head_raw.append(r)
-                if len(head_raw) >= 40:
+                if len(head_raw) >= EXCEL_HEAD_ROWS:
                     break
         except Exception:
             continue
         head = [[_cell_text(v).replace(TYPED_NUMBER, "").strip() for v in r] for r in head_raw]
-        while head and not any(head[-1]):
-            head.pop()
-        width = max((_filled_width(r) for r in head), default=0)
-        if width > MAX_COLUMNS:
-            raise _too_wide(name, width)
-        header_idx = find_header_row(head)
+        header_idx = _head_header(name, head)
         if header_idx is None:
             if fallback is None and head:
                 fallback = (sheet_name, ws, head)
@@ -561,6 +557,17 @@ def read_excel(name: str, data: bytes, *, sheet: str | None = None, check_zip: b
                       "(for example Leverantör, Belopp, Datum), nor any data. Sheets: " + ", ".join(names) +
                       ". Choose the sheet with the ledger, or add a header row.",
                       file=name, sheets=", ".join(names))
+
+
+def _head_header(name: str, head: list[list[str]]) -> int | None:
+    """The header row among a sheet's first rows (their empty tail dropped, in place); a sheet
+    wider than MAX_COLUMNS is refused."""
+    while head and not any(head[-1]):
+        head.pop()
+    width = max((_filled_width(r) for r in head), default=0)
+    if width > MAX_COLUMNS:
+        raise _too_wide(name, width)
+    return find_header_row(head)
 
 
 def _filled_width(cells: list[str]) -> int:
@@ -677,9 +684,6 @@ class _HiddenScan:
         return self.marks(sheet_name)[0]
 
 
-# the sheet rows a workbook's header is looked for in
-EXCEL_HEAD_ROWS = 40
-
 
 def _excel_arrow(name: str, data: bytes, hidden_scan: _HiddenScan, sheet_name: str,
                  sheets: list[str]) -> RawTable | None:
@@ -699,12 +703,7 @@ def _excel_arrow(name: str, data: bytes, hidden_scan: _HiddenScan, sheet_name: s
     if got is None:
         return None
     head, kinds, col0 = got
-    while head and not any(head[-1]):
-        head.pop()
-    width = max((_filled_width(r) for r in head), default=0)
-    if width > MAX_COLUMNS:
-        raise _too_wide(name, width)
-    header_idx = find_header_row(head)
+    header_idx = _head_header(name, head)
     if header_idx is None:
         return None
     headers = head[header_idx][:_filled_width(head[header_idx])]
