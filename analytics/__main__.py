@@ -209,11 +209,13 @@ def _cmd_compliance(args) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
         return 0
+    # the spend with no key of the grouping: not yet classified, or booked without a unit
+    blank = {"category_l1": "(unclassified)", "category_l2": "(unclassified)", "org_unit": "(no unit)"}.get(args.by, "-")
     for r in rows:
         share = "-" if r["share"] is None else f"{100 * r['share']:.1f} %"
         cover = "-" if r["coverage"] is None else f"{100 * r['coverage']:.0f} %"
-        print(f"{r['key'] if r['key'] is not None else 'Total'}	{r['spend']:.2f}	{r['on_contract']:.2f}	{share}"
-              f"	coverage {cover}")
+        key = "Total" if r["key"] is None else (r["key"] or blank)
+        print(f"{key}	{r['spend']:.2f}	{r['on_contract']:.2f}	{share}	coverage {cover}")
     if not args.by:
         print(f"groupings: {', '.join(BY)} (--by)", file=sys.stderr)
     return 0

@@ -302,6 +302,13 @@ def test_command_line_imports_exports_and_reports_compliance(tmp_path):
     # without categories G-2 is as specific as G-1 and G-3 and covers Gimle's May line too
     assert (total["key"], total["spend"], total["on_contract"]) == (None, TOTAL, ON)
     assert total["share"] == pytest.approx(ON / TOTAL) and total["months_share"] == pytest.approx(7 / 19)
+    con = connect(db)                           # a line no rule classifies, outside the quarter asked below
+    load_files(con.cursor(), [("udda.csv", "Leverantör;Konto;Kontotext;Belopp;Bokföringsdatum\n"
+                                           "Qwerty AB;12345;Xyzzy;500,00;2023-06-15\n".encode("utf-8"))])
+    con.close()
+    r = cli("compliance", "--by", "category_l1")
+    names = [line.split("\t")[0] for line in r.stdout.splitlines()]
+    assert r.returncode == 0 and names[0] == "Total" and "(unclassified)" in names and "" not in names
     r = cli("compliance", "--by", "quarter", "--from", "2025-01", "--to", "2025-03", "--json")
     assert [(x["key"], x["on_contract"]) for x in json.loads(r.stdout)] == [(None, 700), ("2025 Q1", 700)]
     out = tmp_path / "ut.xlsx"
