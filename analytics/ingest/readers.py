@@ -51,6 +51,8 @@ EXCEL_HEAD_ROWS = 40                          # the sheet rows a workbook's head
 # first, so parsing knows it is exact and not a text whose separators must be guessed.
 TYPED_NUMBER = "\x1f"
 csv.field_size_limit(1 << 30)   # header sniffing must not choke on a (broken) huge cell
+# a workbook column with no cell under the header is read as blanks; fastexcel's note on it is noise here
+logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
 
 
 @dataclass
@@ -634,16 +636,24 @@ def _excel_table(name: str, hidden_scan: _HiddenScan, ws, sheet_name: str, sheet
         if block or not chunks[0]:
             _add_block(chunks, block, n)
     table = pa.table({f"c{i}": pa.chunked_array(chunks[i], type=pa.string()) for i in range(n)})
-    start = header_idx + 2                       # 1-based sheet row of the first data row
-    source_rows = np.arange(start, start + count, dtype=np.int64)
     warnings = []
     if merged:
         refs = [f"{_a1(r0, c0 + col0)}:{_a1(r1, c1 + col0)}" for (r0, c0), (r1, c1) in sorted(merged, key=lambda m: (m[0][1], m[0][0]))]
         warnings.append({"code": "merged_cells", "count": len(refs), "ranges": refs[:20]})
-    hidden = [h for h in hidden_scan.rows(sheet_name) if h >= start]
+    return _sheet_table(name, headers, table, count, head, header_idx, recognised, sheet_name, sheets,
+                        hidden_scan.rows(sheet_name), warnings)
+
+
+def _sheet_table(name: str, headers: list[str], table: pa.Table, count: int, head: list[list[str]], header_idx: int,
+                 recognised: bool, sheet_name: str, sheets: list[str], hidden: list[int],
+                 warnings: list[dict]) -> RawTable:
+    """A worksheet's RawTable: its ``count`` data rows numbered as the sheet numbers them, the
+    hidden ones among them named in a warning (after ``warnings``)."""
+    start = header_idx + 2                       # 1-based sheet row of the first data row
+    hidden = [h for h in hidden if h >= start]
     if hidden:
-        warnings.append({"code": "hidden_rows", "count": len(hidden), "rows": hidden[:20]})
-    return RawTable(name, headers, table, source_rows, [],
+        warnings = warnings + [{"code": "hidden_rows", "count": len(hidden), "rows": hidden[:20]}]
+    return RawTable(name, headers, table, np.arange(start, start + count, dtype=np.int64), [],
                     {"format": "excel", "sheet": sheet_name, "sheets": sheets,
                      "header_row": header_idx + 1, "header_recognised": recognised,
                      "first_line": _first_line(head)}, warnings)
@@ -697,8 +707,6 @@ def _excel_arrow(name: str, data: bytes, hidden_scan: _HiddenScan, sheet_name: s
         import fastexcel
     except ImportError:
         return None
-    # a column with no cell under the header is read as blanks; fastexcel's note on it is noise here
-    logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
     got = xlsx.head_rows(data, sheet_name, sheets, EXCEL_HEAD_ROWS)
     if got is None:
         return None
@@ -737,15 +745,7 @@ def _excel_arrow(name: str, data: bytes, hidden_scan: _HiddenScan, sheet_name: s
     if merged:
         return None
     table = pa.table({f"c{i}": columns[i] for i in range(n)})
-    start = header_idx + 2                       # 1-based sheet row of the first data row
-    warnings = []
-    hidden = [h for h in hidden if h >= start]
-    if hidden:
-        warnings.append({"code": "hidden_rows", "count": len(hidden), "rows": hidden[:20]})
-    return RawTable(name, headers, table, np.arange(start, start + count, dtype=np.int64), [],
-                    {"format": "excel", "sheet": sheet_name, "sheets": sheets,
-                     "header_row": header_idx + 1, "header_recognised": True,
-                     "first_line": _first_line(head)}, warnings)
+    return _sheet_table(name, headers, table, count, head, header_idx, True, sheet_name, sheets, hidden, [])
 
 
 _EXCEL_EPOCH = dt.datetime(1900, 1, 1)        # a date-formatted value before it is a time of day
