@@ -32,11 +32,12 @@ anything that is not a letter.
 The shipped defaults (data/default_rules.csv) carry a ``preset``: the Kommun-Bas classification
 rules are 'kommunbas'; each default exclusion has its own preset ('staff', 'class8', 'vat',
 'depreciation', 'transfers', 'rent', 'taxes', 'public', 'internal'), which the page shows as a
-switch with the spend it catches (``presets``/``set_preset``). Each line records the rule and
-step that decided it (ledger_lines.rule_id, class_step), so every rule shows the spend and lines
-it catches. analytics.derived applies the rules to the lines (``reclassify``) after every change.
-Excluded lines get category_id -1 (``EXCLUDED``), which the view category_paths maps to -1 on
-every level, so the cube shows excluded spend as its own category.
+switch with the spend it catches (``presets``/``set_preset``). Each line records the rule that
+decided it (ledger_lines.rule_id; its kind is the step, and a line its CPV code placed has a
+category and no rule), so every rule shows the spend and lines it catches. analytics.derived
+applies the rules to the lines (``reclassify``) after every change. Excluded lines get
+category_id -1 (``EXCLUDED``; ledger_lines.excluded is read from it), which the view
+category_paths maps to -1 on every level, so the cube shows excluded spend as its own category.
 
 Account ranges compare the first characters of the account: "5" is class 5, "641-643" the
 accounts starting 641, 642 or 643, "64110" that account alone.

@@ -5,8 +5,8 @@ One module owns it, so there is one way to bring it up to date after a change:
 - the supplier register (``suppliers``: one supplier per organisation number, personnummer or
   normalised name, numbered for the cube, with its shown name as compared and its first batch),
   summed from each batch's part of each supplier (``supplier_parts``);
-- each line's classification (``ledger_lines.category_id``, ``rule_id``, ``class_step``,
-  ``excluded``) from the rules in ``class_rules`` and the tree's CPV codes;
+- each line's classification (``ledger_lines.category_id`` and ``rule_id``; ``excluded`` is read
+  from the category) from the rules in ``class_rules`` and the tree's CPV codes;
 - each line's contract (``ledger_lines.contract_id``) from the contract register;
 - the spend cube's tables (``cube_facts``; the aggregates over it, ``cube_rollup`` without the
   supplier, ``cube_units`` without supplier and account, ``cube_common`` without the unit too,
@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from .constants import EXCLUDED, STEP_NO
+from .constants import EXCLUDED
 from .errors import RuleError
 from .ingest.parse import name_norm_sql
 
@@ -202,16 +202,19 @@ def _rules_refresh(cur) -> None:
 
 def _pair_facts(cur, pairs_ready: bool = False) -> None:
     """cube_facts for the (supplier, account) pairs of the lines in _scope (or, ``pairs_ready``,
-    the pairs already in _pairs); cube_rollup for their accounts, cube_suppliers for their
-    suppliers, cube_units and cube_common for the category paths their rows had before or have now."""
+    the pairs already in _pairs: supplier_no, supplier_key, account); cube_rollup for their
+    accounts, cube_suppliers for their suppliers, cube_units and cube_common for the category
+    paths their rows had before or have now."""
     if not pairs_ready:
         cur.execute("""CREATE OR REPLACE TEMP TABLE _pairs AS
-                       SELECT DISTINCT supplier_no, account FROM ledger_lines WHERE rowid IN (SELECT r FROM _scope)""")
+                       SELECT DISTINCT supplier_no, supplier_key, account FROM ledger_lines
+                       WHERE rowid IN (SELECT r FROM _scope)""")
     pair_rows = "cube_facts f JOIN _pairs p ON f.supplier_no = p.supplier_no AND f.account IS NOT DISTINCT FROM p.account"
     cur.execute(f"CREATE OR REPLACE TEMP TABLE _ppaths AS SELECT DISTINCT f.cat_l1, f.cat_l2, f.cat_l3 FROM {pair_rows}")
     cur.execute("""DELETE FROM cube_facts f USING _pairs p
                    WHERE f.supplier_no = p.supplier_no AND f.account IS NOT DISTINCT FROM p.account""")
-    _insert_facts(cur, join="JOIN _pairs p ON p.supplier_no = s.supplier_no AND p.account IS NOT DISTINCT FROM l.account")
+    # joined by the supplier's key (one per number): the lines are narrowed before the suppliers are joined
+    _insert_facts(cur, join="JOIN _pairs p ON p.supplier_key = l.supplier_key AND p.account IS NOT DISTINCT FROM l.account")
     cur.execute(f"INSERT INTO _ppaths SELECT DISTINCT f.cat_l1, f.cat_l2, f.cat_l3 FROM {pair_rows}")
     cur.execute("CREATE OR REPLACE TEMP TABLE _paccts AS SELECT DISTINCT account FROM _pairs")
     cur.execute("DELETE FROM cube_rollup r USING _paccts a WHERE r.account IS NOT DISTINCT FROM a.account")
@@ -423,12 +426,13 @@ _KEY_COLS = "account, account_text, description, supplier_key, supplier_name_nor
 
 def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None, *,
                where: tuple[str, list] | None = None, pairs: str | None = None) -> None:
-    """Set category_id, rule_id, class_step and excluded on the lines of ``batch_ids``, or the
+    """Set category_id and rule_id (EXCLUDED and the exclusion, for an excluded line; no rule, for
+    a line its CPV code placed) on the lines of ``batch_ids``, or the
     lines matching ``where`` (SQL over ledger_lines and its parameters, read before any line
     changes), or every line, from the rules. Steps are applied from the lowest precedence to the
     highest, each overwriting the lines it matches, so the highest matching step decides. With
-    ``pairs`` (and some lines), the distinct (supplier_no, account) of those lines are left in
-    that temp table. Runs inside the caller's transaction; the cube is not touched."""
+    ``pairs`` (and some lines), the distinct (supplier_no, supplier_key, account) of those lines
+    are left in that temp table. Runs inside the caller's transaction; the cube is not touched."""
     work = "ledger_lines"
     assert pairs is None or where is not None or batch_ids is not None
     if where is not None or batch_ids is not None:
@@ -444,15 +448,14 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
         # are numbered, so no more combinations; a new upload's lines are numbered after this)
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE _clk AS
                         SELECT DISTINCT {_KEY_COLS}, {'supplier_no, ' if pairs else ''}NULL::INTEGER AS category_id,
-                               NULL::INTEGER AS rule_id,
-                               NULL::TINYINT AS class_step, false AS excluded FROM ledger_lines WHERE {where}""",
+                               NULL::INTEGER AS rule_id FROM ledger_lines WHERE {where}""",
                     lines_params)
         if pairs:
-            cur.execute(f"CREATE OR REPLACE TEMP TABLE {pairs} AS SELECT DISTINCT supplier_no, account FROM _clk")
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE {pairs} AS SELECT DISTINCT supplier_no, supplier_key, account FROM _clk")
         work = "_clk"
     scope, lscope, sp = "true", "true", []
-    cur.execute(f"""UPDATE {work} SET category_id = NULL, rule_id = NULL, class_step = NULL, excluded = false
-                    WHERE {scope} AND (category_id IS NOT NULL OR rule_id IS NOT NULL OR excluded)""", sp)
+    cur.execute(f"""UPDATE {work} SET category_id = NULL, rule_id = NULL
+                    WHERE {scope} AND (category_id IS NOT NULL OR rule_id IS NOT NULL)""", sp)
     # rank within a step: bigger is more specific, then newer (rule_id); your own rules rank
     # above the shipped defaults (preset) of the same step
     acct_prefix = "left(x.account, length(r.account_from)) BETWEEN r.account_from AND r.account_to"
@@ -479,7 +482,7 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
             JOIN class_rules r ON r.rule_id = x.rule_id AND r.org_no IS NULL AND r.supplier_norm IS NULL
                  AND (r.account_from IS NULL OR {acct_prefix})
             GROUP BY ALL""")
-        _apply(cur, work, "keyword", f"""FROM _kw k JOIN class_rules r ON r.rule_id = k.kw_rule
+        _apply(cur, work, f"""FROM _kw k JOIN class_rules r ON r.rule_id = k.kw_rule
             WHERE {text.format(p='l.')} = k.txt AND l.account IS NOT DISTINCT FROM k.account AND {lscope}""", sp)
 
     # 4 account (and account exclusions): per distinct (account, account text), and the supplier's
@@ -520,7 +523,7 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
         GROUP BY ALL""")
     acct_join = f"""l.account = a.account AND l.account_text IS NOT DISTINCT FROM a.account_text
                     AND {'l.supplier_name_norm IS NOT DISTINCT FROM a.sname' if by_name else 'true'}"""
-    _apply(cur, work, "account", f"""FROM _acct a JOIN class_rules r ON r.rule_id = a.acct_rule
+    _apply(cur, work, f"""FROM _acct a JOIN class_rules r ON r.rule_id = a.acct_rule
         WHERE {acct_join} AND {lscope}""", sp)
 
     # 3 supplier (and supplier exclusions): per distinct (supplier, account), org number or name
@@ -544,7 +547,7 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
         GROUP BY ALL""", sp)
     sup_join = """l.supplier_key = s.supplier_key AND l.supplier_name_norm IS NOT DISTINCT FROM s.supplier_name_norm
                   AND l.account IS NOT DISTINCT FROM s.account"""
-    _apply(cur, work, "supplier", f"FROM _sup s JOIN class_rules r ON r.rule_id = s.sup_rule WHERE {sup_join} AND {lscope}", sp)
+    _apply(cur, work, f"FROM _sup s JOIN class_rules r ON r.rule_id = s.sup_rule WHERE {sup_join} AND {lscope}", sp)
 
     # 2 CPV code on the line -> the node with the longest matching code prefix
     cur.execute(f"""
@@ -554,7 +557,7 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
         JOIN (SELECT category_id, rtrim(code, '0') AS code_prefix FROM categories WHERE code IS NOT NULL) c
           ON length(c.code_prefix) >= 2 AND starts_with(regexp_replace(x.cpv, '[^0-9]', '', 'g'), c.code_prefix)
         GROUP BY x.cpv""", sp)
-    cur.execute(f"""UPDATE {work} l SET category_id = c.category_id, rule_id = NULL, class_step = {STEP_NO['cpv']}
+    cur.execute(f"""UPDATE {work} l SET category_id = c.category_id, rule_id = NULL
                     FROM _cpv c WHERE l.cpv = c.cpv AND {lscope}""", sp)
 
     # 1 exclusions. A line several exclusions catch is credited to the last one applied: legal
@@ -577,28 +580,53 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
         _exclude(cur, work, f"FROM ({one_line}) x WHERE l.batch_id = x.x_batch AND l.source_row = x.x_row",
                  "x.x_rule", lscope, sp)
     else:
-        # each line takes its combination's outcome (joined by its columns, so the update reads
-        # the lines once; only lines whose outcome changes are written), then its own single-line
-        # exclusion, applied last. The combinations go under names of their own, so ``where``
-        # reads the line's columns alone. The second update's ``where`` reads the lines after the
-        # first: a line with a single-line exclusion is in scope by its batch and row, which
-        # do not change, or by the exclusion having changed, which puts them in ``where`` too
-        outcome = ("category_id", "rule_id", "class_step", "excluded")
-        cur.execute(f"""CREATE OR REPLACE TEMP TABLE _clo AS
-                        SELECT {', '.join(f'{c} AS k_{c}' for c in _KEY_COLS.split(', ') + list(outcome))} FROM _clk""")
-        same = " AND ".join(f"k_{c} IS NOT DISTINCT FROM ledger_lines.{c}" for c in _KEY_COLS.split(", "))
-        differs = " OR ".join(f"ledger_lines.{c} IS DISTINCT FROM k_{c}" for c in outcome)
-        cur.execute(f"""UPDATE ledger_lines SET {', '.join(f'{c} = k_{c}' for c in outcome)}
-                        FROM _clo WHERE ({where}) AND {same} AND ({differs})""", lines_params)
+        # each line takes its combination's outcome (only lines whose outcome changes are
+        # written), then its own single-line exclusion, applied last. The outcome is joined by
+        # the fewest key columns that decide it in this scope (``_deciding_keys``: none when
+        # every line gets the same, as under a new account exclusion), so the update reads no
+        # more of the lines than it must. The combinations go under names of their own, so
+        # ``where`` reads the line's columns alone. The second update's ``where`` reads the lines
+        # after the first: a line with a single-line exclusion is in scope by its batch and row,
+        # which do not change, or by the exclusion having changed, which puts them in ``where`` too
+        keys = _deciding_keys(cur)
+        differs = " OR ".join(f"ledger_lines.{c} IS DISTINCT FROM k_{c}" for c in _OUTCOME)
+        if keys:
+            cur.execute(f"""CREATE OR REPLACE TEMP TABLE _clo AS
+                            SELECT DISTINCT {', '.join(f'{c} AS k_{c}' for c in keys + _OUTCOME)} FROM _clk""")
+            same = " AND ".join(f"k_{c} IS NOT DISTINCT FROM ledger_lines.{c}" for c in keys)
+            cur.execute(f"""UPDATE ledger_lines SET {', '.join(f'{c} = k_{c}' for c in _OUTCOME)}
+                            FROM _clo WHERE ({where}) AND {same} AND ({differs})""", lines_params)
+        else:
+            one = cur.execute(f"SELECT {', '.join(_OUTCOME)} FROM _clk LIMIT 1").fetchall()
+            if one:       # (bound values: faster than a join with a one-row table)
+                cur.execute(f"""UPDATE ledger_lines SET {', '.join(f'{c} = ?' for c in _OUTCOME)}
+                                WHERE ({where}) AND ({' OR '.join(f'{c} IS DISTINCT FROM ?' for c in _OUTCOME)})""",
+                            [*one[0], *lines_params, *one[0]])
         cur.execute(f"""
-            UPDATE ledger_lines SET category_id = {EXCLUDED}, rule_id = x_rule, class_step = {STEP_NO['exclude']},
-                                    excluded = true
+            UPDATE ledger_lines SET category_id = {EXCLUDED}, rule_id = x_rule
             FROM ({one_line})
             WHERE ledger_lines.batch_id = x_batch AND ledger_lines.source_row = x_row AND ({where})""",
                     lines_params)
     for t in ("_kw", "_acct", "_sup", "_cpv", "_txt", "_kwhit", "_atx", "_akhit", "_att", "_akt", "_atn", "_akn", "_clk",
               "_clo"):
         cur.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+# what a line's classification is: the columns reclassify writes
+_OUTCOME = ("category_id", "rule_id")
+# narrower sets of key columns that may decide the outcome of a scope's combinations, narrowest first
+_NARROW_KEYS = ((), ("account",), ("supplier_key", "account"))
+
+
+def _deciding_keys(cur) -> tuple[str, ...]:
+    """The narrowest of ``_NARROW_KEYS`` on which the outcome in _clk depends alone (each value
+    of those columns has one outcome among the scope's combinations, so joining by them gives
+    every line what joining by all key columns gives it), else all of ``_KEY_COLS``."""
+    def distinct(cols) -> str:
+        return f"(SELECT count(*) FROM (SELECT DISTINCT {', '.join(cols) or 'NULL'} FROM _clk))"
+    checks = [f"{distinct(k)} = {distinct(k + _OUTCOME)}" for k in _NARROW_KEYS]
+    decided = cur.execute(f"SELECT {', '.join(checks)}").fetchall()[0]
+    return next((k for k, ok in zip(_NARROW_KEYS, decided) if ok), tuple(_KEY_COLS.split(", ")))
 
 
 def _keyword_hits(cur, table: str, source: str, keys: str, rules: list[tuple[int, str, str]]) -> None:
@@ -645,14 +673,12 @@ def _keyword_hits_here(cur, table: str, source: str, keys: str, rules: list[tupl
                     JOIN {source} s ON s.rowid = h.r""", [rows, rule_ids])
 
 
-def _apply(cur, work: str, step: str, from_where: str, sp: list) -> None:
-    cur.execute(f"""UPDATE {work} l SET category_id = r.category_id, rule_id = r.rule_id, class_step = {STEP_NO[step]}
-                    {from_where}""", sp)
+def _apply(cur, work: str, from_where: str, sp: list) -> None:
+    cur.execute(f"UPDATE {work} l SET category_id = r.category_id, rule_id = r.rule_id {from_where}", sp)
 
 
 def _exclude(cur, work: str, from_where: str, rule_expr: str, lscope: str, sp: list) -> None:
-    cur.execute(f"""UPDATE {work} l SET category_id = {EXCLUDED}, rule_id = {rule_expr}, class_step = {STEP_NO['exclude']},
-                           excluded = true {from_where} AND {lscope}""", sp)
+    cur.execute(f"UPDATE {work} l SET category_id = {EXCLUDED}, rule_id = {rule_expr} {from_where} AND {lscope}", sp)
 
 
 # ---------------------------------------------------------------- the cube's tables

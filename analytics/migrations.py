@@ -222,6 +222,12 @@ def _keyed_sole_trader_keys(con: duckdb.DuckDBPyConnection) -> None:
                 "WHERE report IS NOT NULL")
 
 
+# the stored columns of ledger_lines from migration 19 on, in their order
+_V19_LINE_COLUMNS = (
+    "batch_id, source_row, booking_date, period_month, period_grain, supplier_name, supplier_name_norm, supplier_key, "
+    "org_no_raw, org_no, org_no_status, legal_form, account, account_text, org_unit, buyer, invoice_no, voucher_no, "
+    "description, cpv, amount, category_id, rule_id, amount_orig, currency_orig, fx_rate, supplier_no, contract_id")
+
 MIGRATIONS: list[list[Step]] = [
     # 1: batches, ledger lines, suppliers, audit log.
     [
@@ -777,6 +783,46 @@ MIGRATIONS: list[list[Step]] = [
             last_period   DATE
         )""",
         REBUILD,
+    ],
+    # 19: a line's classification is its category and rule alone. ``excluded`` is read from the
+    #     category (-1 marks an excluded line) and the step from the rule's kind, so a rule change
+    #     writes two columns per line instead of four. DuckDB cannot add a generated column to a
+    #     table, so the lines move to a new table in their order.
+    [
+        """CREATE TABLE ledger_lines_v19 (
+            batch_id           INTEGER NOT NULL,
+            source_row         BIGINT NOT NULL,
+            booking_date       DATE,
+            period_month       DATE NOT NULL,
+            period_grain       VARCHAR NOT NULL,
+            supplier_name      VARCHAR,
+            supplier_name_norm VARCHAR,
+            supplier_key       VARCHAR NOT NULL,
+            org_no_raw         VARCHAR,
+            org_no             VARCHAR,
+            org_no_status      VARCHAR NOT NULL,
+            legal_form         VARCHAR,
+            account            VARCHAR,
+            account_text       VARCHAR,
+            org_unit           VARCHAR,
+            buyer              VARCHAR,
+            invoice_no         VARCHAR,
+            voucher_no         VARCHAR,
+            description        VARCHAR,
+            cpv                VARCHAR,
+            amount             DECIMAL(18, 2) NOT NULL,
+            category_id        INTEGER,
+            rule_id            INTEGER,
+            amount_orig        DECIMAL(18, 2),
+            currency_orig      VARCHAR,
+            fx_rate            DOUBLE,
+            supplier_no        INTEGER,
+            contract_id        VARCHAR,
+            excluded           BOOLEAN GENERATED ALWAYS AS (category_id IS NOT DISTINCT FROM -1) VIRTUAL
+        )""",
+        f"INSERT INTO ledger_lines_v19 ({_V19_LINE_COLUMNS}) SELECT {_V19_LINE_COLUMNS} FROM ledger_lines",
+        "DROP TABLE ledger_lines",
+        "ALTER TABLE ledger_lines_v19 RENAME TO ledger_lines",
     ],
 ]
 

@@ -53,7 +53,7 @@ def measure(cur, share: float = 0.3, seed: int = 1) -> dict:
         by_supplier = dict(cur.execute(f"""SELECT supplier_key, arg_max(category_id, s) FROM (
                 SELECT supplier_key, category_id, sum(amount) AS s FROM ledger_lines WHERE {scope} GROUP BY ALL) GROUP BY 1""",
                                        [held]).fetchall())
-        cur.execute(f"UPDATE ledger_lines SET category_id = NULL, rule_id = NULL, class_step = NULL WHERE {scope}", [held])
+        cur.execute(f"UPDATE ledger_lines SET category_id = NULL, rule_id = NULL WHERE {scope}", [held])
         for kind, q, truth, key in (("suppliers", review.queue(cur, limit=100_000), by_supplier, "supplier_key"),
                                     ("accounts", review.account_queue(cur, limit=100_000), by_account, "account")):
             rows = [r for r in q.itertuples() if getattr(r, key) in truth]

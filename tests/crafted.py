@@ -22,7 +22,7 @@ def csv_bytes(text: str, encoding: str = "utf-8", newline: str = "\n") -> bytes:
 DERIVED_TABLES = {
     "suppliers": "SELECT * FROM suppliers ORDER BY ALL",
     "supplier_parts": "SELECT * FROM supplier_parts ORDER BY ALL",
-    "classification": "SELECT batch_id, source_row, supplier_no, category_id, rule_id, class_step, excluded, "
+    "classification": "SELECT batch_id, source_row, supplier_no, category_id, rule_id, excluded, "
                       "contract_id FROM ledger_lines ORDER BY ALL",
     **{t: f"SELECT * FROM {t} ORDER BY ALL" for t in ("cube_facts", "cube_rollup", "cube_units", "cube_common",
                                                        "cube_suppliers", "cube_accounts")},

@@ -13,6 +13,7 @@ from analytics import categories, classify, cube, review
 from analytics import tree as catree
 from analytics.__main__ import main as cli
 from analytics.classify import Rule
+from analytics.constants import STEP_NO
 from analytics.errors import RuleError
 from analytics.ingest import load_files
 from tests.conftest import REAL
@@ -38,11 +39,13 @@ def cat(cur, *path) -> int:
 
 
 def decided(cur) -> dict:
-    """supplier/account -> (category name or 'EXCLUDED' or None, step)."""
+    """supplier/account -> (category name or 'EXCLUDED' or None, step): the step of the rule that
+    decided the line, or the CPV step when its code placed it without a rule."""
     rows = cur.execute("""SELECT l.supplier_name || '/' || l.account, CASE WHEN l.excluded THEN 'EXCLUDED' ELSE c.name END,
-                                 l.class_step
-                          FROM ledger_lines l LEFT JOIN categories c USING (category_id)""").fetchall()
-    return {r[0]: (r[1], r[2]) for r in rows}
+                                 CASE WHEN l.rule_id IS NOT NULL THEN r.kind WHEN l.category_id IS NOT NULL THEN 'cpv' END
+                          FROM ledger_lines l LEFT JOIN categories c USING (category_id)
+                          LEFT JOIN class_rules r USING (rule_id)""").fetchall()
+    return {r[0]: (r[1], STEP_NO[r[2]] if r[2] else None) for r in rows}
 
 
 def test_default_rules_classify_by_account_and_exclude_class_5(loaded):

@@ -107,6 +107,9 @@ def test_rule_and_tree_changes_refresh_only_their_lines_and_equal_a_full_pass(st
     full_passes = []
     real = derived.rules_changed
     monkeypatch.setattr(derived, "rules_changed", lambda cur: (full_passes.append(1), real(cur)))
+    joined_by = []        # the key columns each reclassification joined its outcome by
+    deciding = derived._deciding_keys
+    monkeypatch.setattr(derived, "_deciding_keys", lambda cur: joined_by.append(deciding(cur)) or joined_by[-1])
     food = _leaf(store, "Verksamhet & stöd", "Måltider och livsmedel", "Livsmedel")
     office = _leaf(store, "Organisation", "Kontor")
     big_org = store.execute("""SELECT org_no FROM suppliers WHERE org_no_status = 'valid' AND supplier_key IN
@@ -149,6 +152,9 @@ def test_rule_and_tree_changes_refresh_only_their_lines_and_equal_a_full_pass(st
             assert_as_rebuilt(store)
         except AssertionError as e:
             raise AssertionError(f"step {n}: {e}") from None
+    # the narrower ways of joining the outcome were all taken: one outcome for all (the exclusion
+    # of group 46), by account, by supplier and account (every key column: the next test)
+    assert set(joined_by) >= {(), ("account",), ("supplier_key", "account")}, joined_by
 
 
 def test_many_changed_rules_take_the_full_pass(store, monkeypatch):
@@ -207,3 +213,14 @@ def test_description_keywords_and_single_line_exclusions_equal_a_full_pass(store
                            FROM ledger_lines GROUP BY ALL ORDER BY 1 NULLS FIRST""", [food, office]).fetchall()
     assert got == [(None, 0, 0, 0), ("Kaffe till möte", 0, 4, 0), ("Pennor och papper", 1, 0, 5)]
     assert_as_rebuilt(store)
+    # a new month of the same supplier and account: its lines' outcomes differ by description
+    # alone, so they are joined to their outcome by every key column
+    joined_by = []
+    deciding = derived._deciding_keys
+    monkeypatch.setattr(derived, "_deciding_keys", lambda cur: joined_by.append(deciding(cur)) or joined_by[-1])
+    load_files(store, [("beskrivning_mars.csv", csv_bytes(head + body.replace("2025-02-", "2025-03-"), "cp1252"))])
+    got = store.execute("""SELECT description, count(*) FILTER (WHERE category_id = ?), count(*) FILTER (WHERE category_id = ?)
+                           FROM ledger_lines WHERE batch_id = 2 GROUP BY ALL ORDER BY 1 NULLS FIRST""", [food, office]).fetchall()
+    assert got == [(None, 0, 0), ("Kaffe till möte", 4, 0), ("Pennor och papper", 0, 6)]
+    assert_as_rebuilt(store)
+    assert joined_by == [tuple(derived._KEY_COLS.split(", "))]
