@@ -367,12 +367,6 @@ def supplier_view(cur, supplier_key: str) -> dict:
 
 # ------------------------------------------------------------------ signals
 
-def threshold_on(thresholds: list[tuple[dt.date, float]], day: dt.date) -> float | None:
-    """The threshold valid on ``day`` (the latest valid_from not after it)."""
-    valid = [a for f, a in thresholds if f <= day]
-    return valid[-1] if valid else None
-
-
 def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_min: float = 100_000.0,
             scope: str = "influenceable") -> list[dict]:
     """Things in the ledger worth a person's look (never added to the watchlist automatically),
@@ -409,15 +403,12 @@ def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_
             SELECT {label}, s.org_no, sum(f.spend) FILTER (WHERE f.period_month >= ?)::DOUBLE,
                    sum(f.spend) FILTER (WHERE f.period_month >= ? AND f.period_month < ?)::DOUBLE
             FROM cube_suppliers f JOIN suppliers s USING (supplier_no) WHERE f.period_month >= ? AND {inside}
-            GROUP BY ALL""", [q_start, prev_start, q_start, prev_start]).fetchall():
+            GROUP BY ALL ORDER BY 3 DESC, 1""", [q_start, prev_start, q_start, prev_start]).fetchall():
         if before and before > 0 and now and now - before >= jump_min and now / before - 1 > jump_share:
             out.append({"kind": "jump", "supplier": name, "org_no": org, "amount": round(now, 2),
                         "detail": f"{now / before - 1:+.0%} on the previous quarter ({before:,.0f} -> {now:,.0f} SEK)",
                         "params": {"change": now / before - 1, "before": before, "now": now}})
-    ths = [(r[0], float(r[1])) for r in cur.execute(
-        "SELECT valid_from, amount_sek FROM thresholds WHERE kind = 'direct_award' ORDER BY valid_from").fetchall()]
-    if ths:
-        out += _direct_award(cur, ths, inside, label)
+    out += _direct_award(cur, inside, label)
     for kind, cond in (("public_body", "s.legal_form = 'public'"),
                        ("invalid_org_no", "s.org_no_status NOT IN ('valid', 'personal')"),
                        ("sole_trader", "s.legal_form = 'sole_trader'")):
@@ -432,54 +423,56 @@ def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_
     return out
 
 
-def _direct_award(cur, ths: list[tuple[dt.date, float]], inside: str, label: str) -> list[dict]:
+def _direct_award(cur, inside: str, label: str) -> list[dict]:
     """The direct-award signal: a supplier whose spend bought under no contract, over 12 rolling
     months, passed the threshold valid at that month's end (the highest month is shown). Spend
     under a contract valid on the line's date (analytics.contracts) does not count: a supplier
     over the threshold only with it is listed as 'direct_award_covered', with its contracts, so
-    the page can say why it is not a signal."""
+    the page can say why it is not a signal. All in one query: only the signals come back."""
     rows = cur.execute(f"""
         WITH m AS (SELECT supplier_no, period_month, sum(spend) AS spend,
                           coalesce(sum(spend) FILTER (WHERE contract_id IS NULL), 0) AS off
                    FROM cube_suppliers f WHERE {inside} GROUP BY ALL),
-        r AS (SELECT supplier_no, period_month, sum(spend) OVER w AS rolling, sum(off) OVER w AS rolling_off
+        r AS (SELECT supplier_no, period_month, (sum(spend) OVER w)::DOUBLE AS rolling,
+                     (sum(off) OVER w)::DOUBLE AS off
               FROM m WINDOW w AS (PARTITION BY supplier_no ORDER BY period_month
-                                  RANGE BETWEEN INTERVAL 11 MONTH PRECEDING AND CURRENT ROW))
-        SELECT s.supplier_no, {label}, s.org_no, r.period_month, r.rolling::DOUBLE, r.rolling_off::DOUBLE
-        FROM r JOIN suppliers s USING (supplier_no)
-        WHERE r.rolling >= ? ORDER BY s.supplier_no, r.period_month""", [min(a for _, a in ths)]).fetchall()
-    loaded = [r[0] for r in cur.execute("SELECT DISTINCT period_month FROM cube_rollup ORDER BY 1").fetchall()]
-    best: dict = {}
-    covered: dict = {}
-    for no, name, org, month, rolling, off in rows:
-        limit = threshold_on(ths, month)
-        if limit is None or rolling <= limit:
-            continue
-        if off > limit:
-            if no not in best or (off, rolling) > (best[no][4], best[no][3]):
-                best[no] = (name, org, month, rolling, off, limit)
-        elif no not in covered or rolling > covered[no][3]:
-            covered[no] = (name, org, month, rolling, off, limit)
+                                  RANGE BETWEEN INTERVAL 11 MONTH PRECEDING AND CURRENT ROW)),
+        t AS (SELECT valid_from, amount_sek AS lim FROM thresholds WHERE kind = 'direct_award'),
+        -- each month over the threshold valid on it (the latest valid_from not after it)
+        x AS (SELECT r.*, t.lim, r.off > t.lim AS outside FROM r ASOF JOIN t ON r.period_month >= t.valid_from
+              WHERE r.rolling > t.lim),
+        -- a signal's month: the most outside a contract (then the most in all, then the first);
+        -- a covered supplier's: the most in all (then the first); a supplier with a signal is not covered
+        pick AS (SELECT * FROM x
+                 QUALIFY row_number() OVER (PARTITION BY supplier_no ORDER BY outside DESC,
+                                            CASE WHEN outside THEN off END DESC, rolling DESC, period_month) = 1),
+        loaded AS (SELECT DISTINCT period_month FROM cube_rollup)
+        SELECT p.supplier_no, {label}, s.org_no, p.period_month, p.rolling, p.off, p.lim, p.outside,
+               (SELECT count(*) FROM loaded l WHERE l.period_month > p.period_month - INTERVAL 12 MONTH
+                                                AND l.period_month <= p.period_month) AS months,
+               CASE WHEN NOT p.outside THEN
+                   (SELECT list(DISTINCT c.contract_id ORDER BY c.contract_id) FROM cube_suppliers c
+                    WHERE c.supplier_no = p.supplier_no AND c.contract_id IS NOT NULL
+                      AND c.period_month > p.period_month - INTERVAL 12 MONTH AND c.period_month <= p.period_month) END
+        FROM pick p JOIN suppliers s USING (supplier_no)
+        ORDER BY p.outside DESC, CASE WHEN p.outside THEN -p.off END, p.supplier_no""").fetchall()
     out = []
-    for no, (name, org, month, rolling, off, limit) in sorted(best.items(), key=lambda kv: -kv[1][4]):
-        first = dt.date(month.year - 1, month.month, 1)
-        months = sum(1 for m in loaded if first < m <= month)
-        under = rolling - off
-        out.append({"kind": "direct_award", "supplier": name, "org_no": org, "amount": round(off, 2),
-                    "detail": f"12 months to {month:%Y-%m} ({months} of 12 months loaded): {off:,.0f} SEK under no "
-                              f"contract, above the threshold {limit:,.0f} SEK"
-                              + (f" ({under:,.0f} SEK more under contract)" if under > 0.005 else ""),
-                    "params": {"month": f"{month:%Y-%m}", "limit": limit, "months": months, "on_contract": round(under, 2)}})
-    for no in [k for k in covered if k not in best]:
-        name, org, month, rolling, off, limit = covered[no]
-        first = dt.date(month.year - 1, month.month, 1)
-        ids = [r[0] for r in cur.execute("""SELECT DISTINCT contract_id FROM cube_suppliers WHERE supplier_no = ?
-                                            AND contract_id IS NOT NULL AND period_month > ? AND period_month <= ?
-                                            ORDER BY 1""", [no, first, month]).fetchall()]
-        out.append({"kind": "direct_award_covered", "supplier": name, "org_no": org, "amount": round(rolling, 2),
-                    "detail": f"12 months to {month:%Y-%m}: {rolling:,.0f} SEK, above the threshold {limit:,.0f} SEK, but "
-                              f"bought under contract {', '.join(ids)} ({off:,.0f} SEK outside it): not a direct award",
-                    "params": {"month": f"{month:%Y-%m}", "limit": limit, "contracts": ", ".join(ids), "off": round(off, 2)}})
+    for _no, name, org, month, rolling, off, limit, outside, months, ids in rows:
+        if outside:
+            under = rolling - off
+            out.append({"kind": "direct_award", "supplier": name, "org_no": org, "amount": round(off, 2),
+                        "detail": f"12 months to {month:%Y-%m} ({months} of 12 months loaded): {off:,.0f} SEK under no "
+                                  f"contract, above the threshold {limit:,.0f} SEK"
+                                  + (f" ({under:,.0f} SEK more under contract)" if under > 0.005 else ""),
+                        "params": {"month": f"{month:%Y-%m}", "limit": limit, "months": months,
+                                   "on_contract": round(under, 2)}})
+        else:
+            ids = sorted(ids or [])
+            out.append({"kind": "direct_award_covered", "supplier": name, "org_no": org, "amount": round(rolling, 2),
+                        "detail": f"12 months to {month:%Y-%m}: {rolling:,.0f} SEK, above the threshold {limit:,.0f} SEK, "
+                                  f"but bought under contract {', '.join(ids)} ({off:,.0f} SEK outside it): not a direct award",
+                        "params": {"month": f"{month:%Y-%m}", "limit": limit, "contracts": ", ".join(ids),
+                                   "off": round(off, 2)}})
     return out
 
 

@@ -75,10 +75,19 @@ def test_each_signal_on_crafted_data(loaded):
     assert not loaded.execute("SELECT count(*) FROM deviations").fetchall()[0][0]   # never added automatically
 
 
-def test_threshold_valid_on_each_date():
-    ths = [(dt.date(2020, 1, 1), 615312.0), (dt.date(2022, 2, 1), 700000.0)]
-    assert wl.threshold_on(ths, dt.date(2022, 1, 31)) == 615312.0 and wl.threshold_on(ths, dt.date(2022, 2, 1)) == 700000.0
-    assert wl.threshold_on(ths, dt.date(2019, 12, 31)) is None
+@pytest.mark.parametrize("valid_from, month, limit", [
+    (None, "2024-08", 700_000),             # the shipped thresholds: 700 000 from February 2022
+    ("2024-09-01", "2024-08", 700_000),     # a higher one from September: August passed the one valid then
+    ("2024-08-01", None, None),             # valid from August: 750 000 never passes it
+    ("2024-08-02", "2024-08", 700_000),     # the month counts on its first day
+])
+def test_each_month_is_held_against_the_threshold_valid_on_it(loaded, valid_from, month, limit):
+    """Alfa: 300 000 in April and 450 000 in August 2024 (750 000 over 12 months)."""
+    if valid_from:
+        loaded.execute("INSERT INTO thresholds VALUES ('direct_award', ?, 800000, 'test')", [valid_from])
+    alfa = [s for s in wl.signals(loaded) if s["supplier"] == "Alfa AB" and s["kind"].startswith("direct_award")]
+    assert [(s["params"]["month"], s["params"]["limit"], s["amount"]) for s in alfa] == (
+        [(month, limit, 750_000)] if month else [])
 
 
 def test_deviation_ladder_penalties_and_an_immutable_history(loaded):
