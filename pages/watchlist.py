@@ -15,7 +15,7 @@ from ui import auth, state
 from ui import format as fmt
 from ui.cache import query
 from ui.db import cursor
-from ui.i18n import current_lang, error_text, t
+from ui.i18n import current_lang, error_text, t, translate
 from ui.tables import dates, show_table
 from ui.widgets import file_uploader, kpi_row, run_edit, show_done
 
@@ -191,7 +191,7 @@ with tab_signals:
         pick_kinds = st.multiselect(t("wl.signal_kinds"), kinds, placeholder=t("ui.choose_options"), default=kinds, format_func=lambda k: t(f"wl.sig_{k}"),
                                     key="wl_sig_kinds")
         sdf = sdf[sdf.kind.isin(pick_kinds)]
-        def _detail(kind: str, p: dict) -> str:
+        def _detail(kind: str, p: dict) -> str:      # (translate with the page's language: thousands of rows)
             q = dict(p)
             if "change" in q:
                 q["change"] = ("+" if q["change"] > 0 else "") + fmt.percent(q["change"], lang, 0)
@@ -199,9 +199,10 @@ with tab_signals:
                 if k in q:
                     q[k] = fmt.money(q[k], lang)
             if "status" in q:
-                q["status"] = t(f"wl.org_{q['status']}")
-            return t(f"wl.detail_{kind}", **q)
-        show_table(pd.DataFrame({"kind": [t(f"wl.sig_{k}") for k in sdf.kind], "supplier": sdf.supplier,
+                q["status"] = translate(lang, f"wl.org_{q['status']}")
+            return translate(lang, f"wl.detail_{kind}", **q)
+        kind_names = {k: t(f"wl.sig_{k}") for k in kinds}
+        show_table(pd.DataFrame({"kind": sdf.kind.map(kind_names), "supplier": sdf.supplier,
                                    "org_no": sdf.org_no, "amount": sdf.amount,
                                    "detail": [_detail(k, p) for k, p in zip(sdf.kind, sdf.params)]}),
                      hide_index=True, width="stretch", column_config={
