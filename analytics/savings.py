@@ -238,19 +238,30 @@ def index_series(cur, series: str) -> dict[str, float]:
 
 # ------------------------------------------------------------------ per quarter
 
-def quarters(cur, initiative_id: int, until: str | None = None) -> pd.DataFrame:
+def _estimates(cur, items: list[Initiative]) -> dict[int, tuple[Initiative, float]]:
+    """initiative_id -> (the initiative, its estimated saving in SEK; 0 when it has none), from
+    one pass of the prioritisation table over ``items``."""
+    if not items:
+        return {}
+    saving = {int(r.initiative_id): (float(r.saving) if r.saving is not None and r.saving == r.saving else 0.0)
+              for r in init_table(cur, items).itertuples()}
+    return {it.initiative_id: (it, saving[it.initiative_id]) for it in items}
+
+
+def quarters(cur, initiative_id: int, until: str | None = None, *, known: tuple[Initiative, float] | None = None
+             ) -> pd.DataFrame:
     """One row per quarter from the start quarter to the later of the plan's end and ``until``
     (default: the last complete loaded quarter): quarter, planned (SEK; edited or spread),
     planned_edited, reported, comment, actual (spend in scope; complete quarters only),
     run_rate (baseline / 4), adjustment, expected (run_rate x adjustment), measured (expected -
-    actual), method (how measured was computed), signed_by, signed_at."""
-    it = {i.initiative_id: i for i in load_initiatives(cur)}[initiative_id]
+    actual), method (how measured was computed), signed_by, signed_at. ``known``: the initiative and its
+    estimated saving (SEK), when the caller has them for every initiative (``_estimates``)."""
+    it = known[0] if known else {i.initiative_id: i for i in load_initiatives(cur)}[initiative_id]
     cols = ["quarter", "planned", "planned_edited", "reported", "comment", "actual", "run_rate", "adjustment",
             "expected", "measured", "method", "signed_by", "signed_at"]
     if not it.start:
         return pd.DataFrame(columns=cols)
-    row = init_table(cur, [it]).iloc[0]
-    estimate = float(row.saving) if row.saving is not None and row.saving == row.saving else 0.0
+    estimate = known[1] if known else _estimates(cur, [it])[it.initiative_id][1]
     s = settings(cur, initiative_id)
     base = baseline(cur, initiative_id)
     last = until or last_complete_quarter(cur)
@@ -412,20 +423,33 @@ def status_of(planned: float, reported: float | None, measured: float | None) ->
     return "on_track" if share >= ON_TRACK else "at_risk" if share >= AT_RISK else "behind"
 
 
+def _initiative_quarters(cur, last: str | None) -> list[tuple[Initiative, dict, dict | None, pd.DataFrame]]:
+    """(initiative, settings, baseline, quarters to ``last``) for every initiative with a start quarter."""
+    known = _estimates(cur, [it for it in load_initiatives(cur) if it.start])
+    return [(it, settings(cur, it.initiative_id), baseline(cur, it.initiative_id),
+             quarters(cur, it.initiative_id, last, known=known[it.initiative_id])) for it, _ in known.values()]
+
+
+def follow_up(cur) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``overview`` and ``quarterly`` from one pass over the initiatives' quarters (the savings page shows both)."""
+    last = last_complete_quarter(cur)
+    per = _initiative_quarters(cur, last)
+    return _overview(cur, last, per), _quarterly(last, per)
+
+
 def overview(cur) -> pd.DataFrame:
     """One row per initiative with a start quarter, cumulative to the last complete loaded
     quarter: initiative_id, name, type, baseline (frozen SEK, None when not frozen),
     baseline_now (the same window and scope on today's data), baseline_diff, planned, reported,
     measured, status, categories (level-1 names), suppliers."""
     last = last_complete_quarter(cur)
+    return _overview(cur, last, _initiative_quarters(cur, last))
+
+
+def _overview(cur, last: str | None, per: list) -> pd.DataFrame:
     rows = []
     names = category_names(cur)
-    for it in load_initiatives(cur):
-        if not it.start:
-            continue
-        s = settings(cur, it.initiative_id)
-        base = baseline(cur, it.initiative_id)
-        q = quarters(cur, it.initiative_id, last)
+    for it, s, base, q in per:
         done = q[q.quarter.map(q_index) <= q_index(last)] if last else q.iloc[0:0]
         planned = float(done.planned.sum())
         reported = float(done.reported.dropna().sum()) if done.reported.notna().any() else None
@@ -470,13 +494,14 @@ def quarterly(cur) -> pd.DataFrame:
     initiatives, with their running totals (cum_planned, cum_reported, cum_measured); quarters up
     to the last complete loaded quarter."""
     last = last_complete_quarter(cur)
+    return _quarterly(last, _initiative_quarters(cur, last) if last is not None else [])
+
+
+def _quarterly(last: str | None, per: list) -> pd.DataFrame:
     parts = []
-    for it in load_initiatives(cur):
-        if not it.start or last is None:
-            continue
-        q = quarters(cur, it.initiative_id, last)
+    for _it, s, _base, q in (per if last is not None else []):
         q = q[q.quarter.map(q_index) <= q_index(last)].copy()
-        q["type"] = settings(cur, it.initiative_id)["saving_type"]
+        q["type"] = s["saving_type"]
         parts.append(q[["quarter", "type", "planned", "reported", "measured"]])
     if not parts:
         return pd.DataFrame(columns=["quarter", "type", "planned", "reported", "measured", "cum_planned", "cum_reported",

@@ -29,7 +29,7 @@ SEP = ", " if lang == "sv" else ".,"
 
 
 last = query(sv.last_complete_quarter)
-ov = query(sv.overview)
+ov, qd = query(sv.follow_up)       # the overview and the quarters in one pass
 if ov.empty:
     st.info(t("sav.empty"))
     st.page_link(st.session_state[state.PAGES]["prioritise"], label=t("sav.to_prioritise"), icon=":material/bubble_chart:")
@@ -46,7 +46,6 @@ tab_all, tab_one, tab_index = st.tabs([t("sav.tab_all"), t("sav.tab_one"), t("sa
 
 
 with tab_all:
-    qd = query(sv.quarterly)
     if not qd.empty:
         show_chart(cumulative(qd, labels=labels, type_labels=TYPE, title=t("sav.cumulative"), separators=SEP),
                         width="stretch", key="sav_cum_all")
