@@ -185,32 +185,54 @@ def category_figures(cur, category_ids: list[int], end: dt.date | None) -> dict:
     of that spend classified down to a category without children), on_contract (SEK of it bought
     under a contract) and contract_share (avtalstrohet: on_contract / spend; None while the
     contract register is empty)."""
-    out = {"spend": 0.0, "suppliers": 0, "prev_spend": None, "trend": None, "classified_share": None,
-           "on_contract": None, "contract_share": None}
-    if not category_ids or end is None:
+    return category_figures_many(cur, [category_ids], end)[0]
+
+
+def category_figures_many(cur, id_sets: list[list[int]], end: dt.date | None) -> list[dict]:
+    """``category_figures`` for each set of linked categories in ``id_sets``, in one pass over the
+    aggregate: a row counts once for a set when any level of its category path is in the set."""
+    empty = {"spend": 0.0, "suppliers": 0, "prev_spend": None, "trend": None, "classified_share": None,
+             "on_contract": None, "contract_share": None}
+    out = [dict(empty) for _ in id_sets]
+    asked = [(k, int(c)) for k, ids in enumerate(id_sets) if ids for c in ids]
+    if not asked or end is None:
         return out
     lo, hi = window(end)
     plo, phi = window(dt.date(hi.year - 1, hi.month, 1))
-    ids = [int(c) for c in category_ids]
-    cond = ("(f.cat_l1 IN (SELECT unnest(?::INTEGER[])) OR f.cat_l2 IN (SELECT unnest(?::INTEGER[])) "
-            "OR f.cat_l3 IN (SELECT unnest(?::INTEGER[])))")
     leaf = "coalesce(f.cat_l3, f.cat_l2, f.cat_l1) NOT IN (SELECT DISTINCT parent_id FROM categories WHERE parent_id IS NOT NULL)"
-    row = cur.execute(f"""
-        SELECT coalesce(sum(spend) FILTER (WHERE period_month BETWEEN ? AND ?), 0)::DOUBLE,
+    # each category path of the two windows with the sets it belongs to (by any level), so each
+    # row is joined once to each set that holds it
+    rows = cur.execute(f"""
+        WITH sets AS (SELECT unnest(?::INTEGER[]) AS k, unnest(?::INTEGER[]) AS category_id),
+        paths AS (SELECT DISTINCT cat_l1, cat_l2, cat_l3 FROM cube_suppliers WHERE period_month BETWEEN ? AND ?),
+        pk AS (SELECT DISTINCT s.k, p.* FROM paths p JOIN sets s ON s.category_id IN (p.cat_l1, p.cat_l2, p.cat_l3))
+        SELECT pk.k,
+               coalesce(sum(spend) FILTER (WHERE period_month BETWEEN ? AND ?), 0)::DOUBLE,
                count(DISTINCT supplier_no) FILTER (WHERE period_month BETWEEN ? AND ?),
                coalesce(sum(spend) FILTER (WHERE period_month BETWEEN ? AND ?), 0)::DOUBLE,
                coalesce(sum(spend) FILTER (WHERE period_month BETWEEN ? AND ? AND {leaf}), 0)::DOUBLE,
                coalesce(sum(spend) FILTER (WHERE period_month BETWEEN ? AND ? AND contract_id IS NOT NULL), 0)::DOUBLE
-        FROM cube_suppliers f WHERE {cond} AND f.period_month BETWEEN ? AND ?""",
-                      [lo, hi, lo, hi, plo, phi, lo, hi, lo, hi, ids, ids, ids, plo, hi]).fetchall()[0]
+        FROM cube_suppliers f
+        JOIN pk ON f.cat_l1 IS NOT DISTINCT FROM pk.cat_l1 AND f.cat_l2 IS NOT DISTINCT FROM pk.cat_l2
+               AND f.cat_l3 IS NOT DISTINCT FROM pk.cat_l3
+        WHERE f.period_month BETWEEN ? AND ? GROUP BY pk.k""",
+                       [[k for k, _ in asked], [c for _, c in asked], plo, hi, lo, hi, lo, hi, plo, phi, lo, hi, lo, hi,
+                        plo, hi]).fetchall()
     loaded_prev = cur.execute("SELECT count(DISTINCT period_month) FROM cube_rollup WHERE period_month BETWEEN ? AND ?",
                               [plo, phi]).fetchall()[0][0] == 12
-    out.update(spend=row[0], suppliers=int(row[1]), classified_share=(row[3] / row[0]) if row[0] else None)
-    if cur.execute("SELECT count(*) FROM contracts").fetchall()[0][0]:
-        out.update(on_contract=row[4], contract_share=(row[4] / row[0]) if row[0] else None)
-    if loaded_prev:
-        out["prev_spend"] = row[2]
-        out["trend"] = (row[0] / row[2] - 1) if row[2] > 0 else None
+    contracts = cur.execute("SELECT count(*) FROM contracts").fetchall()[0][0] > 0
+    got = {r[0]: r[1:] for r in rows}
+    for k, ids in enumerate(id_sets):
+        if not ids:
+            continue
+        spend, suppliers, prev, leaf_spend, on_contract = got.get(k, (0.0, 0, 0.0, 0.0, 0.0))
+        o = out[k]
+        o.update(spend=spend, suppliers=int(suppliers), classified_share=(leaf_spend / spend) if spend else None)
+        if contracts:
+            o.update(on_contract=on_contract, contract_share=(on_contract / spend) if spend else None)
+        if loaded_prev:
+            o["prev_spend"] = prev
+            o["trend"] = (spend / prev - 1) if prev > 0 else None
     return out
 
 
@@ -406,8 +428,8 @@ def table(cur, items: list[Initiative] | None = None, *, window_end: dt.date | N
     end = window_end or default_window_end(cur)
     names = category_names(cur)
     rows = []
-    for it in items:
-        fig = category_figures(cur, it.category_ids, end)
+    figures = category_figures_many(cur, [it.category_ids for it in items], end)
+    for it, fig in zip(items, figures):
         computed = fig["spend"] if it.category_ids else None
         spend = it.spend_override if it.spend_override is not None else (computed or 0.0)
         saving = it.saving_sek if it.saving_sek is not None else (it.saving_pct * spend if it.saving_pct is not None else None)

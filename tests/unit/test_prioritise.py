@@ -89,6 +89,10 @@ def test_spend_computed_from_linked_categories(loaded):
     assert fig["trend"] is None                                      # 2023 is not fully loaded
     both = pr.category_figures(loaded, [food_l3, office], end)
     assert both["spend"] == 1650.0 and both["suppliers"] == 3
+    # several sets in one pass (the prioritisation table's): each as on its own
+    many = pr.category_figures_many(loaded, [[food_l2, food_l3], [], [food_l3, office], [999999]], end)
+    assert [(m["spend"], m["suppliers"]) for m in many] == [(1150.0, 2), (0.0, 0), (1650.0, 3), (0.0, 0)]
+    assert many[0] == fig and many[2] == both
     # the window: twelve months ending 2024-01 hold only Alfa's January line (Delta's is from March)
     assert pr.category_figures(loaded, [food_l3], dt.date(2024, 1, 1))["spend"] == 1000.0
     assert pr.category_figures(loaded, [food_l3], dt.date(2023, 12, 1))["spend"] == 0.0
