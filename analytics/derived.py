@@ -589,8 +589,8 @@ def reclassify(cur: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
         # after the first: a line with a single-line exclusion is in scope by its batch and row,
         # which do not change, or by the exclusion having changed, which puts them in ``where`` too
         keys = _deciding_keys(cur)
-        differs = " OR ".join(f"ledger_lines.{c} IS DISTINCT FROM k_{c}" for c in _OUTCOME)
         if keys:
+            differs = " OR ".join(f"ledger_lines.{c} IS DISTINCT FROM k_{c}" for c in _OUTCOME)
             cur.execute(f"""CREATE OR REPLACE TEMP TABLE _clo AS
                             SELECT DISTINCT {', '.join(f'{c} AS k_{c}' for c in keys + _OUTCOME)} FROM _clk""")
             same = " AND ".join(f"k_{c} IS NOT DISTINCT FROM ledger_lines.{c}" for c in keys)

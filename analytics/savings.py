@@ -494,7 +494,7 @@ def quarterly(cur) -> pd.DataFrame:
     initiatives, with their running totals (cum_planned, cum_reported, cum_measured); quarters up
     to the last complete loaded quarter."""
     last = last_complete_quarter(cur)
-    return _quarterly(last, _initiative_quarters(cur, last) if last is not None else [])
+    return _quarterly(last, _initiative_quarters(cur, last))
 
 
 def _quarterly(last: str | None, per: list) -> pd.DataFrame:

@@ -447,7 +447,7 @@ def _direct_award(cur, inside: str, label: str) -> list[dict]:
                  QUALIFY row_number() OVER (PARTITION BY supplier_no ORDER BY outside DESC,
                                             CASE WHEN outside THEN off END DESC, rolling DESC, period_month) = 1),
         loaded AS (SELECT DISTINCT period_month FROM cube_rollup)
-        SELECT p.supplier_no, {label}, s.org_no, p.period_month, p.rolling, p.off, p.lim, p.outside,
+        SELECT {label}, s.org_no, p.period_month, p.rolling, p.off, p.lim, p.outside,
                (SELECT count(*) FROM loaded l WHERE l.period_month > p.period_month - INTERVAL 12 MONTH
                                                 AND l.period_month <= p.period_month) AS months,
                CASE WHEN NOT p.outside THEN
@@ -457,7 +457,7 @@ def _direct_award(cur, inside: str, label: str) -> list[dict]:
         FROM pick p JOIN suppliers s USING (supplier_no)
         ORDER BY p.outside DESC, CASE WHEN p.outside THEN -p.off END, p.supplier_no""").fetchall()
     out = []
-    for _no, name, org, month, rolling, off, limit, outside, months, ids in rows:
+    for name, org, month, rolling, off, limit, outside, months, ids in rows:
         if outside:
             under = rolling - off
             out.append({"kind": "direct_award", "supplier": name, "org_no": org, "amount": round(off, 2),
@@ -467,7 +467,7 @@ def _direct_award(cur, inside: str, label: str) -> list[dict]:
                         "params": {"month": f"{month:%Y-%m}", "limit": limit, "months": months,
                                    "on_contract": round(under, 2)}})
         else:
-            ids = sorted(ids or [])
+            ids = ids or []            # (in order: list(DISTINCT ... ORDER BY))
             out.append({"kind": "direct_award_covered", "supplier": name, "org_no": org, "amount": round(rolling, 2),
                         "detail": f"12 months to {month:%Y-%m}: {rolling:,.0f} SEK, above the threshold {limit:,.0f} SEK, "
                                   f"but bought under contract {', '.join(ids)} ({off:,.0f} SEK outside it): not a direct award",
