@@ -17,7 +17,7 @@ from ui.db import cursor, deferred
 from ui.format import md_escape
 from ui.i18n import current_lang, t
 from ui.tables import show_table
-from ui.widgets import empty_state, kpi_row, show_chart, spend_scope_caption
+from ui.widgets import empty_state, kpi_row, lazy_tabs, show_chart, spend_scope_caption
 
 st.title(t("cube.title"))
 cur = cursor()
@@ -141,9 +141,7 @@ if drill:
 # Only the open tab runs (and is drawn): the first page answers without the trend, Pareto and
 # line queries and charts; "Visa fakturarader" opens the lines tab.
 TAB_LABELS = [t("cube.tab_pivot"), t("cube.tab_trend"), t("cube.tab_pareto"), t("cube.tab_lines")]
-if st.session_state.get(state.CUBE_TAB) not in TAB_LABELS:        # the language changed
-    st.session_state.pop(state.CUBE_TAB, None)
-tab_pivot, tab_trend, tab_pareto, tab_lines = st.tabs(TAB_LABELS, key=state.CUBE_TAB, on_change="rerun")
+tab_pivot, tab_trend, tab_pareto, tab_lines = lazy_tabs(TAB_LABELS, state.CUBE_TAB)
 
 
 def _wide_labels() -> dict:

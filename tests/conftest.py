@@ -38,3 +38,16 @@ def open_page(db, page: str | None, monkeypatch, lang: str = "sv", *, query: dic
         at.switch_page(page).run()
         assert not at.exception, at.exception
     return at
+
+
+def open_tab(at, label: str):
+    """Open the tab ``label`` of the page's lazy tabs (ui.widgets.lazy_tabs: only the open tab
+    runs), as a click on it does, and check the rerun raised nothing."""
+    from ui import state
+    keys = [k for k in state.LAZY_TABS if k in at.session_state]
+    assert len(keys) == 1, f"the page has no lazy tabs, or several: {keys}"
+    assert label in [tab.label for tab in at.tabs], f"no tab {label!r}: {[tab.label for tab in at.tabs]}"
+    at.session_state[keys[0]] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at

@@ -26,6 +26,16 @@ def empty_state(upload_page) -> None:
     st.page_link(upload_page, label=t("empty.link"), icon=":material/upload:")
 
 
+def lazy_tabs(labels: list[str], key: str):
+    """st.tabs where only the open tab runs (and is drawn): each container's ``.open`` says
+    whether to build its content, so a page's first render pays for its first tab alone and a
+    click on another tab reruns the page with that one. ``key`` (in ui.state) remembers the open
+    tab; after a language change its old label is forgotten and the first tab opens."""
+    if st.session_state.get(key) not in labels:
+        st.session_state.pop(key, None)
+    return st.tabs(labels, key=key, on_change="rerun")
+
+
 def kpi_row(items: list[tuple[str, str, str | None]]) -> None:
     """A row of metrics: (label, value, help)."""
     cols = st.columns(len(items))

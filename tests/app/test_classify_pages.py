@@ -6,7 +6,7 @@ import pytest
 
 from analytics.ingest import load_files
 from analytics.store import connect
-from tests.conftest import open_page
+from tests.conftest import open_page, open_tab
 from tests.crafted import RULE_LINES as LINES
 from tests.crafted import A
 from tests.crafted import rules_ledger as ledger
@@ -50,8 +50,19 @@ def test_review_accept_suggestions_raises_coverage(app):
     assert metric(at, "Klassificerad spend") == "99,8 %"             # (201 650 + 60 000) / 262 100
 
 
-def test_add_a_rule_and_see_a_clear_error(app):
+def test_only_the_open_tab_runs(app):
     at = app("pages/classify.py")
+    assert [tab.label for tab in at.tabs] == ["Granskning", "Exkluderingar", "Regler", "Kategoriträd", "Täckning"]
+    keys = {w.key for w in at.selectbox} | {w.key for w in at.text_input}
+    assert "cls_rule_kind" not in keys and "cls_t_name" not in at.session_state    # neither rules nor tree ran
+    assert at.data_editor(key="cls_queue_supplier")                                 # the review queue did
+    open_tab(at, "Regler")
+    assert at.selectbox(key="cls_rule_kind").value == "exclude"          # the rule form is drawn
+    assert not [e for e in at.data_editor if e.key == "cls_queue_supplier"]
+
+
+def test_add_a_rule_and_see_a_clear_error(app):
+    at = open_tab(app("pages/classify.py"), "Regler")
     at.selectbox(key="cls_rule_kind").set_value("exclude")
     at.text_input(key="cls_rule_org").set_value("12-34")
     at.button[[b.label for b in at.button].index("Lägg till regel")].click().run()
@@ -71,7 +82,7 @@ def test_add_a_rule_and_see_a_clear_error(app):
 
 
 def test_tree_edit_and_undo(app):
-    at = app("pages/classify.py")
+    at = open_tab(app("pages/classify.py"), "Kategoriträd")
     at.text_input(key="cls_t_name").set_value("Ny kategori")
     at.button[[b.label for b in at.button].index("Lägg till")].click().run()
     assert not at.exception, at.exception

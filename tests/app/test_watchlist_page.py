@@ -8,7 +8,7 @@ import pytest
 from analytics import watchlist as wl
 from analytics.ingest import load_files
 from analytics.store import connect
-from tests.conftest import open_page
+from tests.conftest import open_page, open_tab
 from tests.crafted import WATCH_ROWS as ROWS
 from tests.crafted import rules_ledger as ledger
 
@@ -49,3 +49,19 @@ def test_add_and_escalate_a_deviation(page):
     hist = wl.history(con.cursor(), int(did))
     con.close()
     assert list(hist.why.dropna()) == ["Ingen förbättring efter dialog"]
+
+
+
+def test_the_signals_are_computed_when_their_tab_is_opened(page):
+    at, db = page
+    assert [tab.label for tab in at.tabs][2] == "Signaler"
+    assert "wl_sig_kinds" not in at.session_state and not at.dataframe      # only the deviation log ran (empty)
+    open_tab(at, "Signaler")
+    con = connect(db)
+    expected = [s for s in wl.signals(con.cursor()) if s["kind"] != "direct_award_covered"]
+    con.close()
+    assert expected, "the ledger gives signals"
+    table = at.dataframe[0].value
+    assert list(table.supplier) == [s["supplier"] for s in expected]
+    assert list(table.amount) == [s["amount"] for s in expected]
+    assert "wl_add_sup" not in [w.key for w in at.selectbox]                # the log's form is not drawn now

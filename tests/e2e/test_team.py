@@ -193,8 +193,10 @@ def test_ten_sessions_save_at_the_same_moment(browser, browser_context_args, tmp
 
         for i in range(4):
             page = new_page("klassificering", "Klassificering")
-            page.get_by_role("tab", name="Regler").click()
+            page.get_by_role("tab", name="Regler").click()        # (only the open tab runs: the click reruns)
             form = page.get_by_test_id("stForm").filter(has_text="Lägg till regel")
+            expect(form).to_be_visible(timeout=90_000)
+            wait_idle(page)
             form.get_by_role("textbox", name="Nyckelord").fill(f"samtidigt{i}")
             writers.append((page, form.get_by_role("button", name="Lägg till regel"),
                             "Regeln är sparad och databasen omklassificerad."))
