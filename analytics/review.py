@@ -256,23 +256,28 @@ def reliability(cur: duckdb.DuckDBPyConnection, limit: int = 2000) -> dict:
     that spend which has the category of the supplier's largest account; sole traders left out),
     'account_text' (the most similar other account text has the same category), 'supplier_name'
     (the other supplier ``name_similarity`` calls the same company has the same category). The
-    number of cases of each under 'cases'."""
+    number of cases of each under 'cases'. Each is measured on the ``limit`` largest suppliers,
+    account texts or names by classified spend: the estimate is a rate, and the largest are
+    where a wrong suggestion costs most (and the fuzzy comparisons stay bounded at region size)."""
     # per supplier with classified spend on several accounts: the share of the spend on its other
     # accounts that has the category of its largest account; then the mean over those suppliers
     # (each supplier one case; sole traders left out, they are people buying anything)
     classified = "f.cat_l1 > 0 AND f.legal_form IS DISTINCT FROM 'sole_trader'"
     cat = "coalesce(f.cat_l2, f.cat_l1)"
     pairs = cur.execute(f"""
-        WITH pa AS (SELECT supplier_no, account, arg_max(cat, spend) AS cat, sum(spend) AS spend
-                    FROM (SELECT f.supplier_no, f.account, {cat} AS cat, sum(f.spend) AS spend FROM cube_facts f
-                          WHERE {classified} AND f.account IS NOT NULL GROUP BY ALL HAVING sum(f.spend) > 0)
-                    GROUP BY ALL),
+        WITH top AS (SELECT f.supplier_no FROM cube_suppliers f WHERE {classified}
+                     GROUP BY 1 ORDER BY sum(f.spend) DESC, 1 LIMIT ?),
+        pa AS (SELECT supplier_no, account, arg_max(cat, spend) AS cat, sum(spend) AS spend
+               FROM (SELECT f.supplier_no, f.account, {cat} AS cat, sum(f.spend) AS spend FROM cube_facts f
+                     SEMI JOIN top USING (supplier_no)
+                     WHERE {classified} AND f.account IS NOT NULL GROUP BY ALL HAVING sum(f.spend) > 0)
+               GROUP BY ALL),
         main AS (SELECT supplier_no, arg_max(account, spend) AS account, arg_max(cat, spend) AS cat FROM pa GROUP BY 1),
         per AS (SELECT pa.supplier_no, sum(pa.spend) FILTER (WHERE pa.cat = main.cat) / sum(pa.spend) AS agree
                 FROM pa JOIN main USING (supplier_no) WHERE pa.account <> main.account GROUP BY 1)
-        SELECT count(*), coalesce(sum(coalesce(agree, 0)), 0)::DOUBLE FROM per""").fetchall()[0]
+        SELECT count(*), coalesce(sum(coalesce(agree, 0)), 0)::DOUBLE FROM per""", [limit]).fetchall()[0]
     texts = cur.execute(f"""
-        WITH t AS (SELECT a.account_text, {cat} AS cat, sum(f.spend) AS spend FROM cube_facts f
+        WITH t AS (SELECT a.account_text, {cat} AS cat, sum(f.spend) AS spend FROM cube_rollup f
                    JOIN cube_accounts a USING (account) WHERE {classified} AND a.account_text IS NOT NULL GROUP BY ALL)
         SELECT account_text, arg_max(cat, spend) FROM t GROUP BY 1 ORDER BY sum(spend) DESC LIMIT ?""", [limit]).fetchall()
     names = cur.execute(f"""

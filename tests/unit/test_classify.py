@@ -539,3 +539,19 @@ def test_a_misspelt_name_keeps_its_numbers():
     found = review.similar_name("FASTIGHETS KVARNEN 3", index, limit=5)
     assert [n for n, _ in found] == ["FASTIGHETS KVARNEN 3 AB", "FASTIGHET KVARNEN 3"]
     assert found[0][1] == 100 and 97 < found[1][1] < 98
+
+
+def test_reliability_is_measured_on_the_largest_suppliers(store):
+    big, small = org(556300001), org(556300002)
+    rows = [  # Stor AB keeps to food on its second account; Liten AB's second account is office supplies
+        ("Stor AB", big, "64210", "Livsmedel", "", "", "Skola", "5000,00", "2024-03-01"),
+        ("Stor AB", big, "64211", "Livsmedel, frukt", "", "", "Skola", "1000,00", "2024-03-02"),
+        ("Liten AB", small, "64210", "Livsmedel", "", "", "Skola", "300,00", "2024-03-03"),
+        ("Liten AB", small, "64410", "Kontorsmaterial", "", "", "Skola", "100,00", "2024-03-04"),
+    ]
+    load_files(store, [("r.csv", ledger(rows))])
+    both = review.reliability(store)
+    assert both["cases"]["supplier"] == 2
+    assert both["supplier"] == pytest.approx((1 + 0 + 0.8 * 5) / (2 + 5))            # Stor agrees, Liten not
+    top = review.reliability(store, limit=1)
+    assert (top["cases"]["supplier"], top["supplier"]) == (1, pytest.approx((1 + 0.8 * 5) / (1 + 5)))
