@@ -376,8 +376,8 @@ def pivot_sql(view: View, rows: str, cols: str | None = None, top: int = 25, top
     answers (``source``); rows beyond the ``top`` largest by spend fold into one 'others' row
     (r_other), columns beyond ``top_cols`` into one 'others' column. With ``with_suppliers`` the
     distinct suppliers of each of those groups are counted in one pass over the smallest
-    aggregate with suppliers (approximately when ``approx``) and joined on; else the suppliers
-    column is NULL."""
+    aggregate with suppliers (approximately when ``approx``) and joined on, or, when the
+    supplier is a side, exactly from the spend's own groups; else the suppliers column is NULL."""
     for d in (rows, cols):
         if d is not None and d not in DIMENSIONS:
             raise ValueError(f"unknown dimension {d!r}; choose one of {', '.join(DIMENSIONS)}")
@@ -395,25 +395,41 @@ def pivot_sql(view: View, rows: str, cols: str | None = None, top: int = 25, top
     named_tags, named_ranked = (tags, ranked) if cols else (
         f"CASE WHEN rr.rn <= {int(top)} THEN rr.r END AS r, rr.rn > {int(top)} AS r_other, "
         "NULL::INTEGER AS c, NULL::BOOLEAN AS c_other", "JOIN rr ON g.r IS NOT DISTINCT FROM rr.r")
+    # when the supplier is a side, each group of g is one supplier's: the distinct suppliers of a
+    # row, column, cell or the total are the distinct keys behind it ('others' included), counted
+    # exactly from g without a second pass over the supplier aggregate
+    side = with_suppliers and ("g.r" if rows == "supplier" else "g.c" if cols == "supplier" else None)
+    side_key, side_count = (f", {side} AS supplier_no", ", count(DISTINCT supplier_no) AS suppliers") if side else ("", "")
+    spend_src, sup_src = source(view, False, (rows, cols)), source(view, True, (rows, cols))
+    # the spend and the suppliers from one relation (the lines under an amount filter): one pass
+    # over it, grouped with the supplier, feeds both
+    shared = with_suppliers and not side and spend_src == sup_src
+    first = (f"""WITH gs AS (SELECT {_GROUP[rows]} AS r, {c_expr} AS c, f.supplier_no, sum(f.spend) AS spend,
+                        sum(f.lines) AS lines FROM {spend_src} f WHERE {cond} GROUP BY ALL),
+    g AS (SELECT r, c, sum(spend) AS spend, sum(lines) AS lines FROM gs GROUP BY ALL),""" if shared else
+             f"""WITH g AS (SELECT {_GROUP[rows]} AS r, {c_expr} AS c, sum(f.spend) AS spend, sum(f.lines) AS lines
+               FROM {spend_src} f WHERE {cond} GROUP BY ALL),""")
     sql = f"""
-    WITH g AS (SELECT {_GROUP[rows]} AS r, {c_expr} AS c, sum(f.spend) AS spend, sum(f.lines) AS lines
-               FROM {source(view, False, (rows, cols))} f WHERE {cond} GROUP BY ALL),
+    {first}
     rr AS (SELECT r, row_number() OVER (ORDER BY sum(spend) DESC, r NULLS LAST) AS rn FROM g GROUP BY r),
     cc AS (SELECT c, row_number() OVER (ORDER BY sum(spend) DESC, c NULLS LAST) AS cn FROM g GROUP BY c),
-    tagged AS (SELECT {tags}, g.spend, g.lines FROM g {ranked}),
-    sums AS (SELECT {head}, sum(spend) AS spend, sum(lines) AS lines FROM tagged GROUP BY GROUPING SETS {sets})"""
+    tagged AS (SELECT {tags}, g.spend, g.lines{side_key} FROM g {ranked}),
+    sums AS (SELECT {head}, sum(spend) AS spend, sum(lines) AS lines{side_count} FROM tagged GROUP BY GROUPING SETS {sets})"""
+    if side:
+        return sql + """
+    SELECT * FROM sums""", params
     if not with_suppliers:
         return sql + """
     SELECT *, NULL::BIGINT AS suppliers FROM sums""", params
     count = "approx_count_distinct(supplier_no)" if approx else "count(DISTINCT supplier_no)"
     same = " AND ".join(f"s.{k} IS NOT DISTINCT FROM n.{k}" for k in ("r", "r_other", "c", "c_other", "g_r", "g_c"))
+    keyed = "gs" if shared else f"""(SELECT {_GROUP[rows]} AS r, {c_expr} AS c, f.supplier_no
+                    FROM {sup_src} f WHERE {cond})"""
     sql += f""",
-    named AS (SELECT {named_tags}, g.supplier_no
-              FROM (SELECT {_GROUP[rows]} AS r, {c_expr} AS c, f.supplier_no
-                    FROM {source(view, True, (rows, cols))} f WHERE {cond}) g {named_ranked}),
+    named AS (SELECT {named_tags}, g.supplier_no FROM {keyed} g {named_ranked}),
     counts AS (SELECT {head}, {count} AS suppliers FROM named GROUP BY GROUPING SETS {sets})
     SELECT s.*, n.suppliers FROM sums s LEFT JOIN counts n ON {same}"""
-    return sql, params + params
+    return sql, params if shared else params + params
 
 
 @dataclass
@@ -461,7 +477,7 @@ def pivot(cur: duckdb.DuckDBPyConnection, view: View, rows: str, cols: str | Non
           top: int = 25, top_cols: int = 12, with_suppliers: bool = True, exact: bool = False) -> Pivot:
     """Spend, lines, suppliers and share by ``rows`` (and ``cols``) for the view; see pivot_sql.
     Supplier counts are exact when ``exact`` or the aggregate read is small (``approximate``)."""
-    approx = with_suppliers and approximate(cur, source(view, True, (rows, cols)), exact)
+    approx = with_suppliers and "supplier" not in (rows, cols) and approximate(cur, source(view, True, (rows, cols)), exact)
     sql, params = pivot_sql(view, rows, cols, top, top_cols, with_suppliers, approx)
     raw = cur.execute(sql, params).fetchall()
     cols = cols if cols != rows else None

@@ -416,3 +416,26 @@ def test_large_stores_sketch_supplier_counts_marked_and_exact_on_request(real_sh
     asked = cube.pivot(cur, cube.View(), "org_unit", "quarter", with_suppliers=True, exact=True)
     assert not asked.approx and asked.data.equals(exact.data)
     assert cube.kpis(cur, cube.View(), exact=True)["suppliers"] == exact.total["suppliers"]
+
+
+def test_the_supplier_as_a_side_is_counted_exactly_from_its_own_groups(real_shape, monkeypatch):
+    """With the supplier on a side, each group is one supplier's: a row counts 1, the 'others'
+    row the suppliers folded into it, a column and the total the distinct suppliers behind them
+    (what the counting pass over the supplier aggregate gives), exactly even above EXACT_ROWS."""
+    cur = real_shape
+    monkeypatch.setattr(cube, "EXACT_ROWS", 10)
+    for view in (cube.View(), cube.View(credit="without"), cube.View(amount_min=1000)):
+        p = cube.pivot(cur, view, "supplier", "org_unit", top=3, top_cols=2)
+        assert not p.approx
+        rows = p.data[p.data.kind == "row"]
+        everyone = cube.pivot(cur, view, "org_unit", None, top=2, exact=True)        # the counting pass
+        assert list(rows.suppliers[~rows.r_other]) == [1, 1, 1]
+        assert int(rows.suppliers[rows.r_other].iloc[0]) == everyone.total["suppliers"] - 3
+        assert p.total["suppliers"] == everyone.total["suppliers"]
+        cols = p.data[p.data.kind == "col"].set_index(["c_key", "c_other"]).suppliers
+        units = everyone.data[everyone.data.kind == "row"].set_index(["r_key", "r_other"]).suppliers
+        assert cols.to_dict() == units.to_dict()
+        cells = p.data[p.data.kind == "cell"]
+        assert set(cells.suppliers[~cells.r_other]) == {1}
+        flipped = cube.pivot(cur, view, "org_unit", "supplier", top=2, top_cols=3)
+        assert flipped.total == p.total and not flipped.approx
