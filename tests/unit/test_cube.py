@@ -439,3 +439,27 @@ def test_the_supplier_as_a_side_is_counted_exactly_from_its_own_groups(real_shap
         assert set(cells.suppliers[~cells.r_other]) == {1}
         flipped = cube.pivot(cur, view, "org_unit", "supplier", top=2, top_cols=3)
         assert flipped.total == p.total and not flipped.approx
+
+
+def test_the_cube_charts_are_built_in_plotlys_own_form(loaded):
+    """The pivot and trend charts skip Plotly's validation: each must equal the figure Plotly
+    builds from the same content with validation (so plotly.js reads every property), and show
+    the pivot's figures."""
+    import plotly.graph_objects as go
+
+    from ui.charts import cube as charts
+    figures = []
+    for rows, cols in (("category_l1", None), ("org_unit", "category_l1"), ("supplier", "quarter")):
+        p = cube.pivot(loaded, cube.View(), rows, cols, top=2, top_cols=2)
+        figures.append((p, charts.pivot_bars(p, "MSEK", title="Utgift", others="Övriga", blank="Ej klassificerat")))
+    for by in (None, "org_unit"):
+        tr = cube.trend(loaded, cube.View(), by)
+        figures.append((tr, charts.trend_stacked(tr, "MSEK", title="Trend", others="Övriga", blank="Ej klassificerat")))
+    for p, fig in figures:
+        assert fig.to_plotly_json() == go.Figure(fig.to_dict()).to_plotly_json()
+        assert fig.layout.title.text in ("Utgift", "Trend") and fig.layout.barmode == "stack"
+        shown = sum(v for tr in fig.data for v in (tr.x if tr.orientation == "h" else tr.y) if v is not None)
+        assert shown == pytest.approx(p.total["spend"] / 1e6)
+    by_unit = figures[-1][1]
+    assert [tr.name for tr in by_unit.data] == ["Skola", "Omsorg"]           # largest first
+    assert figures[1][1].data[-1].name == "Övriga"                          # others stacked last

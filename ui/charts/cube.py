@@ -10,6 +10,18 @@ from .trend import PALETTE
 _MARGIN = dict(l=10, r=10, t=40, b=10)
 
 
+def _figure(traces: list[dict], layout: dict) -> go.Figure:
+    """A figure from traces and layout written in Plotly's full form (title=dict(text=...),
+    marker=dict(color=...)), without Plotly's property validation: for the cube's charts, which
+    are redrawn on every click, validation took most of their build time. Tested to equal the
+    validated figure."""
+    return go.Figure(data=traces, layout=layout, _validate=False)
+
+
+def _title(text: str) -> dict:
+    return dict(text=text)
+
+
 def _label(lab, other: bool, others: str, blank: str) -> str:
     if other:
         return others
@@ -34,9 +46,9 @@ def pivot_bars(p, y_title: str = "MSEK", *, others: str, blank: str, title: str 
     order = [_label(lab, o, others, blank) for lab, o in zip(body.r_label.tolist(), body.r_other.tolist())]
     traces = []
     if p.cols is None or not stacked_by_cols:
-        traces.append(go.Bar(y=order, x=[v / 1e6 for v in body.spend.tolist()], orientation="h",
-                             marker_color=PALETTE[0], customdata=body.share.tolist(),
-                             hovertemplate="%{y}: %{x:,.1f} " + y_title + " (%{customdata:.1%})<extra></extra>"))
+        traces.append(dict(type="bar", y=order, x=[v / 1e6 for v in body.spend.tolist()], orientation="h",
+                           marker=dict(color=PALETTE[0]), customdata=body.share.tolist(),
+                           hovertemplate="%{y}: %{x:,.1f} " + y_title + " (%{customdata:.1%})<extra></extra>"))
     else:
         cells = p.part("cell")
         rl = [_label(lab, o, others, blank) for lab, o in zip(cells.r_label.tolist(), cells.r_other.tolist())]
@@ -46,12 +58,12 @@ def pivot_bars(p, y_title: str = "MSEK", *, others: str, blank: str, title: str 
         for r, c, v in zip(rl, cl, spend):
             grid[(r, c)] = grid.get((r, c), 0.0) + v
         for i, c in enumerate(_stack_order(cl, cells.c_other.tolist(), spend)):
-            traces.append(go.Bar(y=order, x=[grid[(r, c)] / 1e6 if (r, c) in grid else None for r in order], name=c,
-                                 orientation="h", marker_color=PALETTE[i % len(PALETTE)],
-                                 hovertemplate=c + " · %{y}: %{x:,.1f} " + y_title + "<extra></extra>"))
-    return go.Figure(traces, layout=dict(
-        title=title, xaxis_title=y_title, yaxis=dict(autorange="reversed", type="category"), barmode="stack",
-        margin=_MARGIN, height=max(300, 26 * len(order) + 80), legend=dict(orientation="h", y=-0.15)))
+            traces.append(dict(type="bar", y=order, x=[grid[(r, c)] / 1e6 if (r, c) in grid else None for r in order],
+                               name=c, orientation="h", marker=dict(color=PALETTE[i % len(PALETTE)]),
+                               hovertemplate=c + " · %{y}: %{x:,.1f} " + y_title + "<extra></extra>"))
+    return _figure(traces, dict(
+        title=_title(title), xaxis=dict(title=_title(y_title)), yaxis=dict(autorange="reversed", type="category"),
+        barmode="stack", margin=_MARGIN, height=max(300, 26 * len(order) + 80), legend=dict(orientation="h", y=-0.15)))
 
 
 def trend_stacked(p, y_title: str = "MSEK", *, others: str, blank: str, title: str = "") -> go.Figure:
@@ -60,8 +72,9 @@ def trend_stacked(p, y_title: str = "MSEK", *, others: str, blank: str, title: s
     traces = []
     if p.cols is None:
         body = sorted(zip(p.body().r_key.tolist(), p.body().r_label.tolist(), p.body().spend.tolist()))
-        traces.append(go.Bar(x=[b[1] for b in body], y=[b[2] / 1e6 for b in body], marker_color=PALETTE[0],
-                             name=y_title, hovertemplate="%{x}: %{y:,.1f} " + y_title + "<extra></extra>"))
+        traces.append(dict(type="bar", x=[b[1] for b in body], y=[b[2] / 1e6 for b in body],
+                           marker=dict(color=PALETTE[0]), name=y_title,
+                           hovertemplate="%{x}: %{y:,.1f} " + y_title + "<extra></extra>"))
     else:
         cells = p.part("cell")
         ql = cells.r_label.tolist()
@@ -72,12 +85,12 @@ def trend_stacked(p, y_title: str = "MSEK", *, others: str, blank: str, title: s
         for q, c, v in zip(ql, cl, spend):
             grid[(q, c)] = grid.get((q, c), 0.0) + v
         for i, c in enumerate(_stack_order(cl, cells.c_other.tolist(), spend)):
-            traces.append(go.Bar(x=quarters, y=[grid.get((q, c), 0.0) / 1e6 for q in quarters], name=c,
-                                 marker_color=PALETTE[i % len(PALETTE)],
-                                 hovertemplate=c + " · %{x}: %{y:,.1f} " + y_title + "<extra></extra>"))
-    return go.Figure(traces, layout=dict(
-        title=title, yaxis_title=y_title, xaxis_type="category", barmode="stack", margin=_MARGIN, height=380,
-        legend=dict(orientation="h", y=-0.2)))
+            traces.append(dict(type="bar", x=quarters, y=[grid.get((q, c), 0.0) / 1e6 for q in quarters], name=c,
+                               marker=dict(color=PALETTE[i % len(PALETTE)]),
+                               hovertemplate=c + " · %{x}: %{y:,.1f} " + y_title + "<extra></extra>"))
+    return _figure(traces, dict(
+        title=_title(title), yaxis=dict(title=_title(y_title)), xaxis=dict(type="category"), barmode="stack",
+        margin=_MARGIN, height=380, legend=dict(orientation="h", y=-0.2)))
 
 
 def yoy_bars(df: pd.DataFrame, y_title: str = "MSEK", *, title: str = "", quarter_label: str = "Q") -> go.Figure:
