@@ -368,8 +368,9 @@ if tab_pareto.open:
                                               y_title=t("cube.pareto_y")), width="stretch", key="cube_pareto_chart")
         abc = pr["abc"].rename(columns={"abc": t("cube.abc_class"), "suppliers": MEASURE_LABEL["suppliers"],
                                         "spend": MEASURE_LABEL["spend"]})
-        right.dataframe(abc, hide_index=True, width="stretch",
-                        column_config={MEASURE_LABEL["spend"]: st.column_config.NumberColumn(format="localized")})
+        with right:
+            show_table(abc, hide_index=True, width="stretch",
+                       column_config={MEASURE_LABEL["spend"]: st.column_config.NumberColumn(format="localized")})
         right.caption(t("cube.abc_rule"))
         head = cube.label_suppliers(cur, pr["table"].head(200))     # the cached Pareto, named
         head = head[["rank", "supplier", "spend", "lines", "cum_share", "abc"]].rename(columns={

@@ -156,11 +156,14 @@ if tab_supplier.open:
             if not v["trend"].empty:
                 st.bar_chart(v["trend"].set_index("quarter")["spend"] / 1e6, y_label="MSEK")
             c1, c2 = st.columns(2)
-            c1.dataframe(v["categories"], hide_index=True, width="stretch", column_config={
-                "category": t("wl.col_category"), "spend": st.column_config.NumberColumn(t("wl.col_spend"), format="localized"),
-                "share": st.column_config.NumberColumn(t("wl.col_share_of_category"), format="percent")})
-            c2.dataframe(v["units"], hide_index=True, width="stretch", column_config={
-                "org_unit": t("dim.org_unit"), "spend": st.column_config.NumberColumn(t("wl.col_spend"), format="localized")})
+            with c1:
+                show_table(v["categories"], hide_index=True, width="stretch", column_config={
+                    "category": t("wl.col_category"),
+                    "spend": st.column_config.NumberColumn(t("wl.col_spend"), format="localized"),
+                    "share": st.column_config.NumberColumn(t("wl.col_share_of_category"), format="percent")})
+            with c2:
+                show_table(v["units"], hide_index=True, width="stretch", column_config={
+                    "org_unit": t("dim.org_unit"), "spend": st.column_config.NumberColumn(t("wl.col_spend"), format="localized")})
             on = query(contracts.for_supplier, key)
             st.markdown(f"**{t('wl.supplier_contracts')}**")
             if on.empty:

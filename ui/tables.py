@@ -89,11 +89,14 @@ def localize(data, column_config: dict | None, lang: str, decimals: dict | None 
 
 
 def show_table(data, *, column_config: dict | None = None, decimals: dict | None = None, **kwargs):
-    """st.dataframe with the numbers in the UI language (see the module doc)."""
+    """st.dataframe with the numbers in the UI language (see the module doc); an empty cell
+    shows "–" (Streamlit draws the browser's own "None" for a missing value, whatever the
+    Styler's text)."""
     import streamlit as st
 
     from .i18n import current_lang
     styler, config = localize(data, column_config, current_lang(), decimals)
+    kwargs.setdefault("placeholder", "–")
     return st.dataframe(styler, column_config=config, **kwargs)
 
 

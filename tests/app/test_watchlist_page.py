@@ -49,7 +49,10 @@ def test_add_and_escalate_a_deviation(page):
     hist = wl.history(con.cursor(), int(did))
     con.close()
     assert list(hist.why.dropna()) == ["Ingen förbättring efter dialog"]
-
+    # the page's history table: the reason, and "–" (not "None") where a step has none
+    shown = [d for d in at.dataframe if "why" in d.value.columns][0]
+    assert list(shown.value.why.dropna()) == ["Ingen förbättring efter dialog"]
+    assert shown.value.why.isna().sum() == 1 and shown.proto.placeholder == "–"
 
 
 def test_the_signals_are_computed_when_their_tab_is_opened(page):

@@ -57,3 +57,30 @@ def test_plural_forms_follow_the_number():
     assert translate("sv", "upload.undone", lines="1") == "Borttaget: 1 rad."
     assert translate("sv", "upload.undone", lines="1\u00a0234") == "Borttaget: 1\u00a0234 rader."
     assert translate("en", "upload.done", files=1, lines="0", total="SEK 0") == "Loaded: 1 file, 0 lines, SEK 0."
+
+
+def test_a_shown_table_draws_a_dash_for_an_empty_cell():
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import pandas as pd
+
+        from ui.tables import show_table
+        show_table(pd.DataFrame({"name": ["Alfa", None], "baseline": [1234.5, None]}))
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    assert at.dataframe[0].proto.placeholder == "–"
+
+
+def test_every_table_on_a_page_goes_through_show_table():
+    """st.dataframe formats numbers in the browser's locale and draws "None" for an empty cell:
+    pages and helpers show tables with ui.tables.show_table only (the ABC table and the
+    watchlist's supplier view did not)."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    raw = [f"{p.relative_to(root)}:{n}" for p in [*root.glob("pages/*.py"), *root.glob("ui/**/*.py"), root / "app.py"]
+           if p.name != "tables.py"
+           for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+           if re.search(r"\.dataframe\(", line)]
+    assert raw == []
