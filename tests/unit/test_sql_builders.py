@@ -91,6 +91,8 @@ PIVOT_CASES = [
      LINE_SOURCE, ALL_SETS, "count(DISTINCT supplier_no)"),
     ("rows and columns the same: no columns", View(), "year", "year", False, False, "cube_common", None,
      "((r, r_other), ())", None),
+    ("the supplier as a side: counted from its own groups", View(), "category_l1", "supplier", True, True,
+     "cube_suppliers", None, ALL_SETS, "count(DISTINCT supplier_no)"),
 ]
 
 
@@ -100,18 +102,33 @@ def test_pivot_sql(name, view, rows, cols, sup, approx, sums, counts, sets, coun
     sql, params = pivot_sql(view, rows, cols, top=10, top_cols=5, with_suppliers=sup, approx=approx)
     flat = _flat(sql)
     cond, cond_params = where(view)
-    assert params == (cond_params * 2 if sup else cond_params)      # the counts' pass has the view's filter too
-    assert f"FROM {_flat(sums)} f WHERE {cond} GROUP BY ALL)" in flat
-    assert f"FROM tagged GROUP BY GROUPING SETS {sets})" in flat
+    side = sup and "supplier" in (rows, cols)
+    shared = sup and sums == counts                  # one relation: one pass feeds spend and counts
+    # a counts' pass of its own has the view's filter too
+    assert params == (cond_params * 2 if sup and not side and not shared else cond_params)
+    if shared:
+        assert f"f.supplier_no, sum(f.spend) AS spend, sum(f.lines) AS lines FROM {_flat(sums)} f WHERE {cond} GROUP BY ALL)" in flat
+        assert "g AS (SELECT r, c, sum(spend) AS spend, sum(lines) AS lines FROM gs GROUP BY ALL)" in flat
+        assert "g.supplier_no FROM gs g JOIN rr" in flat
+    else:
+        assert f"FROM {_flat(sums)} f WHERE {cond} GROUP BY ALL)" in flat
     assert "rr.rn <= 10" in flat and ("cc.cn <= 5" in flat)
-    if sup:
-        assert f"f.supplier_no FROM {_flat(counts)} f WHERE {cond})" in flat
+    if side:
+        key = "g.r" if rows == "supplier" else "g.c"
+        assert f"g.spend, g.lines, {key} AS supplier_no FROM g JOIN rr" in flat
+        assert f"sum(lines) AS lines, {count} AS suppliers FROM tagged GROUP BY GROUPING SETS {sets})" in flat
+        assert "named AS" not in flat and "approx" not in flat and flat.endswith("SELECT * FROM sums")
+    else:
+        assert f"FROM tagged GROUP BY GROUPING SETS {sets})" in flat
+    if sup and not side:
+        if not shared:
+            assert f"f.supplier_no FROM {_flat(counts)} f WHERE {cond})" in flat
         assert f"{count} AS suppliers FROM named GROUP BY GROUPING SETS {sets})" in flat
         assert flat.endswith("SELECT s.*, n.suppliers FROM sums s LEFT JOIN counts n ON s.r IS NOT DISTINCT FROM n.r "
                              "AND s.r_other IS NOT DISTINCT FROM n.r_other AND s.c IS NOT DISTINCT FROM n.c "
                              "AND s.c_other IS NOT DISTINCT FROM n.c_other AND s.g_r IS NOT DISTINCT FROM n.g_r "
                              "AND s.g_c IS NOT DISTINCT FROM n.g_c")
-    else:
+    elif not side:
         assert "named AS" not in flat and "count(" not in flat          # no count: no pass over the suppliers
         assert flat.endswith("SELECT *, NULL::BIGINT AS suppliers FROM sums")
     empty.execute(sql, params).fetchall()
