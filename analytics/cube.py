@@ -1,13 +1,13 @@
 """The spend cube: spend, lines and suppliers by any two dimensions, fast at 10 million lines.
 
-After every change analytics.derived (``refresh_cube``) folds the ledger into two aggregates: ``cube_facts``, one row per
-month, organisation unit, supplier, account, category path, legal form and sign (credit note or
-not) with the spend (SEK, 2 decimals) and the number of lines; and ``cube_rollup``, the same
-without the supplier, many times smaller. Questions that need no supplier (spend, lines and share
-by category, unit, account, period, legal form) read the rollup; supplier counts, the supplier
-dimension and supplier filters read the facts. Only a filter on single-line amounts cannot be
-answered from an aggregate; then the same SQL runs over the lines themselves (``LINE_SOURCE`` has
-the same columns as ``cube_facts``).
+After every change analytics.derived (``refresh_cube``) folds the ledger into ``cube_facts``, one
+row per month, organisation unit, supplier, account, category path, legal form, sign (credit
+note or not) and contract with the spend (SEK, 2 decimals) and the number of lines, and into
+coarser aggregates of it, each without some of those columns (``source`` picks the smallest that
+answers a question: spend by category reads a table of a few thousand rows, supplier counts by
+account one without the unit). Only a filter on single-line amounts cannot be answered from an
+aggregate; then the same SQL runs over the lines themselves (``LINE_SOURCE`` has the same
+columns as ``cube_facts``).
 
 Dimension keys are stable across reloads: category node ids, supplier keys, account codes,
 unit names, 2024, '2024 Q1', '2024-01', legal-form codes, contract ids, 'on'/'off' (under a contract
@@ -192,15 +192,16 @@ def source(view: View, suppliers: bool = True, dims: tuple = ()) -> str:
     """The smallest relation that answers the view grouped by ``dims`` (with distinct supplier
     counts when ``suppliers``): the lines for line-level filters; else of the aggregates
     cube_common (month, category path, legal form, sign), cube_units (+ unit), cube_suppliers
-    (+ supplier), cube_rollup (+ unit and account) and cube_facts (all of them) the first whose
-    columns cover what the view filters on, drills into and groups by."""
+    (+ supplier), cube_supplier_accounts (+ supplier and account), cube_rollup (+ unit and
+    account) and cube_facts (all of them) the first whose columns cover what the view filters
+    on, drills into and groups by."""
     if view.needs_lines:
         return LINE_SOURCE
     used = set(dims) | {d for d, _ in view.drill}
     unit = bool(view.units) or "org_unit" in used
     account = bool(view.accounts) or "account" in used
     if suppliers or needs_supplier(view, *dims):
-        return "cube_facts" if unit or account else "cube_suppliers"
+        return "cube_facts" if unit else "cube_supplier_accounts" if account else "cube_suppliers"
     if account:
         return "cube_rollup"
     return "cube_units" if unit else "cube_common"

@@ -10,7 +10,8 @@ One module owns it, so there is one way to bring it up to date after a change:
 - each line's contract (``ledger_lines.contract_id``) from the contract register;
 - the spend cube's tables (``cube_facts``; the aggregates over it, ``cube_rollup`` without the
   supplier, ``cube_units`` without supplier and account, ``cube_common`` without the unit too,
-  ``cube_suppliers`` without unit and account; ``cube_accounts``).
+  ``cube_suppliers`` without unit and account, ``cube_supplier_accounts`` without the unit;
+  ``cube_accounts``).
 
 The entry points say what changed, not what to rebuild: ``lines_added`` (an upload),
 ``lines_removed`` (an undo or a replaced period), ``rules_changed`` (a rule, preset, tree edit
@@ -203,8 +204,8 @@ def _rules_refresh(cur) -> None:
 def _pair_facts(cur, pairs_ready: bool = False) -> None:
     """cube_facts for the (supplier, account) pairs of the lines in _scope (or, ``pairs_ready``,
     the pairs already in _pairs: supplier_no, supplier_key, account); cube_rollup for their
-    accounts, cube_suppliers for their suppliers, cube_units and cube_common for the category
-    paths their rows had before or have now."""
+    accounts, cube_suppliers for their suppliers, cube_supplier_accounts for the pairs, cube_units
+    and cube_common for the category paths their rows had before or have now."""
     if not pairs_ready:
         cur.execute("""CREATE OR REPLACE TEMP TABLE _pairs AS
                        SELECT DISTINCT supplier_no, supplier_key, account FROM ledger_lines
@@ -226,6 +227,10 @@ def _pair_facts(cur, pairs_ready: bool = False) -> None:
         _insert_coarse(cur, table, same_path)
     cur.execute("DELETE FROM cube_suppliers WHERE supplier_no IN (SELECT supplier_no FROM _pairs)")
     _insert_coarse(cur, "cube_suppliers", "f.supplier_no IN (SELECT supplier_no FROM _pairs)")
+    cur.execute("""DELETE FROM cube_supplier_accounts f USING _pairs p
+                   WHERE f.supplier_no = p.supplier_no AND f.account IS NOT DISTINCT FROM p.account""")
+    _insert_coarse(cur, "cube_supplier_accounts", "EXISTS (SELECT 1 FROM _pairs p WHERE p.supplier_no = f.supplier_no "
+                                                  "AND p.account IS NOT DISTINCT FROM f.account)")
     for t in ("_pairs", "_paccts", "_ppaths"):
         cur.execute(f"DROP TABLE {t}")
 
@@ -717,6 +722,8 @@ _COARSE = {
     "cube_common": ("cube_units", "period_month, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit, contract_id"),
     "cube_suppliers": ("cube_facts", "period_month, supplier_no, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit, "
                                      "contract_id"),
+    "cube_supplier_accounts": ("cube_facts", "period_month, supplier_no, account, cat_l1, cat_l2, cat_l3, legal_form, "
+                                             "valid_org, credit, contract_id"),
 }
 
 

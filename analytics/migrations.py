@@ -824,6 +824,29 @@ MIGRATIONS: list[list[Step]] = [
         "DROP TABLE ledger_lines",
         "ALTER TABLE ledger_lines_v19 RENAME TO ledger_lines",
     ],
+    # 20: the suppliers by account (cube_supplier_accounts: cube_facts without the unit, about a
+    #     third of its rows), for supplier counts by account and supplier views of an account;
+    #     filled from cube_facts, which holds the same sums.
+    [
+        """CREATE TABLE cube_supplier_accounts (
+            period_month DATE NOT NULL,
+            supplier_no  INTEGER NOT NULL,
+            account      VARCHAR,
+            cat_l1       INTEGER,
+            cat_l2       INTEGER,
+            cat_l3       INTEGER,
+            legal_form   VARCHAR,
+            valid_org    BOOLEAN NOT NULL,
+            credit       BOOLEAN NOT NULL,
+            contract_id  VARCHAR,
+            spend        DECIMAL(38, 2) NOT NULL,
+            lines        BIGINT NOT NULL
+        )""",
+        """INSERT INTO cube_supplier_accounts
+           SELECT period_month, supplier_no, account, cat_l1, cat_l2, cat_l3, legal_form, valid_org, credit,
+                  contract_id, sum(spend), sum(lines)
+           FROM cube_facts GROUP BY ALL ORDER BY 1, 2""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

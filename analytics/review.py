@@ -268,7 +268,7 @@ def reliability(cur: duckdb.DuckDBPyConnection, limit: int = 2000) -> dict:
         WITH top AS (SELECT f.supplier_no FROM cube_suppliers f WHERE {classified}
                      GROUP BY 1 ORDER BY sum(f.spend) DESC, 1 LIMIT ?),
         pa AS (SELECT supplier_no, account, arg_max(cat, spend) AS cat, sum(spend) AS spend
-               FROM (SELECT f.supplier_no, f.account, {cat} AS cat, sum(f.spend) AS spend FROM cube_facts f
+               FROM (SELECT f.supplier_no, f.account, {cat} AS cat, sum(f.spend) AS spend FROM cube_supplier_accounts f
                      SEMI JOIN top USING (supplier_no)
                      WHERE {classified} AND f.account IS NOT NULL GROUP BY ALL HAVING sum(f.spend) > 0)
                GROUP BY ALL),

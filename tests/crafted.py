@@ -25,7 +25,7 @@ DERIVED_TABLES = {
     "classification": "SELECT batch_id, source_row, supplier_no, category_id, rule_id, excluded, "
                       "contract_id FROM ledger_lines ORDER BY ALL",
     **{t: f"SELECT * FROM {t} ORDER BY ALL" for t in ("cube_facts", "cube_rollup", "cube_units", "cube_common",
-                                                       "cube_suppliers", "cube_accounts")},
+                                                       "cube_suppliers", "cube_supplier_accounts", "cube_accounts")},
 }
 
 

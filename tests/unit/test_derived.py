@@ -27,7 +27,7 @@ def assert_as_rebuilt(cur) -> None:
         assert kept[table] == rebuilt[table], table
     # and every aggregate adds up to the lines
     lines = cur.execute("SELECT sum(amount), count(*) FROM ledger_lines").fetchall()[0]
-    for table in ("cube_facts", "cube_rollup", "cube_units", "cube_common", "cube_suppliers"):
+    for table in ("cube_facts", "cube_rollup", "cube_units", "cube_common", "cube_suppliers", "cube_supplier_accounts"):
         assert cur.execute(f"SELECT sum(spend), sum(lines) FROM {table}").fetchall()[0] == lines, table
 
 

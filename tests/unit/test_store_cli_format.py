@@ -39,10 +39,10 @@ def test_old_database_upgrades_in_place(tmp_path):
     con.close()
     con = connect(path)
     cur = con.cursor()
-    assert schema_version(cur) == SCHEMA_VERSION == 19
+    assert schema_version(cur) == SCHEMA_VERSION == 20
     assert summary(cur)["lines"] == 2 and summary(cur)["total"] == 150.0
     assert cur.execute("SELECT count(*) FROM import_profiles").fetchall()[0][0] == 0
-    assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == list(range(1, 20))
+    assert [r[0] for r in cur.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()] == list(range(1, 21))
     assert cur.execute("SELECT count(*) FROM users").fetchall()[0][0] == 0      # v12: nobody has signed in yet
     # v3's account map became account rules in v4; v8 replaced those demo-only defaults by the
     # Kommun-Bas defaults (the 64 group rule), classified the old lines and built the cube
@@ -52,7 +52,7 @@ def test_old_database_upgrades_in_place(tmp_path):
         ("account", False, "64", "kommunbas")]
     assert cur.execute("SELECT sum(spend), count(*) FILTER (WHERE cat_l1 > 0) FROM cube_facts").fetchall()[0] == (150, 1)
     # v13: the aggregates built, each line numbered with its supplier
-    for table in ("cube_common", "cube_units", "cube_suppliers"):
+    for table in ("cube_common", "cube_units", "cube_suppliers", "cube_supplier_accounts"):     # v20: + by account
         assert cur.execute(f"SELECT sum(spend), sum(lines) FROM {table}").fetchall()[0] == (150, 2), table
     assert cur.execute("""SELECT count(*) FROM ledger_lines l JOIN suppliers s USING (supplier_key)
                           WHERE l.supplier_no = s.supplier_no""").fetchall()[0][0] == 2
