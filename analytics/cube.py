@@ -763,8 +763,13 @@ def filter_options(cur: duckdb.DuckDBPyConnection) -> dict:
 
 
 def supplier_choices(cur: duckdb.DuckDBPyConnection, limit: int = 5000) -> list[tuple[str, str]]:
-    """(supplier key, shown name with the organisation number), the largest first: what a
-    supplier picker offers (sole traders as 'Enskild firma #tag')."""
+    """(supplier key, shown name with the organisation number), the largest by influenceable
+    spend first (a pension fund or the tax office, excluded, would otherwise head every picker;
+    they follow, by their whole spend): what a supplier picker offers (sole traders as
+    'Enskild firma #tag')."""
     return [(r[0], r[1]) for r in cur.execute(f"""
+        WITH infl AS (SELECT supplier_no, sum(spend) AS spend FROM cube_suppliers
+                      WHERE cat_l1 IS DISTINCT FROM {EXCLUDED} GROUP BY 1)
         SELECT supplier_key, {shown_name_sql(with_org=True)}
-        FROM suppliers ORDER BY total DESC, supplier_key LIMIT ?""", [int(limit)]).fetchall()]
+        FROM suppliers LEFT JOIN infl USING (supplier_no)
+        ORDER BY coalesce(infl.spend, 0) DESC, total DESC, supplier_key LIMIT ?""", [int(limit)]).fetchall()]

@@ -463,3 +463,19 @@ def test_the_cube_charts_are_built_in_plotlys_own_form(loaded):
     by_unit = figures[-1][1]
     assert [tr.name for tr in by_unit.data] == ["Skola", "Omsorg"]           # largest first
     assert figures[1][1].data[-1].name == "Övriga"                          # others stacked last
+
+
+def test_supplier_pickers_offer_the_largest_influenceable_suppliers_first(real_shape):
+    """A pension fund or the tax office (excluded spend) heads the ledger's totals; a picker
+    lists the suppliers by influenceable spend, the excluded-only ones after them."""
+    cur = real_shape
+    infl = dict(cur.execute("""SELECT s.supplier_key, coalesce(sum(l.amount) FILTER (WHERE NOT l.excluded), 0)
+                               FROM suppliers s JOIN ledger_lines l USING (supplier_key) GROUP BY 1""").fetchall())
+    biggest = cur.execute("SELECT supplier_key FROM suppliers ORDER BY total DESC LIMIT 1").fetchall()[0][0]
+    assert infl[biggest] == 0, "the ledger's largest supplier is excluded (pensions)"
+    keys = [k for k, _ in cube.supplier_choices(cur)]
+    assert sorted(keys) == sorted(infl)
+    shares = [float(infl[k]) for k in keys]
+    positive = [s for s in shares if s > 0]
+    assert shares[:len(positive)] == sorted(positive, reverse=True)
+    assert keys.index(biggest) >= len(positive)
