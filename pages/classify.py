@@ -6,7 +6,6 @@ import streamlit as st
 
 from analytics import access, classify, review
 from analytics import tree as catree
-from analytics.export import Sheet, xlsx_bytes
 from analytics.ledger import has_data
 from ui import auth, state
 from ui import format as fmt
@@ -23,6 +22,7 @@ from ui.widgets import (
     run_edit,
     show_chart,
     show_done,
+    table_downloads,
 )
 
 lang = current_lang()
@@ -248,12 +248,7 @@ if tab_rules.open:
             _run(lambda: classify.delete_rules(cur, [int(i) for i in picked]), t("cls.rules_deleted", n=len(picked)))
 
         st.markdown(f"**{t('cls.rules_files')}**")
-        e1, e2 = st.columns(2)
-        table = query(classify.export_rules)
-        e1.download_button(t("cls.export_xlsx"), data=lambda: xlsx_bytes([Sheet("Regler", table)]),
-                           file_name="spendkollen-regler.xlsx", key="cls_rules_xlsx", icon=":material/download:")
-        e2.download_button(t("cls.export_csv"), data=table.to_csv(index=False).encode("utf-8"),
-                           file_name="spendkollen-regler.csv", mime="text/csv", key="cls_rules_csv")
+        table_downloads(query(classify.export_rules), "Regler", "spendkollen-regler", "cls_rules")
         up = file_uploader(t("cls.import_rules"), ["xlsx", "csv"], key="cls_rules_file",
                               help=t("cls.import_rules_help", columns=", ".join(classify.RULE_FILE_COLUMNS)))
         replace = st.checkbox(t("cls.import_replace"), key="cls_rules_replace")
@@ -315,12 +310,7 @@ if tab_tree.open:
             _run(lambda: catree.undo(cur), t("cls.undone"))
 
         st.markdown(f"**{t('cls.tree_files')}**")
-        x1, x2 = st.columns(2)
-        tree_table = query(catree.export_tree)
-        x1.download_button(t("cls.export_xlsx"), data=lambda: xlsx_bytes([Sheet("Kategoriträd", tree_table)]),
-                           file_name="spendkollen-kategoritrad.xlsx", key="cls_tree_xlsx", icon=":material/download:")
-        x2.download_button(t("cls.export_csv"), data=tree_table.to_csv(index=False).encode("utf-8"),
-                           file_name="spendkollen-kategoritrad.csv", mime="text/csv", key="cls_tree_csv")
+        table_downloads(query(catree.export_tree), "Kategoriträd", "spendkollen-kategoritrad", "cls_tree")
         kind_of_file = st.radio(t("cls.tree_file_kind"), ["tree", "cpv"], horizontal=True, key="cls_tree_kind",
                                 format_func=lambda v: t(f"cls.tree_file_{v}"))
         tf = file_uploader(t("cls.import_tree"), ["xlsx", "csv"], key="cls_tree_file",

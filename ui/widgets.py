@@ -36,6 +36,18 @@ def lazy_tabs(labels: list[str], key: str):
     return st.tabs(labels, key=key, on_change="rerun")
 
 
+def table_downloads(table, sheet: str, stem: str, key: str) -> None:
+    """Two buttons side by side: ``table`` (a DataFrame) as an XLSX workbook (one sheet named
+    ``sheet``, built when clicked) and as a UTF-8 CSV, saved as ``stem``.xlsx/.csv; widget keys
+    ``key``_xlsx and ``key``_csv."""
+    from analytics.export import Sheet, xlsx_bytes
+    left, right = st.columns(2)
+    left.download_button(t("cls.export_xlsx"), data=lambda: xlsx_bytes([Sheet(sheet, table)]),
+                         file_name=f"{stem}.xlsx", key=f"{key}_xlsx", icon=":material/download:")
+    right.download_button(t("cls.export_csv"), data=table.to_csv(index=False).encode("utf-8"),
+                          file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_csv")
+
+
 def kpi_row(items: list[tuple[str, str, str | None]]) -> None:
     """A row of metrics: (label, value, help)."""
     cols = st.columns(len(items))
