@@ -194,14 +194,16 @@ else:
         st.checkbox(t("upload.allow_dates", earliest=fmt.date(dt.date.fromisoformat(outside[0]["earliest"]), lang),
                       latest=fmt.date(dt.date.fromisoformat(outside[0]["latest"]), lang)), key=state.ALLOW_DATES)
 
-    choice = "add"
-    if plan.overlap:
-        st.warning(t("upload.overlap", files=", ".join(sorted({fmt.md_escape(o["file_name"]) for o in plan.overlap})),
-                     lines=fmt.number(sum(o["lines"] for o in plan.overlap), lang)), icon=":material/event_repeat:")
-        choice = st.radio(t("upload.overlap_question"), ["replace", "add"], index=None, key="up_overlap",
-                          format_func=lambda c: t(f"upload.overlap_{c}"))
     demo_present = query(has_demo)
     drop_demo = demo_present and st.checkbox(t("upload.remove_demo"), value=True, key="up_drop_demo")
+    # the demo's months go with the demo: only the person's own uploads make a period loaded
+    overlap = [o for o in plan.overlap if not (drop_demo and o["is_demo"])]
+    choice = "add"
+    if overlap:
+        st.warning(t("upload.overlap", files=", ".join(sorted({fmt.md_escape(o["file_name"]) for o in overlap})),
+                     lines=fmt.number(sum(o["lines"] for o in overlap), lang)), icon=":material/event_repeat:")
+        choice = st.radio(t("upload.overlap_question"), ["replace", "add"], index=None, key="up_overlap",
+                          format_func=lambda c: t(f"upload.overlap_{c}"))
     save_as = st.text_input(t("upload.save_profile"), key="up_save_profile", placeholder=t("upload.save_profile_ph"))
     if st.button(t("upload.commit"), type="primary", disabled=choice is None or not auth.can(access.UPLOAD_DELETE if choice == "replace" else access.UPLOAD), icon=":material/database_upload:"):
         try:

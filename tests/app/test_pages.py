@@ -93,13 +93,26 @@ def test_upload_with_mapping_edit_and_commit(app):
     assert (s["lines"], s["total"], s["batches"]) == (2, 800.0, 1)
 
 
+def test_upload_over_the_demos_months_with_the_demo_removed_asks_nothing(app):
+    at, db = app
+    _upload(at, "jan.csv", "Leverantör;Belopp;Datum\nA AB;100;2025-01-05\n".encode())
+    assert at.checkbox(key="up_drop_demo").value                   # the demo goes with the upload
+    assert not any("Perioden finns redan inläst" in w.value for w in at.warning)
+    assert "up_overlap" not in [r.key for r in at.radio]
+    commit = [b for b in at.button if b.label == "Läs in"][0]
+    assert not commit.disabled
+    commit.click().run()
+    assert not at.exception
+    assert store_summary(db)["lines"] == 1                         # the upload, the demo gone
+
+
 def test_upload_asks_replace_or_add_for_a_loaded_period(app):
     at, db = app
     _upload(at, "jan.csv", "Leverantör;Belopp;Datum\nA AB;100;2025-01-05\n".encode())
+    at.checkbox(key="up_drop_demo").set_value(False).run()         # the demo stays: its January is loaded
     assert any("Perioden finns redan inläst" in w.value for w in at.warning)
     commit = [b for b in at.button if b.label == "Läs in"][0]
     assert commit.disabled                          # must answer the question first
-    at.checkbox(key="up_drop_demo").set_value(False)
     at.radio(key="up_overlap").set_value("replace").run()
     [b for b in at.button if b.label == "Läs in"][0].click().run()
     assert not at.exception
