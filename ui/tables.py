@@ -10,6 +10,9 @@ label, width and help; a number format in them says which formatter a column get
     NumberColumn without a format    -> 1234            (ids, ranks, steps)
     "percent" / ProgressColumn       -> 43,4 %          (shares 0-1)
     printf "%.2f"                    -> 1,23            (its decimals)
+
+Date-time columns show as dates when every value is a midnight (a DATE read through DuckDB),
+else to the minute.
 """
 
 from __future__ import annotations
@@ -30,6 +33,16 @@ def _formatter(kind: str, decimals: int, lang: str):
     if kind == "percent":
         return lambda v: fmt.percent(float(v), lang, decimals) if _present(v) else "–"
     return lambda v: fmt.number(float(v), lang, decimals) if _present(v) else "–"
+
+
+def _moment_formatter(col: pd.Series):
+    """Date-times as ui/format writes them: a column of midnights (DuckDB's DATE values arrive as
+    timestamps) as dates, 2024-03-01, never 2024-03-01 00:00:00; else to the minute."""
+    values = col.dropna()
+    whole_days = bool((values == values.dt.normalize()).all()) if len(values) else True
+    if whole_days:
+        return lambda v: pd.Timestamp(v).date().isoformat() if _present(v) else "–"
+    return lambda v: pd.Timestamp(v).strftime("%Y-%m-%d %H:%M") if _present(v) else "–"
 
 
 def _present(v) -> bool:
@@ -80,6 +93,9 @@ def localize(data, column_config: dict | None, lang: str, decimals: dict | None 
         formats[col] = _formatter(kind, places, lang)
         if isinstance(config.get(col), dict):
             config[col] = {k: v for k, v in config[col].items() if k in _KEEP and v is not None}
+    for col in frame.columns:
+        if col not in formats and pd.api.types.is_datetime64_any_dtype(frame[col]):
+            formats[col] = _moment_formatter(frame[col])
     styler = styler if styler is not None else frame.style
     styler = styler.format(formats, na_rep="–")
     text_cols = [c for c in frame.columns if c not in formats]

@@ -84,3 +84,12 @@ def test_every_table_on_a_page_goes_through_show_table():
            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
            if re.search(r"\.dataframe\(", line)]
     assert raw == []
+
+
+def test_dates_show_without_a_time_of_day():
+    days = pd.DataFrame({"due": pd.to_datetime(["2020-01-31", None]), "at": pd.to_datetime(["2024-03-01 14:05:09", None])})
+    styler, _ = localize(days, {}, "sv")
+    shown = styler.to_string()
+    assert "2020-01-31" in shown and "00:00:00" not in shown
+    assert "2024-03-01 14:05" in shown and "14:05:09" not in shown
+    assert shown.count("–") == 2
