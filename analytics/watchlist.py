@@ -341,28 +341,37 @@ def as_json(cur) -> list[dict]:
 
 # ------------------------------------------------------------------ supplier view
 
-def supplier_view(cur, supplier_key: str) -> dict:
-    """A supplier next to its spend: info (name masked where personal, org number, status, legal
-    form), trend (spend per quarter), categories (spend and the supplier's share of each
-    category's spend), units (spend per organisation unit), open deviations and penalties."""
+def supplier_view(cur, supplier_key: str, scope: str = "influenceable") -> dict:
+    """A supplier next to its spend, over its influenceable spend unless ``scope`` is 'all' (as
+    the signals; a pension fund's is all excluded): info (name masked where personal, org
+    number, status, legal form), total (its whole spend), spend (in scope) and excluded, trend
+    (spend per quarter), categories (spend and the supplier's share of each category's spend),
+    units (spend per organisation unit), open deviations and penalties."""
+    from .constants import EXCLUDED
+    if scope not in ("influenceable", "all"):
+        raise ValueError("scope must be 'influenceable' or 'all'")
+    inside = f"cat_l1 IS DISTINCT FROM {EXCLUDED}" if scope == "influenceable" else "true"
     info = cur.execute(f"""SELECT supplier_no, {shown_name_sql()}, org_no, org_no_status, legal_form, total::DOUBLE
                            FROM suppliers WHERE supplier_key = ?""", [supplier_key]).fetchall()
     if not info:
         raise WatchError("watch_supplier", f"no supplier '{supplier_key}' in the store", value=supplier_key)
     no, name, org, status, legal, total = info[0]
-    trend = cur.execute("""SELECT strftime(period_month, '%Y') || ' Q' || quarter(period_month) AS quarter, sum(spend)::DOUBLE AS spend
-                           FROM cube_suppliers WHERE supplier_no = ? GROUP BY 1 ORDER BY 1""", [no]).df()
+    spend, excluded = cur.execute(f"""SELECT coalesce(sum(spend) FILTER (WHERE {inside}), 0)::DOUBLE,
+                                             coalesce(sum(spend) FILTER (WHERE cat_l1 = {EXCLUDED}), 0)::DOUBLE
+                                      FROM cube_suppliers WHERE supplier_no = ?""", [no]).fetchall()[0]
+    trend = cur.execute(f"""SELECT strftime(period_month, '%Y') || ' Q' || quarter(period_month) AS quarter, sum(spend)::DOUBLE AS spend
+                            FROM cube_suppliers WHERE supplier_no = ? AND {inside} GROUP BY 1 ORDER BY 1""", [no]).df()
     cats = cur.execute("""
         WITH s AS (SELECT cat_l2, sum(spend) AS spend FROM cube_suppliers WHERE supplier_no = ? AND cat_l2 > 0 GROUP BY 1),
         t AS (SELECT cat_l2, sum(spend) AS total FROM cube_common WHERE cat_l2 IN (SELECT cat_l2 FROM s) GROUP BY 1)
         SELECT c.name AS category, s.spend::DOUBLE AS spend, (s.spend / nullif(t.total, 0))::DOUBLE AS share
         FROM s JOIN t USING (cat_l2) JOIN categories c ON c.category_id = s.cat_l2 ORDER BY s.spend DESC""", [no]).df()
-    units = cur.execute("""SELECT coalesce(org_unit, '') AS org_unit, sum(spend)::DOUBLE AS spend FROM cube_facts
-                           WHERE supplier_no = ? GROUP BY 1 ORDER BY 2 DESC""", [no]).df()
+    units = cur.execute(f"""SELECT coalesce(org_unit, '') AS org_unit, sum(spend)::DOUBLE AS spend FROM cube_facts
+                            WHERE supplier_no = ? AND {inside} GROUP BY 1 ORDER BY 2 DESC""", [no]).df()
     devs = deviations(cur, status=None)
     devs = devs[devs.supplier_key == supplier_key]
-    return {"name": name, "org_no": org, "org_no_status": status, "legal_form": legal, "total": total, "trend": trend,
-            "categories": cats, "units": units, "deviations": devs}
+    return {"name": name, "org_no": org, "org_no_status": status, "legal_form": legal, "total": total, "spend": spend,
+            "excluded": excluded, "scope": scope, "trend": trend, "categories": cats, "units": units, "deviations": devs}
 
 
 # ------------------------------------------------------------------ signals

@@ -148,8 +148,11 @@ if tab_supplier.open:
     with tab_supplier:
         key = st.selectbox(t("wl.col_supplier"), [k for k, _ in suppliers], format_func=sup_label.get, key="wl_view_sup")
         if key:
-            v = query(wl.supplier_view, key)
-            kpi_row([(t("wl.total_spend"), fmt.msek(v["total"], lang), None),
+            v = query(wl.supplier_view, key, scope=getattr(st.session_state.get(state.FILTERS), "scope", "influenceable"))
+            spend_kpi = ((t("wl.spend_influenceable"), fmt.msek(v["spend"], lang),
+                          t("wl.spend_scope_help", total=fmt.msek(v["total"], lang), excluded=fmt.msek(v["excluded"], lang)))
+                         if v["scope"] == "influenceable" else (t("wl.total_spend"), fmt.msek(v["total"], lang), None))
+            kpi_row([spend_kpi,
                      (t("wl.legal_form"), t(f"legal.{v['legal_form']}") if v["legal_form"] else "–", None),
                      (t("wl.org_status"), t(f"wl.org_{v['org_no_status']}"), v["org_no"] or None),
                      (t("wl.kpi_open"), fmt.number(int((v["deviations"].status == "open").sum()), lang), None)])

@@ -68,3 +68,11 @@ def test_the_signals_are_computed_when_their_tab_is_opened(page):
     assert list(table.supplier) == [s["supplier"] for s in expected]
     assert list(table.amount) == [s["amount"] for s in expected]
     assert "wl_add_sup" not in [w.key for w in at.selectbox]                # the log's form is not drawn now
+
+
+def test_the_supplier_view_says_it_counts_influenceable_spend(page):
+    at, _db = page
+    open_tab(at, "Leverantör")
+    metrics = {m.label: m for m in at.metric}
+    assert metrics["Påverkbar spend"].value == "0,8 MSEK"                   # Alfa AB, the largest: 750 000 kr
+    assert "varav ej påverkbar 0,0 MSEK" in metrics["Påverkbar spend"].proto.help

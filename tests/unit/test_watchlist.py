@@ -244,3 +244,21 @@ def test_a_deviation_links_to_its_contract_and_takes_its_owner(loaded):
     assert (wl.get(loaded, free)["contract"], wl.get(loaded, free)["contract_owner"]) == ("Gammalt avtal 2019", None)
     wl.update(loaded, free, {"contract": "AV-9"}, "rätt avtal")
     assert (wl.get(loaded, free)["contract"], wl.get(loaded, free)["contract_owner"]) == ("AV-9", "Cecilia Ek")
+
+
+def test_supplier_view_counts_influenceable_spend_unless_asked_for_all(store):
+    """A supplier paid both for goods and for something excluded (a pension premium, account
+    class 5): the view shows its influenceable spend, the total and the excluded part beside it;
+    scope 'all' shows everything."""
+    rows = [("Kåpan AB", A, "64210", "Livsmedel", "", "", "Skola", "1000,00", "2024-04-10"),
+            ("Kåpan AB", A, "53110", "Pensionspremier", "", "", "Kansli", "9000,00", "2024-08-10")]
+    load_files(store, [("r.csv", ledger(rows))])
+    key = "org:" + A.replace("-", "")
+    v = wl.supplier_view(store, key)
+    assert (v["spend"], v["excluded"], v["total"]) == (1000.0, 9000.0, 10000.0)
+    assert list(v["trend"].spend) == [1000.0] and list(v["units"].org_unit) == ["Skola"]
+    every = wl.supplier_view(store, key, scope="all")
+    assert every["spend"] == 10000.0 and list(every["trend"].spend) == [1000.0, 9000.0]
+    assert sorted(every["units"].org_unit) == ["Kansli", "Skola"]
+    with pytest.raises(ValueError):
+        wl.supplier_view(store, key, scope="mine")
