@@ -370,6 +370,12 @@ def kpis(cur: duckdb.DuckDBPyConnection, view: View, exact: bool = False) -> dic
     return out
 
 
+def _supplier_side(rows: str, cols: str | None) -> str | None:
+    """When the supplier is a side of a pivot, the column of its spend groups (g) that holds it:
+    its counts then come from those groups, exactly, with no pass of their own."""
+    return "g.r" if rows == "supplier" else "g.c" if cols == "supplier" else None
+
+
 def pivot_sql(view: View, rows: str, cols: str | None = None, top: int = 25, top_cols: int = 12,
               with_suppliers: bool = True, approx: bool = False) -> tuple[str, list]:
     """SQL and parameters of a pivot: cells, row totals, column totals and the grand total in one
@@ -399,7 +405,7 @@ def pivot_sql(view: View, rows: str, cols: str | None = None, top: int = 25, top
     # when the supplier is a side, each group of g is one supplier's: the distinct suppliers of a
     # row, column, cell or the total are the distinct keys behind it ('others' included), counted
     # exactly from g without a second pass over the supplier aggregate
-    side = with_suppliers and ("g.r" if rows == "supplier" else "g.c" if cols == "supplier" else None)
+    side = with_suppliers and _supplier_side(rows, cols)
     side_key, side_count = (f", {side} AS supplier_no", ", count(DISTINCT supplier_no) AS suppliers") if side else ("", "")
     spend_src, sup_src = source(view, False, (rows, cols)), source(view, True, (rows, cols))
     # the spend and the suppliers from one relation (the lines under an amount filter): one pass
@@ -478,7 +484,8 @@ def pivot(cur: duckdb.DuckDBPyConnection, view: View, rows: str, cols: str | Non
           top: int = 25, top_cols: int = 12, with_suppliers: bool = True, exact: bool = False) -> Pivot:
     """Spend, lines, suppliers and share by ``rows`` (and ``cols``) for the view; see pivot_sql.
     Supplier counts are exact when ``exact`` or the aggregate read is small (``approximate``)."""
-    approx = with_suppliers and "supplier" not in (rows, cols) and approximate(cur, source(view, True, (rows, cols)), exact)
+    approx = (with_suppliers and not _supplier_side(rows, cols)
+              and approximate(cur, source(view, True, (rows, cols)), exact))
     sql, params = pivot_sql(view, rows, cols, top, top_cols, with_suppliers, approx)
     raw = cur.execute(sql, params).fetchall()
     cols = cols if cols != rows else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.export import Sheet, xlsx_bytes
+
 from . import format as fmt
 from . import state
 from .i18n import t
@@ -40,7 +42,6 @@ def table_downloads(table, sheet: str, stem: str, key: str) -> None:
     """Two buttons side by side: ``table`` (a DataFrame) as an XLSX workbook (one sheet named
     ``sheet``, built when clicked) and as a UTF-8 CSV, saved as ``stem``.xlsx/.csv; widget keys
     ``key``_xlsx and ``key``_csv."""
-    from analytics.export import Sheet, xlsx_bytes
     left, right = st.columns(2)
     left.download_button(t("cls.export_xlsx"), data=lambda: xlsx_bytes([Sheet(sheet, table)]),
                          file_name=f"{stem}.xlsx", key=f"{key}_xlsx", icon=":material/download:")
