@@ -422,3 +422,23 @@ def test_old_xls_and_ods_with_unrecognised_columns_open_the_mapping(store, suffi
 def test_a_currency_that_is_not_a_code_is_refused_before_any_sql(store, code):
     err = refused(store, [("valuta.csv", (H + "A AB;1;2024-01-01\n").encode())], "bad_currency", currency=code)
     assert err.params["value"] == code.upper()
+
+
+def test_cells_over_excels_limit_are_refused_by_row_counting_characters_not_bytes(store):
+    long_ascii, long_swedish = "x" * 32_768, "å" * 20_000          # 32,768 characters; 40,000 bytes
+    data = (H + "".join(f"A AB;1;2024-01-{i + 1:02d}\n" for i in range(25))
+            + f"{long_ascii};2;2024-01-26\n" + f"{long_swedish};3;2024-01-27\n")
+    plan = load_files(store, [("lang.csv", data.encode())])
+    assert (plan.lines, total(store)) == (26, Decimal("28.00"))
+    assert warnings(plan, "junk_rows")[0]["rows"] == [27]
+    [sample] = [s for s in plan.files[0].parsed.report["samples"] if s["kind"] == "junk_too_long"]
+    assert (sample["row"], sample["chars"]) == (27, 32_768)
+    assert store.execute("SELECT length(supplier_name) FROM ledger_lines WHERE amount = 3").fetchall() == [(20_000,)]
+
+
+def test_rows_of_spaces_are_blank_and_spaces_around_cells_are_trimmed(store):
+    data = H + "  A AB ;  1,50 ; 2024-01-02 \n   ;  ; \nB AB;2;2024-01-03\n"
+    plan = load_files(store, [("mellanslag.csv", data.encode())])
+    assert [w["count"] for w in plan.files[0].parsed.report["warnings"] if w["code"] == "blank_rows"] == [1]
+    assert store.execute("SELECT supplier_name, amount, booking_date::VARCHAR FROM ledger_lines ORDER BY source_row"
+                         ).fetchall() == [("A AB", Decimal("1.50"), "2024-01-02"), ("B AB", Decimal("2.00"), "2024-01-03")]
