@@ -1,4 +1,4 @@
-"""Ingest benchmark: prints JSON. python bench/ingest.py [--sizes 25,50,100,200] [--xlsx-lines N]
+"""Ingest benchmark: prints JSON. python bench/ingest.py [--sizes 25,50,100,200] [--xlsx-lines N] [--repeat 3]
 
 Semicolon CSVs in Windows-1252 with decimal commas (the Swedish Excel export) of several sizes in
 MB, and an XLSX, each read and validated (plan_upload: the parse) and, separately, also committed
@@ -17,7 +17,9 @@ DuckDB's time and 3 x its memory, the XLSX parse at most 1.5 x calamine; the par
 most 4 (no more than four copies of the file held at once).
 The parse and the whole load start timing after the imports every uploading process already has
 (pandas, which pyarrow imports on its first array, and the workbook readers), as the store's
-baseline memory does. The workbook's four measurements are each run three times, the median kept.
+baseline memory does. Every measurement is run three times in turn (--repeat for the CSVs; the
+workbook's at least three), the run of median time kept, so one slow moment of a busy machine does
+not decide a ratio.
 Generated files are cached in bench/.cache (git-ignored)."""
 
 import argparse
@@ -158,6 +160,13 @@ def measure(kind: str, path: Path) -> dict:
     return result
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The run of median time, with every run's time beside it."""
+    kept = dict(sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2])
+    kept["runs_s"] = [r["seconds"] for r in runs]
+    return kept
+
+
 def slope(points: list[dict]) -> float | None:
     if len(points) < 2:
         return None
@@ -170,17 +179,22 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="25,50,100,200", help="CSV sizes in MB")
     ap.add_argument("--xlsx-lines", type=int, default=200_000)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each CSV measurement (the median kept)")
     ap.add_argument("--json", action="store_true", help="(output is always JSON)")
     args = ap.parse_args()
     sizes = [float(s) for s in args.sizes.split(",") if s]
     out = {"csv_parse": [], "csv": [], "reference_duckdb": [], "reference_pandas": [], "duckdb_store": []}
+    csv_kinds = {"csv_parse": "parse", "csv": "spendkollen", "reference_duckdb": "duckdb",
+                 "reference_pandas": "pandas", "duckdb_store": "store"}
     for mb in sizes:
         path = make_csv(int(mb * 1024 ** 2 / BYTES_PER_LINE))
-        out["csv_parse"].append(measure("parse", path))
-        out["csv"].append(measure("spendkollen", path))
-        out["reference_duckdb"].append(measure("duckdb", path))
-        out["reference_pandas"].append(measure("pandas", path))
-        out["duckdb_store"].append(measure("store", path))
+        # each measurement run --repeat times in turn, the run of median time kept, as for the workbook
+        runs = {key: [] for key in csv_kinds}
+        for _ in range(args.repeat):
+            for key, kind in csv_kinds.items():
+                runs[key].append(measure(kind, path))
+        for key, rs in runs.items():
+            out[key].append(median_run(rs))
     out["slope_mb_per_file_mb"] = {k: slope(out[k]) for k in ("csv_parse", "csv", "reference_duckdb", "reference_pandas")}
     out["duckdb_memory_limit"] = __import__("os").environ.get("SPENDKOLLEN_MEMORY_LIMIT") or "1GB"
     xlsx = make_xlsx(args.xlsx_lines)
@@ -189,12 +203,11 @@ def main() -> None:
     kinds = {"xlsx_parse": "parse", "xlsx": "spendkollen", "reference_calamine": "calamine",
              "reference_fastexcel": "fastexcel"}                  # fastexcel: the reader the parse uses, alone
     runs = {key: [] for key in kinds}
-    for _ in range(3):
+    for _ in range(max(args.repeat, 3)):
         for key, kind in kinds.items():
             runs[key].append(measure(kind, xlsx))
     for key, rs in runs.items():
-        out[key] = sorted(rs, key=lambda r: r["seconds"])[1]
-        out[key]["runs_s"] = [r["seconds"] for r in rs]
+        out[key] = median_run(rs)
 
     def above(r):
         return max(r["peak_mb"] - r["baseline_mb"], 1)
