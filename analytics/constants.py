@@ -6,6 +6,23 @@ from __future__ import annotations
 # category_paths maps it to -1 on every level, so the cube shows excluded spend as its own key.
 EXCLUDED = -1
 
+# The spend a figure covers: influenceable (the excluded node's left out, as every headline
+# figure) or all of it.
+SCOPES = ("influenceable", "all")
+
+
+def influenceable(alias: str = "") -> str:
+    """SQL: keeps the rows of influenceable spend of a cube aggregate (``alias``: its table's
+    alias with the point, such as 'f.'). Unclassified spend (no category) is influenceable."""
+    return f"{alias}cat_l1 IS DISTINCT FROM {EXCLUDED}"
+
+
+def in_scope(scope: str, alias: str = "") -> str:
+    """SQL: keeps the rows of a cube aggregate in ``scope`` (one of SCOPES); ValueError else."""
+    if scope not in SCOPES:
+        raise ValueError("scope must be 'influenceable' or 'all'")
+    return influenceable(alias) if scope == "influenceable" else "true"
+
 # The classification steps in precedence order (1 decides first; see analytics.classify).
 STEPS = ("exclude", "cpv", "supplier", "account", "keyword")
 STEP_NO = {s: i + 1 for i, s in enumerate(STEPS)}

@@ -31,7 +31,7 @@ import pandas as pd
 
 from . import access, derived
 from .categories import category_names, node_for_path
-from .constants import EXCLUDED
+from .constants import EXCLUDED, influenceable
 from .errors import CellProblem, ContractError, IngestError
 from .ingest.columns import auto_map
 from .ingest.parse import name_norm_sql, supplier_key_sql
@@ -780,7 +780,7 @@ BY = {
 def _scope(date_from: dt.date | None, date_to: dt.date | None, units) -> tuple[str, list]:
     """Influenceable spend (the excluded node's spend left out, as every headline figure) in the
     period and units, over an aggregate aliased f."""
-    cond, params = [f"f.cat_l1 IS DISTINCT FROM {EXCLUDED}"], []
+    cond, params = [influenceable("f.")], []
     if date_from:
         cond.append("f.period_month >= ?")
         params.append(date_from)
@@ -854,7 +854,7 @@ def off_contract(cur: duckdb.DuckDBPyConnection, date_from: dt.date | None = Non
                 FROM contract_categories x JOIN category_paths cp USING (category_id)
                 UNION
                 SELECT DISTINCT coalesce(f.cat_l2, f.cat_l1), f.contract_id FROM cube_common f
-                WHERE f.contract_id IS NOT NULL AND f.cat_l1 IS DISTINCT FROM {EXCLUDED})
+                WHERE f.contract_id IS NOT NULL AND {influenceable('f.')})
             WHERE contract_id IN (SELECT contract_id FROM valid) GROUP BY 1)
         SELECT s.supplier_key, {shown_name_sql("s")} AS supplier, s.org_no, c.name AS category, o.spend::DOUBLE AS spend,
                o.lines::BIGINT AS lines, coalesce(h.contracts, []) AS contracts

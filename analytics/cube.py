@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .categories import category_names
-from .constants import EXCLUDED
+from .constants import EXCLUDED, in_scope, influenceable
 from .orgno import shown_name_sql
 from .periods import quarter_end, quarter_of, quarter_start, shift_year
 
@@ -172,10 +172,9 @@ def where(view: View) -> tuple[str, list]:
         parts.append("f.credit")
     elif view.credit != "all":
         raise ValueError(f"credit must be one of {CREDIT_CHOICES}")
-    if view.scope == "influenceable":
-        parts.append(f"f.cat_l1 IS DISTINCT FROM {EXCLUDED}")
-    elif view.scope != "all":
-        raise ValueError("scope must be 'influenceable' or 'all'")
+    scope = in_scope(view.scope, "f.")
+    if scope != "true":
+        parts.append(scope)
     for dim, key in view.drill:
         sql, p = _key_condition(dim, key)
         parts.append(sql)
@@ -325,7 +324,7 @@ def kpis(cur: duckdb.DuckDBPyConnection, view: View, exact: bool = False) -> dic
     when 0; prev_spend and change (share, against the same months a year earlier, in the same
     scope; None when those months are not all loaded), prev_complete."""
     cond, params = where(view.replace(scope="all"))
-    inside = f"cat_l1 IS DISTINCT FROM {EXCLUDED}" if view.scope == "influenceable" else "true"
+    inside = in_scope(view.scope)
     # sums from the smallest aggregate; the distinct counts each from the smallest that has its column
     sums = cur.execute(f"""
         SELECT coalesce(sum(spend) FILTER (WHERE {inside}), 0), coalesce(sum(lines) FILTER (WHERE {inside}), 0),
@@ -776,7 +775,7 @@ def supplier_choices(cur: duckdb.DuckDBPyConnection, limit: int = 5000) -> list[
     'Enskild firma #tag')."""
     return [(r[0], r[1]) for r in cur.execute(f"""
         WITH infl AS (SELECT supplier_no, sum(spend) AS spend FROM cube_suppliers
-                      WHERE cat_l1 IS DISTINCT FROM {EXCLUDED} GROUP BY 1)
+                      WHERE {influenceable()} GROUP BY 1)
         SELECT supplier_key, {shown_name_sql(with_org=True)}
         FROM suppliers LEFT JOIN infl USING (supplier_no)
         ORDER BY coalesce(infl.spend, 0) DESC, total DESC, supplier_key LIMIT ?""", [int(limit)]).fetchall()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-SCOPES = ("influenceable", "all")
+from .constants import SCOPES
 
 
 @dataclass

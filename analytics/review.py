@@ -36,7 +36,7 @@ from rapidfuzz import fuzz, process, utils
 
 from .categories import category_names
 from .classify import Rule, add_rules
-from .constants import EXCLUDED
+from .constants import influenceable
 from .orgno import shown_name_sql
 
 TARGET_BAND = (0.80, 0.90)
@@ -223,7 +223,7 @@ DISAGREE = 0.75
 # account text from the lines
 _BY_SUPPLIER = f"""SELECT s.supplier_key AS k, coalesce(f.cat_l3, f.cat_l2, f.cat_l1) AS category_id, sum(f.spend) AS spend
                    FROM cube_suppliers f JOIN suppliers s USING (supplier_no)
-                   WHERE f.cat_l1 IS DISTINCT FROM {EXCLUDED} GROUP BY ALL HAVING sum(f.spend) > 0"""
+                   WHERE {influenceable('f.')} GROUP BY ALL HAVING sum(f.spend) > 0"""
 _BY_ACCOUNT_TEXT = """SELECT account_text AS k, category_id, sum(amount) AS spend FROM ledger_lines
                       WHERE NOT excluded AND account_text IS NOT NULL GROUP BY ALL HAVING sum(amount) > 0"""
 
@@ -435,7 +435,7 @@ def coverage(cur: duckdb.DuckDBPyConnection) -> dict:
     classified_spend, share)."""
     # from the cube's aggregates (tested equal to the lines): excluded lines have the path
     # EXCLUDED, and a line reaches a level when its path has a category there
-    infl = f"cat_l1 IS DISTINCT FROM {EXCLUDED}"
+    infl = influenceable()
     row = cur.execute(f"""
         SELECT coalesce(sum(spend), 0)::DOUBLE, coalesce(sum(lines), 0)::BIGINT,
                coalesce(sum(spend) FILTER (WHERE cat_l1 IS NOT NULL), 0)::DOUBLE,

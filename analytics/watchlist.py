@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import access
-from .constants import EXCLUDED
+from .constants import EXCLUDED, in_scope
 from .errors import WatchError
 from .orgno import shown_name_sql
 from .store import audit, current_user, transaction
@@ -342,21 +342,13 @@ def as_json(cur) -> list[dict]:
 
 # ------------------------------------------------------------------ supplier view
 
-def _in_scope(scope: str, alias: str = "") -> str:
-    """The condition that keeps a cube aggregate's rows in ``scope``: influenceable spend (the
-    excluded category left out) or 'all'."""
-    if scope not in ("influenceable", "all"):
-        raise ValueError("scope must be 'influenceable' or 'all'")
-    return f"{alias}cat_l1 IS DISTINCT FROM {EXCLUDED}" if scope == "influenceable" else "true"
-
-
 def supplier_view(cur, supplier_key: str, scope: str = "influenceable") -> dict:
     """A supplier next to its spend, over its influenceable spend unless ``scope`` is 'all' (as
     the signals; a pension fund's is all excluded): info (name masked where personal, org
     number, status, legal form), total (its whole spend), spend (in scope) and excluded, trend
     (spend per quarter), categories (spend and the supplier's share of each category's spend),
     units (spend per organisation unit), open deviations and penalties."""
-    inside = _in_scope(scope)
+    inside = in_scope(scope)
     info = cur.execute(f"""SELECT supplier_no, {shown_name_sql()}, org_no, org_no_status, legal_form, total::DOUBLE
                            FROM suppliers WHERE supplier_key = ?""", [supplier_key]).fetchall()
     if not info:
@@ -397,7 +389,7 @@ def signals(cur, *, large_new: float = 100_000.0, jump_share: float = 0.5, jump_
     (masked). Each: kind, supplier, org_no (masked where personal), amount (SEK), detail
     (English, for the command line) and params (for the UI's own wording)."""
     label = shown_name_sql("s")
-    inside = _in_scope(scope, "f.")
+    inside = in_scope(scope, "f.")
     out: list[dict] = []
     basis = new_supplier_basis(cur)
     if basis is None:
