@@ -143,14 +143,26 @@ def definitions(cur: duckdb.DuckDBPyConnection, category_ids: list[int] | None =
     return df.reset_index(drop=True)
 
 
-def series(cur: duckdb.DuckDBPyConnection, kpi: dict, quarters: list[str]) -> dict[str, float | None]:
-    """A KPI's value per quarter (label -> value; None where it cannot be measured)."""
+def series(cur: duckdb.DuckDBPyConnection, kpi: dict, quarters: list[str],
+           measured: dict | None = None) -> dict[str, float | None]:
+    """A KPI's value per quarter (label -> value; None where it cannot be measured). ``measured``:
+    a dict the caller keeps across the KPIs of one set of quarters, so an area's spend measures
+    are read once for all its KPIs."""
     if kpi["measure"] == "entered":
         got = dict(cur.execute("SELECT quarter, value FROM kpi_entries WHERE kpi_id = ?", [int(kpi["kpi_id"])]).fetchall())
         return {q: got.get(q) for q in quarters}
     if kpi["measure"] == "savings_vs_plan":
         return _savings(cur, int(kpi["category_id"]), quarters)
     c = int(kpi["category_id"])
+    measured = {} if measured is None else measured
+    if c not in measured:
+        measured[c] = _measures(cur, c, quarters)
+    return {q: measured[c].get(q, {}).get(kpi["measure"]) for q in quarters}
+
+
+def _measures(cur, c: int, quarters: list[str]) -> dict[str, dict]:
+    """The spend measures of area ``c`` per quarter label: compliance, suppliers,
+    classified_share, top5_share."""
     lo, hi = quarter_start(quarters[0]), quarter_end(quarters[-1])
     rows = cur.execute("""
         WITH f AS (SELECT date_trunc('quarter', period_month)::DATE AS q, supplier_no, contract_id, spend,
@@ -170,7 +182,7 @@ def series(cur: duckdb.DuckDBPyConnection, kpi: dict, quarters: list[str]) -> di
         label = quarter_of(q)
         by[label] = {"compliance": (on or 0) / spend if spend and register else None, "suppliers": n,
                      "classified_share": (leaf or 0) / spend if spend else None, "top5_share": top5}
-    return {q: by.get(q, {}).get(kpi["measure"]) for q in quarters}
+    return by
 
 
 def _savings(cur, category_id: int, quarters: list[str]) -> dict[str, float | None]:
@@ -226,17 +238,16 @@ def table(cur: duckdb.DuckDBPyConnection, category_ids: list[int] | None = None,
             "status", "comment"]
     if defs.empty or not qs:
         return pd.DataFrame(columns=cols)
-    rows = []
+    rows, measured, q = [], {}, qs[-1]
+    comments = dict(cur.execute("SELECT kpi_id, comment FROM kpi_entries WHERE quarter = ?", [q]).fetchall())
     for k in defs.to_dict("records"):
-        s = series(cur, k, qs)
-        q = qs[-1]
+        s = series(cur, k, qs, measured)
         value, prev = s.get(q), s.get(qs[-2]) if len(qs) > 1 else None
-        comment = cur.execute("SELECT comment FROM kpi_entries WHERE kpi_id = ? AND quarter = ?",
-                              [int(k["kpi_id"]), q]).fetchall() if k["measure"] == "entered" else []
+        comment = comments.get(int(k["kpi_id"])) if k["measure"] == "entered" else None
         target = None if k["target"] is None or k["target"] != k["target"] else float(k["target"])
         rows.append({"kpi_id": int(k["kpi_id"]), "area": k["area"], "name": k["name"], "measure": k["measure"],
                      "unit": k["unit"], "target": target, "direction": k["direction"], "quarter": q, "value": value,
                      "previous": prev, "trend": (value - prev) if value is not None and prev is not None else None,
-                     "status": status(value, target, k["direction"]), "comment": comment[0][0] if comment else None})
+                     "status": status(value, target, k["direction"]), "comment": comment})
     return pd.DataFrame(rows, columns=cols)
 
