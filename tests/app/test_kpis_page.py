@@ -7,7 +7,7 @@ import pytest
 from analytics import kpis
 from analytics.ingest import load_files
 from analytics.store import connect
-from tests.conftest import open_page
+from tests.conftest import open_page, open_tab
 from tests.crafted import contract_ledger
 
 
@@ -49,6 +49,11 @@ def test_the_table_and_entering_a_value(page):
     assert list(table["name"]) == ["Antal leverantörer", "Leveranssäkerhet"]
     assert list(table["status"]) == ["✓ Uppfyllt", "–"] and list(table["value"])[1] == "–"
     assert [m.value for m in at.metric][:2] == ["2", "1"]
+    # only the open tab runs: the trend's picker is there, the form of the next tab is not yet
+    assert at.selectbox(key="kpis_trend_pick").value is not None
+    assert not [s for s in at.selectbox if s.key == "kpis_enter_pick"]
+    open_tab(at, "Rapportera")
+    assert not [s for s in at.selectbox if s.key == "kpis_trend_pick"]
     # a value without a figure is refused, nothing written
     at.selectbox(key="kpis_enter_pick").set_value(kid)
     at.selectbox(key="kpis_enter_quarter").set_value(quarters[-1])
@@ -69,6 +74,7 @@ def test_the_table_and_entering_a_value(page):
 
 def test_define_change_and_retire(page):
     at, db, area, kid, _ = page
+    open_tab(at, "Definiera")
     at.selectbox(key="kpis_def_area_new").set_value(area)
     at.selectbox(key="kpis_def_measure_new").set_value("top5_share").run()
     _button(at, "Lägg till nyckeltalet").click().run()
