@@ -186,7 +186,9 @@ def _measures(cur, c: int, quarters: list[str]) -> dict[str, dict]:
 
 
 def _savings(cur, category_id: int, quarters: list[str]) -> dict[str, float | None]:
-    """Measured savings against plan for the initiatives linked to the area, per quarter."""
+    """Measured savings against plan for the initiatives linked to the area, per quarter: each
+    initiative counted in the quarters it plans savings for (a saving measured after its plan
+    ends has no plan to be set against, and would make another initiative's quarter look met)."""
     planned = {q: 0.0 for q in quarters}
     measured = {q: 0.0 for q in quarters}
     under = {r[0] for r in cur.execute("SELECT category_id FROM category_paths WHERE l1_id = ? OR l2_id = ? OR l3_id = ?",
@@ -195,7 +197,7 @@ def _savings(cur, category_id: int, quarters: list[str]) -> dict[str, float | No
         if not it.start or not (set(it.category_ids) & under):
             continue
         for r in sv.quarters(cur, it.initiative_id).itertuples():
-            if r.quarter in planned:
+            if r.quarter in planned and r.planned == r.planned and r.planned:
                 planned[r.quarter] += float(r.planned or 0)
                 measured[r.quarter] += float(r.measured) if r.measured is not None and r.measured == r.measured else 0.0
     return {q: (measured[q] / planned[q]) if planned[q] else None for q in quarters}

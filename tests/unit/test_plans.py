@@ -347,3 +347,21 @@ def test_command_line_lists_plans_and_exports_a_paper(tmp_path, capsys):
     assert cli(["plan", "export", "Okänt", "--out", str(tmp_path / "x.docx"), "--db", str(db)]) == 2
     assert "there is no initiative 'Okänt'" in capsys.readouterr().err
     assert cli(["plan", "export", "Förbrukning", "--out", str(tmp_path / "x.txt"), "--db", str(db)]) == 2
+
+
+def test_savings_against_plan_counts_each_initiative_in_its_planned_quarters(planned, monkeypatch):
+    """An area with two initiatives: one whose plan ended in Q1 but goes on saving, one planned
+    from Q2. Q2 sets the second's measured saving against its plan alone."""
+    import pandas as pd
+    cur, _, cat = planned
+    ended = pr.Initiative("Slutförd", [cat], 3, 4, 4, saving_sek=400.0, start="2025 Q1", initiative_id=101)
+    ongoing = pr.Initiative("Pågående", [cat], 3, 4, 4, saving_sek=200.0, start="2025 Q2", initiative_id=102)
+    outside = pr.Initiative("Annat område", [cat + 10_000], 3, 4, 4, saving_sek=900.0, start="2025 Q1", initiative_id=103)
+    rows = {101: [("2025 Q1", 100.0, 80.0), ("2025 Q2", 0.0, 500.0)],
+            102: [("2025 Q2", 50.0, 40.0), ("2025 Q3", 50.0, None)],
+            103: [("2025 Q1", 225.0, 900.0), ("2025 Q2", 225.0, 900.0)]}
+    monkeypatch.setattr(pr, "load", lambda cur: [ended, ongoing, outside])
+    monkeypatch.setattr(sv, "quarters", lambda cur, iid: pd.DataFrame(rows[iid], columns=["quarter", "planned", "measured"]))
+    kpi = {"kpi_id": 0, "category_id": cat, "measure": "savings_vs_plan"}
+    got = kpis.series(cur, kpi, ["2024 Q4", "2025 Q1", "2025 Q2", "2025 Q3"])
+    assert got == {"2024 Q4": None, "2025 Q1": pytest.approx(0.8), "2025 Q2": pytest.approx(0.8), "2025 Q3": 0.0}
