@@ -7,7 +7,7 @@ from analytics import prioritise as pr
 from analytics import savings as sv
 from analytics.ingest import load_files
 from analytics.store import connect
-from tests.conftest import open_page
+from tests.conftest import open_page, open_tab
 from tests.crafted import SAVINGS_ROWS as ROWS
 from tests.crafted import rules_ledger as ledger
 
@@ -35,6 +35,9 @@ def test_totals_by_type(page):
 
 def test_enter_a_reported_saving_and_sign_it_off(page):
     at, db, iid = page
+    # only the open tab runs: the initiative's quarters are drawn when their tab is opened
+    assert not [b for b in at.button if b.label == "Kontrollera och spara"]
+    open_tab(at, "Per initiativ")
     at.session_state[f"sav_editor_{iid}"] = {"edited_rows": {0: {"reported": 70.0, "comment": "Nytt avtal från februari"}},
                                             "added_rows": [], "deleted_rows": []}
     at.run()
@@ -55,6 +58,7 @@ def test_enter_a_reported_saving_and_sign_it_off(page):
 
 def test_a_bad_cell_in_the_quarters_editor_is_named_and_nothing_is_saved(page):
     at, db, iid = page
+    open_tab(at, "Per initiativ")
     at.session_state[f"sav_editor_{iid}"] = {"edited_rows": {0: {"planned": "250"}, 1: {"reported": "mycket", "comment": "x"}},
                                             "added_rows": [], "deleted_rows": []}
     at.run()
