@@ -44,8 +44,11 @@ def upload_in_browser(page, server: str, path: Path, height: int):
 
 
 def wait_idle(page) -> None:
-    """Wait until the app's script run has finished (Streamlit's running indicator is gone)."""
+    """Wait until the app's script run has finished: the app has had a run and is not running
+    (its root says so in data-test-script-state, 'initial' before the first run after a page
+    load) and Streamlit's running indicator is gone."""
     from playwright.sync_api import expect
+    expect(page.locator("[data-testid=stApp][data-test-script-state=notRunning]")).to_be_attached(timeout=90_000)
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=90_000)
 
 
