@@ -7,7 +7,7 @@ from analytics import prioritise as pr
 from analytics import savings as sv
 from analytics.ingest import load_files
 from analytics.store import connect
-from tests.conftest import open_page
+from tests.conftest import open_page, open_tab
 from tests.crafted import RULE_LINES as LINES
 from tests.crafted import rules_ledger as ledger
 
@@ -33,10 +33,15 @@ def test_demo_totals_and_figures(page):
     assert at.title[0].value == "Prioritering: potential och genomförbarhet"
     assert metrics(at) == {"Initiativ": "6", "Spend": "114,9 MSEK", "Besparing": "7,4 MSEK", "Besparingsandel": "6,4 %"}
     assert len(at.get("plotly_chart")) >= 1
+    # only the open tab runs: the editor is drawn when its tab is opened
+    assert not [b for b in at.button if b.label == "Kontrollera och spara"]
+    open_tab(at, "Initiativ")
+    assert [b for b in at.button if b.label == "Kontrollera och spara"] and not at.get("plotly_chart")
 
 
 def test_edit_and_save_an_initiative(page):
     at, db = page
+    open_tab(at, "Initiativ")
     at.session_state["pri_editor"] = {
         "edited_rows": {3: {"potential": 3, "feasibility": "3-4"}},
         "added_rows": [{"name": "Städtjänster", "feasibility": "2-3", "potential": 2, "saving_pct": 5,
@@ -58,6 +63,7 @@ def test_edit_and_save_an_initiative(page):
 
 def test_a_bad_score_is_refused_with_row_and_column(page):
     at, _ = page
+    open_tab(at, "Initiativ")
     at.session_state["pri_editor"] = {"edited_rows": {1: {"feasibility": "4-9"}}, "added_rows": [], "deleted_rows": []}
     at.run()
     [b for b in at.button if b.label == "Kontrollera och spara"][0].click().run()
@@ -69,6 +75,7 @@ def test_the_editor_shows_and_reads_swedish_numbers(page):
     """The initiatives editor holds its amounts as Swedish texts (never the browser's locale)
     and reads back what a Swedish user types: '1 250 000,50' and '0,5' (per cent)."""
     at, db = page
+    open_tab(at, "Initiativ")
     shown = next(e for e in at.dataframe if "override" in e.value.columns).value
     assert shown["override"][0] == "26\xa0700\xa0000" and shown["saving_sek"][0] == "1\xa0500\xa0000"
     assert shown["computed"][0] == "0" and shown["saving_pct"][0] == ""
@@ -94,4 +101,5 @@ def test_a_store_without_initiatives_opens_the_editor(tmp_path, monkeypatch):
     at = open_page(db, "pages/prioritise.py", monkeypatch)
     assert not at.exception
     assert metrics(at)["Initiativ"] == "0"
+    open_tab(at, "Initiativ")
     assert len(at.get("arrow_data_editor")) == 1 or len(at.get("data_editor")) == 1
