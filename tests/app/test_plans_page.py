@@ -10,7 +10,7 @@ from analytics import prioritise as pr
 from analytics import savings as sv
 from analytics.ingest import load_files
 from analytics.store import connect
-from tests.conftest import open_page
+from tests.conftest import open_page, open_tab
 from tests.crafted import contract_ledger
 
 
@@ -47,6 +47,10 @@ def test_write_a_section_and_record_decisions(page):
     assert at.success[0].value == "Planen är sparad som version 1."
     plan, _ = _stored(db, iid)
     assert plan.version == 1 and plan.texts == {"purpose": "Sänka kostnaden för förbrukningsmaterial."}
+    # only the open tab runs: the decision form is drawn when its tab is opened
+    assert not [b for b in at.button if b.label == "Registrera beslutet"]
+    open_tab(at, "Beslut")
+    assert not [b for b in at.button if b.label == "Spara planen"]
     # a decision out of order is refused with the reason, nothing written
     at.selectbox(key=f"dec_gate_{iid}").set_value("analysis")
     at.selectbox(key=f"dec_forum_{iid}").set_value("ST")
@@ -64,6 +68,7 @@ def test_write_a_section_and_record_decisions(page):
     _, dec = _stored(db, iid)
     assert list(dec.gate) == ["initiation"] and list(dec.minute) == ["KR 2025-01-10 § 3"]
     assert list(at.dataframe[0].value["next"]) == ["Politisk inriktning (UU)"]
+    open_tab(at, "Nyckeltal")
     kpi = next(d.value for d in at.dataframe if "status" in d.value.columns and "target" in d.value.columns)
     assert list(kpi["name"]) == ["Antal leverantörer"] and list(kpi["status"]) == ["✓ Uppfyllt"]
 
@@ -91,6 +96,7 @@ def test_a_project_becomes_a_savings_line_and_versions_compare_side_by_side(page
     next(b for b in at.button if b.label == "Spara planen").click().run()
     assert at.success[0].value == "Planen är sparad som version 3."
     # a new version is compared with the one before it
+    open_tab(at, "Versioner")
     assert at.selectbox(key=f"plan_cmp_a_{iid}_3").value == 2 and at.selectbox(key=f"plan_cmp_b_{iid}_3").value == 3
     sides = [m.value for m in at.markdown if "<del" in m.value or "<ins" in m.value]
     assert sides == ['<div class="sk-diff"><del style="background:rgba(214,39,40,.16);text-decoration:line-through;">'
