@@ -49,6 +49,7 @@ KPI_TAB = "kpi_tab"                   # the KPI page's open tab
 SAV_TAB = "sav_tab"                   # the savings page's open tab
 PRI_TAB = "pri_tab"                   # the prioritisation page's open tab
 PLANS_TAB = "plans_tab"               # the category plans page's open tab
+CTR_TAB = "ctr_tab"                   # the contracts page's open tab
 PLAN_SAVED = "plan_saved"             # the version the last plan save wrote, for its message
 CTR_SAVED = "ctr_saved"               # the counts of the last register save or import, for its message
 REP_PRESENT = "rep_present"           # the report page's presentation mode
@@ -56,4 +57,4 @@ REP_SLIDE = "rep_slide"               # the slide shown in presentation mode
 REP_REPORT = "rep_report"             # the pack last built, for presentation mode
 
 # the pages' tabs where only the open one runs (ui.widgets.lazy_tabs)
-LAZY_TABS = (CUBE_TAB, CLS_TAB, WL_TAB, KPI_TAB, SAV_TAB, PRI_TAB, PLANS_TAB)
+LAZY_TABS = (CUBE_TAB, CLS_TAB, WL_TAB, KPI_TAB, SAV_TAB, PRI_TAB, PLANS_TAB, CTR_TAB)

@@ -7,7 +7,7 @@ import pytest
 from analytics import contracts
 from analytics.ingest import load_files
 from analytics.store import connect
-from tests.conftest import open_page
+from tests.conftest import open_page, open_tab
 from tests.crafted import CONTRACT_ON as ON
 from tests.crafted import CONTRACT_TOTAL as TOTAL
 from tests.crafted import contract_ledger, contract_register
@@ -43,6 +43,10 @@ def test_import_a_register_and_read_avtalstrohet(page):
     at, db, category = page
     assert at.title[0].value == "Avtal och avtalstrohet"
     assert at.info and "Inga avtal inlästa än" in at.info[0].value
+    # only the open tab runs: the import is drawn when its tab is opened
+    assert not [u for u in at.get("file_uploader") if u.key == "ctr_file"]
+    open_tab(at, "Importera")
+    assert [u for u in at.get("file_uploader") if u.key == "ctr_file"]
     # a refused file: every problem by row and column, nothing written
     bad = contract_register(category).replace(b"2024-02-01;2025-01-31", b"1 feb;2025-01-31")
     at.file_uploader(key="ctr_file").set_value(("avtal.csv", bad, "text/csv")).run()
@@ -68,10 +72,12 @@ def test_import_a_register_and_read_avtalstrohet(page):
     assert metrics["Avtal i katalogen"] == "6"
     assert any("Täckning:" in c.value for c in at.caption)
     # by supplier: Alfa AB 1 500 of which 900 under AV-1, Fi AB 5 000 and none
+    open_tab(at, "Avtalstrohet")
     at.segmented_control(key="ctr_by").set_value("supplier").run()
     table = at.dataframe[0].value.set_index("key")
     assert (table.loc["Alfa AB", "spend"], table.loc["Alfa AB", "on_contract"]) == (1500, 900)
     assert table.loc["Fi AB", "on_contract"] == 0
+    open_tab(at, "Utanför avtal")
     off = next(d.value for d in at.dataframe if "contracts" in d.value.columns)
     fi = off.set_index("supplier").loc["Fi AB"]
     assert fi["spend"] == 5000 and "G-2" not in fi["contracts"]      # G-2 has ended: no hint today
@@ -83,6 +89,7 @@ def test_import_a_register_and_read_avtalstrohet(page):
 
 def test_an_id_already_in_the_register_is_refused_unless_replacing(page):
     at, db, category = page
+    open_tab(at, "Importera")
     at.file_uploader(key="ctr_file").set_value(("avtal.csv", contract_register(category), "text/csv")).run()
     _button(at, "Läs in avtalen").click().run()
     at.file_uploader(key="ctr_file").set_value(("avtal.csv", contract_register(category), "text/csv")).run()
@@ -102,6 +109,7 @@ def test_the_editor_saves_nothing_when_nothing_changed_and_english_reads(page, m
     assert not at.exception and at.title[0].value == "Contracts and compliance"
     assert {m.label for m in at.metric} >= {"Contract compliance", "Under contract", "Outside contracts"}
     at.radio(key="lang").set_value("sv").run()
+    open_tab(at, "Avtalsregister")
     [b for b in at.button if b.label == "Spara avtalsregistret"][0].click().run()
     assert not at.exception, at.exception
     assert at.success[0].value.startswith("Avtalsregistret sparat: 0 nya, 0 ändrade, 0 borttagna")

@@ -293,7 +293,7 @@ def test_import_a_register_and_edit_it_in_the_browser(contract_server, page, tmp
     page.goto(url + "/avtal", timeout=90_000)
     expect(page.get_by_role("heading", name="Avtal och avtalstrohet")).to_be_visible(timeout=90_000)
     expect(page.get_by_text("Inga avtal inlästa än", exact=False)).to_be_visible(timeout=60_000)
-    page.get_by_role("tab", name="Importera").click()
+    page.get_by_role("tab", name="Importera").click()           # (only the open tab runs: the click reruns)
     page.locator("input[type=file]").first.set_input_files(str(csv))
     expect(page.get_by_text("rader under rubrikraden", exact=False)).to_be_visible(timeout=60_000)
     wait_idle(page)
@@ -306,6 +306,7 @@ def test_import_a_register_and_edit_it_in_the_browser(contract_server, page, tmp
     page.get_by_role("tab", name="Avtalsregister").click()
     grid = page.get_by_role("tabpanel", name="Avtalsregister").get_by_test_id("stDataFrame")
     expect(grid).to_be_visible(timeout=60_000)
+    wait_idle(page)                                               # the rerun the click started is done
     box = grid.bounding_box()
     page.mouse.dblclick(box["x"] + 200, box["y"] + 35 + 17)       # the first row's name, below the header
     editor = page.locator("textarea").first                       # the cell's editor opens over the grid
