@@ -93,3 +93,16 @@ def test_dates_show_without_a_time_of_day():
     assert "2020-01-31" in shown and "00:00:00" not in shown
     assert "2024-03-01 14:05" in shown and "14:05:09" not in shown
     assert shown.count("–") == 2
+
+
+def test_every_page_draws_its_tabs_lazily():
+    """A page's tabs go through ui.widgets.lazy_tabs (only the open tab runs) so a rerun pays for
+    one tab; plain st.tabs ran every tab on every rerun (the contracts page: six)."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    raw = [f"{p.relative_to(root)}:{n}" for p in [*root.glob("pages/*.py"), *root.glob("ui/**/*.py"), root / "app.py"]
+           if p.name != "widgets.py"
+           for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+           if re.search(r"\.tabs\(", line)]
+    assert raw == []
