@@ -72,18 +72,22 @@ def test_a_shown_table_draws_a_dash_for_an_empty_cell():
     assert at.dataframe[0].proto.placeholder == "–"
 
 
+def _calls_outside(pattern: str, helper: str) -> list[str]:
+    """Where the pages, the ui helpers and app.py match ``pattern``, but in ``helper`` (a file name)."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    return [f"{p.relative_to(root)}:{n}" for p in [*root.glob("pages/*.py"), *root.glob("ui/**/*.py"), root / "app.py"]
+            if p.name != helper
+            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+            if re.search(pattern, line)]
+
+
 def test_every_table_on_a_page_goes_through_show_table():
     """st.dataframe formats numbers in the browser's locale and draws "None" for an empty cell:
     pages and helpers show tables with ui.tables.show_table only (the ABC table and the
     watchlist's supplier view did not)."""
-    import re
-    from pathlib import Path
-    root = Path(__file__).resolve().parents[2]
-    raw = [f"{p.relative_to(root)}:{n}" for p in [*root.glob("pages/*.py"), *root.glob("ui/**/*.py"), root / "app.py"]
-           if p.name != "tables.py"
-           for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-           if re.search(r"\.dataframe\(", line)]
-    assert raw == []
+    assert _calls_outside(r"\.dataframe\(", "tables.py") == []
 
 
 def test_dates_show_without_a_time_of_day():
@@ -98,11 +102,4 @@ def test_dates_show_without_a_time_of_day():
 def test_every_page_draws_its_tabs_lazily():
     """A page's tabs go through ui.widgets.lazy_tabs (only the open tab runs) so a rerun pays for
     one tab; plain st.tabs ran every tab on every rerun (the contracts page: six)."""
-    import re
-    from pathlib import Path
-    root = Path(__file__).resolve().parents[2]
-    raw = [f"{p.relative_to(root)}:{n}" for p in [*root.glob("pages/*.py"), *root.glob("ui/**/*.py"), root / "app.py"]
-           if p.name != "widgets.py"
-           for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-           if re.search(r"\.tabs\(", line)]
-    assert raw == []
+    assert _calls_outside(r"\.tabs\(", "widgets.py") == []
