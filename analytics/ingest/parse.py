@@ -87,23 +87,43 @@ def _money(v) -> float:
     return round(float(v or 0), 2)
 
 
-def _expr(mapping: Mapping, name: str, typed: frozenset[int] = frozenset()) -> str:
+def _expr(mapping: Mapping, name: str, typed: frozenset[int] = frozenset(), ascii: frozenset[int] = frozenset()) -> str:
     """SQL for a mapped field's trimmed text, '' when unmapped. Column names are c0..cN, ours.
     ``typed``: the columns holding typed numbers (of a workbook or Parquet file) whose mark is
-    removed, except in the amount, where it says the value is exact."""
+    removed, except in the amount, where it says the value is exact. ``ascii``: the columns
+    whose text is ASCII alone (``ascii_columns``)."""
     i = mapping.columns.get(name)
     if i is None:
         return "''"
+    cell = trimmed(f"c{int(i)}", int(i) in ascii)
     if int(i) in typed and name != "amount":
-        return f"replace({trimmed(f'c{int(i)}')}, chr(31), '')"
-    return trimmed(f"c{int(i)}")
+        return f"replace({cell}, chr(31), '')"
+    return cell
 
 
-def trimmed(column: str) -> str:
-    """SQL: ``column`` (a column's name) as trim() gives it, trim() run only on the cells that
-    start or end with a space (a ledger's cells seldom do; trim() over every cell cost a sixth of
-    the parse)."""
+def trimmed(column: str, ascii: bool = False) -> str:
+    """SQL: ``column`` (a column's name) as trim() gives it. DuckDB's trim() removes Unicode
+    space separators (the space, no-break and thin spaces ...); in a column of ASCII text only
+    the space is one, so there trim() runs only on the cells that start or end with a space (a
+    ledger's cells seldom do; trim() over every cell cost a sixth of the parse)."""
+    if not ascii:
+        return f"trim({column})"
     return f"CASE WHEN starts_with({column}, ' ') OR ends_with({column}, ' ') THEN trim({column}) ELSE {column} END"
+
+
+def ascii_columns(table: pa.Table, indices) -> frozenset[int]:
+    """Those of the text columns ``indices`` of ``table`` whose bytes are all below 128 (read
+    from the Arrow buffers: a column sliced from a larger buffer may be judged by all of it,
+    which only costs the faster trim)."""
+    out = set()
+    for i in indices:
+        column = table.column(int(i))
+        if column.type not in (pa.string(), pa.large_string()):
+            continue
+        if all(chunk.buffers()[2] is None or int(np.frombuffer(chunk.buffers()[2], np.uint8).max(initial=0)) < 128
+               for chunk in column.chunks):
+            out.add(int(i))
+    return frozenset(out)
 
 
 def _typed_columns(raw: RawTable, mapping: Mapping) -> frozenset[int]:
@@ -309,7 +329,7 @@ def strip_chars(pattern: str, core: str) -> str | None:
     return chars
 
 
-def _amount_patterns(cur, view: str, a: str, k: int) -> tuple[dict, str | None, list[str], int]:
+def _amount_patterns(cur, view: str, a: str, k: int, pat: str) -> tuple[dict, str | None, list[str], int]:
     """Temp table amt_{k}: each amount pattern of the file with its count, smallest text, shape,
     sign and the characters to strip (NULL: that pattern's lines are read by the full expressions);
     returns the lines per shape, the smallest amount of an ambiguous shape, the sets of
@@ -322,7 +342,7 @@ def _amount_patterns(cur, view: str, a: str, k: int) -> tuple[dict, str | None, 
         SELECT pat, n, example, {_shape_sql('core')} AS shape, core, negative, currency_mark FROM (
             SELECT pat, n, example, {core} AS core, {_amount_negative('pat')} AS negative,
                    {_currency_sql(f"regexp_extract(pat, '{_AMOUNT_CURRENCY}', 1)")} AS currency_mark
-            FROM (SELECT {trimmed(PATTERN_COLUMN)} AS pat, count(*) AS n, min({a}) AS example FROM {view} GROUP BY 1)))""")
+            FROM (SELECT {pat} AS pat, count(*) AS n, min({a}) AS example FROM {view} GROUP BY 1)))""")
     rows = cur.execute(f"SELECT pat, core FROM amtpat_{k} WHERE pat IS NOT NULL").fetchall()
     many = len(rows) > MAX_PATTERNS            # then no pattern is known and every line reads its own text
     strips = [] if many else [strip_chars(p, c) for p, c in rows]
@@ -340,10 +360,12 @@ def _amount_patterns(cur, view: str, a: str, k: int) -> tuple[dict, str | None, 
     return shapes, example, common, filled
 
 
-def _file_stats(cur, view: str, mapping: Mapping, typed: frozenset[int], k: int) -> dict:
-    a, d, sid = _expr(mapping, "amount"), _expr(mapping, "date", typed), _expr(mapping, "supplier_id", typed)
+def _file_stats(cur, view: str, mapping: Mapping, typed: frozenset[int], ascii: frozenset[int], k: int) -> dict:
+    a, d = _expr(mapping, "amount", ascii=ascii), _expr(mapping, "date", typed, ascii)
+    sid = _expr(mapping, "supplier_id", typed, ascii)
     org_status = f"({classify_sql('sid')}).org_no_status"
-    shapes, ambiguous, strips, filled = _amount_patterns(cur, view, a, k)
+    pat = trimmed(PATTERN_COLUMN, int(mapping.columns["amount"]) in ascii)    # the pattern's bytes are the amount's
+    shapes, ambiguous, strips, filled = _amount_patterns(cur, view, a, k, pat)
     # the file's distinct date texts, read for the statistics here and parsed once each later
     cur.execute(f"""CREATE OR REPLACE TEMP TABLE dtext_{k} AS
                     SELECT {d} AS date_text, count(*) AS n, min(_row) AS first_row FROM {view} GROUP BY 1""")
@@ -517,7 +539,8 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
                       decimal, currency, target_currency, rates, allow_dates_outside, today) -> ParsedFile:
     name = raw.file_name
     typed = _typed_columns(raw, mapping)
-    stats = _file_stats(cur, view, mapping, typed, k)
+    ascii = ascii_columns(raw.table, mapping.columns.values())
+    stats = _file_stats(cur, view, mapping, typed, ascii, k)
     warnings: list[dict] = list(raw.warnings)
     amount_header = mapping.header_of("amount", raw.headers)
     if stats["amount_filled"] == 0:
@@ -546,7 +569,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
     use_sid_as_org = ("org_no" not in mapping.columns and stats["sid_filled"]
                       and stats["sid_orgno"] >= 0.5 * stats["sid_filled"])
 
-    e = {f: _expr(mapping, f, typed) for f in FIELDS}
+    e = {f: _expr(mapping, f, typed, ascii) for f in FIELDS}
     org_src = e["org_no"] if "org_no" in mapping.columns else (e["supplier_id"] if use_sid_as_org else "''")
     fb_month = f"DATE '{fallback[0].isoformat()}'" if fallback else "NULL::DATE"
     fb_grain = f"'{fallback[1]}'" if fallback else "NULL"
@@ -598,7 +621,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
     cur.execute(f"""
     CREATE OR REPLACE TEMP TABLE stage_{k} AS
     WITH src AS (
-      SELECT _row, {e['amount']} AS amount_text, {trimmed(PATTERN_COLUMN)} AS amount_pat, {e['date']} AS date_text,
+      SELECT _row, {e['amount']} AS amount_text, {trimmed(PATTERN_COLUMN, int(mapping.columns['amount']) in ascii)} AS amount_pat, {e['date']} AS date_text,
         {e['supplier_name']} AS supplier_text, {e['supplier_id']} AS supplier_id, {org_src} AS org_text,
         {label_cols}{_currency_sql(e['currency'])} AS currency_cell,
 

@@ -437,8 +437,20 @@ def test_cells_over_excels_limit_are_refused_by_row_counting_characters_not_byte
 
 
 def test_rows_of_spaces_are_blank_and_spaces_around_cells_are_trimmed(store):
-    data = H + "  A AB ;  1,50 ; 2024-01-02 \n   ;  ; \nB AB;2;2024-01-03\n"
+    # no-break and thin spaces too (an Excel export's), in a column of ASCII text or not
+    data = (H + "  A AB ;  1,50 ; 2024-01-02 \n   ;  ; \nB AB;2;2024-01-03\n"
+            + "C\u00a0AB\u00a0;3;\u20092024-01-04\u00a0\nÖ AB\u202f;4;2024-01-05\n")
     plan = load_files(store, [("mellanslag.csv", data.encode())])
     assert [w["count"] for w in plan.files[0].parsed.report["warnings"] if w["code"] == "blank_rows"] == [1]
     assert store.execute("SELECT supplier_name, amount, booking_date::VARCHAR FROM ledger_lines ORDER BY source_row"
-                         ).fetchall() == [("A AB", Decimal("1.50"), "2024-01-02"), ("B AB", Decimal("2.00"), "2024-01-03")]
+                         ).fetchall() == [("A AB", Decimal("1.50"), "2024-01-02"), ("B AB", Decimal("2.00"), "2024-01-03"),
+                                          ("C\u00a0AB", Decimal("3.00"), "2024-01-04"), ("Ö AB", Decimal("4.00"), "2024-01-05")]
+
+
+def test_only_columns_of_ascii_text_take_the_short_trim():
+    import pyarrow as pa
+
+    from analytics.ingest.parse import ascii_columns
+    table = pa.table({"c0": ["Åbo AB", "B AB"], "c1": ["1 234,50", "2"], "c2": ["2024-01-02", "2024-01-02\u00a0"]})
+    assert ascii_columns(table, [0, 1, 2]) == frozenset({1})
+    assert ascii_columns(table.slice(1), [1]) == frozenset({1})
