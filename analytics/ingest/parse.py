@@ -87,43 +87,70 @@ def _money(v) -> float:
     return round(float(v or 0), 2)
 
 
-def _expr(mapping: Mapping, name: str, typed: frozenset[int] = frozenset(), ascii: frozenset[int] = frozenset()) -> str:
+def _expr(mapping: Mapping, name: str, typed: frozenset[int] = frozenset(), clean: frozenset[int] = frozenset()) -> str:
     """SQL for a mapped field's trimmed text, '' when unmapped. Column names are c0..cN, ours.
     ``typed``: the columns holding typed numbers (of a workbook or Parquet file) whose mark is
-    removed, except in the amount, where it says the value is exact. ``ascii``: the columns
-    whose text is ASCII alone (``ascii_columns``)."""
+    removed, except in the amount, where it says the value is exact. ``clean``: the columns
+    no cell of which starts or ends with a space (``clean_columns``)."""
     i = mapping.columns.get(name)
     if i is None:
         return "''"
-    cell = trimmed(f"c{int(i)}", int(i) in ascii)
+    cell = trimmed(f"c{int(i)}", int(i) in clean)
     if int(i) in typed and name != "amount":
         return f"replace({cell}, chr(31), '')"
     return cell
 
 
-def trimmed(column: str, ascii: bool = False) -> str:
-    """SQL: ``column`` (a column's name) as trim() gives it. DuckDB's trim() removes Unicode
-    space separators (the space, no-break and thin spaces ...); in a column of ASCII text only
-    the space is one, so there trim() runs only on the cells that start or end with a space (a
-    ledger's cells seldom do; trim() over every cell cost a sixth of the parse)."""
-    if not ascii:
-        return f"trim({column})"
-    return f"CASE WHEN starts_with({column}, ' ') OR ends_with({column}, ' ') THEN trim({column}) ELSE {column} END"
+def trimmed(column: str, clean: bool = False) -> str:
+    """SQL: ``column`` (a column's name) as trim() gives it; the column itself when it is
+    ``clean`` (no cell starts or ends with a space: ``clean_columns``). A ledger's columns seldom
+    have such cells, and trim() over every cell cost a sixth of the parse."""
+    return column if clean else f"trim({column})"
 
 
-def ascii_columns(table: pa.Table, indices) -> frozenset[int]:
-    """Those of the text columns ``indices`` of ``table`` whose bytes are all below 128 (read
-    from the Arrow buffers: a column sliced from a larger buffer may be judged by all of it,
-    which only costs the faster trim)."""
-    out = set()
-    for i in indices:
-        column = table.column(int(i))
-        if column.type not in (pa.string(), pa.large_string()):
+# what DuckDB's trim() removes: the Unicode space separators (the space, the no-break, thin,
+# en and em spaces ...); in UTF-8 each begins with one of a few bytes and ends with one of a few
+SPACE_SEPARATORS = frozenset(chr(c) for c in (0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000))
+_FIRST_BYTES = np.zeros(256, dtype=bool)
+_LAST_BYTES = np.zeros(256, dtype=bool)
+for _ch in SPACE_SEPARATORS:
+    _FIRST_BYTES[_ch.encode()[0]] = _LAST_BYTES[_ch.encode()[-1]] = True
+MAX_EDGE_CANDIDATES = 10_000    # more cells that might start or end with one: the column is trimmed
+
+
+def clean_columns(table: pa.Table, indices) -> frozenset[int]:
+    """Those of the text columns ``indices`` of ``table`` where no cell starts or ends with a
+    space separator. Read from the Arrow buffers: each cell's first and last byte, and only the
+    few cells whose bytes could begin or end one (not 'ö' or 'å', whose bytes are others) are
+    looked at as text."""
+    return frozenset(int(i) for i in indices if _clean(table.column(int(i))))
+
+
+def _clean(column) -> bool:
+    if column.type not in (pa.string(), pa.large_string()):
+        return False
+    for chunk in column.chunks:
+        n = len(chunk)
+        _, offsets, data = chunk.buffers()
+        if n == 0 or data is None or len(data) == 0:
             continue
-        if all(chunk.buffers()[2] is None or int(np.frombuffer(chunk.buffers()[2], np.uint8).max(initial=0)) < 128
-               for chunk in column.chunks):
-            out.add(int(i))
-    return frozenset(out)
+        width = np.int64 if chunk.type == pa.large_string() else np.int32
+        o = np.frombuffer(offsets, dtype=width)[chunk.offset:chunk.offset + n + 1].astype(np.int64)
+        b = np.frombuffer(data, dtype=np.uint8)
+        start, end = o[:-1], o[1:]
+        filled = end > start
+        if chunk.null_count:
+            filled &= chunk.is_valid().to_numpy(zero_copy_only=False)
+        top = len(b) - 1
+        maybe = filled & (_FIRST_BYTES[b[np.minimum(start, top)]] | _LAST_BYTES[b[np.clip(end - 1, 0, top)]])
+        rows = np.flatnonzero(maybe)
+        if len(rows) > MAX_EDGE_CANDIDATES:
+            return False
+        for r in rows.tolist():
+            text = chunk[r].as_py()
+            if text[0] in SPACE_SEPARATORS or text[-1] in SPACE_SEPARATORS:
+                return False
+    return True
 
 
 def _typed_columns(raw: RawTable, mapping: Mapping) -> frozenset[int]:
@@ -360,11 +387,11 @@ def _amount_patterns(cur, view: str, a: str, k: int, pat: str) -> tuple[dict, st
     return shapes, example, common, filled
 
 
-def _file_stats(cur, view: str, mapping: Mapping, typed: frozenset[int], ascii: frozenset[int], k: int) -> dict:
-    a, d = _expr(mapping, "amount", ascii=ascii), _expr(mapping, "date", typed, ascii)
-    sid = _expr(mapping, "supplier_id", typed, ascii)
+def _file_stats(cur, view: str, mapping: Mapping, typed: frozenset[int], clean: frozenset[int], k: int) -> dict:
+    a, d = _expr(mapping, "amount", clean=clean), _expr(mapping, "date", typed, clean)
+    sid = _expr(mapping, "supplier_id", typed, clean)
     org_status = f"({classify_sql('sid')}).org_no_status"
-    pat = trimmed(PATTERN_COLUMN, int(mapping.columns["amount"]) in ascii)    # the pattern's bytes are the amount's
+    pat = trimmed(PATTERN_COLUMN, int(mapping.columns["amount"]) in clean)    # the pattern keeps the amount's spaces
     shapes, ambiguous, strips, filled = _amount_patterns(cur, view, a, k, pat)
     # the file's distinct date texts, read for the statistics here and parsed once each later
     cur.execute(f"""CREATE OR REPLACE TEMP TABLE dtext_{k} AS
@@ -539,8 +566,8 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
                       decimal, currency, target_currency, rates, allow_dates_outside, today) -> ParsedFile:
     name = raw.file_name
     typed = _typed_columns(raw, mapping)
-    ascii = ascii_columns(raw.table, mapping.columns.values())
-    stats = _file_stats(cur, view, mapping, typed, ascii, k)
+    clean = clean_columns(raw.table, mapping.columns.values())
+    stats = _file_stats(cur, view, mapping, typed, clean, k)
     warnings: list[dict] = list(raw.warnings)
     amount_header = mapping.header_of("amount", raw.headers)
     if stats["amount_filled"] == 0:
@@ -569,7 +596,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
     use_sid_as_org = ("org_no" not in mapping.columns and stats["sid_filled"]
                       and stats["sid_orgno"] >= 0.5 * stats["sid_filled"])
 
-    e = {f: _expr(mapping, f, typed, ascii) for f in FIELDS}
+    e = {f: _expr(mapping, f, typed, clean) for f in FIELDS}
     org_src = e["org_no"] if "org_no" in mapping.columns else (e["supplier_id"] if use_sid_as_org else "''")
     fb_month = f"DATE '{fallback[0].isoformat()}'" if fallback else "NULL::DATE"
     fb_grain = f"'{fallback[1]}'" if fallback else "NULL"
@@ -621,7 +648,7 @@ def _parse_registered(cur, raw: RawTable, mapping: Mapping, view: str, k: int, *
     cur.execute(f"""
     CREATE OR REPLACE TEMP TABLE stage_{k} AS
     WITH src AS (
-      SELECT _row, {e['amount']} AS amount_text, {trimmed(PATTERN_COLUMN, int(mapping.columns['amount']) in ascii)} AS amount_pat, {e['date']} AS date_text,
+      SELECT _row, {e['amount']} AS amount_text, {trimmed(PATTERN_COLUMN, int(mapping.columns['amount']) in clean)} AS amount_pat, {e['date']} AS date_text,
         {e['supplier_name']} AS supplier_text, {e['supplier_id']} AS supplier_id, {org_src} AS org_text,
         {label_cols}{_currency_sql(e['currency'])} AS currency_cell,
 

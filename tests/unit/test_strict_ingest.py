@@ -437,7 +437,7 @@ def test_cells_over_excels_limit_are_refused_by_row_counting_characters_not_byte
 
 
 def test_rows_of_spaces_are_blank_and_spaces_around_cells_are_trimmed(store):
-    # no-break and thin spaces too (an Excel export's), in a column of ASCII text or not
+    # no-break and thin spaces too (an Excel export's); the other columns are read as they are
     data = (H + "  A AB ;  1,50 ; 2024-01-02 \n   ;  ; \nB AB;2;2024-01-03\n"
             + "C\u00a0AB\u00a0;3;\u20092024-01-04\u00a0\nÖ AB\u202f;4;2024-01-05\n")
     plan = load_files(store, [("mellanslag.csv", data.encode())])
@@ -447,10 +447,12 @@ def test_rows_of_spaces_are_blank_and_spaces_around_cells_are_trimmed(store):
                                           ("C\u00a0AB", Decimal("3.00"), "2024-01-04"), ("Ö AB", Decimal("4.00"), "2024-01-05")]
 
 
-def test_only_columns_of_ascii_text_take_the_short_trim():
+def test_a_column_is_read_untrimmed_only_when_no_cell_starts_or_ends_with_a_space():
     import pyarrow as pa
 
-    from analytics.ingest.parse import ascii_columns
-    table = pa.table({"c0": ["Åbo AB", "B AB"], "c1": ["1 234,50", "2"], "c2": ["2024-01-02", "2024-01-02\u00a0"]})
-    assert ascii_columns(table, [0, 1, 2]) == frozenset({1})
-    assert ascii_columns(table.slice(1), [1]) == frozenset({1})
+    from analytics.ingest.parse import clean_columns
+    table = pa.table({"c0": ["Åbo AB", "Sjö", "Ö"], "c1": ["1 234,50", "2", ""], "c2": ["2024-01-02", None, "x\u00a0"],
+                      "c3": ["a", "\u3000b", "c"], "c4": ["a ", "b", "c"], "c5": ["\u2009", "b", "c"]})
+    assert clean_columns(table, range(6)) == frozenset({0, 1})
+    assert clean_columns(table.slice(0, 2), [2]) == frozenset({2})           # a slice is judged by its own cells
+    assert clean_columns(pa.table({"c0": pa.chunked_array([["a"], [" b"]])}), [0]) == frozenset()
